@@ -1,0 +1,103 @@
+# rpxd: build, test and install. Needs OpenSSL 3, libconfuse and Check,
+# found with pkg-config. `make SANITIZE=1` builds with ASan and UBSan.
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+LIBEXECDIR	?= $(PREFIX)/libexec
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+CFLAGS		?= -O2 -g
+WARNFLAGS	= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+		  -Wshadow -Wcast-qual -Wsign-compare -Wpointer-arith \
+		  -Wformat=2
+ifeq ($(WERROR),1)
+WARNFLAGS	+= -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=undefined
+LDFLAGS		+= -fsanitize=address,undefined
+endif
+
+SSL_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags openssl)
+SSL_LIBS	:= $(shell $(PKG_CONFIG) --libs openssl)
+CONFUSE_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libconfuse)
+CONFUSE_LIBS	:= $(shell $(PKG_CONFIG) --libs libconfuse)
+CHECK_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check)
+
+ALL_CPPFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -Iworker \
+		  -Imaster \
+		  -DRPXD_WORKER_PATH='"$(LIBEXECDIR)/rpxd-worker"' \
+		  -DRPXD_CONF_PATH='"$(SYSCONFDIR)/rpxd.conf"' \
+		  $(SSL_CFLAGS) $(CONFUSE_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS	= $(WARNFLAGS) $(CFLAGS)
+
+# What both programs link, and what only the master links (libconfuse).
+COMMON_SRCS	= common/log.c common/msgbuf.c common/ipc.c \
+		  common/scoreboard.c common/config_wire.c common/config_free.c
+CONFIG_SRCS	= common/config_parse.c common/config_check.c
+MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))
+WORKER_SRCS	= $(filter-out worker/worker.c,$(wildcard worker/*.c))
+UNIT_SRCS	= $(wildcard tests/unit/*.c)
+
+COMMON_OBJS	= $(COMMON_SRCS:.c=.o)
+CONFIG_OBJS	= $(CONFIG_SRCS:.c=.o)
+MASTER_OBJS	= $(MASTER_SRCS:.c=.o)
+WORKER_OBJS	= $(WORKER_SRCS:.c=.o)
+UNIT_OBJS	= $(UNIT_SRCS:.c=.o)
+
+PROGS		= rpxd rpxd-worker
+
+all: $(PROGS)
+
+rpxd: master/main.o $(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(SSL_LIBS)
+
+rpxd-worker: worker/worker.o $(WORKER_OBJS) $(COMMON_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(MASTER_OBJS) \
+		$(CONFIG_OBJS) $(COMMON_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
+	    $(CONFUSE_LIBS) $(SSL_LIBS)
+
+tests/unit/%.o: tests/unit/%.c
+	$(CC) $(ALL_CPPFLAGS) $(CHECK_CFLAGS) -Itests/unit \
+	    -DTEST_DATA='"$(CURDIR)/tests/unit/data"' $(ALL_CFLAGS) \
+	    -MMD -MP -c -o $@ $<
+
+%.o: %.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(wildcard */*.d tests/unit/*.d)
+
+# Unit tests, then the integration tests against real peers (root only).
+check: unit-check integration-check
+
+unit-check: tests/unit/rpxd-unit
+	CK_FORK=yes tests/unit/rpxd-unit
+
+integration-check: $(PROGS)
+	bash tests/integration/run.sh
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 rpxd $(DESTDIR)$(SBINDIR)/rpxd
+	install -m 0755 rpxd-worker $(DESTDIR)$(LIBEXECDIR)/rpxd-worker
+	install -m 0644 etc/rpxd.8 $(DESTDIR)$(MANDIR)/man8/rpxd.8
+	install -m 0644 etc/rpxd.conf.5 $(DESTDIR)$(MANDIR)/man5/rpxd.conf.5
+	test -e $(DESTDIR)$(SYSCONFDIR)/rpxd.conf || { \
+	    install -d $(DESTDIR)$(SYSCONFDIR); \
+	    install -m 0644 etc/rpxd.conf $(DESTDIR)$(SYSCONFDIR)/rpxd.conf; }
+
+clean:
+	rm -f $(PROGS) tests/unit/rpxd-unit */*.o */*.d tests/unit/*.o \
+	    tests/unit/*.d
+
+.PHONY: all check unit-check integration-check install clean

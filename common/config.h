@@ -1,0 +1,128 @@
+/*
+ * The parsed configuration: plain structs that the master fills from the
+ * file (config_parse.c), checks (config_check.c) and sends to workers
+ * (config_wire.c). Runtime code never sees libconfuse.
+ */
+#ifndef RPXD_CONFIG_H
+#define RPXD_CONFIG_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <stdint.h>
+
+#define RPXD_NAME_MAX		64	/* listener, route, backend names */
+#define RPXD_HOST_MAX		256	/* an FQDN is at most 253 octets */
+#define RPXD_PATH_MAX		1024
+#define RPXD_FILE_MAX		1024
+#define RPXD_MAX_WORKERS	1024	/* scoreboard capacity */
+#define RPXD_MAX_LISTENERS	256
+#define RPXD_MAX_ROUTES		1024	/* per listener */
+#define RPXD_MAX_HOSTS		256	/* per route */
+#define RPXD_MAX_BACKENDS	1024
+#define RPXD_MAX_SERVERS	256	/* per backend */
+
+enum host_header_mode {
+	HOST_HEADER_PRESERVE = 0,	/* pass the client's Host unchanged */
+	HOST_HEADER_REWRITE = 1		/* replace it with rt_host_rewrite */
+};
+
+/* One server of a backend pool, resolved by the master at load time. */
+struct server_conf {
+	char			 sv_name[RPXD_HOST_MAX + 8];	/* "host:port" */
+	char			 sv_host[RPXD_HOST_MAX];
+	uint16_t		 sv_port;
+	struct sockaddr_storage	 sv_addr;
+	socklen_t		 sv_addrlen;
+};
+
+struct backend_conf {
+	char			 be_name[RPXD_NAME_MAX];
+	unsigned		 be_line;
+	unsigned		 be_nservers;
+	struct server_conf	*be_servers;
+};
+
+struct route_conf {
+	char			 rt_name[RPXD_NAME_MAX];
+	unsigned		 rt_line;
+	unsigned		 rt_nhosts;	/* 0: any host */
+	char			(*rt_hosts)[RPXD_HOST_MAX];	/* lower case;
+					   "*.example.com" for a wildcard */
+	char			 rt_path[RPXD_PATH_MAX];	/* "/" "*" (all),
+					   "/Ucwa/" "*" (prefix) or exact */
+	int			 rt_path_icase;	/* case-insensitive match */
+	char			 rt_backend_name[RPXD_NAME_MAX];
+	unsigned		 rt_backend;	/* index into rc_backends */
+	int			 rt_host_mode;	/* enum host_header_mode */
+	char			 rt_host_rewrite[RPXD_HOST_MAX];
+	unsigned		 rt_backend_timeout;	/* s; 0: global value */
+	unsigned		 rt_idle_timeout;	/* s; 0: global value */
+};
+
+struct listener_conf {
+	char			 ls_name[RPXD_NAME_MAX];
+	unsigned		 ls_line;
+	char			 ls_address[RPXD_HOST_MAX];	/* as written */
+	uint16_t		 ls_port;
+	struct sockaddr_storage	 ls_addr;
+	socklen_t		 ls_addrlen;
+	unsigned		 ls_nroutes;
+	struct route_conf	*ls_routes;
+	int			 ls_default_route;	/* index, -1: none */
+	char			 ls_default_route_name[RPXD_NAME_MAX];
+};
+
+struct rpxd_conf {
+	char			 rc_file[RPXD_FILE_MAX];
+	/* process */
+	char			 rc_user[RPXD_NAME_MAX];
+	char			 rc_group[RPXD_NAME_MAX];	/* "": user's */
+	uid_t			 rc_uid;		/* resolved by check */
+	gid_t			 rc_gid;
+	char			 rc_chroot[RPXD_FILE_MAX];
+	char			 rc_pidfile[RPXD_FILE_MAX];
+	int			 rc_facility;		/* LOG_DAEMON ... */
+	int			 rc_log_level;		/* LOG_LEVEL_* */
+	/* prefork pool */
+	unsigned		 rc_min_spare;
+	unsigned		 rc_max_spare;
+	unsigned		 rc_max_workers;
+	unsigned		 rc_max_connections_per_worker;	/* 0: none */
+	unsigned		 rc_shutdown_timeout;	/* s, SIGTERM grace */
+	/* timeouts, seconds */
+	unsigned		 rc_client_header_timeout;
+	unsigned		 rc_client_idle_timeout;
+	unsigned		 rc_backend_connect_timeout;
+	unsigned		 rc_backend_timeout;	/* response head */
+	unsigned		 rc_idle_timeout;	/* bodies, tunnels */
+	/* request head limits, bytes */
+	unsigned		 rc_max_request_line;
+	unsigned		 rc_max_header_line;
+	unsigned		 rc_max_head;
+	unsigned		 rc_max_headers;		/* count */
+	/* what is published */
+	unsigned		 rc_nlisteners;
+	struct listener_conf	*rc_listeners;
+	unsigned		 rc_nbackends;
+	struct backend_conf	*rc_backends;
+};
+
+/*
+ * config_parse: read the file with libconfuse into *conf (allocated).
+ * config_check: validate and resolve names (backend indexes, uid/gid,
+ * server and listener addresses).
+ * Both write one message per problem, "file:line: option: what is wrong",
+ * into err (NUL-terminated, truncated to errlen) and return -1 on error.
+ */
+struct rpxd_conf *config_parse(const char *file, char *err, size_t errlen);
+int	 config_check(struct rpxd_conf *conf, char *err, size_t errlen);
+struct rpxd_conf *config_load(const char *file, char *err, size_t errlen);
+void	 config_free(struct rpxd_conf *conf);
+void	 config_defaults(struct rpxd_conf *conf);
+
+/* config_wire: the pointer-free encoding sent to workers. */
+struct msgbuf;
+int	 config_encode(const struct rpxd_conf *conf, struct msgbuf *mb);
+struct rpxd_conf *config_decode(struct msgbuf *mb);	/* NULL if malformed */
+
+#endif

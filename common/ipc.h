@@ -1,0 +1,47 @@
+/*
+ * Framing of master <-> worker messages over a UNIX stream socketpair:
+ * a fixed header (type, payload length, fd count) and a payload, with at
+ * most one descriptor passed by SCM_RIGHTS.
+ */
+#ifndef RPXD_IPC_H
+#define RPXD_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msgbuf.h"
+
+/* The worker finds its socketpair end here after exec. */
+#define RPXD_IPC_FD	3
+
+enum ipc_type {
+	IPC_NONE = 0,
+	/* master -> worker, in this order at start-up */
+	IPC_CONFIG,		/* payload: config_encode() */
+	IPC_LISTENER,		/* fd; payload: u32 listener index */
+	IPC_SCOREBOARD,		/* fd; payload: u32 slot, u32 generation */
+	IPC_START,		/* no payload: sandbox and accept */
+	/* master -> worker, at run time */
+	IPC_STOP,		/* finish the current connection, exit */
+	IPC_TYPE_MAX
+};
+
+struct ipc_msg {
+	uint32_t	 im_type;
+	int		 im_fd;		/* -1 if none */
+	struct msgbuf	 im_payload;
+};
+
+/* Returns 0, or -1 with errno set (EPIPE for a closed peer). */
+int	ipc_send(int sock, uint32_t type, int fd, const struct msgbuf *payload);
+/*
+ * Reads one whole message. Returns 1 on success, 0 on orderly EOF before a
+ * header, -1 on an I/O error or a malformed frame (bad type, oversized,
+ * truncated, unexpected descriptors); the caller treats -1 as fatal for
+ * that peer.
+ */
+int	ipc_recv(int sock, struct ipc_msg *msg);
+void	ipc_msg_free(struct ipc_msg *msg);
+const char *ipc_type_name(uint32_t type);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * Logging for master and workers: syslog in daemon mode, stderr with -d.
+ * Every line starts with a stable subsystem prefix so operators can grep it.
+ */
+#ifndef RPXD_LOG_H
+#define RPXD_LOG_H
+
+#include <stdarg.h>
+
+/* Log levels, in syslog(3) order. */
+#define LOG_LEVEL_BRIEF   0	/* errors, warnings, notices, access lines */
+#define LOG_LEVEL_VERBOSE 1	/* plus info */
+#define LOG_LEVEL_DEBUG   2	/* plus debug */
+
+void	log_init(int to_stderr, const char *ident, int facility);
+void	log_set_level(int level);
+int	log_facility_from_name(const char *name);	/* -1 if unknown */
+const char *log_facility_name(int facility);
+
+/* log_warn appends ": strerror(errno)"; log_warnx does not. */
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One access line per request, at LOG_INFO but shown at every level. */
+void	log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/* Lines that could not be written (syslog down, stderr full). */
+unsigned long log_dropped(void);
+
+#endif

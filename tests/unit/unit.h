@@ -1,0 +1,17 @@
+/*
+ * The Check suites of the unit-test runner; each tests/unit/test_*.c
+ * defines one and unit_main.c runs them all.
+ */
+#ifndef RPXD_UNIT_H
+#define RPXD_UNIT_H
+
+#include <check.h>
+
+Suite	*suite_config(void);
+Suite	*suite_http(void);
+Suite	*suite_chunked(void);
+Suite	*suite_route(void);
+Suite	*suite_rewrite(void);
+Suite	*suite_ipc(void);
+
+#endif

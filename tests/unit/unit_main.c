@@ -1,0 +1,25 @@
+/*
+ * Runs every unit-test suite (see unit.h) and exits non-zero if any check
+ * failed. `make unit-check` runs it.
+ */
+#include <stdlib.h>
+
+#include "unit.h"
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(suite_config());
+	srunner_add_suite(sr, suite_http());
+	srunner_add_suite(sr, suite_chunked());
+	srunner_add_suite(sr, suite_route());
+	srunner_add_suite(sr, suite_rewrite());
+	srunner_add_suite(sr, suite_ipc());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
