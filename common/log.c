@@ -78,6 +78,9 @@ log_dropped(void)
 	return log_ndropped;
 }
 
+static void log_write(int, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_write(int priority, const char *fmt, va_list ap, int with_errno)
 {

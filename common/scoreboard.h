@@ -25,6 +25,8 @@ struct scoreboard_slot {
 	volatile pid_t		 ss_pid;
 	volatile uint32_t	 ss_generation;
 	volatile uint32_t	 ss_state;	/* enum worker_state */
+	volatile uint32_t	 ss_stop;	/* set by the master with IPC_STOP:
+						   read between requests */
 	volatile uint64_t	 ss_connections;	/* served */
 	volatile uint64_t	 ss_requests;
 	volatile int64_t	 ss_since;	/* time of the last state change */

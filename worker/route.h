@@ -35,7 +35,7 @@ int	route_path_decode(const char *target, size_t len, char *out,
 int	route_match(const struct listener_conf *ls, const char *host,
 	    const char *path);
 
-/* Does a route path pattern ("/*", "/Ucwa/*", "/exact") match path? */
+/* Does a route path pattern (all, prefix or exact) match path? */
 int	route_path_matches(const char *pattern, int icase, const char *path);
 
 #endif

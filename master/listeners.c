@@ -1,0 +1,125 @@
+/*
+ * Binding the listening sockets. On a reload, a listener whose address and
+ * port are unchanged keeps its socket, so its backlog is never dropped.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "master.h"
+
+#define LISTEN_BACKLOG	1024
+
+static int
+same_addr(const struct listener_conf *a, const struct listener_conf *b)
+{
+	return a->ls_addrlen == b->ls_addrlen &&
+	    memcmp(&a->ls_addr, &b->ls_addr, a->ls_addrlen) == 0;
+}
+
+static int
+listener_bind_one(const struct listener_conf *ls, char *err, size_t errlen)
+{
+	int	fd, on = 1;
+
+	fd = socket(ls->ls_addr.ss_family, SOCK_STREAM, 0);
+	if (fd == -1)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* "::" and "0.0.0.0" may both be listeners. */
+	if (ls->ls_addr.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&ls->ls_addr,
+	    ls->ls_addrlen) == -1)
+		goto fail;
+	if (listen(fd, LISTEN_BACKLOG) == -1)
+		goto fail;
+	/* Workers poll then accept: one that loses the race must not block. */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		goto fail;
+	return fd;
+fail:
+	snprintf(err, errlen, "listener \"%s\": cannot listen on %s port %u: "
+	    "%s", ls->ls_name, ls->ls_address, ls->ls_port, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+/*
+ * Sockets for every listener of conf. A listener at the same address as
+ * one of old takes over its descriptor (old_fds[i] is set to -1). On any
+ * failure nothing of old is touched and NULL is returned.
+ */
+int *
+listeners_bind(const struct rpxd_conf *conf, const struct rpxd_conf *old,
+    int *old_fds, char *err, size_t errlen)
+{
+	int		*fds, *taken;
+	unsigned	 i, j;
+
+	fds = calloc(conf->rc_nlisteners ? conf->rc_nlisteners : 1,
+	    sizeof(int));
+	taken = calloc(old && old->rc_nlisteners ? old->rc_nlisteners : 1,
+	    sizeof(int));
+	if (fds == NULL || taken == NULL)
+		fatal("%s: calloc", __func__);
+	for (i = 0; i < conf->rc_nlisteners; i++) {
+		fds[i] = -1;
+		for (j = 0; old != NULL && j < old->rc_nlisteners; j++) {
+			if (!taken[j] && old_fds[j] != -1 &&
+			    same_addr(&conf->rc_listeners[i],
+			    &old->rc_listeners[j])) {
+				fds[i] = old_fds[j];
+				taken[j] = 1;
+				break;
+			}
+		}
+		if (fds[i] == -1 && (fds[i] = listener_bind_one(
+		    &conf->rc_listeners[i], err, errlen)) == -1)
+			goto fail;
+	}
+	for (j = 0; old != NULL && j < old->rc_nlisteners; j++)
+		if (taken[j])
+			old_fds[j] = -1;
+	free(taken);
+	return fds;
+fail:
+	/* Close only what was bound here, not what was borrowed. */
+	for (j = 0; j < i; j++) {
+		unsigned	k;
+		int		borrowed = 0;
+
+		for (k = 0; old != NULL && k < old->rc_nlisteners; k++)
+			if (taken[k] && old_fds[k] == fds[j])
+				borrowed = 1;
+		if (!borrowed)
+			close(fds[j]);
+	}
+	free(taken);
+	free(fds);
+	return NULL;
+}
+
+void
+listeners_close(int *fds, unsigned n)
+{
+	unsigned	i;
+
+	for (i = 0; fds != NULL && i < n; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	free(fds);
+}

@@ -1,0 +1,222 @@
+/*
+ * rpxd, the master: parses and checks the configuration, binds the
+ * listeners, starts the worker pool and runs the event loop for signals,
+ * worker messages and pool maintenance. It never reads a byte from a
+ * client.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "master.h"
+
+#ifndef RPXD_WORKER_PATH
+#define RPXD_WORKER_PATH	"/usr/local/libexec/rpxd-worker"
+#endif
+#ifndef RPXD_CONF_PATH
+#define RPXD_CONF_PATH		"/etc/rpxd.conf"
+#endif
+
+static struct master	master;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: rpxd [-dn] [-f file] [-W worker-path]\n"
+	    "  -d  stay in the foreground and log to stderr\n"
+	    "  -n  check the configuration and exit\n"
+	    "  -f  configuration file (default " RPXD_CONF_PATH ")\n"
+	    "  -W  worker program (default " RPXD_WORKER_PATH ")\n");
+	exit(1);
+}
+
+/* The workers' chroot: made if missing, refused if others can write it. */
+static void
+chroot_prepare(const char *dir)
+{
+	struct stat	st;
+
+	if (stat(dir, &st) == -1) {
+		if (errno != ENOENT || mkdir(dir, 0755) == -1)
+			fatal("startup: chroot %s", dir);
+		log_notice("startup: created the empty chroot directory %s",
+		    dir);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode))
+		fatalx("startup: chroot %s is not a directory", dir);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		fatalx("startup: chroot %s must be owned by root and not "
+		    "writable by group or others", dir);
+}
+
+static void
+master_shutdown_begin(struct master *m)
+{
+	if (m->m_stopping) {
+		log_warnx("shutdown: second signal; killing %u worker(s)",
+		    pool_count_alive(m));
+		pool_kill_all(m, SIGKILL);
+		return;
+	}
+	m->m_stopping = 1;
+	m->m_stop_deadline = time(NULL) + m->m_conf->rc_shutdown_timeout;
+	log_notice("shutdown: stopping; workers have %u s to finish",
+	    m->m_conf->rc_shutdown_timeout);
+	/* Stop accepting now: the kernel refuses new connections. */
+	listeners_close(m->m_listen_fds, m->m_conf->rc_nlisteners);
+	m->m_listen_fds = NULL;
+	pool_stop_all(m);
+}
+
+static void
+master_handle_signals(struct master *m)
+{
+	enum signal_event	ev;
+
+	while ((ev = signals_next()) != MSIG_NONE) {
+		switch (ev) {
+		case MSIG_RELOAD:
+			if (!m->m_stopping)
+				reload(m);
+			break;
+		case MSIG_STOP:
+			master_shutdown_begin(m);
+			break;
+		case MSIG_CHILD:
+			pool_reap(m);
+			break;
+		case MSIG_NONE:
+			break;
+		}
+	}
+}
+
+static void
+master_loop(struct master *m, int sigfd)
+{
+	struct pollfd	pfd[RPXD_MAX_WORKERS + 1];
+	unsigned	slots[RPXD_MAX_WORKERS + 1];
+	nfds_t		n, i;
+	time_t		last = 0, now;
+	int		rv;
+
+	for (;;) {
+		if (m->m_stopping) {
+			if (pool_count_alive(m) == 0)
+				return;
+			if (time(NULL) >= m->m_stop_deadline) {
+				log_warnx("shutdown: grace period over; "
+				    "killing %u worker(s)", pool_count_alive(m));
+				pool_kill_all(m, SIGKILL);
+				m->m_stop_deadline = time(NULL) + 5;
+			}
+		}
+		n = 0;
+		pfd[n].fd = sigfd;
+		pfd[n++].events = POLLIN;
+		for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+			if (m->m_workers[i].wk_pid == 0 ||
+			    m->m_workers[i].wk_eof)
+				continue;
+			slots[n] = (unsigned)i;
+			pfd[n].fd = m->m_workers[i].wk_sock;
+			pfd[n++].events = POLLIN;
+		}
+		rv = poll(pfd, n, 1000);
+		if (rv == -1 && errno != EINTR)
+			fatal("%s: poll", __func__);
+		for (i = 1; rv > 0 && i < n; i++)
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				pool_dispatch(m, slots[i]);
+		if (rv > 0 && (pfd[0].revents & POLLIN))
+			master_handle_signals(m);
+		now = time(NULL);
+		if (now != last) {
+			pool_reap(m);
+			pool_maintain(m);
+			last = now;
+		}
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct master	*m = &master;
+	char		 err[8192];
+	int		 ch, check_only = 0, sigfd;
+
+	m->m_conf_file = RPXD_CONF_PATH;
+	m->m_worker_path = RPXD_WORKER_PATH;
+	while ((ch = getopt(argc, argv, "df:nW:")) != -1) {
+		switch (ch) {
+		case 'd':
+			m->m_foreground = 1;
+			break;
+		case 'f':
+			m->m_conf_file = optarg;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'W':
+			m->m_worker_path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1, "rpxd", LOG_DAEMON);
+	if ((m->m_conf = config_load(m->m_conf_file, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "%s", err);
+		if (err[0] != '\0' && err[strlen(err) - 1] != '\n')
+			fputc('\n', stderr);
+		return 1;
+	}
+	if (check_only) {
+		fprintf(stderr, "%s: configuration OK\n", m->m_conf_file);
+		return 0;
+	}
+	if (geteuid() != 0)
+		fatalx("startup: rpxd must be started as root");
+	if (access(m->m_worker_path, X_OK) == -1)
+		fatal("startup: worker program %s", m->m_worker_path);
+	chroot_prepare(m->m_conf->rc_chroot);
+	log_set_level(m->m_conf->rc_log_level);
+	if ((m->m_listen_fds = listeners_bind(m->m_conf, NULL, NULL, err,
+	    sizeof(err))) == NULL)
+		fatalx("startup: %s", err);
+	if (scoreboard_create(&m->m_sb) == -1)
+		fatal("startup: scoreboard");
+	if (!m->m_foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("startup: daemon");
+		log_init(0, "rpxd", m->m_conf->rc_facility);
+	}
+	if (pidfile_create(m->m_conf->rc_pidfile) == -1)
+		exit(1);
+	sigfd = signals_init();
+	pool_init(m);
+	m->m_generation = 1;
+	log_notice("startup: rpxd started, generation 1, %u listener(s)",
+	    m->m_conf->rc_nlisteners);
+	pool_maintain(m);
+	master_loop(m, sigfd);
+	pidfile_remove(m->m_conf->rc_pidfile);
+	log_notice("shutdown: done");
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * The privileged parent's state and the entry points of its parts:
+ * listeners.c binds, pool.c spawns and sizes the worker pool, reload.c
+ * swaps configurations, signals.c turns signals into events for main.c.
+ */
+#ifndef RPXD_MASTER_H
+#define RPXD_MASTER_H
+
+#include <sys/types.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "scoreboard.h"
+
+/* The master's view of one worker; indexed like the scoreboard slots. */
+struct worker {
+	pid_t		 wk_pid;		/* 0: slot free */
+	int		 wk_sock;		/* our end of its socketpair */
+	uint32_t	 wk_generation;
+	int		 wk_stopping;		/* IPC_STOP sent */
+	int		 wk_was_ready;		/* reached WS_IDLE once */
+	int		 wk_eof;		/* its socket is closed */
+	time_t		 wk_started;
+};
+
+struct master {
+	const char		*m_conf_file;
+	const char		*m_worker_path;
+	int			 m_foreground;
+	struct rpxd_conf	*m_conf;	/* the running configuration */
+	int			*m_listen_fds;	/* one per m_conf listener */
+	uint32_t		 m_generation;
+	struct scoreboard	 m_sb;
+	struct worker		 m_workers[RPXD_MAX_WORKERS];
+	/* pool arithmetic */
+	unsigned		 m_spawn_rate;
+	unsigned		 m_start_failures;	/* in a row */
+	time_t			 m_spawn_holdoff;	/* no spawn before */
+	int			 m_max_logged;	/* "max-workers reached" */
+	/* shutdown */
+	int			 m_stopping;
+	time_t			 m_stop_deadline;
+};
+
+/* listeners.c */
+int	*listeners_bind(const struct rpxd_conf *conf,
+	    const struct rpxd_conf *old, int *old_fds, char *err,
+	    size_t errlen);
+void	 listeners_close(int *fds, unsigned n);
+
+/* pool.c */
+void	 pool_init(struct master *m);
+int	 pool_spawn(struct master *m);
+void	 pool_maintain(struct master *m);
+void	 pool_reap(struct master *m);
+void	 pool_stop_generation_before(struct master *m, uint32_t generation);
+void	 pool_stop_all(struct master *m);
+void	 pool_kill_all(struct master *m, int sig);
+unsigned pool_count_alive(const struct master *m);
+void	 pool_dispatch(struct master *m, unsigned slot);
+
+/* reload.c */
+void	 reload(struct master *m);
+
+/* signals.c */
+enum signal_event {
+	MSIG_NONE = 0, MSIG_RELOAD, MSIG_STOP, MSIG_CHILD
+};
+int	 signals_init(void);		/* returns the fd to poll */
+enum signal_event signals_next(void);	/* drains one event */
+void	 signals_reset_child(void);	/* in a forked child */
+
+/* pidfile.c */
+int	 pidfile_create(const char *path);
+void	 pidfile_remove(const char *path);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * The prefork pool: fork+exec of rpxd-worker with its socketpair on
+ * RPXD_IPC_FD, the start-up messages, and the spare-worker arithmetic of
+ * Apache's prefork MPM read from the scoreboard once a second.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "master.h"
+
+#define SPAWN_RATE_MAX		32	/* workers started in one second */
+#define HOLDOFF_MAX		60	/* s, after workers die on start */
+#define IPC_SEND_TIMEOUT	5	/* s, for a worker to read its setup */
+
+void
+pool_init(struct master *m)
+{
+	unsigned	i;
+
+	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		m->m_workers[i].wk_pid = 0;
+		m->m_workers[i].wk_sock = -1;
+	}
+	m->m_spawn_rate = 1;
+}
+
+/* Only the sanitizer settings cross into a worker's environment. */
+static void
+worker_exec(const struct master *m, int sock)
+{
+	static char	*env[4];
+	const char	*names[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS",
+			    "LSAN_OPTIONS" };
+	char		*argv[3];
+	size_t		 i, n = 0;
+	const char	*v;
+
+	signals_reset_child();
+	if (dup2(sock, RPXD_IPC_FD) == -1)
+		_exit(127);
+	closefrom(RPXD_IPC_FD + 1);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((v = getenv(names[i])) == NULL)
+			continue;
+		if ((env[n] = malloc(strlen(names[i]) + strlen(v) + 2)))
+			sprintf(env[n++], "%s=%s", names[i], v);
+	}
+	env[n] = NULL;
+	argv[0] = (char *)"rpxd-worker";
+	argv[1] = m->m_foreground ? (char *)"-d" : NULL;
+	argv[2] = NULL;
+	execve(m->m_worker_path, argv, env);
+	_exit(127);
+}
+
+static int
+worker_send_setup(struct master *m, unsigned slot, int sock)
+{
+	struct msgbuf	mb;
+	unsigned	i;
+	int		rv = -1;
+
+	msgbuf_init(&mb);
+	if (config_encode(m->m_conf, &mb) == -1 ||
+	    ipc_send(sock, IPC_CONFIG, -1, &mb) == -1)
+		goto done;
+	for (i = 0; i < m->m_conf->rc_nlisteners; i++) {
+		msgbuf_free(&mb);
+		msgbuf_put_u32(&mb, i);
+		if (ipc_send(sock, IPC_LISTENER, m->m_listen_fds[i], &mb) == -1)
+			goto done;
+	}
+	msgbuf_free(&mb);
+	msgbuf_put_u32(&mb, slot);
+	msgbuf_put_u32(&mb, m->m_generation);
+	if (ipc_send(sock, IPC_SCOREBOARD, m->m_sb.sb_fd, &mb) == -1 ||
+	    ipc_send(sock, IPC_START, -1, NULL) == -1)
+		goto done;
+	rv = 0;
+done:
+	msgbuf_free(&mb);
+	return rv;
+}
+
+int
+pool_spawn(struct master *m)
+{
+	struct scoreboard_slot	*ss;
+	struct timeval		 tv = { IPC_SEND_TIMEOUT, 0 };
+	unsigned		 slot;
+	int			 sp[2];
+	pid_t			 pid;
+
+	for (slot = 0; slot < RPXD_MAX_WORKERS; slot++)
+		if (m->m_workers[slot].wk_pid == 0)
+			break;
+	if (slot == RPXD_MAX_WORKERS)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
+		log_warn("pool: socketpair");
+		return -1;
+	}
+	ss = &m->m_sb.sb_slots[slot];
+	memset((void *)ss, 0, sizeof(*ss));
+	ss->ss_generation = m->m_generation;
+	ss->ss_listener = ss->ss_route = -1;
+	scoreboard_set_state(ss, WS_STARTING);
+	switch ((pid = fork())) {
+	case -1:
+		log_warn("pool: fork");
+		close(sp[0]);
+		close(sp[1]);
+		scoreboard_set_state(ss, WS_FREE);
+		return -1;
+	case 0:
+		close(sp[0]);
+		worker_exec(m, sp[1]);
+		/* NOTREACHED */
+	}
+	close(sp[1]);
+	ss->ss_pid = pid;
+	m->m_workers[slot] = (struct worker){ .wk_pid = pid,
+	    .wk_sock = sp[0], .wk_generation = m->m_generation,
+	    .wk_started = time(NULL) };
+	(void)setsockopt(sp[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (worker_send_setup(m, slot, sp[0]) == -1) {
+		log_warn("pool: cannot send the setup to worker %ld",
+		    (long)pid);
+		kill(pid, SIGKILL);
+	}
+	log_debug("pool: started worker %ld in slot %u, generation %u",
+	    (long)pid, slot, m->m_generation);
+	return 0;
+}
+
+static void
+worker_stop(struct master *m, unsigned slot)
+{
+	struct worker	*wk = &m->m_workers[slot];
+
+	if (wk->wk_pid == 0 || wk->wk_stopping)
+		return;
+	wk->wk_stopping = 1;
+	m->m_sb.sb_slots[slot].ss_stop = 1;
+	if (ipc_send(wk->wk_sock, IPC_STOP, -1, NULL) == -1 &&
+	    errno != EPIPE)
+		log_warn("pool: cannot tell worker %ld to stop",
+		    (long)wk->wk_pid);
+}
+
+void
+pool_stop_generation_before(struct master *m, uint32_t generation)
+{
+	unsigned	i;
+
+	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+		if (m->m_workers[i].wk_pid != 0 &&
+		    m->m_workers[i].wk_generation < generation)
+			worker_stop(m, i);
+}
+
+void
+pool_stop_all(struct master *m)
+{
+	pool_stop_generation_before(m, UINT32_MAX);
+}
+
+void
+pool_kill_all(struct master *m, int sig)
+{
+	unsigned	i;
+
+	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+		if (m->m_workers[i].wk_pid != 0)
+			kill(m->m_workers[i].wk_pid, sig);
+}
+
+unsigned
+pool_count_alive(const struct master *m)
+{
+	unsigned	i, n = 0;
+
+	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+		if (m->m_workers[i].wk_pid != 0)
+			n++;
+	return n;
+}
+
+/*
+ * Once a second: start workers while short of idle ones, doubling the rate
+ * each second it stays short, and stop one a second while over max-spare.
+ */
+void
+pool_maintain(struct master *m)
+{
+	const struct rpxd_conf	*conf = m->m_conf;
+	unsigned		 i, idle = 0, total = 0, last_idle = 0, want;
+	time_t			 now = time(NULL);
+
+	if (m->m_stopping)
+		return;
+	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		struct worker	*wk = &m->m_workers[i];
+		uint32_t	 st = m->m_sb.sb_slots[i].ss_state;
+
+		if (wk->wk_pid == 0 || wk->wk_stopping ||
+		    wk->wk_generation != m->m_generation)
+			continue;
+		total++;
+		if (st == WS_IDLE && !wk->wk_was_ready) {
+			wk->wk_was_ready = 1;
+			m->m_start_failures = 0;
+		}
+		if (st == WS_IDLE || st == WS_STARTING) {
+			idle++;
+			last_idle = i;
+		}
+	}
+	if (idle > conf->rc_max_spare) {
+		worker_stop(m, last_idle);
+		m->m_spawn_rate = 1;
+		return;
+	}
+	if (idle >= conf->rc_min_spare) {
+		m->m_spawn_rate = 1;
+		return;
+	}
+	if (total >= conf->rc_max_workers) {
+		if (!m->m_max_logged)
+			log_warnx("pool: max-workers (%u) reached: no worker "
+			    "is started until one is free; consider raising "
+			    "max-workers", conf->rc_max_workers);
+		m->m_max_logged = 1;
+		m->m_spawn_rate = 1;
+		return;
+	}
+	m->m_max_logged = 0;
+	if (now < m->m_spawn_holdoff)
+		return;
+	want = conf->rc_min_spare - idle;
+	if (want > m->m_spawn_rate)
+		want = m->m_spawn_rate;
+	if (want > conf->rc_max_workers - total)
+		want = conf->rc_max_workers - total;
+	for (i = 0; i < want; i++)
+		if (pool_spawn(m) == -1)
+			break;
+	if (idle + want < conf->rc_min_spare &&
+	    m->m_spawn_rate < SPAWN_RATE_MAX)
+		m->m_spawn_rate *= 2;
+}
+
+static void
+worker_exited(struct master *m, unsigned slot, int status)
+{
+	struct worker	*wk = &m->m_workers[slot];
+	int		 died_on_start;
+	unsigned	 holdoff;
+
+	died_on_start = !wk->wk_was_ready &&
+	    m->m_sb.sb_slots[slot].ss_state == WS_STARTING;
+	if (WIFSIGNALED(status))
+		log_warnx("pool: worker %ld (slot %u) killed by signal %d%s",
+		    (long)wk->wk_pid, slot, WTERMSIG(status),
+		    wk->wk_stopping ? " while stopping" : "; replacing it");
+	else if (WEXITSTATUS(status) != 0)
+		log_warnx("pool: worker %ld (slot %u) exited with status %d%s",
+		    (long)wk->wk_pid, slot, WEXITSTATUS(status),
+		    died_on_start ? " before it was ready" : "");
+	else
+		log_debug("pool: worker %ld (slot %u) exited",
+		    (long)wk->wk_pid, slot);
+	if (died_on_start && !wk->wk_stopping) {
+		/* No fork storm: back off 2, 4, ... 60 s and restart slowly. */
+		m->m_start_failures++;
+		holdoff = m->m_start_failures < 6 ?
+		    1u << m->m_start_failures : HOLDOFF_MAX;
+		m->m_spawn_holdoff = time(NULL) + holdoff;
+		m->m_spawn_rate = 1;
+		log_warnx("pool: a worker died on start; next start in %u s",
+		    holdoff);
+	}
+	close(wk->wk_sock);
+	scoreboard_set_state(&m->m_sb.sb_slots[slot], WS_FREE);
+	m->m_sb.sb_slots[slot].ss_pid = 0;
+	*wk = (struct worker){ .wk_pid = 0, .wk_sock = -1 };
+}
+
+void
+pool_reap(struct master *m)
+{
+	pid_t		pid;
+	int		status;
+	unsigned	i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < RPXD_MAX_WORKERS; i++)
+			if (m->m_workers[i].wk_pid == pid)
+				break;
+		if (i < RPXD_MAX_WORKERS)
+			worker_exited(m, i, status);
+	}
+}
+
+/* A worker sends nothing in this protocol version: anything is a breach. */
+void
+pool_dispatch(struct master *m, unsigned slot)
+{
+	struct worker	*wk = &m->m_workers[slot];
+	struct ipc_msg	 msg;
+	int		 rv;
+
+	rv = ipc_recv(wk->wk_sock, &msg);
+	if (rv == 0) {
+		/* Closed: it is exiting; SIGCHLD will reap it. */
+		wk->wk_eof = 1;
+		return;
+	}
+	if (rv == 1) {
+		log_warnx("pool: worker %ld sent an unexpected %s message; "
+		    "killing it", (long)wk->wk_pid, ipc_type_name(msg.im_type));
+		ipc_msg_free(&msg);
+	} else
+		log_warn("pool: bad message from worker %ld; killing it",
+		    (long)wk->wk_pid);
+	kill(wk->wk_pid, SIGKILL);
+	wk->wk_eof = 1;
+}

@@ -1,0 +1,67 @@
+/*
+ * SIGHUP: a new generation. The new configuration is parsed, checked and
+ * bound as a whole; on any error the running one stays untouched. Old
+ * workers are told to finish their connections and exit only after the new
+ * generation has been started.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "master.h"
+
+static void
+reload_log_errors(char *err)
+{
+	char	*line, *save = NULL;
+
+	for (line = strtok_r(err, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_warnx("reload: %s", line);
+}
+
+void
+reload(struct master *m)
+{
+	struct rpxd_conf	*conf;
+	char			 err[8192];
+	int			*fds;
+	unsigned		 i;
+
+	log_notice("reload: reading %s", m->m_conf_file);
+	if ((conf = config_load(m->m_conf_file, err, sizeof(err))) == NULL) {
+		reload_log_errors(err);
+		log_warnx("reload: failed; keeping the running configuration "
+		    "(generation %u)", m->m_generation);
+		return;
+	}
+	fds = listeners_bind(conf, m->m_conf, m->m_listen_fds, err,
+	    sizeof(err));
+	if (fds == NULL) {
+		reload_log_errors(err);
+		log_warnx("reload: failed; keeping the running configuration "
+		    "(generation %u)", m->m_generation);
+		config_free(conf);
+		return;
+	}
+	if (strcmp(conf->rc_pidfile, m->m_conf->rc_pidfile) != 0)
+		log_warnx("reload: pidfile changed to %s; it takes effect "
+		    "at the next restart", conf->rc_pidfile);
+	/* Commit: from here nothing can fail. */
+	listeners_close(m->m_listen_fds, m->m_conf->rc_nlisteners);
+	config_free(m->m_conf);
+	m->m_conf = conf;
+	m->m_listen_fds = fds;
+	log_set_level(conf->rc_log_level);
+	m->m_generation++;
+	m->m_spawn_rate = 1;
+	m->m_max_logged = 0;
+	for (i = 0; i < conf->rc_min_spare && i < conf->rc_max_workers; i++)
+		if (pool_spawn(m) == -1)
+			break;
+	pool_stop_generation_before(m, m->m_generation);
+	log_notice("reload: generation %u serving %u listener(s), "
+	    "%u backend(s)", m->m_generation, conf->rc_nlisteners,
+	    conf->rc_nbackends);
+}

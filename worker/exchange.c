@@ -1,0 +1,529 @@
+/*
+ * One request and its response, streamed both ways at once: the request
+ * body to the backend as the client sends it, the response to the client
+ * as the backend sends it, neither buffered whole. Bodies are re-framed
+ * (Content-Length or a clean chunked coding); after a 101 the two
+ * connections are bridged byte for byte.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+#include "chunked.h"
+#include "log.h"
+#include "worker.h"
+
+enum half_mode { HM_NONE, HM_LENGTH, HM_CHUNKED, HM_CLOSE, HM_TUNNEL };
+enum resp_state { RS_HEAD, RS_BODY, RS_DONE };
+
+/* One direction: bytes from h_src's read buffer, framed, into h_out. */
+struct half {
+	struct io		*h_src;
+	struct buf		*h_out;
+	int			 h_mode;
+	uint64_t		 h_remaining;	/* HM_LENGTH */
+	struct chunked_decoder	 h_dec;
+	int			 h_rechunk;	/* chunked in, chunked out */
+	int			 h_done;
+	uint64_t		 h_consumed;
+};
+
+struct exchange {
+	struct worker_env		*x_w;
+	const struct http_message	*x_req;
+	const struct route_conf		*x_route;
+	struct request_log		*x_log;
+	struct half			 x_up;		/* client -> backend */
+	struct half			 x_down;	/* backend -> client */
+	int				 x_resp_state;
+	int				 x_head_sent;
+	int				 x_close;
+	int				 x_backend_keep;
+	int				 x_reused;
+	int				 x_client_reads;
+	int				 x_backend_bytes;
+	int				 x_shut_backend;	/* tunnel */
+	int				 x_shut_client;
+	int64_t				 x_progress_ms;
+	int				 x_error_status;
+	const char			*x_error;
+};
+
+static int
+half_mode(enum http_body body)
+{
+	switch (body) {
+	case BODY_LENGTH:
+		return HM_LENGTH;
+	case BODY_CHUNKED:
+		return HM_CHUNKED;
+	case BODY_CLOSE:
+		return HM_CLOSE;
+	default:
+		return HM_NONE;
+	}
+}
+
+static void
+half_init(struct half *h, struct io *src, struct buf *out, int mode,
+    uint64_t length, int rechunk)
+{
+	memset(h, 0, sizeof(*h));
+	h->h_src = src;
+	h->h_out = out;
+	h->h_mode = mode;
+	h->h_remaining = length;
+	h->h_rechunk = rechunk;
+	chunked_init(&h->h_dec);
+	h->h_done = mode == HM_NONE || (mode == HM_LENGTH && length == 0);
+}
+
+static size_t
+min_size(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Decode chunked input, write it re-encoded (or bare). -1: malformed. */
+static int
+half_chunked(struct half *h, char *scratch)
+{
+	struct buf		*in = &h->h_src->io_in;
+	char			 hdr[20];
+	size_t			 room = buf_space(h->h_out), consumed, produced;
+	enum chunked_status	 st;
+
+	/* Room for a chunk header, its CRLF and the last chunk. */
+	if (room <= 32)
+		return 0;
+	room = min_size(room - 32, SCRATCH_SIZE);
+	st = chunked_decode(&h->h_dec, in->b_data + in->b_off, in->b_len,
+	    &consumed, scratch, room, &produced);
+	buf_consume(in, consumed);
+	h->h_consumed += consumed;
+	if (produced > 0) {
+		if (h->h_rechunk)
+			buf_append(h->h_out, hdr, chunked_header(hdr, produced));
+		buf_append(h->h_out, scratch, produced);
+		if (h->h_rechunk)
+			buf_append(h->h_out, "\r\n", 2);
+	}
+	if (st == CHUNKED_ERROR)
+		return -1;
+	if (st == CHUNKED_DONE) {
+		if (h->h_rechunk)
+			buf_append(h->h_out, "0\r\n\r\n", 5);
+		h->h_done = 1;
+	}
+	return 0;
+}
+
+/* Move what can be moved. -1 if the input is malformed. */
+static int
+half_transfer(struct half *h, char *scratch)
+{
+	struct buf	*in = &h->h_src->io_in;
+	size_t		 n;
+
+	if (h->h_done)
+		return 0;
+	switch (h->h_mode) {
+	case HM_CHUNKED:
+		return half_chunked(h, scratch);
+	case HM_LENGTH:
+		n = min_size(min_size(in->b_len, buf_space(h->h_out)),
+		    h->h_remaining > SIZE_MAX ? SIZE_MAX :
+		    (size_t)h->h_remaining);
+		h->h_remaining -= n;
+		if (h->h_remaining == 0)
+			h->h_done = 1;
+		break;
+	default:	/* HM_CLOSE, HM_TUNNEL: until the source closes */
+		n = min_size(in->b_len, buf_space(h->h_out));
+		if (h->h_src->io_eof && n == in->b_len)
+			h->h_done = 1;
+		break;
+	}
+	buf_append(h->h_out, in->b_data + in->b_off, n);
+	buf_consume(in, n);
+	h->h_consumed += n;
+	return 0;
+}
+
+static int
+exchange_fail(struct exchange *x, int status, const char *why)
+{
+	x->x_error_status = status;
+	x->x_error = why;
+	return -1;
+}
+
+static int
+request_is_head(const struct http_message *req)
+{
+	return req->hm_methodlen == 4 && memcmp(req->hm_method, "HEAD", 4) == 0;
+}
+
+/* After a 101: both directions become a byte tunnel. */
+static int
+exchange_switch(struct exchange *x)
+{
+	struct worker_env	*w = x->x_w;
+
+	if (!rewrite_upgrade_requested(x->x_req) || !x->x_up.h_done)
+		return exchange_fail(x, 502, "101 Switching Protocols "
+		    "without an upgrade request");
+	half_init(&x->x_up, &w->w_client, &w->w_to_backend, HM_TUNNEL, 0, 0);
+	half_init(&x->x_down, &w->w_backend, &w->w_to_client, HM_TUNNEL, 0, 0);
+	x->x_close = 1;
+	x->x_backend_keep = 0;
+	return 0;
+}
+
+/* The response head, once whole: 1 when consumed, 0 to wait, -1 error. */
+static int
+exchange_response_head(struct exchange *x)
+{
+	struct worker_env	*w = x->x_w;
+	struct buf		*in = &w->w_backend.io_in;
+	const char		*head = in->b_data + in->b_off;
+	struct http_message	 resp;
+	enum http_body		 body;
+	long			 rv;
+	int			 rechunk, client11 = x->x_req->hm_minor == 1;
+
+	/* Parse only with the client buffer drained: the head must fit. */
+	if (in->b_len == 0 || w->w_to_client.b_len != 0)
+		return 0;
+	memset(&resp, 0, sizeof(resp));
+	rv = http_parse_response(head, in->b_len, &w->w_limits, &resp,
+	    w->w_resp_headers, w->w_conf->rc_max_headers);
+	if (rv == 0)
+		return 0;
+	if (rv < 0)
+		return exchange_fail(x, 502, resp.hm_error);
+	if (resp.hm_status < 200 && resp.hm_status != 101) {
+		/* Interim (100 Continue, 103): only HTTP/1.1 clients. */
+		if (client11 && rewrite_response(&resp, head, 0, 0,
+		    &w->w_to_client) == -1)
+			return exchange_fail(x, 502, "interim head too large");
+		buf_consume(in, (size_t)rv);
+		return 1;
+	}
+	if (resp.hm_status == 101 && exchange_switch(x) == -1)
+		return -1;
+	body = http_response_body(&resp, request_is_head(x->x_req));
+	rechunk = body == BODY_CHUNKED && client11;
+	if (resp.hm_status != 101) {
+		half_init(&x->x_down, &w->w_backend, &w->w_to_client,
+		    half_mode(body), resp.hm_length, rechunk);
+		x->x_close |= !client11 || x->x_req->hm_conn_close ||
+		    body == BODY_CLOSE || (body == BODY_CHUNKED && !rechunk) ||
+		    !x->x_up.h_done || worker_stop_requested(w);
+		x->x_backend_keep = resp.hm_minor == 1 && !resp.hm_conn_close &&
+		    body != BODY_CLOSE;
+	}
+	if (rewrite_response(&resp, head, rechunk, x->x_close,
+	    &w->w_to_client) == -1)
+		return exchange_fail(x, 502, "response head too large");
+	buf_consume(in, (size_t)rv);
+	x->x_log->rl_status = resp.hm_status;
+	x->x_head_sent = 1;
+	x->x_resp_state = RS_BODY;
+	return 1;
+}
+
+/* Parse and transfer until nothing moves. -1 on an error. */
+static int
+exchange_pump(struct exchange *x)
+{
+	struct worker_env	*w = x->x_w;
+	size_t			 before;
+	int			 progress, rv;
+
+	do {
+		progress = 0;
+		before = w->w_client.io_in.b_len + w->w_to_backend.b_len;
+		if (half_transfer(&x->x_up, w->w_scratch) == -1)
+			return exchange_fail(x, 400, x->x_up.h_dec.cd_error);
+		progress |= before != w->w_client.io_in.b_len +
+		    w->w_to_backend.b_len;
+		if (x->x_resp_state == RS_HEAD) {
+			if ((rv = exchange_response_head(x)) == -1)
+				return -1;
+			progress |= rv;
+		}
+		if (x->x_resp_state == RS_BODY) {
+			before = w->w_backend.io_in.b_len +
+			    w->w_to_client.b_len;
+			if (half_transfer(&x->x_down, w->w_scratch) == -1)
+				return exchange_fail(x, 502,
+				    x->x_down.h_dec.cd_error);
+			progress |= before != w->w_backend.io_in.b_len +
+			    w->w_to_client.b_len;
+			if (x->x_down.h_done)
+				x->x_resp_state = RS_DONE;
+		}
+	} while (progress);
+	return 0;
+}
+
+/* Half-close the other side once a tunnel direction has ended. */
+static void
+exchange_tunnel_shutdown(struct exchange *x)
+{
+	struct worker_env	*w = x->x_w;
+
+	if (x->x_up.h_mode != HM_TUNNEL)
+		return;
+	if (x->x_up.h_done && w->w_to_backend.b_len == 0 && !x->x_shut_backend) {
+		shutdown(w->w_backend.io_fd, SHUT_WR);
+		x->x_shut_backend = 1;
+	}
+	if (x->x_down.h_done && w->w_to_client.b_len == 0 && !x->x_shut_client) {
+		shutdown(w->w_client.io_fd, SHUT_WR);
+		x->x_shut_client = 1;
+	}
+}
+
+/* May the request go again on a fresh connection? Only if nothing of it
+ * or of the answer can have been lost. */
+static int
+exchange_retryable(const struct exchange *x)
+{
+	return x->x_reused && !x->x_backend_bytes && x->x_client_reads == 0 &&
+	    x->x_up.h_mode == HM_NONE && x->x_resp_state == RS_HEAD;
+}
+
+/* The wait allowed before the next event, from the route or globals. */
+static int64_t
+exchange_deadline(const struct exchange *x)
+{
+	const struct rpxd_conf	*c = x->x_w->w_conf;
+	const struct route_conf	*rt = x->x_route;
+	unsigned		 s;
+
+	if (x->x_up.h_done && x->x_resp_state == RS_HEAD)
+		s = rt->rt_backend_timeout ? rt->rt_backend_timeout :
+		    c->rc_backend_timeout;
+	else
+		s = rt->rt_idle_timeout ? rt->rt_idle_timeout :
+		    c->rc_idle_timeout;
+	return x->x_progress_ms + 1000 * (int64_t)s;
+}
+
+static int
+exchange_timeout(struct exchange *x)
+{
+	if (x->x_resp_state != RS_HEAD)
+		return exchange_fail(x, 504, "idle-timeout while streaming");
+	if (!x->x_up.h_done && x->x_w->w_to_backend.b_len == 0)
+		return exchange_fail(x, 408, "request body stalled "
+		    "(idle-timeout)");
+	return exchange_fail(x, 504, x->x_up.h_done ? "no response within "
+	    "backend-timeout" : "backend stopped reading the request body");
+}
+
+/* One read: -1 error, 0 nothing new, 1 progress. */
+static int
+exchange_read_client(struct exchange *x)
+{
+	struct io	*c = &x->x_w->w_client;
+	ssize_t		 n = io_read(c);
+
+	x->x_client_reads++;
+	if (n == -2 || n > 0)
+		return n > 0;
+	if (n == 0 && x->x_up.h_mode == HM_TUNNEL)
+		return 1;
+	if (x->x_up.h_done && x->x_resp_state == RS_HEAD && n == 0)
+		return exchange_fail(x, 499, "client closed before the "
+		    "response");
+	if (!x->x_up.h_done)
+		return exchange_fail(x, 499, "client closed inside the "
+		    "request body");
+	return exchange_fail(x, 499, "client closed during the response");
+}
+
+static int
+exchange_read_backend(struct exchange *x)
+{
+	struct io	*b = &x->x_w->w_backend;
+	ssize_t		 n = io_read(b);
+
+	if (n > 0) {
+		x->x_backend_bytes = 1;
+		return 1;
+	}
+	if (n == -2)
+		return 0;
+	if (x->x_resp_state == RS_HEAD)
+		return exchange_fail(x, 502, n == 0 ? "backend closed the "
+		    "connection before a response" : "backend connection "
+		    "reset before a response");
+	if (n == -1)
+		return exchange_fail(x, 502, "backend connection reset "
+		    "during the response");
+	return 1;	/* EOF: the pump ends HM_CLOSE and HM_TUNNEL bodies */
+}
+
+static int
+exchange_io(struct exchange *x, struct pollfd *pfd)
+{
+	struct worker_env	*w = x->x_w;
+	int			 rv = 0, r;
+
+	if (pfd[0].revents & POLLOUT) {
+		if (io_write(&w->w_client, &w->w_to_client) == -1)
+			return exchange_fail(x, 499, "client connection lost "
+			    "during the response");
+		rv = 1;
+	}
+	if (pfd[1].revents & POLLOUT) {
+		if (io_write(&w->w_backend, &w->w_to_backend) == -1)
+			return exchange_fail(x, 502, "backend connection lost "
+			    "while sending the request");
+		rv = 1;
+	}
+	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if ((r = exchange_read_client(x)) == -1)
+			return -1;
+		rv |= r;
+	}
+	if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if ((r = exchange_read_backend(x)) == -1)
+			return -1;
+		rv |= r;
+	}
+	return rv;
+}
+
+static int
+exchange_truncated(const struct exchange *x)
+{
+	const struct io	*b = &x->x_w->w_backend;
+
+	return x->x_resp_state == RS_BODY && b->io_eof &&
+	    b->io_in.b_len == 0 && !x->x_down.h_done;
+}
+
+/* The event loop; 0 when the exchange is complete, -1 on error. */
+static int
+exchange_loop(struct exchange *x)
+{
+	struct worker_env	*w = x->x_w;
+	struct pollfd		 pfd[2];
+	int64_t			 deadline, now;
+	int			 rv;
+
+	for (;;) {
+		if (exchange_pump(x) == -1)
+			return -1;
+		if (exchange_truncated(x))
+			return exchange_fail(x, 502, "backend closed inside "
+			    "the response body");
+		exchange_tunnel_shutdown(x);
+		if (x->x_resp_state == RS_DONE && w->w_to_client.b_len == 0 &&
+		    (x->x_up.h_done || x->x_close) &&
+		    (w->w_to_backend.b_len == 0 || x->x_close))
+			return 0;
+		pfd[0].fd = w->w_client.io_fd;
+		pfd[0].events = 0;
+		if (!w->w_client.io_eof && buf_space(&w->w_client.io_in) > 0 &&
+		    x->x_resp_state != RS_DONE)
+			pfd[0].events |= POLLIN;
+		if (w->w_to_client.b_len > 0)
+			pfd[0].events |= POLLOUT;
+		pfd[1].fd = w->w_backend.io_fd;
+		pfd[1].events = 0;
+		if (!w->w_backend.io_eof && buf_space(&w->w_backend.io_in) > 0 &&
+		    x->x_resp_state != RS_DONE)
+			pfd[1].events |= POLLIN;
+		if (w->w_to_backend.b_len > 0)
+			pfd[1].events |= POLLOUT;
+		deadline = exchange_deadline(x);
+		if ((now = now_ms()) >= deadline)
+			return exchange_timeout(x);
+		rv = poll(pfd, 2, (int)min_size((size_t)(deadline - now),
+		    3600000));
+		if (rv == -1 && errno != EINTR)
+			return exchange_fail(x, 500, "poll failed");
+		if (rv <= 0)
+			continue;
+		if ((rv = exchange_io(x, pfd)) == -1)
+			return -1;
+		if (rv)
+			x->x_progress_ms = now_ms();
+	}
+}
+
+static void
+exchange_log_error(struct exchange *x)
+{
+	struct worker_env	*w = x->x_w;
+
+	log_warnx("%s: client %s host %s: backend \"%s\" server %s: %s",
+	    x->x_error_status == 499 || x->x_error_status == 400 ||
+	    x->x_error_status == 408 ? "request" : "backend",
+	    w->w_client_addr, x->x_log->rl_host[0] ? x->x_log->rl_host : "-",
+	    x->x_log->rl_backend, x->x_log->rl_server,
+	    x->x_error ? x->x_error : "error");
+}
+
+enum exchange_result
+exchange_run(struct worker_env *w, const struct http_message *req,
+    const struct route_conf *rt, struct request_log *rl, int reused)
+{
+	struct exchange	x;
+	struct fwd_ctx	ctx;
+	uint64_t	out_before = w->w_client.io_nwritten;
+	enum http_body	body = http_request_body(req);
+
+	memset(&x, 0, sizeof(x));
+	x.x_w = w;
+	x.x_req = req;
+	x.x_route = rt;
+	x.x_log = rl;
+	x.x_reused = reused;
+	x.x_progress_ms = now_ms();
+	ctx.fc_client_ip = w->w_client_ip;
+	ctx.fc_proto = "http";
+	ctx.fc_route = rt;
+	ctx.fc_server = &w->w_conf->rc_backends[w->w_backend_be].
+	    be_servers[w->w_backend_sv];
+	buf_reset(&w->w_to_backend);
+	buf_reset(&w->w_to_client);
+	if (rewrite_request(req, &ctx, &w->w_to_backend) == -1) {
+		respond_error(w, rl, 431, "request head too large once "
+		    "rewritten for the backend");
+		return EXCH_CLOSE;
+	}
+	half_init(&x.x_up, &w->w_client, &w->w_to_backend, half_mode(body),
+	    req->hm_length, body == BODY_CHUNKED);
+	buf_consume(&w->w_client.io_in, req->hm_headlen);
+	if (exchange_loop(&x) == -1) {
+		if (exchange_retryable(&x) && x.x_error_status == 502)
+			return EXCH_RETRY;
+		rl->rl_in = req->hm_headlen + x.x_up.h_consumed;
+		rl->rl_out = w->w_client.io_nwritten - out_before;
+		backend_close(w);
+		if (!x.x_head_sent && x.x_error_status != 499) {
+			respond_error(w, rl, x.x_error_status, x.x_error);
+			return EXCH_CLOSE;
+		}
+		exchange_log_error(&x);
+		if (!x.x_head_sent)
+			rl->rl_status = 499;
+		access_log(w, rl);
+		return EXCH_CLOSE;
+	}
+	rl->rl_in = req->hm_headlen + x.x_up.h_consumed;
+	rl->rl_out = w->w_client.io_nwritten - out_before;
+	w->w_backend_requests++;
+	if (!x.x_backend_keep || !x.x_up.h_done)
+		backend_close(w);
+	return x.x_close ? EXCH_CLOSE : EXCH_KEEPALIVE;
+}

@@ -1,0 +1,53 @@
+/*
+ * Non-blocking socket I/O with bounded waits for the worker: a read buffer
+ * per peer that the HTTP parser reads heads from, and an output buffer that
+ * the pump fills and drains. TLS (later) plugs in here and nowhere else.
+ */
+#ifndef RPXD_IO_H
+#define RPXD_IO_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+	char	*b_data;
+	size_t	 b_cap;
+	size_t	 b_off;		/* first unread byte */
+	size_t	 b_len;		/* unread bytes from b_off */
+};
+
+struct io {
+	int		 io_fd;
+	struct buf	 io_in;		/* read from the peer, not yet used */
+	int		 io_eof;	/* the peer closed its side */
+	uint64_t	 io_nread;	/* bytes, for the access log */
+	uint64_t	 io_nwritten;
+};
+
+int	 buf_alloc(struct buf *b, size_t cap);
+void	 buf_release(struct buf *b);
+void	 buf_reset(struct buf *b);
+void	 buf_consume(struct buf *b, size_t n);
+size_t	 buf_space(const struct buf *b);	/* after compaction */
+char	*buf_tail(struct buf *b);		/* compacts, then the free end */
+int	 buf_append(struct buf *b, const void *p, size_t len);
+int	 buf_printf(struct buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+void	 io_init(struct io *io, int fd);
+/* One read into io_in: >0 bytes, 0 at EOF, -1 error, -2 would block. */
+ssize_t	 io_read(struct io *io);
+/* One write from b: >=0 bytes, -1 error, -2 would block. */
+ssize_t	 io_write(struct io *io, struct buf *b);
+/* Wait until fd is readable (events POLLIN) or writable; 1 ready, 0
+ * timeout, -1 error. timeout_ms < 0 waits forever. */
+int	 io_wait(int fd, short events, int timeout_ms);
+/* Write all of b within timeout_ms; 0, or -1 on error or timeout. */
+int	 io_flush(struct io *io, struct buf *b, int timeout_ms);
+void	 io_close(struct io *io);
+
+/* Monotonic milliseconds. */
+int64_t	 now_ms(void);
+
+#endif

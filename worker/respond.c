@@ -1,0 +1,108 @@
+/*
+ * What the worker says itself: error responses it generates (always with
+ * Connection: close) and the one access-log line per request.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "worker.h"
+
+#define RESPOND_TIMEOUT_MS	10000	/* to deliver an error response */
+
+/* Copy for the log: bytes outside printable ASCII, space and quotes are
+ * written as \xHH so a line can always be split on spaces. */
+void
+log_copy_sanitized(char *dst, size_t dstlen, const char *src, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i, o = 0;
+	unsigned char		 c;
+
+	if (dstlen == 0)
+		return;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)src[i];
+		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			if (o + 1 >= dstlen)
+				break;
+			dst[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 >= dstlen)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 0xf];
+	}
+	dst[o] = '\0';
+}
+
+void
+respond_error(struct worker_env *w, struct request_log *rl, int status,
+    const char *why)
+{
+	const char	*reason = http_reason(status);
+	char		 date[64], body[128];
+	struct tm	 tm;
+	time_t		 t = time(NULL);
+	size_t		 total;
+	int		 n;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	n = snprintf(body, sizeof(body), "%d %s\n", status, reason);
+	buf_reset(&w->w_to_client);
+	if (buf_printf(&w->w_to_client, "HTTP/1.1 %d %s\r\n"
+	    "Date: %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+	    status, reason, date, n, body) == 0) {
+		total = w->w_to_client.b_len;
+		(void)io_flush(&w->w_client, &w->w_to_client,
+		    RESPOND_TIMEOUT_MS);
+		rl->rl_out += total - w->w_to_client.b_len;
+	}
+	rl->rl_status = status;
+	if (status >= 500 && rl->rl_backend != NULL)
+		log_warnx("backend: client %s listener \"%s\" host %s: "
+		    "backend \"%s\" server %s: %d %s: %s", w->w_client_addr,
+		    w->w_conf->rc_listeners[w->w_listener].ls_name,
+		    rl->rl_host[0] ? rl->rl_host : "-", rl->rl_backend,
+		    rl->rl_server ? rl->rl_server : "-", status, reason,
+		    why ? why : "");
+	else
+		log_warnx("request: client %s listener \"%s\" host %s: "
+		    "%d %s: %s", w->w_client_addr,
+		    w->w_conf->rc_listeners[w->w_listener].ls_name,
+		    rl->rl_host[0] ? rl->rl_host : "-", status, reason,
+		    why ? why : "");
+	access_log(w, rl);
+}
+
+void
+access_log(struct worker_env *w, struct request_log *rl)
+{
+	const struct listener_conf *ls = &w->w_conf->rc_listeners[w->w_listener];
+	long long	 ms;
+
+	if (rl->rl_logged)
+		return;
+	rl->rl_logged = 1;
+	ms = rl->rl_start_ms ? (long long)(now_ms() -
+			    rl->rl_start_ms) : 0;
+
+	log_access("access client=%s listener=%s host=%s method=%s path=%s "
+	    "status=%d in=%llu out=%llu ms=%lld route=%s backend=%s "
+	    "server=%s pid=%ld",
+	    w->w_client_addr, ls->ls_name,
+	    rl->rl_host[0] ? rl->rl_host : "-",
+	    rl->rl_method[0] ? rl->rl_method : "-",
+	    rl->rl_path[0] ? rl->rl_path : "-", rl->rl_status,
+	    (unsigned long long)rl->rl_in, (unsigned long long)rl->rl_out, ms,
+	    rl->rl_route >= 0 ? ls->ls_routes[rl->rl_route].rt_name : "-",
+	    rl->rl_backend ? rl->rl_backend : "-",
+	    rl->rl_server ? rl->rl_server : "-", (long)getpid());
+}

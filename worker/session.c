@@ -1,0 +1,257 @@
+/*
+ * One client connection, from accept to close: read each request head with
+ * its timeouts, check and route it, hand it to exchange.c, and keep the
+ * connection alive while both sides allow.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "route.h"
+#include "worker.h"
+
+enum head_result { HEAD_OK, HEAD_CLOSE, HEAD_ERROR };
+
+static void
+session_peer_name(struct worker_env *w, const struct sockaddr_storage *peer)
+{
+	char	port[8];
+
+	if (getnameinfo((const struct sockaddr *)peer,
+	    peer->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in), w->w_client_ip,
+	    sizeof(w->w_client_ip), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		strcpy(w->w_client_ip, "unknown");
+		strcpy(port, "0");
+	}
+	snprintf(w->w_client_addr, sizeof(w->w_client_addr),
+	    peer->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    w->w_client_ip, port);
+}
+
+/*
+ * Wait for a whole request head. The first byte of a request may take up
+ * to the idle timeout (the header timeout on a new connection); the head
+ * must then be complete within the header timeout. After IPC_STOP an idle
+ * connection lingers only STOP_LINGER_MS.
+ */
+static enum head_result
+session_read_head(struct worker_env *w, struct http_message *req,
+    struct request_log *rl, int first)
+{
+	const struct rpxd_conf	*c = w->w_conf;
+	struct buf		*in = &w->w_client.io_in;
+	struct pollfd		 pfd[2];
+	int64_t			 start = now_ms(), deadline, now;
+	int64_t			 head_deadline = -1;
+	long			 rv;
+	ssize_t			 n;
+
+	deadline = start + 1000 * (int64_t)(first ?
+	    c->rc_client_header_timeout : c->rc_client_idle_timeout);
+	for (;;) {
+		rv = http_parse_request(in->b_data + in->b_off, in->b_len,
+		    &w->w_limits, req, w->w_req_headers, c->rc_max_headers);
+		if (rv > 0)
+			return HEAD_OK;
+		if (rv < 0) {
+			rl->rl_in = in->b_len;
+			respond_error(w, rl, (int)-rv, req->hm_error);
+			return HEAD_ERROR;
+		}
+		if (w->w_client.io_eof) {
+			if (in->b_len == 0)
+				return HEAD_CLOSE;
+			rl->rl_in = in->b_len;
+			respond_error(w, rl, 400, "client closed inside a "
+			    "request head");
+			return HEAD_ERROR;
+		}
+		now = now_ms();
+		if (in->b_len > 0 && head_deadline == -1) {
+			head_deadline = (first ? start : now) +
+			    1000 * (int64_t)c->rc_client_header_timeout;
+			deadline = head_deadline;
+		}
+		if (in->b_len == 0 && worker_stop_requested(w) &&
+		    deadline > now + STOP_LINGER_MS)
+			deadline = now + STOP_LINGER_MS;
+		if (now >= deadline) {
+			if (in->b_len == 0)
+				return HEAD_CLOSE;
+			rl->rl_in = in->b_len;
+			respond_error(w, rl, 408, "request head not complete "
+			    "within client-header-timeout");
+			return HEAD_ERROR;
+		}
+		pfd[0].fd = w->w_client.io_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = w->w_ipc;
+		pfd[1].events = w->w_stop ? 0 : POLLIN;
+		if (poll(pfd, 2, (int)(deadline - now)) == -1 &&
+		    errno != EINTR)
+			return HEAD_CLOSE;
+		if (pfd[1].revents) {
+			/* Only IPC_STOP or EOF are valid here. */
+			w->w_stop = 1;
+			w->w_slot->ss_stop = 1;
+		}
+		if (pfd[0].revents) {
+			n = io_read(&w->w_client);
+			if (n == -1)
+				return HEAD_CLOSE;
+		}
+	}
+}
+
+/* Host, target and path checks, then the route. -1: an error was sent. */
+static int
+session_route(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl)
+{
+	const struct listener_conf *ls = &w->w_conf->rc_listeners[w->w_listener];
+	char		 host[RPXD_HOST_MAX], auth[RPXD_HOST_MAX];
+	char		 path[RPXD_PATH_MAX * 8];
+	const char	*why = NULL;
+	int		 route;
+
+	host[0] = '\0';
+	if (req->hm_host != NULL && route_host_normalize(req->hm_host,
+	    req->hm_hostlen, host, sizeof(host)) == -1) {
+		respond_error(w, rl, 400, "invalid Host");
+		return -1;
+	}
+	switch (req->hm_form) {
+	case TARGET_AUTHORITY:
+		respond_error(w, rl, 405, "CONNECT is not served by a "
+		    "reverse proxy");
+		return -1;
+	case TARGET_ASTERISK:
+		strcpy(path, "/");
+		break;
+	case TARGET_ABSOLUTE:
+		if (route_host_normalize(req->hm_authority,
+		    req->hm_authoritylen, auth, sizeof(auth)) == -1 ||
+		    (req->hm_host != NULL && strcmp(auth, host) != 0)) {
+			respond_error(w, rl, 400, "absolute-form target "
+			    "disagrees with Host");
+			return -1;
+		}
+		strcpy(host, auth);
+		if (req->hm_pathlen == 0) {
+			strcpy(path, "/");
+			break;
+		}
+		/* FALLTHROUGH */
+	case TARGET_ORIGIN:
+		if (route_path_decode(req->hm_path, req->hm_pathlen, path,
+		    sizeof(path), &why) == -1) {
+			respond_error(w, rl, 400, why);
+			return -1;
+		}
+		break;
+	}
+	if ((route = route_match(ls, host, path)) == -1) {
+		respond_error(w, rl, 404, "no route publishes this host "
+		    "and path");
+		return -1;
+	}
+	rl->rl_route = route;
+	return route;
+}
+
+static void
+session_log_init(struct request_log *rl, const struct http_message *req)
+{
+	if (req->hm_method != NULL) {
+		log_copy_sanitized(rl->rl_method, sizeof(rl->rl_method),
+		    req->hm_method, req->hm_methodlen);
+		log_copy_sanitized(rl->rl_path, sizeof(rl->rl_path),
+		    req->hm_target, req->hm_targetlen);
+	}
+	if (req->hm_host != NULL)
+		log_copy_sanitized(rl->rl_host, sizeof(rl->rl_host),
+		    req->hm_host, req->hm_hostlen);
+}
+
+/* One request: returns 1 to keep the connection, 0 to close it. */
+static int
+session_request(struct worker_env *w, int first)
+{
+	struct http_message	 req;
+	struct request_log	 rl;
+	const struct route_conf	*rt;
+	enum exchange_result	 res;
+	int			 route, reused, tries;
+
+	memset(&rl, 0, sizeof(rl));
+	memset(&req, 0, sizeof(req));
+	rl.rl_route = -1;
+	switch (session_read_head(w, &req, &rl, first)) {
+	case HEAD_CLOSE:
+		return 0;
+	case HEAD_ERROR:
+		return 0;
+	case HEAD_OK:
+		break;
+	}
+	rl.rl_start_ms = now_ms();
+	session_log_init(&rl, &req);
+	w->w_slot->ss_requests++;
+	if ((route = session_route(w, &req, &rl)) == -1)
+		return 0;
+	w->w_slot->ss_route = route;
+	rt = &w->w_conf->rc_listeners[w->w_listener].ls_routes[route];
+	for (tries = 0; tries < 2; tries++) {
+		if (backend_open(w, rt->rt_backend, &reused, &rl) == -1)
+			return 0;	/* 502 sent */
+		res = exchange_run(w, &req, rt, &rl, reused);
+		if (res != EXCH_RETRY)
+			break;
+		backend_close(w);
+	}
+	if (res == EXCH_RETRY) {
+		respond_error(w, &rl, 502, "backend closed the connection "
+		    "without a response");
+		return 0;
+	}
+	access_log(w, &rl);
+	return res == EXCH_KEEPALIVE;
+}
+
+void
+session_serve(struct worker_env *w, int fd,
+    const struct sockaddr_storage *peer, unsigned listener)
+{
+	int	on = 1, first;
+
+	scoreboard_set_state(w->w_slot, WS_BUSY);
+	w->w_slot->ss_connections++;
+	w->w_slot->ss_listener = (int32_t)listener;
+	w->w_listener = listener;
+	session_peer_name(w, peer);
+	strncpy((char *)w->w_slot->ss_client, w->w_client_addr,
+	    sizeof(w->w_slot->ss_client) - 1);
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	io_init(&w->w_client, fd);
+	for (first = 1; session_request(w, first); first = 0)
+		;
+	backend_close(w);
+	io_close(&w->w_client);
+	w->w_slot->ss_listener = w->w_slot->ss_route = -1;
+	w->w_slot->ss_client[0] = '\0';
+}

@@ -1,0 +1,211 @@
+/*
+ * rpxd-worker: exec'd by the master with its socketpair on RPXD_IPC_FD.
+ * It takes its configuration and listening sockets over that socket only,
+ * chroots and drops to the unprivileged user, then serves one client
+ * connection at a time until it is told to stop.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "worker.h"
+
+static struct worker_env	worker_env;
+
+/* Start-up, as the master sends it: config, listeners, scoreboard, start. */
+static void
+worker_setup(struct worker_env *w)
+{
+	struct ipc_msg	msg;
+	unsigned	next_listener = 0;
+	uint32_t	idx, slot;
+	int		rv;
+
+	for (;;) {
+		if ((rv = ipc_recv(w->w_ipc, &msg)) != 1)
+			fatalx("setup: master closed or sent a bad message");
+		switch (msg.im_type) {
+		case IPC_CONFIG:
+			if (w->w_conf != NULL || msg.im_fd != -1 ||
+			    (w->w_conf = config_decode(&msg.im_payload)) ==
+			    NULL)
+				fatalx("setup: bad config message");
+			w->w_listen_fds = calloc(w->w_conf->rc_nlisteners + 1,
+			    sizeof(int));
+			if (w->w_listen_fds == NULL)
+				fatal("setup: calloc");
+			break;
+		case IPC_LISTENER:
+			if (w->w_conf == NULL || msg.im_fd == -1 ||
+			    msgbuf_get_u32(&msg.im_payload, &idx) == -1 ||
+			    msgbuf_end(&msg.im_payload) == -1 ||
+			    idx != next_listener ||
+			    idx >= w->w_conf->rc_nlisteners)
+				fatalx("setup: bad listener message");
+			w->w_listen_fds[next_listener++] = msg.im_fd;
+			msg.im_fd = -1;
+			break;
+		case IPC_SCOREBOARD:
+			if (w->w_conf == NULL || msg.im_fd == -1 ||
+			    next_listener != w->w_conf->rc_nlisteners ||
+			    w->w_slot != NULL ||
+			    msgbuf_get_u32(&msg.im_payload, &slot) == -1 ||
+			    msgbuf_get_u32(&msg.im_payload,
+			    &w->w_generation) == -1 ||
+			    msgbuf_end(&msg.im_payload) == -1 ||
+			    slot >= RPXD_MAX_WORKERS ||
+			    scoreboard_attach(&w->w_sb, msg.im_fd) == -1)
+				fatalx("setup: bad scoreboard message");
+			msg.im_fd = -1;
+			w->w_slot = &w->w_sb.sb_slots[slot];
+			break;
+		case IPC_START:
+			if (w->w_slot == NULL)
+				fatalx("setup: start before the scoreboard");
+			ipc_msg_free(&msg);
+			return;
+		default:
+			fatalx("setup: unexpected %s message",
+			    ipc_type_name(msg.im_type));
+		}
+		ipc_msg_free(&msg);
+	}
+}
+
+/* A message from the master at run time; only IPC_STOP is valid. */
+static void
+worker_dispatch_master(struct worker_env *w)
+{
+	struct ipc_msg	msg;
+	int		rv;
+
+	rv = ipc_recv(w->w_ipc, &msg);
+	if (rv == 0) {
+		w->w_stop = 1;		/* the master is gone */
+		return;
+	}
+	if (rv == -1)
+		fatalx("worker: bad message from the master");
+	if (msg.im_type != IPC_STOP || msg.im_fd != -1 ||
+	    msgbuf_end(&msg.im_payload) == -1)
+		fatalx("worker: unexpected %s message from the master",
+		    ipc_type_name(msg.im_type));
+	w->w_stop = 1;
+	ipc_msg_free(&msg);
+}
+
+int
+worker_stop_requested(struct worker_env *w)
+{
+	if (w->w_slot->ss_stop)
+		w->w_stop = 1;
+	return w->w_stop;
+}
+
+static void
+worker_limits(struct worker_env *w)
+{
+	const struct rpxd_conf	*c = w->w_conf;
+
+	w->w_limits.hl_max_request_line = c->rc_max_request_line;
+	w->w_limits.hl_max_header_line = c->rc_max_header_line;
+	w->w_limits.hl_max_head = c->rc_max_head;
+	w->w_limits.hl_max_headers = c->rc_max_headers;
+	w->w_client.io_fd = w->w_backend.io_fd = -1;
+	w->w_backend_be = -1;
+	if (buf_alloc(&w->w_client.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
+	    buf_alloc(&w->w_backend.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
+	    buf_alloc(&w->w_to_client, c->rc_max_head + BODY_BUF_SIZE) ||
+	    buf_alloc(&w->w_to_backend, c->rc_max_head + BODY_BUF_SIZE) ||
+	    (w->w_req_headers = calloc(c->rc_max_headers,
+	    sizeof(struct http_header))) == NULL ||
+	    (w->w_resp_headers = calloc(c->rc_max_headers,
+	    sizeof(struct http_header))) == NULL ||
+	    (w->w_scratch = malloc(SCRATCH_SIZE)) == NULL)
+		fatal("worker: buffers");
+}
+
+/* Wait for a connection on any listener; serve it; repeat. */
+static void
+worker_loop(struct worker_env *w)
+{
+	struct pollfd		 pfd[RPXD_MAX_LISTENERS + 1];
+	struct sockaddr_storage	 peer;
+	socklen_t		 len;
+	unsigned		 n = w->w_conf->rc_nlisteners, i;
+	uint64_t		 served = 0;
+	unsigned		 limit = w->w_conf->rc_max_connections_per_worker;
+	int			 fd;
+
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = w->w_listen_fds[i];
+		pfd[i].events = POLLIN;
+	}
+	pfd[n].fd = w->w_ipc;
+	pfd[n].events = POLLIN;
+	while (!worker_stop_requested(w) && (limit == 0 || served < limit)) {
+		scoreboard_set_state(w->w_slot, WS_IDLE);
+		if (poll(pfd, n + 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("worker: poll");
+		}
+		if (pfd[n].revents)
+			worker_dispatch_master(w);
+		for (i = 0; i < n && !w->w_stop; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			len = sizeof(peer);
+			fd = accept(pfd[i].fd, (struct sockaddr *)&peer, &len);
+			if (fd == -1) {
+				if (errno != EAGAIN && errno != EWOULDBLOCK &&
+				    errno != ECONNABORTED && errno != EINTR)
+					log_warn("worker: accept on listener "
+					    "\"%s\"",
+					    w->w_conf->rc_listeners[i].ls_name);
+				continue;
+			}
+			served++;
+			session_serve(w, fd, &peer, i);
+			break;
+		}
+	}
+	scoreboard_set_state(w->w_slot, WS_STOPPING);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct worker_env	*w = &worker_env;
+	int			 foreground = argc > 1 &&
+				    strcmp(argv[1], "-d") == 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	log_init(foreground, "rpxd", LOG_DAEMON);
+	w->w_ipc = RPXD_IPC_FD;
+	if (fcntl(w->w_ipc, F_SETFD, FD_CLOEXEC) == -1)
+		fatal("worker: started without its socket on fd %d",
+		    RPXD_IPC_FD);
+	worker_setup(w);
+	if (!foreground && w->w_conf->rc_facility != LOG_DAEMON) {
+		closelog();
+		log_init(foreground, "rpxd", w->w_conf->rc_facility);
+	}
+	log_set_level(w->w_conf->rc_log_level);
+	worker_limits(w);
+	privdrop(w->w_conf->rc_chroot, w->w_conf->rc_uid, w->w_conf->rc_gid);
+	log_debug("worker: ready in generation %u", w->w_generation);
+	worker_loop(w);
+	return 0;
+}
