@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs what rpxd needs to build and to run its whole test suite on
+# Debian or Ubuntu, as root. Services installed here are not started:
+# the tests start their own nginx on loopback ports.
+set -eu
+PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
+nginx curl python3 procps iproute2 mandoc"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+# Keep package scripts from starting nginx on port 80 during the install.
+made_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	made_policy=1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
+[ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+exit 0

@@ -1,0 +1,140 @@
+# Shared helpers for the integration tests: a work directory, the nginx and
+# Python backends, starting and stopping the real rpxd, and assertions that
+# count what passed and failed. Sourced by run.sh; stops only what it
+# started, by PID.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IT="$TOP/tests/integration"
+WORK=$(mktemp -d /tmp/rpxd-it.XXXXXX)
+chmod 755 "$WORK"
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+RPXD_PID=
+NGINX_PID=
+EXTRA_PIDS=()
+RPXD_PORT=80
+
+pass() {
+	PASSED=$((PASSED + 1))
+	printf 'ok   %s\n' "$1"
+}
+
+fail() {
+	FAILED=$((FAILED + 1))
+	FAILED_NAMES+=("$1")
+	printf 'FAIL %s%s\n' "$1" "${2:+: $2}"
+}
+
+# check NAME COMMAND...: passes when the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
+}
+
+# expect NAME GOT WANT: exact string equality.
+expect() {
+	if [ "$2" = "$3" ]; then pass "$1"; else
+		fail "$1" "got '$2', want '$3'"; fi
+}
+
+# expect_match NAME GOT REGEX
+expect_match() {
+	if [[ $2 =~ $3 ]]; then pass "$1"; else
+		fail "$1" "'$2' does not match /$3/"; fi
+}
+
+wait_port() {	# host port seconds
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+start_nginx() {
+	mkdir -p "$WORK/nginx/logs" "$WORK/nginx/dav" "$WORK/nginx/tmp"
+	chown -R www-data "$WORK/nginx/dav" "$WORK/nginx/tmp" 2>/dev/null ||
+	    chmod 777 "$WORK/nginx/dav" "$WORK/nginx/tmp"
+	printf 'small\n' > "$WORK/nginx/small.txt"
+	head -c 1048576 /dev/urandom > "$WORK/nginx/1m.bin"
+	sed "s|@WORK@|$WORK|g" "$IT/nginx.conf.in" > "$WORK/nginx/nginx.conf"
+	nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" \
+	    -g "pid $WORK/nginx/nginx.pid;" || return 1
+	wait_port 127.0.0.1 8080 5 && wait_port 127.0.0.1 8081 5 || return 1
+	NGINX_PID=$(cat "$WORK/nginx/nginx.pid")
+}
+
+start_python() {	# script port
+	python3 "$IT/$1" "$2" >"$WORK/$1.log" 2>&1 &
+	EXTRA_PIDS+=($!)
+	wait_port 127.0.0.1 "$2" 5
+}
+
+# base_conf: the global part every test configuration starts with.
+base_conf() {
+	cat <<CONF
+user = "nobody"
+chroot = "$WORK/empty"
+pidfile = "$WORK/rpxd.pid"
+min-spare-workers = 2
+max-spare-workers = 4
+max-workers = 16
+CONF
+}
+
+# start_rpxd FILE: run the real daemon in the foreground, logging to a file.
+start_rpxd() {
+	"$TOP/rpxd" -d -f "$1" -W "$TOP/rpxd-worker" >>"$WORK/rpxd.log" 2>&1 &
+	RPXD_PID=$!
+	if ! wait_port 127.0.0.1 "$RPXD_PORT" 5; then
+		echo "rpxd did not start; log:"; tail -20 "$WORK/rpxd.log"
+		return 1
+	fi
+	wait_workers 2 5
+}
+
+stop_rpxd() {
+	[ -n "$RPXD_PID" ] || return 0
+	kill -TERM "$RPXD_PID" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$RPXD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$RPXD_PID" 2>/dev/null
+	wait "$RPXD_PID" 2>/dev/null
+	RPXD_PID=
+}
+
+workers() { pgrep -P "$RPXD_PID" | sort -n; }
+
+wait_workers() {	# at least N workers within S seconds
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ "$(workers | wc -l)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+log_has() { grep -q -- "$1" "$WORK/rpxd.log"; }
+
+# get URL [curl options]: the body, or "HTTP=<code>" when curl fails.
+status_of() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"
+}
+
+cleanup() {
+	stop_rpxd
+	[ -n "$NGINX_PID" ] && kill -TERM "$NGINX_PID" 2>/dev/null
+	for p in "${EXTRA_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	if [ "$FAILED" -gt 0 ]; then
+		echo "--- rpxd log (last 40 lines), kept in $WORK"
+		tail -40 "$WORK/rpxd.log" 2>/dev/null
+	else
+		rm -rf "$WORK"
+	fi
+}

@@ -1,0 +1,286 @@
+/*
+ * Unit tests for rewrite.c: what the backend and the client see of a
+ * message head after the proxy has rewritten it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "unit.h"
+#include "worker.h"
+
+static struct http_header	hdrs[64];
+static char			outmem[8192];
+static struct buf		out;
+static struct route_conf	route;
+static struct server_conf	server;
+static struct fwd_ctx		ctx;
+
+static const struct http_limits limits = {
+	16384, 81920, 131072, 64
+};
+
+static void
+rw_setup(void)
+{
+	memset(&route, 0, sizeof(route));
+	memset(&server, 0, sizeof(server));
+	strcpy(server.sv_name, "10.0.0.5:8080");
+	ctx.fc_client_ip = "192.0.2.7";
+	ctx.fc_proto = "http";
+	ctx.fc_route = &route;
+	ctx.fc_server = &server;
+	out.b_data = outmem;
+	out.b_cap = sizeof(outmem) - 1;
+	out.b_off = out.b_len = 0;
+}
+
+/* Parse req, rewrite it, return the NUL-terminated result. */
+static const char *
+rewrite_req(const char *req)
+{
+	struct http_message	msg;
+	long			rv;
+
+	memset(&msg, 0, sizeof(msg));
+	rv = http_parse_request(req, strlen(req), &limits, &msg, hdrs, 64);
+	ck_assert_msg(rv > 0, "parse failed: %ld %s", rv,
+	    msg.hm_error ? msg.hm_error : "");
+	ck_assert_int_eq(rewrite_request(&msg, &ctx, &out), 0);
+	outmem[out.b_len] = '\0';
+	return outmem;
+}
+
+static const char *
+rewrite_resp(const char *resp, int rechunk, int close)
+{
+	struct http_message	msg;
+	long			rv;
+
+	memset(&msg, 0, sizeof(msg));
+	rv = http_parse_response(resp, strlen(resp), &limits, &msg, hdrs, 64);
+	ck_assert_msg(rv > 0, "parse failed: %ld", rv);
+	ck_assert_int_eq(rewrite_response(&msg, resp, rechunk, close, &out),
+	    0);
+	outmem[out.b_len] = '\0';
+	return outmem;
+}
+
+START_TEST(test_host_preserved)
+{
+	const char *r = rewrite_req("GET /a?b=1 HTTP/1.1\r\n"
+	    "Host: LyncWeb.example.com:80\r\nAccept: */*\r\n\r\n");
+
+	ck_assert_ptr_nonnull(strstr(r, "GET /a?b=1 HTTP/1.1\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nHost: LyncWeb.example.com:80\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nAccept: */*\r\n"));
+	ck_assert_ptr_nonnull(strstr(r,
+	    "\r\nX-Forwarded-Host: LyncWeb.example.com:80\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nX-Forwarded-Proto: http\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nX-Forwarded-For: 192.0.2.7\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nForwarded: for=192.0.2.7;"
+	    "proto=http;host=\"LyncWeb.example.com:80\"\r\n"));
+	ck_assert_int_eq(strcmp(r + strlen(r) - 4, "\r\n\r\n"), 0);
+}
+END_TEST
+
+START_TEST(test_host_rewritten)
+{
+	const char *r;
+
+	route.rt_host_mode = HOST_HEADER_REWRITE;
+	strcpy(route.rt_host_rewrite, "fe01.corp.local");
+	r = rewrite_req("GET / HTTP/1.1\r\nHost: meet.example.com\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, "\r\nHost: fe01.corp.local\r\n"));
+	ck_assert_ptr_null(strstr(r, "\r\nHost: meet.example.com\r\n"));
+	/* The original name still reaches the backend, as X-Forwarded-Host. */
+	ck_assert_ptr_nonnull(strstr(r, "X-Forwarded-Host: meet.example.com"));
+}
+END_TEST
+
+START_TEST(test_xff_appended_and_spoofed_proto_replaced)
+{
+	const char *r = rewrite_req("GET / HTTP/1.1\r\nHost: a\r\n"
+	    "X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-Proto: https\r\n"
+	    "X-Forwarded-Host: evil\r\n\r\n");
+
+	ck_assert_ptr_nonnull(strstr(r,
+	    "X-Forwarded-For: 198.51.100.1, 192.0.2.7\r\n"));
+	ck_assert_ptr_null(strstr(r, "X-Forwarded-Proto: https"));
+	ck_assert_ptr_null(strstr(r, "evil"));
+}
+END_TEST
+
+START_TEST(test_ipv6_forwarded)
+{
+	const char *r;
+
+	ctx.fc_client_ip = "2001:db8::1";
+	r = rewrite_req("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, "Forwarded: for=\"[2001:db8::1]\""));
+	ck_assert_ptr_nonnull(strstr(r, "X-Forwarded-For: 2001:db8::1\r\n"));
+}
+END_TEST
+
+START_TEST(test_hop_by_hop_removed)
+{
+	const char *r = rewrite_req("GET / HTTP/1.1\r\nHost: a\r\n"
+	    "Connection: keep-alive, X-Secret, Content-Length, Host\r\n"
+	    "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\n"
+	    "TE: trailers\r\nX-Secret: 1\r\nX-Other: 2\r\n\r\n");
+
+	ck_assert_ptr_null(strstr(r, "Connection"));
+	ck_assert_ptr_null(strstr(r, "Keep-Alive"));
+	ck_assert_ptr_null(strstr(r, "TE:"));
+	ck_assert_ptr_null(strstr(r, "X-Secret"));
+	ck_assert_ptr_nonnull(strstr(r, "X-Other: 2\r\n"));
+	/* Naming Host in Connection cannot strip it. */
+	ck_assert_ptr_nonnull(strstr(r, "\r\nHost: a\r\n"));
+}
+END_TEST
+
+START_TEST(test_framing_normalized)
+{
+	const char *r = rewrite_req("POST /u HTTP/1.1\r\nHost: a\r\n"
+	    "Content-Length: 5\r\nContent-Length: 5\r\n\r\n");
+	const char *first = strstr(r, "Content-Length: 5\r\n");
+
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_null(strstr(first + 1, "Content-Length"));
+	out.b_len = 0;
+	r = rewrite_req("POST /u HTTP/1.1\r\nHost: a\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, "Transfer-Encoding: chunked\r\n"));
+	ck_assert_ptr_null(strstr(r, "Content-Length"));
+}
+END_TEST
+
+START_TEST(test_absolute_form)
+{
+	const char *r = rewrite_req("GET http://a.example.com/x?y HTTP/1.1\r\n"
+	    "Host: a.example.com\r\n\r\n");
+
+	ck_assert_ptr_nonnull(strstr(r, "GET /x?y HTTP/1.1\r\n"));
+	out.b_len = 0;
+	r = rewrite_req("GET http://a.example.com HTTP/1.1\r\n"
+	    "Host: a.example.com\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, "GET / HTTP/1.1\r\n"));
+}
+END_TEST
+
+START_TEST(test_http10_request)
+{
+	const char *r = rewrite_req("GET / HTTP/1.0\r\nExpect: 100-continue\r\n"
+	    "\r\n");
+
+	ck_assert_ptr_nonnull(strstr(r, "GET / HTTP/1.1\r\n"));
+	/* No Host from the client: the server's name is sent. */
+	ck_assert_ptr_nonnull(strstr(r, "\r\nHost: 10.0.0.5:8080\r\n"));
+	ck_assert_ptr_null(strstr(r, "Expect"));
+}
+END_TEST
+
+START_TEST(test_upgrade)
+{
+	const char *r = rewrite_req("GET /ws HTTP/1.1\r\nHost: a\r\n"
+	    "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+	    "Sec-WebSocket-Key: abc\r\n\r\n");
+
+	ck_assert_ptr_nonnull(strstr(r, "Connection: upgrade\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "Upgrade: websocket\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "Sec-WebSocket-Key: abc\r\n"));
+	out.b_len = 0;
+	r = rewrite_req("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, "
+	    "HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMA\r\n\r\n");
+	ck_assert_ptr_null(strstr(r, "Upgrade"));
+	ck_assert_ptr_null(strstr(r, "HTTP2-Settings"));
+}
+END_TEST
+
+START_TEST(test_response_rechunk_and_close)
+{
+	const char *r = rewrite_resp("HTTP/1.1 200 Fine Thanks\r\n"
+	    "Transfer-Encoding: chunked\r\nContent-Length: 10\r\n"
+	    "Connection: keep-alive, X-Hop\r\nX-Hop: 1\r\nX-Keep: 2\r\n\r\n",
+	    1, 1);
+
+	ck_assert_ptr_nonnull(strstr(r, "HTTP/1.1 200 Fine Thanks\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "Transfer-Encoding: chunked\r\n"));
+	ck_assert_ptr_null(strstr(r, "Content-Length"));
+	ck_assert_ptr_null(strstr(r, "X-Hop"));
+	ck_assert_ptr_nonnull(strstr(r, "X-Keep: 2\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "Connection: close\r\n"));
+}
+END_TEST
+
+START_TEST(test_response_dechunked_for_http10)
+{
+	const char *r = rewrite_resp("HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n", 0, 1);
+
+	ck_assert_ptr_null(strstr(r, "Transfer-Encoding"));
+	ck_assert_ptr_null(strstr(r, "Content-Length"));
+	ck_assert_ptr_nonnull(strstr(r, "Connection: close\r\n"));
+}
+END_TEST
+
+START_TEST(test_response_length_and_101)
+{
+	const char *r = rewrite_resp("HTTP/1.1 404 Not Found\r\n"
+	    "Content-Length: 3\r\nKeep-Alive: timeout=5\r\n\r\n", 0, 0);
+
+	ck_assert_ptr_nonnull(strstr(r, "HTTP/1.1 404 Not Found\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "Content-Length: 3\r\n"));
+	ck_assert_ptr_null(strstr(r, "Keep-Alive"));
+	ck_assert_ptr_null(strstr(r, "Connection"));
+	out.b_len = 0;
+	r = rewrite_resp("HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: xyz\r\n\r\n", 0, 1);
+	ck_assert_ptr_nonnull(strstr(r, "Upgrade: websocket\r\n"));
+	ck_assert_ptr_nonnull(strstr(r, "Connection: upgrade\r\n"));
+	ck_assert_ptr_null(strstr(r, "Connection: close"));
+	ck_assert_ptr_nonnull(strstr(r, "Sec-WebSocket-Accept: xyz\r\n"));
+}
+END_TEST
+
+START_TEST(test_rewrite_overflow_fails)
+{
+	char	req[4096];
+
+	out.b_cap = 100;
+	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: a\r\nX: %0200d"
+	    "\r\n\r\n", 0);
+	{
+		struct http_message	msg;
+
+		memset(&msg, 0, sizeof(msg));
+		ck_assert_int_gt(http_parse_request(req, strlen(req), &limits,
+		    &msg, hdrs, 64), 0);
+		ck_assert_int_eq(rewrite_request(&msg, &ctx, &out), -1);
+	}
+}
+END_TEST
+
+Suite *
+suite_rewrite(void)
+{
+	Suite	*s = suite_create("rewrite");
+	TCase	*tc = tcase_create("heads");
+
+	tcase_add_checked_fixture(tc, rw_setup, NULL);
+	tcase_add_test(tc, test_host_preserved);
+	tcase_add_test(tc, test_host_rewritten);
+	tcase_add_test(tc, test_xff_appended_and_spoofed_proto_replaced);
+	tcase_add_test(tc, test_ipv6_forwarded);
+	tcase_add_test(tc, test_hop_by_hop_removed);
+	tcase_add_test(tc, test_framing_normalized);
+	tcase_add_test(tc, test_absolute_form);
+	tcase_add_test(tc, test_http10_request);
+	tcase_add_test(tc, test_upgrade);
+	tcase_add_test(tc, test_response_rechunk_and_close);
+	tcase_add_test(tc, test_response_dechunked_for_http10);
+	tcase_add_test(tc, test_response_length_and_101);
+	tcase_add_test(tc, test_rewrite_overflow_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
