@@ -214,7 +214,9 @@ main(int argc, char *argv[])
 	m->m_generation = 1;
 	log_notice("startup: rpxd started, generation 1, %u listener(s)",
 	    m->m_conf->rc_nlisteners);
-	pool_maintain(m);
+	for (ch = 0; ch < (int)m->m_conf->rc_min_spare; ch++)
+		if (pool_spawn(m) == -1)
+			break;
 	master_loop(m, sigfd);
 	pidfile_remove(m->m_conf->rc_pidfile);
 	log_notice("shutdown: done");

@@ -33,9 +33,13 @@ struct half {
 
 struct exchange {
 	struct worker_env		*x_w;
-	const struct http_message	*x_req;
 	const struct route_conf		*x_route;
 	struct request_log		*x_log;
+	/* Facts of the request, copied: its head may move in the buffer. */
+	int				 x_client11;
+	int				 x_req_close;
+	int				 x_req_head;
+	int				 x_req_upgrade;
 	struct half			 x_up;		/* client -> backend */
 	struct half			 x_down;	/* backend -> client */
 	int				 x_resp_state;
@@ -173,7 +177,7 @@ exchange_switch(struct exchange *x)
 {
 	struct worker_env	*w = x->x_w;
 
-	if (!rewrite_upgrade_requested(x->x_req) || !x->x_up.h_done)
+	if (!x->x_req_upgrade || !x->x_up.h_done)
 		return exchange_fail(x, 502, "101 Switching Protocols "
 		    "without an upgrade request");
 	half_init(&x->x_up, &w->w_client, &w->w_to_backend, HM_TUNNEL, 0, 0);
@@ -193,7 +197,7 @@ exchange_response_head(struct exchange *x)
 	struct http_message	 resp;
 	enum http_body		 body;
 	long			 rv;
-	int			 rechunk, client11 = x->x_req->hm_minor == 1;
+	int			 rechunk, client11 = x->x_client11;
 
 	/* Parse only with the client buffer drained: the head must fit. */
 	if (in->b_len == 0 || w->w_to_client.b_len != 0)
@@ -215,12 +219,12 @@ exchange_response_head(struct exchange *x)
 	}
 	if (resp.hm_status == 101 && exchange_switch(x) == -1)
 		return -1;
-	body = http_response_body(&resp, request_is_head(x->x_req));
+	body = http_response_body(&resp, x->x_req_head);
 	rechunk = body == BODY_CHUNKED && client11;
 	if (resp.hm_status != 101) {
 		half_init(&x->x_down, &w->w_backend, &w->w_to_client,
 		    half_mode(body), resp.hm_length, rechunk);
-		x->x_close |= !client11 || x->x_req->hm_conn_close ||
+		x->x_close |= !client11 || x->x_req_close ||
 		    body == BODY_CLOSE || (body == BODY_CHUNKED && !rechunk) ||
 		    !x->x_up.h_done || worker_stop_requested(w);
 		x->x_backend_keep = resp.hm_minor == 1 && !resp.hm_conn_close &&
@@ -479,15 +483,19 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 {
 	struct exchange	x;
 	struct fwd_ctx	ctx;
+	struct buf	saved_in;
 	uint64_t	out_before = w->w_client.io_nwritten;
 	enum http_body	body = http_request_body(req);
 
 	memset(&x, 0, sizeof(x));
 	x.x_w = w;
-	x.x_req = req;
 	x.x_route = rt;
 	x.x_log = rl;
 	x.x_reused = reused;
+	x.x_client11 = req->hm_minor == 1;
+	x.x_req_close = req->hm_conn_close;
+	x.x_req_head = request_is_head(req);
+	x.x_req_upgrade = rewrite_upgrade_requested(req);
 	x.x_progress_ms = now_ms();
 	ctx.fc_client_ip = w->w_client_ip;
 	ctx.fc_proto = "http";
@@ -503,10 +511,14 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	}
 	half_init(&x.x_up, &w->w_client, &w->w_to_backend, half_mode(body),
 	    req->hm_length, body == BODY_CHUNKED);
+	saved_in = w->w_client.io_in;
 	buf_consume(&w->w_client.io_in, req->hm_headlen);
 	if (exchange_loop(&x) == -1) {
-		if (exchange_retryable(&x) && x.x_error_status == 502)
+		if (exchange_retryable(&x) && x.x_error_status == 502) {
+			/* Nothing was read since: the head is still there. */
+			w->w_client.io_in = saved_in;
 			return EXCH_RETRY;
+		}
 		rl->rl_in = req->hm_headlen + x.x_up.h_consumed;
 		rl->rl_out = w->w_client.io_nwritten - out_before;
 		backend_close(w);
