@@ -107,11 +107,20 @@ frame_byte(struct chunked_decoder *d, unsigned char c)
 		}
 		if (c != ';' && c != ' ' && c != '\t')
 			return bad(d, "invalid chunk size");
+		/* cd_digits now tells whether the ';' was seen. */
+		d->cd_digits = c == ';';
 		d->cd_state = S_EXT;
 		return CHUNKED_MORE;
 	case S_EXT:
 		if (++d->cd_linelen > CHUNKED_MAX_LINE)
 			return bad(d, "chunk-size line too long");
+		if (!d->cd_digits) {
+			if (c == ';')
+				d->cd_digits = 1;
+			else if (c != ' ' && c != '\t')
+				return bad(d, "invalid chunk size");
+			return CHUNKED_MORE;
+		}
 		if (c == '\r' && !d->cd_in_quote) {
 			d->cd_state = S_SIZE_LF;
 			return CHUNKED_MORE;
