@@ -36,7 +36,7 @@ decode(const char *s, size_t len, size_t step, size_t outcap, char *out,
 }
 
 static const char valid[] = "5\r\nhello\r\n1a;name=val;q=\"a \\\" b\"\r\n"
-    "abcdefghijklmnopqrstuvwxyz\r\nA \r\n0123456789\r\n0\r\n"
+    "abcdefghijklmnopqrstuvwxyz\r\nA ;x\r\n0123456789\r\n0\r\n"
     "X-Trailer: yes\r\nY: \r\n\r\nGET /next";
 
 START_TEST(test_valid_all_steps)
@@ -69,6 +69,7 @@ static const char *const invalid[] = {
 	"0x5\r\nhello\r\n0\r\n\r\n",
 	"5;=\x01\r\nhello\r\n0\r\n\r\n",	/* control byte in extension */
 	"5 x\r\nhello\r\n0\r\n\r\n",		/* junk after size */
+	"5 \r\nhello\r\n0\r\n\r\n",		/* BWS without extension */
 	"11111111111111111\r\n",		/* 17 hex digits */
 	"ffffffffffffffff\r\n",			/* over 63 bits */
 	"0\r\n bad: fold\r\n\r\n",		/* trailer obs-fold */
