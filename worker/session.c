@@ -237,14 +237,18 @@ session_serve(struct worker_env *w, int fd,
     const struct sockaddr_storage *peer, unsigned listener)
 {
 	int	on = 1, first;
+	size_t	len;
 
 	scoreboard_set_state(w->w_slot, WS_BUSY);
 	w->w_slot->ss_connections++;
 	w->w_slot->ss_listener = (int32_t)listener;
 	w->w_listener = listener;
 	session_peer_name(w, peer);
-	strncpy((char *)w->w_slot->ss_client, w->w_client_addr,
-	    sizeof(w->w_slot->ss_client) - 1);
+	len = strlen(w->w_client_addr);
+	if (len >= sizeof(w->w_slot->ss_client))
+		len = sizeof(w->w_slot->ss_client) - 1;
+	memcpy((char *)w->w_slot->ss_client, w->w_client_addr, len);
+	w->w_slot->ss_client[len] = '\0';
 	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	io_init(&w->w_client, fd);
