@@ -2,6 +2,7 @@
 """Raw HTTP client for the integration tests: sends exact bytes (Python
 escapes allowed in the argument), optionally in pieces with pauses, and
 prints what came back, so malformed and slow requests can be driven."""
+import re
 import socket
 import sys
 import time
@@ -43,8 +44,9 @@ def main():
         got += chunk
     s.close()
     if a.status_only:
-        lines = [l for l in got.split(b"\r\n") if l.startswith(b"HTTP/")]
-        print(" ".join(l.split(b" ")[1].decode() for l in lines))
+        # status lines start the data or follow the previous body's end
+        codes = re.findall(rb"(?:^|\n)HTTP/1\.[01] (\d{3})", got)
+        print(" ".join(c.decode() for c in codes))
     else:
         sys.stdout.write(got.decode("latin-1"))
 
