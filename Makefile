@@ -68,7 +68,7 @@ tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(MASTER_OBJS) \
 
 tests/unit/%.o: tests/unit/%.c
 	$(CC) $(ALL_CPPFLAGS) $(CHECK_CFLAGS) -Itests/unit \
-	    -DTEST_DATA='"$(CURDIR)/tests/unit/data"' $(ALL_CFLAGS) \
+	    -DTEST_TOP='"$(CURDIR)"' $(ALL_CFLAGS) \
 	    -MMD -MP -c -o $@ $<
 
 %.o: %.c

@@ -33,7 +33,7 @@ static cfg_opt_t listener_opts[] = {
 	CFG_STR("address", "0.0.0.0", CFGF_NONE),
 	CFG_INT("port", 0, CFGF_NODEFAULT),
 	CFG_STR("default-route", NULL, CFGF_NODEFAULT),
-	CFG_SEC("route", route_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_SEC("route", route_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
 
@@ -66,6 +66,44 @@ static struct int_option {
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
 
 static struct config_err	*parse_err;	/* where errors go */
+
+/*
+ * libconfuse gives a section the line where it ends; errors are better
+ * reported at the option they concern, so validators note option lines.
+ */
+#define OPTION_LINES_MAX	(RPXD_MAX_LISTENERS * 2 + RPXD_MAX_BACKENDS + \
+				    4096)
+static struct option_line {
+	const cfg_t	*ol_sec;
+	const char	*ol_opt;
+	int		 ol_line;
+} option_lines[OPTION_LINES_MAX];
+static size_t	noption_lines;
+
+static int
+note_line(cfg_t *cfg, cfg_opt_t *opt)
+{
+	if (noption_lines < OPTION_LINES_MAX)
+		option_lines[noption_lines++] = (struct option_line){ cfg,
+		    opt->name, cfg->line };
+	return 0;
+}
+
+/* The line of opt in sec, or the section's own (closing) line. */
+static unsigned
+line_of(const cfg_t *sec, const char *opt)
+{
+	size_t	i;
+
+	for (i = 0; i < noption_lines; i++)
+		if (option_lines[i].ol_sec == sec &&
+		    strcmp(option_lines[i].ol_opt, opt) == 0)
+			return (unsigned)option_lines[i].ol_line;
+	return (unsigned)sec->line;
+}
+
+static void parse_errfunc(cfg_t *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 
 static void
 parse_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
@@ -125,6 +163,7 @@ validate_port(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long	v = cfg_opt_getnint(opt, 0);
 
+	note_line(cfg, opt);
 	if (v < 1 || v > 65535) {
 		cfg_error(cfg, "port: %ld is not between 1 and 65535", v);
 		return -1;
@@ -243,9 +282,9 @@ config_schema(void)
 		    int_options[i].def, CFGF_NONE);
 	}
 	opts[n++] = (cfg_opt_t)CFG_SEC("backend", backend_opts,
-	    CFGF_MULTI | CFGF_TITLE);
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
 	opts[n++] = (cfg_opt_t)CFG_SEC("listener", listener_opts,
-	    CFGF_MULTI | CFGF_TITLE);
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
 	opts[n++] = (cfg_opt_t)CFG_END();
 	cfg = cfg_init(opts, CFGF_NONE);
 	cfg_set_error_function(cfg, parse_errfunc);
@@ -259,6 +298,9 @@ config_schema(void)
 	cfg_set_validate_func(cfg, "listener|route|host-header",
 	    validate_choice);
 	cfg_set_validate_func(cfg, "listener|route|path", validate_path);
+	cfg_set_validate_func(cfg, "listener|route|backend", note_line);
+	cfg_set_validate_func(cfg, "listener|address", note_line);
+	cfg_set_validate_func(cfg, "backend|server", note_line);
 	cfg_set_validate_func(cfg, "listener|route|host", validate_hosts);
 	cfg_set_validate_func(cfg, "listener|route|backend-timeout",
 	    validate_timeout);
@@ -310,32 +352,34 @@ fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 	    strcmp(lvl, "verbose") == 0 ? LOG_LEVEL_VERBOSE : LOG_LEVEL_BRIEF;
 }
 
-/* Limits that only make sense together, reported at the later option. */
+/* Limits that only make sense together, reported at whichever of the
+ * two options the file sets last. */
 static void
 check_global_limits(const struct rpxd_conf *c)
 {
 	struct {
 		int		 bad;
-		const char	*opt, *why;
+		const char	*opt, *other;
 	} rules[] = {
 		{ c->rc_min_spare > c->rc_max_spare, "min-spare-workers",
-		    "is larger than max-spare-workers" },
+		    "max-spare-workers" },
 		{ c->rc_max_spare > c->rc_max_workers, "max-spare-workers",
-		    "is larger than max-workers" },
+		    "max-workers" },
 		{ c->rc_max_header_line > c->rc_max_head, "max-header-line",
-		    "is larger than max-head" },
+		    "max-head" },
 		{ c->rc_max_request_line > c->rc_max_head, "max-request-line",
-		    "is larger than max-head" },
+		    "max-head" },
 	};
 	size_t	i;
-	int	line;
+	int	a, b;
 
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		if (!rules[i].bad)
 			continue;
-		line = int_option(rules[i].opt)->line;
-		config_err(parse_err, "%s:%d: %s: %s", c->rc_file, line,
-		    rules[i].opt, rules[i].why);
+		a = int_option(rules[i].opt)->line;
+		b = int_option(rules[i].other)->line;
+		config_err(parse_err, "%s:%d: %s: is larger than %s",
+		    c->rc_file, a > b ? a : b, rules[i].opt, rules[i].other);
 	}
 }
 
@@ -344,13 +388,13 @@ fill_backend(struct backend_conf *be, cfg_t *sec, const char *file)
 {
 	unsigned	i, n = cfg_size(sec, "server");
 
-	be->be_line = (unsigned)sec->line;
+	be->be_line = line_of(sec, "server");
 	if (copy_str(be->be_name, sizeof(be->be_name), cfg_title(sec)))
 		config_err(parse_err, "%s:%d: backend: name too long", file,
-		    sec->line);
+		    be->be_line);
 	if (n == 0 || n > RPXD_MAX_SERVERS) {
 		config_err(parse_err, "%s:%d: backend \"%s\": server: needs "
-		    "1 to %d servers", file, sec->line, be->be_name,
+		    "1 to %d servers", file, be->be_line, be->be_name,
 		    RPXD_MAX_SERVERS);
 		return;
 	}
@@ -363,7 +407,7 @@ fill_backend(struct backend_conf *be, cfg_t *sec, const char *file)
 		    sizeof(be->be_servers[i].sv_name), cfg_getnstr(sec,
 		    "server", i)))
 			config_err(parse_err, "%s:%d: backend \"%s\": server: "
-			    "name too long", file, sec->line, be->be_name);
+			    "name too long", file, be->be_line, be->be_name);
 }
 
 static void
@@ -373,32 +417,32 @@ fill_route(struct route_conf *rt, cfg_t *sec, const char *file)
 	const char	*rw = cfg_getstr(sec, "host-rewrite");
 	char		*h;
 
-	rt->rt_line = (unsigned)sec->line;
+	rt->rt_line = line_of(sec, "backend");
 	copy_str(rt->rt_name, sizeof(rt->rt_name), cfg_title(sec));
 	copy_str(rt->rt_path, sizeof(rt->rt_path), cfg_getstr(sec, "path"));
 	rt->rt_path_icase = cfg_getbool(sec, "path-case-insensitive");
 	if (cfg_getstr(sec, "backend") == NULL)
 		config_err(parse_err, "%s:%d: route \"%s\": backend: missing",
-		    file, sec->line, rt->rt_name);
+		    file, rt->rt_line, rt->rt_name);
 	else if (copy_str(rt->rt_backend_name, sizeof(rt->rt_backend_name),
 	    cfg_getstr(sec, "backend")))
 		config_err(parse_err, "%s:%d: route \"%s\": backend: name too "
-		    "long", file, sec->line, rt->rt_name);
+		    "long", file, rt->rt_line, rt->rt_name);
 	rt->rt_host_mode = strcmp(cfg_getstr(sec, "host-header"),
 	    "rewrite") == 0 ? HOST_HEADER_REWRITE : HOST_HEADER_PRESERVE;
 	if (rt->rt_host_mode == HOST_HEADER_REWRITE && rw == NULL)
 		config_err(parse_err, "%s:%d: route \"%s\": host-rewrite: "
-		    "missing with host-header = \"rewrite\"", file, sec->line,
+		    "missing with host-header = \"rewrite\"", file, rt->rt_line,
 		    rt->rt_name);
 	if (rt->rt_host_mode != HOST_HEADER_REWRITE && rw != NULL)
 		config_err(parse_err, "%s:%d: route \"%s\": host-rewrite: "
-		    "needs host-header = \"rewrite\"", file, sec->line,
+		    "needs host-header = \"rewrite\"", file, rt->rt_line,
 		    rt->rt_name);
 	if (rw != NULL && (copy_str(rt->rt_host_rewrite,
 	    sizeof(rt->rt_host_rewrite), rw) || !host_pattern_ok(rw) ||
 	    rw[0] == '*'))
 		config_err(parse_err, "%s:%d: route \"%s\": host-rewrite: "
-		    "\"%s\" is not a host name", file, sec->line, rt->rt_name,
+		    "\"%s\" is not a host name", file, rt->rt_line, rt->rt_name,
 		    rw);
 	rt->rt_backend_timeout = (unsigned)cfg_getint(sec, "backend-timeout");
 	rt->rt_idle_timeout = (unsigned)cfg_getint(sec, "idle-timeout");
@@ -421,7 +465,9 @@ fill_listener(struct listener_conf *ls, cfg_t *sec, const char *file)
 {
 	unsigned	i, n = cfg_size(sec, "route");
 
-	ls->ls_line = (unsigned)sec->line;
+	ls->ls_line = line_of(sec, "address");
+	if (ls->ls_line == (unsigned)sec->line)
+		ls->ls_line = line_of(sec, "port");
 	ls->ls_default_route = -1;
 	if (copy_str(ls->ls_name, sizeof(ls->ls_name), cfg_title(sec)))
 		config_err(parse_err, "%s:%d: listener: name too long", file,
@@ -429,17 +475,17 @@ fill_listener(struct listener_conf *ls, cfg_t *sec, const char *file)
 	if (copy_str(ls->ls_address, sizeof(ls->ls_address),
 	    cfg_getstr(sec, "address")))
 		config_err(parse_err, "%s:%d: listener \"%s\": address: too "
-		    "long", file, sec->line, ls->ls_name);
+		    "long", file, ls->ls_line, ls->ls_name);
 	if (cfg_size(sec, "port") == 0)
 		config_err(parse_err, "%s:%d: listener \"%s\": port: missing",
-		    file, sec->line, ls->ls_name);
+		    file, ls->ls_line, ls->ls_name);
 	else
 		ls->ls_port = (uint16_t)cfg_getint(sec, "port");
 	copy_str(ls->ls_default_route_name, sizeof(ls->ls_default_route_name),
 	    cfg_getstr(sec, "default-route"));
 	if (n == 0 || n > RPXD_MAX_ROUTES) {
 		config_err(parse_err, "%s:%d: listener \"%s\": route: needs 1 "
-		    "to %d routes", file, sec->line, ls->ls_name,
+		    "to %d routes", file, ls->ls_line, ls->ls_name,
 		    RPXD_MAX_ROUTES);
 		return;
 	}
@@ -476,6 +522,7 @@ config_parse(const char *file, char *err, size_t errlen)
 	if (copy_str(c->rc_file, sizeof(c->rc_file), file))
 		config_err(&ce, "%s: file name too long", file);
 	cfg = config_schema();
+	noption_lines = 0;
 	rv = cfg_parse(cfg, file);
 	if (rv != CFG_SUCCESS) {
 		if (ce.ce_count == 0)

@@ -105,30 +105,6 @@ worker_dispatch_master(struct worker_env *w)
 	ipc_msg_free(&msg);
 }
 
-/* A stopping worker lets go of the listeners at once: the sockets stay
- * open in the master and the new generation, or close for good. */
-static void
-worker_close_listeners(struct worker_env *w)
-{
-	unsigned	i;
-
-	for (i = 0; i < w->w_conf->rc_nlisteners; i++) {
-		if (w->w_listen_fds[i] != -1)
-			close(w->w_listen_fds[i]);
-		w->w_listen_fds[i] = -1;
-	}
-}
-
-int
-worker_stop_requested(struct worker_env *w)
-{
-	if (w->w_slot->ss_stop && !w->w_stop)
-		w->w_stop = 1;
-	if (w->w_stop && w->w_listen_fds[0] != -1)
-		worker_close_listeners(w);
-	return w->w_stop;
-}
-
 static void
 worker_limits(struct worker_env *w)
 {
