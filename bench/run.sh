@@ -11,6 +11,7 @@ ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-10}
 PROXIES=${PROXIES:-rpxd haproxy nginx}
 if [ "${QUICK:-0}" = 1 ]; then ROUNDS=1; DURATION=2; fi
+ulimit -n 65536 2>/dev/null || true	# HAProxy sizes its fd limit from maxconn
 for t in nginx haproxy wrk; do
 	command -v $t >/dev/null || apt-get install -y -qq $t >/dev/null ||
 	    { apt-get update -qq && apt-get install -y -qq $t >/dev/null; }
@@ -43,7 +44,7 @@ cat > "$dir/haproxy.cfg" <<CONF
 global
   nbthread 2
   log 127.0.0.1:5514 local0
-  maxconn 10000
+  maxconn 4096
 defaults
   mode http
   log global
@@ -63,7 +64,7 @@ cat > "$dir/rpxd.conf" <<CONF
 user = "nobody"
 chroot = "$dir/empty"
 pidfile = "$dir/rpxd.pid"
-min-spare-workers = 64
+min-spare-workers = 260
 max-spare-workers = 300
 max-workers = 512
 backend "nginx" { server = { "127.0.0.1:18080" } }
@@ -90,7 +91,10 @@ start_proxy() {	# name -> sets PORT and PPID_
 	esac
 	pids+=("$PPID_")
 	wait_port $PORT
-	[ "$1" = rpxd ] && sleep 3	# let the pool reach min-spare
+	# Warm-up, the same for every proxy: rpxd's prefork pool grows to the
+	# 256 connections of the largest row before anything is measured.
+	wrk -t 2 -c 256 -d 4s "http://127.0.0.1:$PORT/small" >/dev/null 2>&1
+	sleep 1
 	return 0
 }
 stop_proxy() { kill "$PPID_" 2>/dev/null; for _ in $(seq 1 50); do kill -0 "$PPID_" 2>/dev/null || break; sleep 0.1; done; }
@@ -108,7 +112,8 @@ for r in $(seq 1 "$ROUNDS"); do
 		start_proxy "$p"
 		for row in "${rows[@]}"; do
 			IFS='|' read -r name conns path extra <<<"$row"
-			wrk -t 2 -c "$conns" -d "${DURATION}s" --latency $extra "http://127.0.0.1:$PORT$path" > "$dir/out" 2>&1
+			threads=2; [ "$conns" -lt 2 ] && threads=1
+			wrk -t "$threads" -c "$conns" -d "${DURATION}s" --latency $extra "http://127.0.0.1:$PORT$path" > "$dir/out" 2>&1
 			rps[$p,$name]+="$(awk '/^Requests\/sec/ {print $2}' "$dir/out") "
 			p99[$p,$name]+="$(to_ms "$(awk '$1=="99%" {print $2}' "$dir/out")") "
 			e=$(awk '/Socket errors|Non-2xx/ {printf "%s ", $0}' "$dir/out")
@@ -127,10 +132,10 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print a[int((NR+1)/2)]}'; }
 {
-	echo "rpxd vs HAProxy (nbthread 2) vs nginx (2 workers), one run, ${ROUNDS} round(s) of ${DURATION}s, wrk -t2"
+	echo "rpxd vs HAProxy (nbthread 2) vs nginx (2 workers), one run, ${ROUNDS} round(s) of ${DURATION}s, wrk -t2 (-t1 for 1 connection), after a 4 s warm-up at 256 connections"
 	echo "access logs on for all three (rpxd to a file, nginx to a file, haproxy to UDP syslog)"
 	printf '%-16s' row; for p in $PROXIES; do printf '%14s %9s' "$p req/s" "p99 ms"; done
-	printf '%12s %12s\n' rpxd/haproxy rpxd/nginx
+	printf ' %12s %12s\n' rpxd/haproxy rpxd/nginx
 	for row in "${rows[@]}"; do
 		name=${row%%|*}
 		printf '%-16s' "$name"
@@ -138,7 +143,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0
 			printf '%14s %9s' "$(echo "${rps[$p,$name]:-}" | median)" "$(echo "${p99[$p,$name]:-}" | median)"
 		done
 		a=$(echo "${rps[rpxd,$name]:-}" | median); h=$(echo "${rps[haproxy,$name]:-}" | median); n=$(echo "${rps[nginx,$name]:-}" | median)
-		printf '%12s %12s\n' "$(awk -v a="$a" -v b="$h" 'BEGIN{ if (b+0>0) printf "%.2f", a/b; else print "-" }')" \
+		printf ' %12s %12s\n' "$(awk -v a="$a" -v b="$h" 'BEGIN{ if (b+0>0) printf "%.2f", a/b; else print "-" }')" \
 		    "$(awk -v a="$a" -v b="$n" 'BEGIN{ if (b+0>0) printf "%.2f", a/b; else print "-" }')"
 	done
 	for k in "${!errs[@]}"; do echo "errors $k: ${errs[$k]}"; done

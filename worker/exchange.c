@@ -379,18 +379,19 @@ exchange_io(struct exchange *x, struct pollfd *pfd)
 {
 	struct worker_env	*w = x->x_w;
 	int			 rv = 0, r;
+	ssize_t			 n;
 
 	if (pfd[0].revents & POLLOUT) {
-		if (io_write(&w->w_client, &w->w_to_client) == -1)
+		if ((n = io_write(&w->w_client, &w->w_to_client)) == -1)
 			return exchange_fail(x, 499, "client connection lost "
 			    "during the response");
-		rv = 1;
+		rv |= n > 0;
 	}
 	if (pfd[1].revents & POLLOUT) {
-		if (io_write(&w->w_backend, &w->w_to_backend) == -1)
+		if ((n = io_write(&w->w_backend, &w->w_to_backend)) == -1)
 			return exchange_fail(x, 502, "backend connection lost "
 			    "while sending the request");
-		rv = 1;
+		rv |= n > 0;
 	}
 	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 		if ((r = exchange_read_client(x)) == -1)
@@ -414,6 +415,23 @@ exchange_truncated(const struct exchange *x)
 	    b->io_in.b_len == 0 && !x->x_down.h_done;
 }
 
+/*
+ * Write what is pending without waiting for POLLOUT first: a socket is
+ * almost always writable, and this saves a poll per message.
+ */
+static int
+exchange_write_now(struct exchange *x)
+{
+	struct worker_env	*w = x->x_w;
+	struct pollfd		 pfd[2];
+
+	pfd[0].revents = w->w_to_client.b_len ? POLLOUT : 0;
+	pfd[1].revents = w->w_to_backend.b_len ? POLLOUT : 0;
+	if (!pfd[0].revents && !pfd[1].revents)
+		return 0;
+	return exchange_io(x, pfd);
+}
+
 /* The event loop; 0 when the exchange is complete, -1 on error. */
 static int
 exchange_loop(struct exchange *x)
@@ -429,6 +447,13 @@ exchange_loop(struct exchange *x)
 		if (exchange_truncated(x))
 			return exchange_fail(x, 502, "backend closed inside "
 			    "the response body");
+		if ((rv = exchange_write_now(x)) == -1)
+			return -1;
+		if (rv > 0) {
+			x->x_progress_ms = now_ms();
+			if (exchange_pump(x) == -1)
+				return -1;
+		}
 		exchange_tunnel_shutdown(x);
 		if (x->x_resp_state == RS_DONE && w->w_to_client.b_len == 0 &&
 		    (x->x_up.h_done || x->x_close) &&
