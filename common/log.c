@@ -21,6 +21,7 @@ static int		 log_to_stderr = 1;
 static int		 log_level = LOG_LEVEL_BRIEF;
 static const char	*log_ident = "rpxd";
 static unsigned long	 log_ndropped;
+static long		 log_pid;	/* cached: a syscall per line adds up */
 
 static const struct {
 	const char	*name;
@@ -39,6 +40,7 @@ log_init(int to_stderr, const char *ident, int facility)
 {
 	log_to_stderr = to_stderr;
 	log_ident = ident;
+	log_pid = (long)getpid();
 	tzset();	/* before any chroot: timestamps need the zone file */
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
@@ -72,6 +74,12 @@ log_facility_name(int facility)
 	return "unknown";
 }
 
+long
+log_getpid(void)
+{
+	return log_pid;
+}
+
 unsigned long
 log_dropped(void)
 {
@@ -92,7 +100,7 @@ log_write(int priority, const char *fmt, va_list ap, int with_errno)
 		snprintf(line + n, sizeof(line) - (size_t)n, ": %s",
 		    strerror(saved_errno));
 	if (log_to_stderr) {
-		if (fprintf(stderr, "%s[%ld]: %s\n", log_ident, (long)getpid(),
+		if (fprintf(stderr, "%s[%ld]: %s\n", log_ident, log_pid,
 		    line) < 0)
 			log_ndropped++;
 		fflush(stderr);

@@ -30,6 +30,8 @@ void	fatal(const char *fmt, ...)
 void	fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
+/* The pid as of log_init, for log lines without a syscall each. */
+long	log_getpid(void);
 /* Lines that could not be written (syslog down, stderr full). */
 unsigned long log_dropped(void);
 

@@ -104,5 +104,5 @@ access_log(struct worker_env *w, struct request_log *rl)
 	    (unsigned long long)rl->rl_in, (unsigned long long)rl->rl_out, ms,
 	    rl->rl_route >= 0 ? ls->ls_routes[rl->rl_route].rt_name : "-",
 	    rl->rl_backend ? rl->rl_backend : "-",
-	    rl->rl_server ? rl->rl_server : "-", (long)getpid());
+	    rl->rl_server ? rl->rl_server : "-", log_getpid());
 }
