@@ -120,6 +120,12 @@ struct rpxd_conf *config_load(const char *file, char *err, size_t errlen);
 void	 config_free(struct rpxd_conf *conf);
 void	 config_defaults(struct rpxd_conf *conf);
 
+/* The global integer options, in the order of config_parse.c's table:
+ * min-spare-workers ... max-headers. */
+#define CONFIG_GLOBAL_INTS	14
+unsigned *config_int_ref(struct rpxd_conf *conf, unsigned i);
+unsigned config_int_get(const struct rpxd_conf *conf, unsigned i);
+
 /* config_wire: the pointer-free encoding sent to workers. */
 struct msgbuf;
 int	 config_encode(const struct rpxd_conf *conf, struct msgbuf *mb);

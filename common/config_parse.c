@@ -64,6 +64,8 @@ static struct int_option {
 	{ "max-headers", 200, 1, 10000, 0 },
 };
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
+_Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
+    "config_ints.c must list the same options");
 
 static struct config_err	*parse_err;	/* where errors go */
 
@@ -324,18 +326,11 @@ static void
 fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 {
 	const char	*lvl = cfg_getstr(cfg, "log-level");
-	unsigned	*dst[N_INT_OPTIONS] = {
-		&c->rc_min_spare, &c->rc_max_spare, &c->rc_max_workers,
-		&c->rc_max_connections_per_worker, &c->rc_shutdown_timeout,
-		&c->rc_client_header_timeout, &c->rc_client_idle_timeout,
-		&c->rc_backend_connect_timeout, &c->rc_backend_timeout,
-		&c->rc_idle_timeout, &c->rc_max_request_line,
-		&c->rc_max_header_line, &c->rc_max_head, &c->rc_max_headers,
-	};
-	size_t		 i;
+	unsigned	 i;
 
 	for (i = 0; i < N_INT_OPTIONS; i++)
-		*dst[i] = (unsigned)cfg_getint(cfg, int_options[i].name);
+		*config_int_ref(c, i) = (unsigned)cfg_getint(cfg,
+		    int_options[i].name);
 	if (copy_str(c->rc_user, sizeof(c->rc_user), cfg_getstr(cfg, "user")) ||
 	    copy_str(c->rc_group, sizeof(c->rc_group),
 	    cfg_getstr(cfg, "group")))

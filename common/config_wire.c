@@ -64,14 +64,6 @@ put_route(struct msgbuf *mb, const struct route_conf *rt)
 int
 config_encode(const struct rpxd_conf *c, struct msgbuf *mb)
 {
-	const unsigned	*ints[] = {
-		&c->rc_min_spare, &c->rc_max_spare, &c->rc_max_workers,
-		&c->rc_max_connections_per_worker, &c->rc_shutdown_timeout,
-		&c->rc_client_header_timeout, &c->rc_client_idle_timeout,
-		&c->rc_backend_connect_timeout, &c->rc_backend_timeout,
-		&c->rc_idle_timeout, &c->rc_max_request_line,
-		&c->rc_max_header_line, &c->rc_max_head, &c->rc_max_headers,
-	};
 	unsigned	 i, j;
 
 	msgbuf_put_u32(mb, CONFIG_WIRE_VERSION);
@@ -84,8 +76,8 @@ config_encode(const struct rpxd_conf *c, struct msgbuf *mb)
 	msgbuf_put_str(mb, c->rc_pidfile);
 	msgbuf_put_u32(mb, (uint32_t)c->rc_facility);
 	msgbuf_put_u32(mb, (uint32_t)c->rc_log_level);
-	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
-		msgbuf_put_u32(mb, *ints[i]);
+	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
+		msgbuf_put_u32(mb, config_int_get(c, i));
 	msgbuf_put_u32(mb, c->rc_nbackends);
 	for (i = 0; i < c->rc_nbackends; i++) {
 		const struct backend_conf *be = &c->rc_backends[i];
@@ -234,19 +226,10 @@ struct rpxd_conf *
 config_decode(struct msgbuf *mb)
 {
 	struct rpxd_conf	*c;
-	unsigned		*ints[14], i, u;
+	unsigned		 i, u;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	ints[0] = &c->rc_min_spare; ints[1] = &c->rc_max_spare;
-	ints[2] = &c->rc_max_workers;
-	ints[3] = &c->rc_max_connections_per_worker;
-	ints[4] = &c->rc_shutdown_timeout; ints[5] = &c->rc_client_header_timeout;
-	ints[6] = &c->rc_client_idle_timeout;
-	ints[7] = &c->rc_backend_connect_timeout;
-	ints[8] = &c->rc_backend_timeout; ints[9] = &c->rc_idle_timeout;
-	ints[10] = &c->rc_max_request_line; ints[11] = &c->rc_max_header_line;
-	ints[12] = &c->rc_max_head; ints[13] = &c->rc_max_headers;
 	if (get_u32_as(mb, &u) == -1 || u != CONFIG_WIRE_VERSION ||
 	    msgbuf_get_str(mb, c->rc_file, sizeof(c->rc_file)) == -1 ||
 	    msgbuf_get_str(mb, c->rc_user, sizeof(c->rc_user)) == -1 ||
@@ -265,8 +248,8 @@ config_decode(struct msgbuf *mb)
 	if (get_u32_as(mb, &u) == -1 || u > 2)
 		goto fail;
 	c->rc_log_level = (int)u;
-	for (i = 0; i < 14; i++)
-		if (get_u32_as(mb, ints[i]) == -1)
+	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
+		if (get_u32_as(mb, config_int_ref(c, i)) == -1)
 			goto fail;
 	if (c->rc_max_headers == 0 || c->rc_max_headers > 10000 ||
 	    c->rc_max_head < 1024 || c->rc_max_head > (1u << 22) ||

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chunked.h"
+#include "http.h"
 
 enum {
 	S_SIZE_FIRST,	/* first hex digit of a chunk-size */
@@ -29,27 +30,6 @@ chunked_init(struct chunked_decoder *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->cd_state = S_SIZE_FIRST;
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
-is_tchar(unsigned char c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
 static enum chunked_status
@@ -77,7 +57,8 @@ ext_byte(struct chunked_decoder *d, unsigned char c)
 		d->cd_in_quote = 1;
 		return 1;
 	}
-	return is_tchar(c) || c == ';' || c == '=' || c == ' ' || c == '\t';
+	return http_is_tchar(c) || c == ';' || c == '=' || c == ' ' ||
+	    c == '\t';
 }
 
 /* One framing byte. */
@@ -91,7 +72,7 @@ frame_byte(struct chunked_decoder *d, unsigned char c)
 	case S_SIZE:
 		if (++d->cd_linelen > CHUNKED_MAX_LINE)
 			return bad(d, "chunk-size line too long");
-		if ((v = hexval(c)) >= 0) {
+		if ((v = http_hexval(c)) >= 0) {
 			if (++d->cd_digits > 16 ||
 			    d->cd_remaining > (UINT64_C(1) << 59) - 1)
 				return bad(d, "chunk size too large");
@@ -151,7 +132,7 @@ frame_byte(struct chunked_decoder *d, unsigned char c)
 			d->cd_state = S_FINAL_LF;
 			return CHUNKED_MORE;
 		}
-		if (!is_tchar(c))
+		if (!http_is_tchar(c))
 			return bad(d, "invalid trailer field");
 		d->cd_linelen = 1;
 		d->cd_state = S_TR_NAME;
@@ -159,7 +140,7 @@ frame_byte(struct chunked_decoder *d, unsigned char c)
 	case S_TR_NAME:
 		if (c == ':')
 			d->cd_state = S_TR_VALUE;
-		else if (!is_tchar(c))
+		else if (!http_is_tchar(c))
 			return bad(d, "invalid trailer field name");
 		d->cd_linelen++;
 		break;

@@ -97,6 +97,10 @@ enum http_body http_request_body(const struct http_message *req);
 enum http_body http_response_body(const struct http_message *resp,
 	    int is_head_request);
 
+/* RFC 9110 tchar (token characters), and the value of a hex digit or -1:
+ * shared by the head parser, the chunked decoder and path decoding. */
+int	http_is_tchar(unsigned char c);
+int	http_hexval(unsigned char c);
 /* Case-insensitive name compare. */
 int	http_header_is(const struct http_header *h, const char *name);
 /* Does a comma-separated list value contain token (case-insensitive)? */

@@ -11,13 +11,25 @@
 
 #define LEADING_CRLF_MAX	4
 
-static int
-is_tchar(unsigned char c)
+int
+http_is_tchar(unsigned char c)
 {
 	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	    (c >= 'A' && c <= 'Z'))
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+int
+http_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /* field-value bytes: VCHAR, SP, HTAB, obs-text. */
@@ -140,7 +152,7 @@ parse_request_line(const char *p, size_t len, struct http_message *msg)
 	msg->hm_method = p;
 	msg->hm_methodlen = (size_t)(sp1 - p);
 	for (size_t i = 0; i < msg->hm_methodlen; i++)
-		if (!is_tchar((unsigned char)p[i]))
+		if (!http_is_tchar((unsigned char)p[i]))
 			return fail(msg, 400, "invalid method");
 	rv = parse_version(sp2 + 1, len - (size_t)(sp2 + 1 - p),
 	    &msg->hm_minor);
@@ -188,7 +200,7 @@ parse_field(const char *p, size_t len, struct http_header *h,
 	if (colon == NULL || colon == p)
 		return fail(msg, bad, "field line without a name");
 	for (i = 0; i < (size_t)(colon - p); i++)
-		if (!is_tchar((unsigned char)p[i]))
+		if (!http_is_tchar((unsigned char)p[i]))
 			return fail(msg, bad, (p[i] == ' ' || p[i] == '\t') ?
 			    "whitespace before colon in field line" :
 			    "invalid byte in field name");

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http.h"
 #include "route.h"
 
 static int
@@ -68,18 +69,6 @@ route_host_normalize(const char *host, size_t len, char *out, size_t outlen)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Is there a "." or ".." segment in the decoded path? */
 static int
 has_dot_segment(const char *p, size_t len)
@@ -116,8 +105,8 @@ route_path_decode(const char *target, size_t len, char *out, size_t outlen,
 				*why = "malformed percent-escape in path";
 				return -1;
 			}
-			hi = hexval(target[i + 1]);
-			lo = hexval(target[i + 2]);
+			hi = http_hexval((unsigned char)target[i + 1]);
+			lo = http_hexval((unsigned char)target[i + 2]);
 			if (hi < 0 || lo < 0) {
 				*why = "malformed percent-escape in path";
 				return -1;

@@ -18,3 +18,24 @@ expect_match "unknown option: file:line: names it" "$out" "$WORK/bad2.conf:1:.*u
 out=$("$TOP/rpxd" -n -f "$WORK/missing.conf" 2>&1); rc=$?
 expect "missing file: exit 1" "$rc" 1
 expect_match "missing file: names it" "$out" "missing.conf"
+
+# The man pages are clean under mandoc's linter (when it is installed).
+if command -v mandoc >/dev/null; then
+	out=$(mandoc -T lint -W warning "$TOP/etc/rpxd.8" "$TOP/etc/rpxd.conf.5" 2>&1)
+	expect "man pages are clean under mandoc -T lint" "$out" ""
+fi
+
+# Without -d, rpxd becomes a daemon: the command returns, the pidfile names
+# a running master that serves, and SIGTERM through the pidfile stops it.
+main_conf > "$WORK/daemon.conf"
+"$TOP/rpxd" -f "$WORK/daemon.conf" -W "$TOP/rpxd-worker"; rc=$?
+expect "rpxd without -d returns to the shell" "$rc" 0
+wait_port 127.0.0.1 80 5
+dpid=$(cat "$WORK/rpxd.pid" 2>/dev/null)
+check "the daemon's pidfile names a running process" kill -0 "${dpid:-0}"
+expect "the daemon's master has no terminal" "$(ps -o tty= -p "${dpid:-0}" | tr -d ' ')" "?"
+r=$(curl -s --max-time 5 -H 'Host: meet.example.com' http://127.0.0.1/daemon)
+expect_match "the daemon serves" "$r" '^backend=A .*uri=/daemon '
+kill -TERM "${dpid:-0}" 2>/dev/null
+for _ in $(seq 1 50); do kill -0 "${dpid:-0}" 2>/dev/null || break; sleep 0.1; done
+check "SIGTERM stops the daemon" test ! -e "/proc/${dpid:-0}"
