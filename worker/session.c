@@ -209,6 +209,7 @@ session_request(struct worker_env *w, int first)
 		break;
 	}
 	rl.rl_start_ms = now_ms();
+	rl.rl_in = req.hm_headlen;	/* the exchange adds the body */
 	session_log_init(&rl, &req);
 	w->w_slot->ss_requests++;
 	if ((route = session_route(w, &req, &rl)) == -1)

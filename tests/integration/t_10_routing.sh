@@ -24,6 +24,7 @@ expect_match "wildcard host routes" "$r" '^backend=B '
 expect "wildcard does not match the bare domain" "$(status_of -H 'Host: wild.example.com' http://127.0.0.1/)" 404
 expect "unpublished host gets 404" "$(status_of -H 'Host: nope.example.com' http://127.0.0.1/)" 404
 check "404 is logged with its reason" log_has 'request: client 127.0.0.1:.* 404 Not Found: no route'
+check "a refused request's access line counts its head" log_has 'host=nope.example.com method=GET path=/ status=404 in=[1-9][0-9]* '
 r=$(get -H 'Host: meet.example.com' -H 'X-Forwarded-For: 198.51.100.9' http://127.0.0.1/)
 expect_match "X-Forwarded-For appended, X-Forwarded-Proto set" "$r" 'xff=198.51.100.9, 127.0.0.1 xfp=http xfh=meet.example.com'
 expect_match "no Connection header reaches the backend" "$r" 'conn=$'
