@@ -657,7 +657,7 @@ static void
 fill_route(struct parse_ctx *pc, struct route_conf *rt, cfg_t *sec,
     const char *lsprefix)
 {
-	char		 prefix[KEY_MAX + 16];
+	char		 prefix[KEY_MAX];
 	unsigned	 i, n;
 	const char	*s, *mode;
 	char		*p;
