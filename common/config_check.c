@@ -1,10 +1,11 @@
 /*
- * Checking a parsed configuration: names resolved to indexes, uid/gid,
- * server and listener addresses, and the cross checks between sections.
- * Also the error collector shared with config_parse.c (config_err.h).
+ * Checking a parsed configuration and resolving its names: backends of
+ * routes, default routes, users and groups, listener and server addresses,
+ * duplicates and routes that can never match. Errors name file and line.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 
 #include <grp.h>
@@ -14,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "config.h"
 #include "config_err.h"
+#include "log.h"
 
 void
 config_err_init(struct config_err *ce, char *buf, size_t len)
@@ -25,115 +28,133 @@ config_err_init(struct config_err *ce, char *buf, size_t len)
 	ce->ce_len = len;
 	ce->ce_used = 0;
 	ce->ce_count = 0;
-	if (buf != NULL && len > 0)
+	if (len > 0)
 		buf[0] = '\0';
 }
 
 void
 config_err(struct config_err *ce, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list	ap;
+	int	n;
 
 	ce->ce_count++;
-	if (ce->ce_buf == NULL || ce->ce_len == 0 ||
-	    ce->ce_used + 1 >= ce->ce_len)
+	if (ce->ce_used + 2 >= ce->ce_len)
 		return;
-	if (ce->ce_used > 0) {
-		ce->ce_buf[ce->ce_used++] = '\n';
-		ce->ce_buf[ce->ce_used] = '\0';
-	}
 	va_start(ap, fmt);
-	n = vsnprintf(ce->ce_buf + ce->ce_used, ce->ce_len - ce->ce_used,
+	n = vsnprintf(ce->ce_buf + ce->ce_used, ce->ce_len - ce->ce_used - 1,
 	    fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		ce->ce_buf[ce->ce_used] = '\0';
-	else if ((size_t)n >= ce->ce_len - ce->ce_used)
-		ce->ce_used = ce->ce_len - 1;
-	else
-		ce->ce_used += (size_t)n;
+		return;
+	ce->ce_used += (size_t)n;
+	if (ce->ce_used > ce->ce_len - 2)
+		ce->ce_used = ce->ce_len - 2;
+	ce->ce_buf[ce->ce_used++] = '\n';
+	ce->ce_buf[ce->ce_used] = '\0';
 }
 
-/* The line of a global option in the file (last setting), 0 if absent. */
-static int
-global_line(const char *file, const char *opt)
+void
+config_defaults(struct rpxd_conf *c)
 {
-	FILE	*fp;
-	char	 buf[4096];
-	const char *p;
-	size_t	 olen = strlen(opt);
-	int	 line = 0, found = 0, depth = 0;
-
-	if ((fp = fopen(file, "r")) == NULL)
-		return 0;
-	while (fgets(buf, sizeof(buf), fp) != NULL) {
-		line++;
-		p = buf + strspn(buf, " \t");
-		if (depth == 0 && strncmp(p, opt, olen) == 0) {
-			p += olen;
-			p += strspn(p, " \t");
-			if (*p == '=')
-				found = line;
-		}
-		for (p = buf; *p != '\0' && *p != '#'; p++) {
-			if (*p == '{')
-				depth++;
-			else if (*p == '}' && depth > 0)
-				depth--;
-		}
-	}
-	fclose(fp);
-	return found;
-}
-
-static void gerr(struct config_err *, const struct rpxd_conf *,
-    const char *, const char *, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-gerr(struct config_err *ce, const struct rpxd_conf *c, const char *opt,
-    const char *fmt, ...)
-{
-	char	 msg[1024];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	config_err(ce, "%s:%d: %s: %s", c->rc_file, global_line(c->rc_file,
-	    opt), opt, msg);
+	strcpy(c->rc_user, "nobody");
+	c->rc_group[0] = '\0';
+	strcpy(c->rc_chroot, "/var/empty");
+	strcpy(c->rc_pidfile, "/var/run/rpxd.pid");
+	c->rc_facility = LOG_DAEMON;
+	c->rc_log_level = LOG_LEVEL_BRIEF;
+	c->rc_min_spare = 4;
+	c->rc_max_spare = 16;
+	c->rc_max_workers = 256;
+	c->rc_max_connections_per_worker = 0;
+	c->rc_shutdown_timeout = 30;
+	c->rc_client_header_timeout = 30;
+	c->rc_client_idle_timeout = 120;
+	c->rc_backend_connect_timeout = 5;
+	c->rc_backend_timeout = 3600;
+	c->rc_idle_timeout = 3600;
+	c->rc_max_request_line = 16384;
+	c->rc_max_header_line = 81920;
+	c->rc_max_head = 131072;
+	c->rc_max_headers = 200;
 }
 
 static void
-check_process(struct rpxd_conf *c, struct config_err *ce)
+check_user(struct rpxd_conf *c, struct config_err *ce)
 {
 	struct passwd	*pw;
 	struct group	*gr;
 
-	if ((pw = getpwnam(c->rc_user)) == NULL)
-		gerr(ce, c, "user", "unknown user \"%s\"", c->rc_user);
-	else if (pw->pw_uid == 0)
-		gerr(ce, c, "user", "\"%s\" is root (uid 0); workers must not "
-		    "run as root", c->rc_user);
-	else {
-		c->rc_uid = pw->pw_uid;
-		c->rc_gid = pw->pw_gid;
+	if ((pw = getpwnam(c->rc_user)) == NULL) {
+		config_err(ce, "%s: user: unknown user \"%s\"", c->rc_file,
+		    c->rc_user);
+		return;
 	}
-	if (c->rc_group[0] != '\0') {
-		if ((gr = getgrnam(c->rc_group)) == NULL)
-			gerr(ce, c, "group", "unknown group \"%s\"",
-			    c->rc_group);
-		else
-			c->rc_gid = gr->gr_gid;
-	}
-	if (c->rc_chroot[0] != '/')
-		gerr(ce, c, "chroot", "\"%s\" is not an absolute path",
+	if (pw->pw_uid == 0)
+		config_err(ce, "%s: user: \"%s\" is root; workers must run "
+		    "unprivileged", c->rc_file, c->rc_user);
+	c->rc_uid = pw->pw_uid;
+	c->rc_gid = pw->pw_gid;
+	if (c->rc_group[0] == '\0')
+		return;
+	if ((gr = getgrnam(c->rc_group)) == NULL)
+		config_err(ce, "%s: group: unknown group \"%s\"", c->rc_file,
+		    c->rc_group);
+	else
+		c->rc_gid = gr->gr_gid;
+}
+
+static void
+check_chroot(const struct rpxd_conf *c, struct config_err *ce)
+{
+	struct stat	st;
+
+	if (stat(c->rc_chroot, &st) == -1)
+		return;		/* the master creates it */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		config_err(ce, "%s: chroot: %s must be a directory owned by "
+		    "root and not writable by group or others", c->rc_file,
 		    c->rc_chroot);
+}
+
+/* "host:port" or "[v6]:port" into host and port; -1 if malformed. */
+static int
+split_host_port(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+	const char	*colon;
+	char		*end;
+	long		 p;
+	size_t		 hl;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		hl = (size_t)(close - s - 1);
+		s++;
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL ||
+		    memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return -1;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= hostlen)
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	p = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p < 1 || p > 65535)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
 }
 
 static int
 resolve(const char *host, uint16_t port, int flags,
-    struct sockaddr_storage *ss, socklen_t *sslen, const char **why)
+    struct sockaddr_storage *ss, socklen_t *len, const char **why)
 {
 	struct addrinfo	 hints, *res;
 	char		 serv[8];
@@ -142,20 +163,14 @@ resolve(const char *host, uint16_t port, int flags,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = flags | AI_NUMERICSERV;
-	snprintf(serv, sizeof(serv), "%u", (unsigned)port);
+	hints.ai_flags = flags;
+	snprintf(serv, sizeof(serv), "%u", port);
 	if ((rv = getaddrinfo(host, serv, &hints, &res)) != 0) {
 		*why = gai_strerror(rv);
 		return -1;
 	}
-	if (res->ai_addrlen > sizeof(*ss)) {
-		freeaddrinfo(res);
-		*why = "address too long";
-		return -1;
-	}
-	memset(ss, 0, sizeof(*ss));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
+	*len = res->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
 }
@@ -166,43 +181,31 @@ check_backends(struct rpxd_conf *c, struct config_err *ce)
 	unsigned	 i, j;
 	const char	*why;
 
-	if (c->rc_nbackends > RPXD_MAX_BACKENDS) {
-		config_err(ce, "%s:0: backend: more than %u backends",
-		    c->rc_file, RPXD_MAX_BACKENDS);
-		return;
-	}
 	for (i = 0; i < c->rc_nbackends; i++) {
-		struct backend_conf	*be = &c->rc_backends[i];
+		struct backend_conf *be = &c->rc_backends[i];
 
 		for (j = 0; j < i; j++)
-			if (strcmp(c->rc_backends[j].be_name, be->be_name) ==
-			    0)
-				config_err(ce, "%s:%u: backend: duplicate "
-				    "backend \"%s\" (first at line %u)",
-				    c->rc_file, be->be_line, be->be_name,
+			if (strcmp(c->rc_backends[j].be_name, be->be_name) == 0)
+				config_err(ce, "%s:%u: backend \"%s\": defined "
+				    "twice (first at line %u)", c->rc_file,
+				    be->be_line, be->be_name,
 				    c->rc_backends[j].be_line);
-		if (be->be_nservers == 0)
-			config_err(ce, "%s:%u: server: backend \"%s\" has no "
-			    "server", c->rc_file, be->be_line, be->be_name);
-		if (be->be_nservers > RPXD_MAX_SERVERS)
-			config_err(ce, "%s:%u: server: more than %u servers",
-			    c->rc_file, be->be_line, RPXD_MAX_SERVERS);
-		for (j = 0; j < be->be_nservers &&
-		    j < RPXD_MAX_SERVERS; j++) {
-			struct server_conf	*sv = &be->be_servers[j];
+		for (j = 0; j < be->be_nservers; j++) {
+			struct server_conf *sv = &be->be_servers[j];
 
-			if (sv->sv_port == 0 || sv->sv_host[0] == '\0') {
-				config_err(ce, "%s:%u: server: bad server "
-				    "\"%s\" in backend \"%s\"", c->rc_file,
-				    be->be_line, sv->sv_name, be->be_name);
+			if (split_host_port(sv->sv_name, sv->sv_host,
+			    sizeof(sv->sv_host), &sv->sv_port) == -1) {
+				config_err(ce, "%s:%u: backend \"%s\": server: "
+				    "\"%s\" is not host:port with a port from "
+				    "1 to 65535", c->rc_file, be->be_line,
+				    be->be_name, sv->sv_name);
 				continue;
 			}
 			if (resolve(sv->sv_host, sv->sv_port, 0, &sv->sv_addr,
 			    &sv->sv_addrlen, &why) == -1)
-				config_err(ce, "%s:%u: server: cannot resolve "
-				    "\"%s\" in backend \"%s\": %s", c->rc_file,
-				    be->be_line, sv->sv_name, be->be_name,
-				    why);
+				config_err(ce, "%s:%u: backend \"%s\": server: "
+				    "cannot resolve \"%s\": %s", c->rc_file,
+				    be->be_line, be->be_name, sv->sv_host, why);
 		}
 	}
 }
@@ -218,29 +221,21 @@ find_backend(const struct rpxd_conf *c, const char *name)
 	return -1;
 }
 
-static int
-host_in(const struct route_conf *rt, const char *h)
-{
-	unsigned	i;
-
-	for (i = 0; i < rt->rt_nhosts; i++)
-		if (strcmp(rt->rt_hosts[i], h) == 0)
-			return 1;
-	return 0;
-}
-
-/* The same set of hosts, in any order. */
+/* Same hosts, in any order? */
 static int
 same_hosts(const struct route_conf *a, const struct route_conf *b)
 {
-	unsigned	i;
+	unsigned	i, j;
 
-	for (i = 0; i < a->rt_nhosts; i++)
-		if (!host_in(b, a->rt_hosts[i]))
+	if (a->rt_nhosts != b->rt_nhosts)
+		return 0;
+	for (i = 0; i < a->rt_nhosts; i++) {
+		for (j = 0; j < b->rt_nhosts; j++)
+			if (strcmp(a->rt_hosts[i], b->rt_hosts[j]) == 0)
+				break;
+		if (j == b->rt_nhosts)
 			return 0;
-	for (i = 0; i < b->rt_nhosts; i++)
-		if (!host_in(a, b->rt_hosts[i]))
-			return 0;
+	}
 	return 1;
 }
 
@@ -248,126 +243,88 @@ static void
 check_routes(struct rpxd_conf *c, struct listener_conf *ls,
     struct config_err *ce)
 {
-	unsigned	 i, j;
-	int		 b;
+	unsigned	i, j;
+	int		be;
 
-	if (ls->ls_nroutes > RPXD_MAX_ROUTES) {
-		config_err(ce, "%s:%u: route: more than %u routes",
-		    c->rc_file, ls->ls_line, RPXD_MAX_ROUTES);
-		return;
-	}
 	for (i = 0; i < ls->ls_nroutes; i++) {
-		struct route_conf	*rt = &ls->ls_routes[i];
+		struct route_conf *rt = &ls->ls_routes[i];
 
-		if (rt->rt_nhosts > RPXD_MAX_HOSTS)
-			config_err(ce, "%s:%u: host: more than %u hosts",
-			    c->rc_file, rt->rt_line, RPXD_MAX_HOSTS);
-		if ((b = find_backend(c, rt->rt_backend_name)) == -1)
-			config_err(ce, "%s:%u: backend: route \"%s\" names "
-			    "undefined backend \"%s\"", c->rc_file,
-			    rt->rt_line, rt->rt_name, rt->rt_backend_name);
+		if ((be = find_backend(c, rt->rt_backend_name)) == -1)
+			config_err(ce, "%s:%u: route \"%s\": backend: \"%s\" "
+			    "is not defined", c->rc_file, rt->rt_line,
+			    rt->rt_name, rt->rt_backend_name);
 		else
-			rt->rt_backend = (unsigned)b;
+			rt->rt_backend = (unsigned)be;
 		for (j = 0; j < i; j++) {
-			const struct route_conf	*o = &ls->ls_routes[j];
+			const struct route_conf *o = &ls->ls_routes[j];
 
-			if (strcmp(o->rt_name, rt->rt_name) == 0) {
-				config_err(ce, "%s:%u: route: duplicate route "
-				    "\"%s\" in listener \"%s\" (first at line "
-				    "%u)", c->rc_file, rt->rt_line,
-				    rt->rt_name, ls->ls_name, o->rt_line);
-				break;
-			}
-			if (strcmp(o->rt_path, rt->rt_path) == 0 &&
-			    o->rt_path_icase == rt->rt_path_icase &&
-			    same_hosts(o, rt)) {
-				config_err(ce, "%s:%u: route: route \"%s\" can "
-				    "never match: route \"%s\" (line %u) has "
-				    "the same hosts and path", c->rc_file,
-				    rt->rt_line, rt->rt_name, o->rt_name,
-				    o->rt_line);
-				break;
-			}
+			if (strcmp(o->rt_name, rt->rt_name) == 0)
+				config_err(ce, "%s:%u: route \"%s\": defined "
+				    "twice in listener \"%s\"", c->rc_file,
+				    rt->rt_line, rt->rt_name, ls->ls_name);
+			else if (same_hosts(o, rt) &&
+			    strcmp(o->rt_path, rt->rt_path) == 0 &&
+			    o->rt_path_icase == rt->rt_path_icase)
+				config_err(ce, "%s:%u: route \"%s\": can never "
+				    "match: route \"%s\" (line %u) has the same "
+				    "hosts and path", c->rc_file, rt->rt_line,
+				    rt->rt_name, o->rt_name, o->rt_line);
 		}
+		if (strcmp(ls->ls_default_route_name, rt->rt_name) == 0)
+			ls->ls_default_route = (int)i;
 	}
-	ls->ls_default_route = -1;
-	if (ls->ls_default_route_name[0] != '\0') {
-		for (i = 0; i < ls->ls_nroutes; i++)
-			if (strcmp(ls->ls_routes[i].rt_name,
-			    ls->ls_default_route_name) == 0) {
-				ls->ls_default_route = (int)i;
-				break;
-			}
-		if (ls->ls_default_route == -1)
-			config_err(ce, "%s:%u: default-route: listener \"%s\" "
-			    "has no route \"%s\"", c->rc_file, ls->ls_line,
-			    ls->ls_name, ls->ls_default_route_name);
+	if (ls->ls_default_route_name[0] != '\0' && ls->ls_default_route == -1)
+		config_err(ce, "%s:%u: listener \"%s\": default-route: \"%s\" "
+		    "is not a route of this listener", c->rc_file, ls->ls_line,
+		    ls->ls_name, ls->ls_default_route_name);
+}
+
+static void
+check_listener_address(struct rpxd_conf *c, struct listener_conf *ls,
+    struct config_err *ce)
+{
+	char		 addr[RPXD_HOST_MAX];
+	const char	*why, *a = ls->ls_address;
+	size_t		 len = strlen(a);
+
+	if (strcmp(a, "*") == 0)
+		a = "0.0.0.0";
+	else if (a[0] == '[' && len > 2 && a[len - 1] == ']') {
+		memcpy(addr, a + 1, len - 2);
+		addr[len - 2] = '\0';
+		a = addr;
 	}
+	if (resolve(a, ls->ls_port, AI_NUMERICHOST | AI_PASSIVE,
+	    &ls->ls_addr, &ls->ls_addrlen, &why) == -1)
+		config_err(ce, "%s:%u: listener \"%s\": address: \"%s\" is not "
+		    "an IPv4 or IPv6 address", c->rc_file, ls->ls_line,
+		    ls->ls_name, ls->ls_address);
 }
 
 static void
 check_listeners(struct rpxd_conf *c, struct config_err *ce)
 {
-	unsigned	 i, j;
-	char		 host[RPXD_HOST_MAX];
-	const char	*a, *why;
-	size_t		 len;
+	unsigned	i, j;
 
-	if (c->rc_nlisteners == 0) {
-		config_err(ce, "%s:1: listener: no listener defined",
-		    c->rc_file);
-		return;
-	}
-	if (c->rc_nlisteners > RPXD_MAX_LISTENERS) {
-		config_err(ce, "%s:0: listener: more than %u listeners",
-		    c->rc_file, RPXD_MAX_LISTENERS);
-		return;
-	}
 	for (i = 0; i < c->rc_nlisteners; i++) {
-		struct listener_conf	*ls = &c->rc_listeners[i];
+		struct listener_conf *ls = &c->rc_listeners[i];
 
-		for (j = 0; j < i; j++)
-			if (strcmp(c->rc_listeners[j].ls_name,
-			    ls->ls_name) == 0)
-				config_err(ce, "%s:%u: listener: duplicate "
-				    "listener \"%s\" (first at line %u)",
+		check_listener_address(c, ls, ce);
+		for (j = 0; j < i; j++) {
+			const struct listener_conf *o = &c->rc_listeners[j];
+
+			if (strcmp(o->ls_name, ls->ls_name) == 0)
+				config_err(ce, "%s:%u: listener \"%s\": defined "
+				    "twice (first at line %u)", c->rc_file,
+				    ls->ls_line, ls->ls_name, o->ls_line);
+			else if (o->ls_addrlen == ls->ls_addrlen &&
+			    ls->ls_addrlen != 0 && memcmp(&o->ls_addr,
+			    &ls->ls_addr, ls->ls_addrlen) == 0)
+				config_err(ce, "%s:%u: listener \"%s\": address "
+				    "and port already used by listener \"%s\"",
 				    c->rc_file, ls->ls_line, ls->ls_name,
-				    c->rc_listeners[j].ls_line);
-		a = ls->ls_address;
-		len = strlen(a);
-		if (strcmp(a, "*") == 0)
-			a = "0.0.0.0";
-		else if (len >= 2 && a[0] == '[' && a[len - 1] == ']') {
-			memcpy(host, a + 1, len - 2);
-			host[len - 2] = '\0';
-			a = host;
+				    o->ls_name);
 		}
-		if (ls->ls_port == 0)
-			config_err(ce, "%s:%u: port: listener \"%s\" has no "
-			    "valid port", c->rc_file, ls->ls_line,
-			    ls->ls_name);
-		else if (resolve(a, ls->ls_port, AI_NUMERICHOST | AI_PASSIVE,
-		    &ls->ls_addr, &ls->ls_addrlen, &why) == -1)
-			config_err(ce, "%s:%u: address: bad listener address "
-			    "\"%s\" in listener \"%s\": %s", c->rc_file,
-			    ls->ls_line, ls->ls_address, ls->ls_name, why);
-		else
-			for (j = 0; j < i; j++) {
-				const struct listener_conf *o =
-				    &c->rc_listeners[j];
-
-				if (o->ls_addrlen == ls->ls_addrlen &&
-				    memcmp(&o->ls_addr, &ls->ls_addr,
-				    ls->ls_addrlen) == 0) {
-					config_err(ce, "%s:%u: address: "
-					    "listener \"%s\" uses the same "
-					    "address and port as listener "
-					    "\"%s\" (line %u)", c->rc_file,
-					    ls->ls_line, ls->ls_name,
-					    o->ls_name, o->ls_line);
-					break;
-				}
-			}
 		check_routes(c, ls, ce);
 	}
 }
@@ -378,8 +335,9 @@ config_check(struct rpxd_conf *c, char *err, size_t errlen)
 	struct config_err	ce;
 
 	config_err_init(&ce, err, errlen);
-	check_process(c, &ce);
+	check_user(c, &ce);
+	check_chroot(c, &ce);
 	check_backends(c, &ce);
 	check_listeners(c, &ce);
-	return ce.ce_count > 0 ? -1 : 0;
+	return ce.ce_count ? -1 : 0;
 }
