@@ -12,7 +12,16 @@
 enum {
 	S_SIZE_FIRST,	/* first hex digit of a chunk-size */
 	S_SIZE,		/* more hex digits, or the end of the size */
-	S_EXT,		/* chunk extensions, up to CR */
+	/* chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ) */
+	S_EXT_SEMI_WS,	/* BWS that must be followed by ';' */
+	S_EXT_NAME_WS,	/* BWS after ';', before the name */
+	S_EXT_NAME,
+	S_EXT_NAME_END,	/* BWS after a name: '=' or ';' must follow */
+	S_EXT_VAL_WS,	/* BWS after '=' */
+	S_EXT_TOKEN,	/* token value */
+	S_EXT_QUOTED,	/* inside a quoted-string value */
+	S_EXT_QESC,	/* after a backslash in a quoted-string */
+	S_EXT_QEND,	/* after the closing quote */
 	S_SIZE_LF,	/* LF after the size line's CR */
 	S_DATA,
 	S_DATA_CR,	/* CR after chunk data */
@@ -40,38 +49,89 @@ bad(struct chunked_decoder *d, const char *why)
 	return CHUNKED_ERROR;
 }
 
-/* Extension bytes: tokens, '=', ';', BWS and quoted strings. */
 static int
-ext_byte(struct chunked_decoder *d, unsigned char c)
+is_ws(unsigned char c)
 {
-	if (d->cd_in_quote) {
-		if (d->cd_quote_escape)
-			d->cd_quote_escape = 0;
-		else if (c == '\\')
-			d->cd_quote_escape = 1;
-		else if (c == '"')
-			d->cd_in_quote = 0;
-		return c == '\t' || (c >= 0x20 && c != 0x7f);
-	}
-	if (c == '"') {
-		d->cd_in_quote = 1;
-		return 1;
-	}
-	return http_is_tchar(c) || c == ';' || c == '=' || c == ' ' ||
-	    c == '\t';
+	return c == ' ' || c == '\t';
 }
 
-/* One framing byte. */
-static enum chunked_status
-frame_byte(struct chunked_decoder *d, unsigned char c)
+/* qdtext, and what may follow a backslash in a quoted-string. */
+static int
+is_qdtext(unsigned char c)
 {
-	int	v;
+	return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
+	    (c >= 0x5d && c <= 0x7e) || c >= 0x80;
+}
 
-	switch (d->cd_state) {
-	case S_SIZE_FIRST:
-	case S_SIZE:
-		if (++d->cd_linelen > CHUNKED_MAX_LINE)
-			return bad(d, "chunk-size line too long");
+static int
+is_qpair(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+/* The next extension state after c in state s, or -1 if c is invalid. */
+static int
+ext_next(int s, unsigned char c)
+{
+	switch (s) {
+	case S_EXT_SEMI_WS:
+		return is_ws(c) ? s : c == ';' ? S_EXT_NAME_WS : -1;
+	case S_EXT_NAME_WS:
+		return is_ws(c) ? s : http_is_tchar(c) ? S_EXT_NAME : -1;
+	case S_EXT_NAME:
+		if (http_is_tchar(c))
+			return s;
+		/* FALLTHROUGH */
+	case S_EXT_NAME_END:
+		if (c == '=')
+			return S_EXT_VAL_WS;
+		if (c == ';')
+			return S_EXT_NAME_WS;
+		return is_ws(c) ? S_EXT_NAME_END : -1;
+	case S_EXT_VAL_WS:
+		if (is_ws(c))
+			return s;
+		if (c == '"')
+			return S_EXT_QUOTED;
+		return http_is_tchar(c) ? S_EXT_TOKEN : -1;
+	case S_EXT_TOKEN:
+		if (http_is_tchar(c))
+			return s;
+		/* FALLTHROUGH */
+	case S_EXT_QEND:
+		if (c == ';')
+			return S_EXT_NAME_WS;
+		return is_ws(c) ? S_EXT_SEMI_WS : -1;
+	case S_EXT_QUOTED:
+		if (c == '"')
+			return S_EXT_QEND;
+		if (c == '\\')
+			return S_EXT_QESC;
+		return is_qdtext(c) ? s : -1;
+	case S_EXT_QESC:
+		return is_qpair(c) ? S_EXT_QUOTED : -1;
+	}
+	return -1;
+}
+
+/* A byte of the chunk-size line, up to its CR. */
+static enum chunked_status
+size_line_byte(struct chunked_decoder *d, unsigned char c)
+{
+	int	v, s = d->cd_state;
+
+	if (c == '\r') {
+		/* The line may end after the size, a name or a value. */
+		if (s != S_SIZE && s != S_EXT_NAME && s != S_EXT_TOKEN &&
+		    s != S_EXT_QEND)
+			return bad(d, s == S_SIZE_FIRST ? "invalid chunk size" :
+			    "invalid chunk extension");
+		d->cd_state = S_SIZE_LF;
+		return CHUNKED_MORE;
+	}
+	if (++d->cd_linelen > CHUNKED_MAX_LINE)
+		return bad(d, "chunk-size line too long");
+	if (s == S_SIZE_FIRST || s == S_SIZE) {
 		if ((v = http_hexval(c)) >= 0) {
 			if (++d->cd_digits > 16 ||
 			    d->cd_remaining > (UINT64_C(1) << 59) - 1)
@@ -80,41 +140,75 @@ frame_byte(struct chunked_decoder *d, unsigned char c)
 			d->cd_state = S_SIZE;
 			return CHUNKED_MORE;
 		}
-		if (d->cd_state == S_SIZE_FIRST)
+		if (s == S_SIZE_FIRST)
 			return bad(d, "invalid chunk size");
+		s = S_EXT_SEMI_WS;	/* c is the first byte after the size */
+	}
+	if ((v = ext_next(s, c)) == -1)
+		return bad(d, s == S_EXT_SEMI_WS && !is_ws(c) && c != ';' ?
+		    "invalid chunk size" : "invalid chunk extension");
+	d->cd_state = v;
+	return CHUNKED_MORE;
+}
+
+/* A byte of the trailer section (after the last chunk's size line). */
+static enum chunked_status
+trailer_byte(struct chunked_decoder *d, unsigned char c)
+{
+	switch (d->cd_state) {
+	case S_TR_START:
 		if (c == '\r') {
-			d->cd_state = S_SIZE_LF;
+			d->cd_state = S_FINAL_LF;
 			return CHUNKED_MORE;
 		}
-		if (c != ';' && c != ' ' && c != '\t')
-			return bad(d, "invalid chunk size");
-		/* cd_digits now tells whether the ';' was seen. */
-		d->cd_digits = c == ';';
-		d->cd_state = S_EXT;
+		if (!http_is_tchar(c))
+			return bad(d, is_ws(c) ? "obs-fold in trailer" :
+			    "invalid trailer field name");
+		d->cd_linelen = 0;
+		d->cd_state = S_TR_NAME;
+		break;
+	case S_TR_NAME:
+		if (c == ':')
+			d->cd_state = S_TR_VALUE;
+		else if (!http_is_tchar(c))
+			return bad(d, "invalid trailer field name");
+		break;
+	case S_TR_VALUE:
+		if (c == '\r') {
+			d->cd_state = S_TR_LF;
+			return CHUNKED_MORE;
+		}
+		if (!is_qpair(c))
+			return bad(d, "invalid trailer field value");
+		break;
+	case S_TR_LF:
+		if (c != '\n')
+			return bad(d, "trailer line without CRLF");
+		d->cd_state = S_TR_START;
 		return CHUNKED_MORE;
-	case S_EXT:
-		if (++d->cd_linelen > CHUNKED_MAX_LINE)
-			return bad(d, "chunk-size line too long");
-		if (!d->cd_digits) {
-			if (c == ';')
-				d->cd_digits = 1;
-			else if (c != ' ' && c != '\t')
-				return bad(d, "invalid chunk size");
-			return CHUNKED_MORE;
-		}
-		if (c == '\r' && !d->cd_in_quote) {
-			d->cd_state = S_SIZE_LF;
-			return CHUNKED_MORE;
-		}
-		if (!ext_byte(d, c))
-			return bad(d, "invalid chunk extension");
-		return CHUNKED_MORE;
+	case S_FINAL_LF:
+		if (c != '\n')
+			return bad(d, "last chunk without final CRLF");
+		d->cd_state = S_DONE;
+		return CHUNKED_DONE;
+	}
+	if (++d->cd_linelen > CHUNKED_MAX_LINE)
+		return bad(d, "trailer line too long");
+	if (++d->cd_trailerlen > CHUNKED_MAX_TRAILER)
+		return bad(d, "trailer fields too large");
+	return CHUNKED_MORE;
+}
+
+/* One framing byte. */
+static enum chunked_status
+frame_byte(struct chunked_decoder *d, unsigned char c)
+{
+	switch (d->cd_state) {
 	case S_SIZE_LF:
 		if (c != '\n')
 			return bad(d, "chunk-size line without CRLF");
 		d->cd_linelen = 0;
 		d->cd_digits = 0;
-		d->cd_in_quote = d->cd_quote_escape = 0;
 		d->cd_state = d->cd_remaining ? S_DATA : S_TR_START;
 		return CHUNKED_MORE;
 	case S_DATA_CR:
@@ -128,46 +222,13 @@ frame_byte(struct chunked_decoder *d, unsigned char c)
 		d->cd_state = S_SIZE_FIRST;
 		return CHUNKED_MORE;
 	case S_TR_START:
-		if (c == '\r') {
-			d->cd_state = S_FINAL_LF;
-			return CHUNKED_MORE;
-		}
-		if (!http_is_tchar(c))
-			return bad(d, "invalid trailer field");
-		d->cd_linelen = 1;
-		d->cd_state = S_TR_NAME;
-		break;
 	case S_TR_NAME:
-		if (c == ':')
-			d->cd_state = S_TR_VALUE;
-		else if (!http_is_tchar(c))
-			return bad(d, "invalid trailer field name");
-		d->cd_linelen++;
-		break;
 	case S_TR_VALUE:
-		if (c == '\r') {
-			d->cd_state = S_TR_LF;
-			return CHUNKED_MORE;
-		}
-		if (c != '\t' && (c < 0x20 || c == 0x7f))
-			return bad(d, "invalid trailer field value");
-		d->cd_linelen++;
-		break;
 	case S_TR_LF:
-		if (c != '\n')
-			return bad(d, "trailer line without CRLF");
-		d->cd_state = S_TR_START;
-		return CHUNKED_MORE;
 	case S_FINAL_LF:
-		if (c != '\n')
-			return bad(d, "last chunk without final CRLF");
-		d->cd_state = S_DONE;
-		return CHUNKED_DONE;
+		return trailer_byte(d, c);
 	}
-	if (d->cd_linelen > CHUNKED_MAX_LINE ||
-	    ++d->cd_trailerlen > CHUNKED_MAX_TRAILER)
-		return bad(d, "trailer fields too large");
-	return CHUNKED_MORE;
+	return size_line_byte(d, c);
 }
 
 enum chunked_status
@@ -178,10 +239,8 @@ chunked_decode(struct chunked_decoder *d, const char *in, size_t inlen,
 	size_t			i = 0, n;
 
 	*produced = 0;
-	if (d->cd_state == S_DONE && d->cd_error != NULL)
-		st = CHUNKED_ERROR;
-	else if (d->cd_state == S_DONE)
-		st = CHUNKED_DONE;
+	if (d->cd_state == S_DONE)
+		st = d->cd_error != NULL ? CHUNKED_ERROR : CHUNKED_DONE;
 	while (st == CHUNKED_MORE && i < inlen) {
 		if (d->cd_state == S_DATA) {
 			n = inlen - i;

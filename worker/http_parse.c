@@ -73,6 +73,18 @@ next_line(const char *buf, size_t len, size_t pos, size_t *linelen,
 	return 1;
 }
 
+/*
+ * Bytes of an incomplete line from pos, without a CR that may be the
+ * first half of its CRLF: what counts against a line limit so far.
+ */
+static size_t
+partial_line(const char *buf, size_t len, size_t pos)
+{
+	if (len > pos && buf[len - 1] == '\r')
+		return len - pos - 1;
+	return len - pos;
+}
+
 /* "HTTP/d.d": 1 for 1.0 / 1.1 (minor set), 0 for another, -1 if not one. */
 static int
 parse_version(const char *p, size_t len, int *minor)
@@ -86,6 +98,25 @@ parse_version(const char *p, size_t len, int *minor)
 	return 1;
 }
 
+/* authority-form: host ":" port, no userinfo, path or query. */
+static int
+authority_form_ok(const char *t, size_t len)
+{
+	size_t	colon, i;
+
+	for (colon = len; colon > 0 && t[colon - 1] != ':'; colon--)
+		;
+	if (colon < 2 || colon == len || len - colon > 5)
+		return 0;
+	for (i = colon; i < len; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return 0;
+	for (i = 0; i < colon - 1; i++)
+		if (strchr("/?@", t[i]) != NULL)
+			return 0;
+	return 1;
+}
+
 static long
 parse_target(const char *t, size_t len, struct http_message *msg)
 {
@@ -95,8 +126,9 @@ parse_target(const char *t, size_t len, struct http_message *msg)
 		if ((unsigned char)t[i] < 0x21 || (unsigned char)t[i] > 0x7e ||
 		    t[i] == '#')
 			return fail(msg, 400, "invalid byte in request target");
-	if (msg->hm_methodlen == 7 && memcmp(msg->hm_method, "CONNECT", 7) == 0) {
-		if (memchr(t, '/', len) != NULL || memchr(t, ':', len) == NULL)
+	if (msg->hm_methodlen == 7 &&
+	    memcmp(msg->hm_method, "CONNECT", 7) == 0) {
+		if (!authority_form_ok(t, len))
 			return fail(msg, 400, "CONNECT needs host:port");
 		msg->hm_form = TARGET_AUTHORITY;
 		msg->hm_authority = t;
@@ -112,7 +144,8 @@ parse_target(const char *t, size_t len, struct http_message *msg)
 	if (len == 1 && t[0] == '*') {
 		if (msg->hm_methodlen != 7 ||
 		    memcmp(msg->hm_method, "OPTIONS", 7) != 0)
-			return fail(msg, 400, "asterisk target without OPTIONS");
+			return fail(msg, 400,
+			    "asterisk target without OPTIONS");
 		msg->hm_form = TARGET_ASTERISK;
 		return 0;
 	}
@@ -264,6 +297,9 @@ length_element(const char *p, size_t len, void *arg)
 			return -1;
 		v = v * 10 + (uint64_t)(p[i] - '0');
 	}
+	/* A peer that reads it as a signed 64-bit number must agree. */
+	if (v > (uint64_t)INT64_MAX)
+		return -1;
 	if (ls->seen && ls->value != v)
 		return -2;
 	ls->seen = 1;
@@ -322,12 +358,15 @@ framing_fields(struct http_message *msg, int request, int bad)
 		}
 	}
 	if (nte > 0) {
-		if (request && msg->hm_minor == 0)
-			return fail(msg, 400, "Transfer-Encoding in HTTP/1.0");
+		if (msg->hm_minor == 0)
+			return fail(msg, bad, "Transfer-Encoding in HTTP/1.0");
 		if (request && ls.seen)
 			return fail(msg, 400, "Content-Length and "
 			    "Transfer-Encoding together");
-		if (cs.empty || cs.chunked_twice ||
+		if (cs.empty)
+			return fail(msg, bad,
+			    "empty Transfer-Encoding element");
+		if (cs.chunked_twice ||
 		    (cs.chunked_at != -1 && cs.chunked_at != (int)cs.n - 1))
 			return fail(msg, bad, "chunked is not the last "
 			    "transfer coding once");
@@ -367,7 +406,8 @@ connection_fields(struct http_message *msg, int request)
 		    msg->hm_minor == 1) {
 			if (!ci_equal(h->hh_value, h->hh_valuelen,
 			    "100-continue"))
-				return fail(msg, 417, "unsupported expectation");
+				return fail(msg, 417,
+				    "unsupported expectation");
 			msg->hm_expect_continue = 1;
 		}
 	}
@@ -404,9 +444,10 @@ parse_head(const char *buf, size_t len, const struct http_limits *lim,
 	if (rv == -1)
 		return fail(msg, bad, "bare LF in head");
 	if (rv == 0 || linelen > lim->hl_max_request_line) {
-		if ((rv == 0 ? len - pos : linelen) > lim->hl_max_request_line)
-			return fail(msg, request ? 414 : 502,
-			    "request line too long");
+		if ((rv == 0 ? partial_line(buf, len, pos) : linelen) >
+		    lim->hl_max_request_line)
+			return fail(msg, request ? 414 : 502, request ?
+			    "request line too long" : "status line too long");
 		if (len > lim->hl_max_head)
 			return fail(msg, request ? 431 : 502, "head too large");
 		return 0;
@@ -422,7 +463,8 @@ parse_head(const char *buf, size_t len, const struct http_limits *lim,
 		if (rv == -1)
 			return fail(msg, bad, "bare LF in head");
 		if (rv == 0) {
-			if (len - pos > lim->hl_max_header_line)
+			if (partial_line(buf, len, pos) >
+			    lim->hl_max_header_line)
 				return fail(msg, request ? 431 : 502,
 				    "header line too long");
 			if (len > lim->hl_max_head)
@@ -536,16 +578,27 @@ http_reason(int status)
 	} reasons[] = {
 		{ 100, "Continue" }, { 101, "Switching Protocols" },
 		{ 200, "OK" }, { 201, "Created" }, { 202, "Accepted" },
-		{ 204, "No Content" }, { 206, "Partial Content" },
+		{ 203, "Non-Authoritative Information" },
+		{ 204, "No Content" }, { 205, "Reset Content" },
+		{ 206, "Partial Content" },
+		{ 300, "Multiple Choices" },
 		{ 301, "Moved Permanently" }, { 302, "Found" },
 		{ 303, "See Other" }, { 304, "Not Modified" },
+		{ 305, "Use Proxy" },
 		{ 307, "Temporary Redirect" }, { 308, "Permanent Redirect" },
 		{ 400, "Bad Request" }, { 401, "Unauthorized" },
+		{ 402, "Payment Required" },
 		{ 403, "Forbidden" }, { 404, "Not Found" },
-		{ 405, "Method Not Allowed" }, { 408, "Request Timeout" },
-		{ 411, "Length Required" }, { 413, "Content Too Large" },
-		{ 414, "URI Too Long" }, { 417, "Expectation Failed" },
+		{ 405, "Method Not Allowed" }, { 406, "Not Acceptable" },
+		{ 407, "Proxy Authentication Required" },
+		{ 408, "Request Timeout" }, { 409, "Conflict" },
+		{ 410, "Gone" }, { 411, "Length Required" },
+		{ 412, "Precondition Failed" }, { 413, "Content Too Large" },
+		{ 414, "URI Too Long" }, { 415, "Unsupported Media Type" },
+		{ 416, "Range Not Satisfiable" },
+		{ 417, "Expectation Failed" },
 		{ 421, "Misdirected Request" }, { 426, "Upgrade Required" },
+		{ 428, "Precondition Required" },
 		{ 429, "Too Many Requests" },
 		{ 431, "Request Header Fields Too Large" },
 		{ 499, "Client Closed Request" },

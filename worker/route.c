@@ -3,12 +3,24 @@
  * keep a published prefix from being escaped, and the choice of the most
  * specific route of a listener.
  */
-#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #include "http.h"
 #include "route.h"
+
+/* ASCII only: a worker's locale must not change what a host or path is. */
+static int
+is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+static char
+to_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
 
 static int
 host_port_ok(const char *p, size_t len)
@@ -41,9 +53,11 @@ route_host_normalize(const char *host, size_t len, char *out, size_t outlen)
 			return -1;
 		hl = (size_t)(close - host) + 1;
 		for (i = 1; i < hl - 1; i++)
-			if (!isxdigit((unsigned char)host[i]) &&
+			if (http_hexval((unsigned char)host[i]) < 0 &&
 			    host[i] != ':' && host[i] != '.')
 				return -1;
+		if (memchr(host, ':', hl) == NULL)
+			return -1;	/* not an IPv6 address */
 		if (hl < len && (host[hl] != ':' ||
 		    !host_port_ok(host + hl + 1, len - hl - 1)))
 			return -1;
@@ -53,34 +67,43 @@ route_host_normalize(const char *host, size_t len, char *out, size_t outlen)
 		if (colon && !host_port_ok(colon + 1, len - hl - 1))
 			return -1;
 		for (i = 0; i < hl; i++)
-			if (!isalnum((unsigned char)host[i]) &&
+			if (!is_alnum((unsigned char)host[i]) &&
 			    host[i] != '-' && host[i] != '.' && host[i] != '_')
 				return -1;
 		if (hl > 1 && host[hl - 1] == '.')
 			hl--;	/* "example.com." names "example.com" */
-		if (hl == 0 || host[0] == '.')
+		/* No empty label: not first, not last, not "..". */
+		if (hl == 0 || host[0] == '.' || host[hl - 1] == '.')
 			return -1;
+		for (i = 1; i < hl; i++)
+			if (host[i] == '.' && host[i - 1] == '.')
+				return -1;
 	}
 	if (hl >= outlen)
 		return -1;
 	for (i = 0; i < hl; i++)
-		out[i] = (char)tolower((unsigned char)host[i]);
+		out[i] = to_lower(host[i]);
 	out[hl] = '\0';
 	return 0;
 }
 
-/* Is there a "." or ".." segment in the decoded path? */
+/*
+ * Is there a "." or ".." segment in the decoded path? A segment is also
+ * read up to a ';' only: Tomcat and Jetty take "..;x" for "..".
+ */
 static int
 has_dot_segment(const char *p, size_t len)
 {
-	size_t	i = 0, s;
+	size_t	i = 0, s, e;
 
 	while (i < len) {
 		s = ++i;	/* past the '/' */
 		while (i < len && p[i] != '/')
 			i++;
-		if ((i - s == 1 && p[s] == '.') ||
-		    (i - s == 2 && p[s] == '.' && p[s + 1] == '.'))
+		for (e = s; e < i && p[e] != ';'; e++)
+			;
+		if ((e - s == 1 && p[s] == '.') ||
+		    (e - s == 2 && p[s] == '.' && p[s + 1] == '.'))
 			return 1;
 	}
 	return 0;
@@ -146,10 +169,18 @@ pattern_literal(const char *pattern, int *prefix)
 	return *prefix ? len - 2 : len;
 }
 
+/* 0 if the first n bytes are equal (ASCII case folded with icase). */
 static int
 prefix_cmp(const char *a, const char *b, size_t n, int icase)
 {
-	return icase ? strncasecmp(a, b, n) : strncmp(a, b, n);
+	size_t	i;
+
+	if (!icase)
+		return memcmp(a, b, n);
+	for (i = 0; i < n; i++)
+		if (to_lower(a[i]) != to_lower(b[i]))
+			return 1;
+	return 0;
 }
 
 int
@@ -187,7 +218,10 @@ host_rank(const struct route_conf *rt, const char *host)
 			return 2;
 		if (pat[0] == '*' && pat[1] == '.') {
 			sl = strlen(pat + 1);	/* ".example.com" */
-			if (hl > sl && strcmp(host + hl - sl, pat + 1) == 0)
+			/* one more non-empty label: "example.com" and
+			   ".example.com" do not match "*.example.com" */
+			if (hl > sl && host[hl - sl - 1] != '.' &&
+			    strcmp(host + hl - sl, pat + 1) == 0)
 				best = 1;
 		}
 	}
