@@ -1,45 +1,101 @@
 #!/usr/bin/env bash
 # Benchmark: rpxd, HAProxy and nginx as plain HTTP reverse proxies in front
 # of the same nginx backend, run A B C A B C in one go with wrk. Prints
-# requests/s and p99 per proxy, the ratios rpxd/HAProxy and rpxd/nginx,
-# and the private RSS of an idle rpxd worker and of the master.
-# Env: ROUNDS (2), DURATION (10 s), QUICK=1 (1 round of 2 s),
-# PROXIES ("rpxd haproxy nginx"). Loopback only; stops what it starts.
+# requests/s and p99 per proxy (median over rounds), the ratios
+# rpxd/HAProxy and rpxd/nginx, and the private RSS of an idle rpxd worker
+# and of the master.
+# Env: ROUNDS (3), DURATION (10 s), QUICK=1 (1 round of 2 s),
+# PROXIES ("rpxd haproxy nginx"), KEEP=1 (keep the work dir and its logs). Run as root. Loopback only; it starts
+# its own processes from a temporary directory and stops them by PID.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-ROUNDS=${ROUNDS:-2}
+cd "$top" || exit 1
+ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 PROXIES=${PROXIES:-rpxd haproxy nginx}
 if [ "${QUICK:-0}" = 1 ]; then ROUNDS=1; DURATION=2; fi
-ulimit -n 65536 2>/dev/null || true	# HAProxy sizes its fd limit from maxconn
-for t in nginx haproxy wrk; do
-	command -v $t >/dev/null || apt-get install -y -qq $t >/dev/null ||
-	    { apt-get update -qq && apt-get install -y -qq $t >/dev/null; }
+WARMUP=4		# s at 256 connections after each proxy start
+BACKEND_PORT=18080
+declare -A PORT=([rpxd]=18000 [haproxy]=18001 [nginx]=18002)
+
+[ "$(id -u)" = 0 ] || { echo "run.sh: run as root (rpxd drops privileges)" >&2; exit 1; }
+for p in $PROXIES; do
+	[ -n "${PORT[$p]:-}" ] || { echo "run.sh: unknown proxy $p" >&2; exit 1; }
 done
-[ -x "$top/rpxd" ] && [ -x "$top/rpxd-worker" ] || make -C "$top" >/dev/null
+ulimit -n 65536 2>/dev/null || true	# HAProxy sizes its fd limit from maxconn
+
+for t in nginx haproxy wrk; do
+	command -v $t >/dev/null && continue
+	apt-get install -y -qq $t >/dev/null ||
+	    { apt-get update -qq && apt-get install -y -qq $t >/dev/null; } ||
+	    { echo "run.sh: cannot install $t" >&2; exit 1; }
+done
+case " $PROXIES " in *" rpxd "*)
+	[ -x rpxd ] && [ -x rpxd-worker ] || make >/dev/null ||
+	    { echo "run.sh: make failed" >&2; exit 1; } ;;
+esac
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() { for _ in $(seq 1 50); do port_busy "$1" && return 0; sleep 0.1; done; return 1; }
+for p in $BACKEND_PORT ${PORT[rpxd]} ${PORT[haproxy]} ${PORT[nginx]}; do
+	port_busy $p && { echo "run.sh: 127.0.0.1:$p is already in use" >&2; exit 1; }
+done
+
 dir=$(mktemp -d /tmp/rpxd-bench.XXXXXX)
-chmod 755 "$dir"
-mkdir -p "$dir/logs" "$dir/tmp" "$dir/www" "$dir/empty" "$top/bench/results"
+chmod 755 "$dir"	# nginx workers (nobody) read www/
+mkdir -p "$dir/logs" "$dir/tmp" "$dir/www" "$dir/empty" bench/results
 head -c 100 /dev/zero | tr '\0' x > "$dir/www/small"
 head -c 1048576 /dev/urandom > "$dir/www/1m"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
 
+# Everything started is listed here by PID and removed once it is gone,
+# so that a PID is never signalled after it could have been reused.
+pids=()
+forget() { local q=() x; for x in "${pids[@]}"; do [ "$x" != "$1" ] && q+=("$x"); done; pids=("${q[@]}"); }
+stop_pid() {	# master [children...]: TERM the master, wait up to 10 s for
+		# all of them (the master stops its own children), KILL leftovers
+	local p
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 1 100); do
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && break 1; p=; done
+		[ -z "$p" ] && break
+		sleep 0.1
+	done
+	for p in "$@"; do
+		kill -0 "$p" 2>/dev/null && { echo "run.sh: PID $p still there 10 s after TERM, KILL" >&2; kill -KILL "$p" 2>/dev/null; }
+		forget "$p"
+	done
+	wait "$@" 2>/dev/null	# reap those that are our children
+}
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do stop_pid "$p" $(pgrep -P "$p"); done
+	if [ "${KEEP:-0}" = 1 ]; then echo "run.sh: work dir and logs kept in $dir" >&2; else rm -rf "$dir"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# nginx: every temporary path in the work dir, nothing under /var.
 nginx_common="error_log $dir/logs/error.log; events { worker_connections 4096; }"
+nginx_http="client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;"
 cat > "$dir/backend.conf" <<CONF
 worker_processes 1; pid $dir/backend.pid; $nginx_common
-http { access_log off; client_body_temp_path $dir/tmp; keepalive_requests 1000000;
-  server { listen 127.0.0.1:18080; root $dir/www; } }
+http { $nginx_http access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$BACKEND_PORT; root $dir/www; } }
 CONF
+# The proxy nginx: access log on (to a file), upstream keep-alive, and
+# proxy_max_temp_file_size 0 so that a 1 MiB response is relayed through
+# the memory buffers as HAProxy and rpxd do, not spooled to a temp file.
 cat > "$dir/nginx.conf" <<CONF
 worker_processes 2; pid $dir/nginx.pid; $nginx_common
-http { access_log $dir/logs/nginx-access.log; client_body_temp_path $dir/tmp;
-  proxy_temp_path $dir/tmp; keepalive_requests 1000000;
-  upstream be { server 127.0.0.1:18080; keepalive 64; }
-  server { listen 127.0.0.1:18002; location / { proxy_pass http://be;
-    proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+http { $nginx_http access_log $dir/logs/nginx-access.log; keepalive_requests 1000000;
+  upstream be { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
+  server { listen 127.0.0.1:${PORT[nginx]}; location / { proxy_pass http://be;
+    proxy_http_version 1.1; proxy_set_header Connection "";
+    proxy_max_temp_file_size 0; } } }
 CONF
+# HAProxy: access lines are formatted (option httplog) and sent to a UDP
+# syslog port where nothing listens.
 cat > "$dir/haproxy.cfg" <<CONF
 global
   nbthread 2
@@ -55,97 +111,147 @@ defaults
   timeout client 60s
   timeout server 60s
 frontend fe
-  bind 127.0.0.1:18001
+  bind 127.0.0.1:${PORT[haproxy]}
   default_backend be
 backend be
-  server s1 127.0.0.1:18080
+  server s1 127.0.0.1:$BACKEND_PORT
 CONF
+# rpxd: one process per connection, so the pool is kept above the 256
+# connections of the largest row; its access log (stderr) goes to a file.
 cat > "$dir/rpxd.conf" <<CONF
 user = "nobody"
 chroot = "$dir/empty"
 pidfile = "$dir/rpxd.pid"
+log-level = "brief"
 min-spare-workers = 260
 max-spare-workers = 300
 max-workers = 512
-backend "nginx" { server = { "127.0.0.1:18080" } }
+shutdown-timeout = 5
+backend "nginx" { server = { "127.0.0.1:$BACKEND_PORT" } }
 listener "bench" {
   address = "127.0.0.1"
-  port = 18000
+  port = ${PORT[rpxd]}
   route "all" { path = "/*" backend = "nginx" }
 }
 CONF
 
-wait_port() { for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+pidfile_pid() { for _ in $(seq 1 50); do [ -s "$1" ] && { cat "$1"; return 0; }; sleep 0.1; done; return 1; }
 
-nginx -c "$dir/backend.conf" -p "$dir" && wait_port 18080 || { echo "backend failed"; exit 1; }
-pids+=("$(cat "$dir/backend.pid")")
+nginx -c "$dir/backend.conf" -p "$dir" || { echo "run.sh: backend nginx failed" >&2; exit 1; }
+bpid=$(pidfile_pid "$dir/backend.pid") || { echo "run.sh: backend nginx wrote no pid" >&2; exit 1; }
+pids+=("$bpid")
+wait_port $BACKEND_PORT || { echo "run.sh: backend not listening" >&2; exit 1; }
 
-start_proxy() {	# name -> sets PORT and PPID_
+start_proxy() {	# name -> sets MPID (the master / only process); 1 on failure
+	MPID=
 	case $1 in
-	rpxd)	"$top/rpxd" -d -f "$dir/rpxd.conf" -W "$top/rpxd-worker" 2>"$dir/logs/rpxd.log" &
-		PPID_=$!; PORT=18000 ;;
-	haproxy) haproxy -f "$dir/haproxy.cfg" -db >/dev/null 2>&1 &
-		PPID_=$!; PORT=18001 ;;
-	nginx)	nginx -c "$dir/nginx.conf" -p "$dir"; sleep 0.3
-		PPID_=$(cat "$dir/nginx.pid"); PORT=18002 ;;
+	rpxd)	./rpxd -d -f "$dir/rpxd.conf" -W "$top/rpxd-worker" 2>"$dir/logs/rpxd.log" &
+		MPID=$! ;;
+	haproxy) haproxy -f "$dir/haproxy.cfg" -db >"$dir/logs/haproxy.log" 2>&1 &
+		MPID=$! ;;
+	nginx)	: > "$dir/logs/nginx-access.log"; rm -f "$dir/nginx.pid"
+		nginx -c "$dir/nginx.conf" -p "$dir" && MPID=$(pidfile_pid "$dir/nginx.pid") ;;
 	esac
-	pids+=("$PPID_")
-	wait_port $PORT
+	[ -n "$MPID" ] || return 1
+	pids+=("$MPID")
+	wait_port "${PORT[$1]}" || return 1
 	# Warm-up, the same for every proxy: rpxd's prefork pool grows to the
 	# 256 connections of the largest row before anything is measured.
-	wrk -t 2 -c 256 -d 4s "http://127.0.0.1:$PORT/small" >/dev/null 2>&1
+	timeout $((WARMUP + 10)) wrk -t 2 -c 256 -d ${WARMUP}s "http://127.0.0.1:${PORT[$1]}/small" >/dev/null 2>&1
 	sleep 1
-	return 0
 }
-stop_proxy() { kill "$PPID_" 2>/dev/null; for _ in $(seq 1 50); do kill -0 "$PPID_" 2>/dev/null || break; sleep 0.1; done; }
+stop_proxy() { stop_pid "$MPID" $(pgrep -P "$MPID"); }
 
-# row name, wrk connections, path, extra wrk args
+priv_kib() { awk '/^Private_(Clean|Dirty):/ {s += $2} END {print s + 0}' "/proc/$1/smaps_rollup" 2>/dev/null; }
+pass() { [ -n "$1" ] && [ "$1" -lt 2048 ] && echo PASS || echo FAIL; }
+rpxd_memory() {	# after the load: an idle worker and the master
+	local w wk mk n max=0 k c
+	sleep 3
+	n=0
+	for c in $(pgrep -P "$MPID"); do
+		k=$(priv_kib "$c"); [ -n "$k" ] || continue
+		n=$((n + 1)); [ "$k" -gt "$max" ] && max=$k
+		[ -z "${w:-}" ] && [ "$(awk '{print $3}' "/proc/$c/stat" 2>/dev/null)" = S ] && { w=$c; wk=$k; }
+	done
+	mk=$(priv_kib "$MPID")
+	if [ -z "${w:-}" ]; then
+		memline="memory: no idle rpxd worker found (master $MPID)"
+		return
+	fi
+	memline="memory (Private_Clean+Private_Dirty, target < 2048 KiB): idle rpxd worker $wk KiB $(pass "$wk"), master $mk KiB $(pass "$mk"); largest of $n workers $max KiB"
+}
+
+# row name | wrk connections | path | extra wrk arguments
 rows=("small-ka-1|1|/small|" "small-ka-50|50|/small|" "small-ka-256|256|/small|"
       "1MiB-ka-16|16|/1m|" "small-close-50|50|/small|-H Connection:close")
-declare -A rps p99 errs
+declare -A rps p99 flag
+notes=()
 
-to_ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v); print v} else if (v ~ /s$/) {sub(/s/,"",v); print v*1000} else print v }'; }
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
+	else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
+	else if (v ~ /m$/) { sub(/m$/, "", v); print v * 60000 }
+	else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } else print "nan" }'; }
 
+raw=bench/results/latest-runs.txt
+: > "$raw"
 memline=""
 for r in $(seq 1 "$ROUNDS"); do
 	for p in $PROXIES; do
-		start_proxy "$p"
+		if ! start_proxy "$p"; then
+			notes+=("round $r: $p did not start (see its log); its runs are missing")
+			[ "$p" = rpxd ] && { echo "--- rpxd log (tail)"; tail -20 "$dir/logs/rpxd.log"; } >&2
+			[ -n "$MPID" ] && stop_proxy
+			continue
+		fi
 		for row in "${rows[@]}"; do
 			IFS='|' read -r name conns path extra <<<"$row"
-			threads=2; [ "$conns" -lt 2 ] && threads=1
-			wrk -t "$threads" -c "$conns" -d "${DURATION}s" --latency $extra "http://127.0.0.1:$PORT$path" > "$dir/out" 2>&1
-			rps[$p,$name]+="$(awk '/^Requests\/sec/ {print $2}' "$dir/out") "
-			p99[$p,$name]+="$(to_ms "$(awk '$1=="99%" {print $2}' "$dir/out")") "
-			e=$(awk '/Socket errors|Non-2xx/ {printf "%s ", $0}' "$dir/out")
-			[ -n "$e" ] && errs[$p,$name]+="[$e] "
+			threads=2; [ "$conns" -lt 2 ] && threads=1	# wrk needs connections >= threads
+			timeout $((DURATION + 30)) wrk -t "$threads" -c "$conns" -d "${DURATION}s" --timeout 5s --latency \
+			    $extra "http://127.0.0.1:${PORT[$p]}$path" > "$dir/out" 2>&1
+			v=$(awk '/^Requests\/sec/ {print $2}' "$dir/out")
+			l=$(awk '$1 == "99%" {print $2}' "$dir/out")
+			e=$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' "$dir/out")
+			[ -n "$v" ] || { e="wrk failed: $(tr '\n' ' ' < "$dir/out" | cut -c1-200)"; v=; }
+			[ -n "$v" ] && rps[$p,$name]+="$v "
+			[ -n "$l" ] && p99[$p,$name]+="$(to_ms "$l") "
+			if [ -n "$e" ]; then
+				flag[$p,$name]='!'
+				notes+=("round $r: $p $name: $e")
+			fi
+			echo "round $r $p $name req/s=${v:-none} p99=${l:-none} ${e}" >> "$raw"
 		done
-		if [ "$p" = rpxd ] && [ -z "$memline" ]; then
-			sleep 3
-			w=$(pgrep -P "$PPID_" | head -1)
-			priv() { awk '/^Private_(Clean|Dirty)/ {s+=$2} END {print s}' "/proc/$1/smaps_rollup"; }
-			wk=$(priv "$w"); mk=$(priv "$PPID_")
-			memline="memory: idle rpxd worker private RSS ${wk} KiB ($([ "$wk" -lt 2048 ] && echo PASS || echo FAIL) < 2048), master ${mk} KiB ($([ "$mk" -lt 2048 ] && echo PASS || echo FAIL) < 2048)"
+		if [ "$p" = rpxd ]; then
+			kill -0 "$MPID" 2>/dev/null || notes+=("round $r: the rpxd master exited during the runs")
+			[ -z "$memline" ] && rpxd_memory
 		fi
 		stop_proxy
 	done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print a[int((NR+1)/2)]}'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END { if (NR == 0) print "-"
+	else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 {
-	echo "rpxd vs HAProxy (nbthread 2) vs nginx (2 workers), one run, ${ROUNDS} round(s) of ${DURATION}s, wrk -t2 (-t1 for 1 connection), after a 4 s warm-up at 256 connections"
-	echo "access logs on for all three (rpxd to a file, nginx to a file, haproxy to UDP syslog)"
-	printf '%-16s' row; for p in $PROXIES; do printf '%14s %9s' "$p req/s" "p99 ms"; done
-	printf ' %12s %12s\n' rpxd/haproxy rpxd/nginx
+	echo "rpxd vs HAProxy vs nginx as reverse proxies to one nginx backend (1 worker), 127.0.0.1, $(nproc) CPUs shared by wrk, backend and proxy"
+	echo "HAProxy nbthread 2, nginx worker_processes 2, rpxd prefork (min-spare 260, max-workers 512): each may use both CPUs"
+	echo "access logs on for all three: rpxd stderr to a file, nginx to a file, HAProxy httplog to UDP syslog (nothing listening)"
+	echo "$ROUNDS round(s) in A B C order, ${DURATION}s per run, median over rounds; wrk -t2 (-t1 for 1 connection); ${WARMUP}s warm-up at 256 connections per start"
+	echo "! = a run with socket errors or non-2xx responses (listed below). Quote the ratios, not the absolute figures: the machine is shared."
+	echo
+	printf '%-15s' row; for p in $PROXIES; do printf '%15s %8s' "$p req/s" "p99 ms"; done
+	printf ' %13s %11s\n' rpxd/haproxy rpxd/nginx
 	for row in "${rows[@]}"; do
 		name=${row%%|*}
-		printf '%-16s' "$name"
+		printf '%-15s' "$name"
 		for p in $PROXIES; do
-			printf '%14s %9s' "$(echo "${rps[$p,$name]:-}" | median)" "$(echo "${p99[$p,$name]:-}" | median)"
+			printf '%15s %8s' "$(echo "${rps[$p,$name]:-}" | median)${flag[$p,$name]:-}" "$(echo "${p99[$p,$name]:-}" | median)"
 		done
-		a=$(echo "${rps[rpxd,$name]:-}" | median); h=$(echo "${rps[haproxy,$name]:-}" | median); n=$(echo "${rps[nginx,$name]:-}" | median)
-		printf ' %12s %12s\n' "$(awk -v a="$a" -v b="$h" 'BEGIN{ if (b+0>0) printf "%.2f", a/b; else print "-" }')" \
-		    "$(awk -v a="$a" -v b="$n" 'BEGIN{ if (b+0>0) printf "%.2f", a/b; else print "-" }')"
+		a=$(echo "${rps[rpxd,$name]:-}" | median)
+		printf ' %13s %11s\n' "$(ratio "$a" "$(echo "${rps[haproxy,$name]:-}" | median)")" \
+		    "$(ratio "$a" "$(echo "${rps[nginx,$name]:-}" | median)")"
 	done
-	for k in "${!errs[@]}"; do echo "errors $k: ${errs[$k]}"; done
+	echo
 	[ -n "$memline" ] && echo "$memline"
-} | tee "$top/bench/results/latest.txt"
+	for n in "${notes[@]}"; do echo "note: $n"; done
+	echo "per-run figures: bench/results/latest-runs.txt"
+} | tee bench/results/latest.txt
