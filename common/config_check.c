@@ -1,11 +1,12 @@
 /*
- * Checking a parsed configuration and resolving its names: backends of
- * routes, default routes, users and groups, listener and server addresses,
- * duplicates and routes that can never match. Errors name file and line.
+ * Checking a parsed configuration and resolving its names: the user and
+ * group of the workers, listener and server addresses, the backends of
+ * routes, default routes, duplicates and routes that can never match.
+ * Errors name file and line (the line of the section). Also the error
+ * collector that config_parse.c shares (config_err.h). Master only.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <netinet/in.h>
 
 #include <grp.h>
@@ -15,11 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
+#include <strings.h>
 
 #include "config.h"
 #include "config_err.h"
-#include "log.h"
 
 void
 config_err_init(struct config_err *ce, char *buf, size_t len)
@@ -32,6 +32,7 @@ config_err_init(struct config_err *ce, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+/* Appends one line; what does not fit is cut, but still counted. */
 void
 config_err(struct config_err *ce, const char *fmt, ...)
 {
@@ -39,14 +40,16 @@ config_err(struct config_err *ce, const char *fmt, ...)
 	int	n;
 
 	ce->ce_count++;
-	if (ce->ce_used + 2 >= ce->ce_len)
+	if (ce->ce_len < 2 || ce->ce_used + 2 >= ce->ce_len)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(ce->ce_buf + ce->ce_used, ce->ce_len - ce->ce_used - 1,
 	    fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		ce->ce_buf[ce->ce_used] = '\0';
 		return;
+	}
 	ce->ce_used += (size_t)n;
 	if (ce->ce_used > ce->ce_len - 2)
 		ce->ce_used = ce->ce_len - 2;
@@ -54,31 +57,7 @@ config_err(struct config_err *ce, const char *fmt, ...)
 	ce->ce_buf[ce->ce_used] = '\0';
 }
 
-void
-config_defaults(struct rpxd_conf *c)
-{
-	strcpy(c->rc_user, "nobody");
-	c->rc_group[0] = '\0';
-	strcpy(c->rc_chroot, "/var/empty");
-	strcpy(c->rc_pidfile, "/var/run/rpxd.pid");
-	c->rc_facility = LOG_DAEMON;
-	c->rc_log_level = LOG_LEVEL_BRIEF;
-	c->rc_min_spare = 4;
-	c->rc_max_spare = 16;
-	c->rc_max_workers = 256;
-	c->rc_max_connections_per_worker = 0;
-	c->rc_shutdown_timeout = 30;
-	c->rc_client_header_timeout = 30;
-	c->rc_client_idle_timeout = 120;
-	c->rc_backend_connect_timeout = 5;
-	c->rc_backend_timeout = 3600;
-	c->rc_idle_timeout = 3600;
-	c->rc_max_request_line = 16384;
-	c->rc_max_header_line = 81920;
-	c->rc_max_head = 131072;
-	c->rc_max_headers = 200;
-}
-
+/* config_parse.c has checked both with the option's line already. */
 static void
 check_user(struct rpxd_conf *c, struct config_err *ce)
 {
@@ -91,8 +70,8 @@ check_user(struct rpxd_conf *c, struct config_err *ce)
 		return;
 	}
 	if (pw->pw_uid == 0)
-		config_err(ce, "%s: user: \"%s\" is root; workers must run "
-		    "unprivileged", c->rc_file, c->rc_user);
+		config_err(ce, "%s: user: \"%s\" has uid 0; workers must not "
+		    "run as root", c->rc_file, c->rc_user);
 	c->rc_uid = pw->pw_uid;
 	c->rc_gid = pw->pw_gid;
 	if (c->rc_group[0] == '\0')
@@ -104,57 +83,43 @@ check_user(struct rpxd_conf *c, struct config_err *ce)
 		c->rc_gid = gr->gr_gid;
 }
 
-static void
-check_chroot(const struct rpxd_conf *c, struct config_err *ce)
-{
-	struct stat	st;
-
-	if (stat(c->rc_chroot, &st) == -1)
-		return;		/* the master creates it */
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)))
-		config_err(ce, "%s: chroot: %s must be a directory owned by "
-		    "root and not writable by group or others", c->rc_file,
-		    c->rc_chroot);
-}
-
-/* "host:port" or "[v6]:port" into host and port; -1 if malformed. */
-static int
+/* "host:port" or "[v6]:port" into host and port; why not, or NULL. */
+static const char *
 split_host_port(const char *s, char *host, size_t hostlen, uint16_t *port)
 {
-	const char	*colon;
+	const char	*colon, *close;
 	char		*end;
 	long		 p;
 	size_t		 hl;
 
 	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -1;
+		if ((close = strchr(s, ']')) == NULL || close[1] != ':')
+			return "is not \"host:port\" or \"[IPv6]:port\"";
 		hl = (size_t)(close - s - 1);
 		s++;
 		colon = close + 1;
 	} else {
 		if ((colon = strrchr(s, ':')) == NULL ||
 		    memchr(s, ':', (size_t)(colon - s)) != NULL)
-			return -1;
+			return "is not \"host:port\" (IPv6: \"[address]:port\")";
 		hl = (size_t)(colon - s);
 	}
 	if (hl == 0 || hl >= hostlen)
-		return -1;
+		return "has no host or too long a host";
 	memcpy(host, s, hl);
 	host[hl] = '\0';
 	p = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || p < 1 || p > 65535)
-		return -1;
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || p < 1 ||
+	    p > 65535)
+		return "has a port out of range (1 to 65535)";
 	*port = (uint16_t)p;
-	return 0;
+	return NULL;
 }
 
-static int
+/* The first address of host:port; why not, or NULL. */
+static const char *
 resolve(const char *host, uint16_t port, int flags,
-    struct sockaddr_storage *ss, socklen_t *len, const char **why)
+    struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct addrinfo	 hints, *res;
 	char		 serv[8];
@@ -165,22 +130,55 @@ resolve(const char *host, uint16_t port, int flags,
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = flags;
 	snprintf(serv, sizeof(serv), "%u", port);
-	if ((rv = getaddrinfo(host, serv, &hints, &res)) != 0) {
-		*why = gai_strerror(rv);
-		return -1;
+	if ((rv = getaddrinfo(host, serv, &hints, &res)) != 0)
+		return gai_strerror(rv);
+	if (res->ai_addrlen > sizeof(*ss) || (res->ai_family != AF_INET &&
+	    res->ai_family != AF_INET6)) {
+		freeaddrinfo(res);
+		return "not an IPv4 or IPv6 address";
 	}
+	memset(ss, 0, sizeof(*ss));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*len = res->ai_addrlen;
 	freeaddrinfo(res);
-	return 0;
+	return NULL;
+}
+
+static void
+check_servers(const struct rpxd_conf *c, struct backend_conf *be,
+    struct config_err *ce)
+{
+	unsigned	 j;
+	const char	*why;
+
+	if (be->be_nservers == 0 || be->be_nservers > RPXD_MAX_SERVERS)
+		config_err(ce, "%s:%u: backend \"%s\": server: needs 1 to %d "
+		    "servers", c->rc_file, be->be_line, be->be_name,
+		    RPXD_MAX_SERVERS);
+	for (j = 0; j < be->be_nservers; j++) {
+		struct server_conf *sv = &be->be_servers[j];
+
+		if ((why = split_host_port(sv->sv_name, sv->sv_host,
+		    sizeof(sv->sv_host), &sv->sv_port)) != NULL)
+			config_err(ce, "%s:%u: backend \"%s\": server: \"%s\" %s",
+			    c->rc_file, be->be_line, be->be_name, sv->sv_name,
+			    why);
+		else if ((why = resolve(sv->sv_host, sv->sv_port,
+		    0, &sv->sv_addr, &sv->sv_addrlen)) != NULL)
+			config_err(ce, "%s:%u: backend \"%s\": server: \"%s\": "
+			    "cannot resolve \"%s\": %s", c->rc_file, be->be_line,
+			    be->be_name, sv->sv_name, sv->sv_host, why);
+	}
 }
 
 static void
 check_backends(struct rpxd_conf *c, struct config_err *ce)
 {
-	unsigned	 i, j;
-	const char	*why;
+	unsigned	i, j;
 
+	if (c->rc_nbackends > RPXD_MAX_BACKENDS)
+		config_err(ce, "%s: backend: more than %d backends", c->rc_file,
+		    RPXD_MAX_BACKENDS);
 	for (i = 0; i < c->rc_nbackends; i++) {
 		struct backend_conf *be = &c->rc_backends[i];
 
@@ -190,23 +188,7 @@ check_backends(struct rpxd_conf *c, struct config_err *ce)
 				    "twice (first at line %u)", c->rc_file,
 				    be->be_line, be->be_name,
 				    c->rc_backends[j].be_line);
-		for (j = 0; j < be->be_nservers; j++) {
-			struct server_conf *sv = &be->be_servers[j];
-
-			if (split_host_port(sv->sv_name, sv->sv_host,
-			    sizeof(sv->sv_host), &sv->sv_port) == -1) {
-				config_err(ce, "%s:%u: backend \"%s\": server: "
-				    "\"%s\" is not host:port with a port from "
-				    "1 to 65535", c->rc_file, be->be_line,
-				    be->be_name, sv->sv_name);
-				continue;
-			}
-			if (resolve(sv->sv_host, sv->sv_port, 0, &sv->sv_addr,
-			    &sv->sv_addrlen, &why) == -1)
-				config_err(ce, "%s:%u: backend \"%s\": server: "
-				    "cannot resolve \"%s\": %s", c->rc_file,
-				    be->be_line, be->be_name, sv->sv_host, why);
-		}
+		check_servers(c, be, ce);
 	}
 }
 
@@ -221,70 +203,109 @@ find_backend(const struct rpxd_conf *c, const char *name)
 	return -1;
 }
 
-/* Same hosts, in any order? */
+static int
+has_host(const struct route_conf *rt, const char *h)
+{
+	unsigned	i;
+
+	for (i = 0; i < rt->rt_nhosts; i++)
+		if (strcmp(rt->rt_hosts[i], h) == 0)
+			return 1;
+	return 0;
+}
+
+/* The same set of hosts, in any order (none: any host)? */
 static int
 same_hosts(const struct route_conf *a, const struct route_conf *b)
 {
-	unsigned	i, j;
+	unsigned	i;
 
-	if (a->rt_nhosts != b->rt_nhosts)
-		return 0;
-	for (i = 0; i < a->rt_nhosts; i++) {
-		for (j = 0; j < b->rt_nhosts; j++)
-			if (strcmp(a->rt_hosts[i], b->rt_hosts[j]) == 0)
-				break;
-		if (j == b->rt_nhosts)
+	for (i = 0; i < a->rt_nhosts; i++)
+		if (!has_host(b, a->rt_hosts[i]))
 			return 0;
-	}
+	for (i = 0; i < b->rt_nhosts; i++)
+		if (!has_host(a, b->rt_hosts[i]))
+			return 0;
 	return 1;
+}
+
+/*
+ * Does the earlier route e take every request that the later route r
+ * matches? Equal specificity goes to the first route in the file.
+ */
+static int
+shadows(const struct route_conf *e, const struct route_conf *r)
+{
+	if (!same_hosts(e, r))
+		return 0;
+	if (e->rt_path_icase)
+		return strcasecmp(e->rt_path, r->rt_path) == 0;
+	return !r->rt_path_icase && strcmp(e->rt_path, r->rt_path) == 0;
+}
+
+static void
+check_route(struct rpxd_conf *c, struct listener_conf *ls, unsigned i,
+    struct config_err *ce)
+{
+	struct route_conf	*rt = &ls->ls_routes[i];
+	const struct route_conf	*o;
+	unsigned		 j;
+	int			 be;
+
+	if ((be = find_backend(c, rt->rt_backend_name)) == -1)
+		config_err(ce, "%s:%u: listener \"%s\": route \"%s\": backend: "
+		    "\"%s\" is not defined", c->rc_file, rt->rt_line,
+		    ls->ls_name, rt->rt_name, rt->rt_backend_name);
+	else
+		rt->rt_backend = (unsigned)be;
+	for (j = 0; j < i; j++) {
+		o = &ls->ls_routes[j];
+		if (strcmp(o->rt_name, rt->rt_name) == 0) {
+			config_err(ce, "%s:%u: listener \"%s\": route \"%s\": "
+			    "defined twice (first at line %u)", c->rc_file,
+			    rt->rt_line, ls->ls_name, rt->rt_name, o->rt_line);
+			break;
+		}
+		if (shadows(o, rt)) {
+			config_err(ce, "%s:%u: listener \"%s\": route \"%s\": "
+			    "can never match: route \"%s\" (line %u) has the "
+			    "same hosts and path and comes first", c->rc_file,
+			    rt->rt_line, ls->ls_name, rt->rt_name, o->rt_name,
+			    o->rt_line);
+			break;
+		}
+	}
+	if (strcmp(ls->ls_default_route_name, rt->rt_name) == 0 &&
+	    ls->ls_default_route == -1)
+		ls->ls_default_route = (int)i;
 }
 
 static void
 check_routes(struct rpxd_conf *c, struct listener_conf *ls,
     struct config_err *ce)
 {
-	unsigned	i, j;
-	int		be;
+	unsigned	i;
 
-	for (i = 0; i < ls->ls_nroutes; i++) {
-		struct route_conf *rt = &ls->ls_routes[i];
-
-		if ((be = find_backend(c, rt->rt_backend_name)) == -1)
-			config_err(ce, "%s:%u: route \"%s\": backend: \"%s\" "
-			    "is not defined", c->rc_file, rt->rt_line,
-			    rt->rt_name, rt->rt_backend_name);
-		else
-			rt->rt_backend = (unsigned)be;
-		for (j = 0; j < i; j++) {
-			const struct route_conf *o = &ls->ls_routes[j];
-
-			if (strcmp(o->rt_name, rt->rt_name) == 0)
-				config_err(ce, "%s:%u: route \"%s\": defined "
-				    "twice in listener \"%s\"", c->rc_file,
-				    rt->rt_line, rt->rt_name, ls->ls_name);
-			else if (same_hosts(o, rt) &&
-			    strcmp(o->rt_path, rt->rt_path) == 0 &&
-			    o->rt_path_icase == rt->rt_path_icase)
-				config_err(ce, "%s:%u: route \"%s\": can never "
-				    "match: route \"%s\" (line %u) has the same "
-				    "hosts and path", c->rc_file, rt->rt_line,
-				    rt->rt_name, o->rt_name, o->rt_line);
-		}
-		if (strcmp(ls->ls_default_route_name, rt->rt_name) == 0)
-			ls->ls_default_route = (int)i;
-	}
+	if (ls->ls_nroutes == 0 || ls->ls_nroutes > RPXD_MAX_ROUTES)
+		config_err(ce, "%s:%u: listener \"%s\": route: needs 1 to %d "
+		    "routes", c->rc_file, ls->ls_line, ls->ls_name,
+		    RPXD_MAX_ROUTES);
+	ls->ls_default_route = -1;
+	for (i = 0; i < ls->ls_nroutes; i++)
+		check_route(c, ls, i, ce);
 	if (ls->ls_default_route_name[0] != '\0' && ls->ls_default_route == -1)
 		config_err(ce, "%s:%u: listener \"%s\": default-route: \"%s\" "
 		    "is not a route of this listener", c->rc_file, ls->ls_line,
 		    ls->ls_name, ls->ls_default_route_name);
 }
 
+/* An IPv4 or IPv6 literal, "[IPv6]", or "*" for every IPv4 address. */
 static void
-check_listener_address(struct rpxd_conf *c, struct listener_conf *ls,
+check_listener_address(const struct rpxd_conf *c, struct listener_conf *ls,
     struct config_err *ce)
 {
 	char		 addr[RPXD_HOST_MAX];
-	const char	*why, *a = ls->ls_address;
+	const char	*a = ls->ls_address;
 	size_t		 len = strlen(a);
 
 	if (strcmp(a, "*") == 0)
@@ -292,13 +313,19 @@ check_listener_address(struct rpxd_conf *c, struct listener_conf *ls,
 	else if (a[0] == '[' && len > 2 && a[len - 1] == ']') {
 		memcpy(addr, a + 1, len - 2);
 		addr[len - 2] = '\0';
-		a = addr;
+		if (strchr(addr, ':') == NULL)
+			a = "not IPv6";
+		else
+			a = addr;
 	}
+	if (ls->ls_port == 0)
+		config_err(ce, "%s:%u: listener \"%s\": port: must be 1 to 65535",
+		    c->rc_file, ls->ls_line, ls->ls_name);
 	if (resolve(a, ls->ls_port, AI_NUMERICHOST | AI_PASSIVE,
-	    &ls->ls_addr, &ls->ls_addrlen, &why) == -1)
+	    &ls->ls_addr, &ls->ls_addrlen) != NULL)
 		config_err(ce, "%s:%u: listener \"%s\": address: \"%s\" is not "
-		    "an IPv4 or IPv6 address", c->rc_file, ls->ls_line,
-		    ls->ls_name, ls->ls_address);
+		    "an IPv4 or IPv6 address (or \"*\")", c->rc_file,
+		    ls->ls_line, ls->ls_name, ls->ls_address);
 }
 
 static void
@@ -306,6 +333,9 @@ check_listeners(struct rpxd_conf *c, struct config_err *ce)
 {
 	unsigned	i, j;
 
+	if (c->rc_nlisteners == 0 || c->rc_nlisteners > RPXD_MAX_LISTENERS)
+		config_err(ce, "%s: listener: needs 1 to %d listeners",
+		    c->rc_file, RPXD_MAX_LISTENERS);
 	for (i = 0; i < c->rc_nlisteners; i++) {
 		struct listener_conf *ls = &c->rc_listeners[i];
 
@@ -321,9 +351,10 @@ check_listeners(struct rpxd_conf *c, struct config_err *ce)
 			    ls->ls_addrlen != 0 && memcmp(&o->ls_addr,
 			    &ls->ls_addr, ls->ls_addrlen) == 0)
 				config_err(ce, "%s:%u: listener \"%s\": address "
-				    "and port already used by listener \"%s\"",
-				    c->rc_file, ls->ls_line, ls->ls_name,
-				    o->ls_name);
+				    "%s port %u: already used by listener \"%s\" "
+				    "(line %u)", c->rc_file, ls->ls_line,
+				    ls->ls_name, ls->ls_address, ls->ls_port,
+				    o->ls_name, o->ls_line);
 		}
 		check_routes(c, ls, ce);
 	}
@@ -336,7 +367,6 @@ config_check(struct rpxd_conf *c, char *err, size_t errlen)
 
 	config_err_init(&ce, err, errlen);
 	check_user(c, &ce);
-	check_chroot(c, &ce);
 	check_backends(c, &ce);
 	check_listeners(c, &ce);
 	return ce.ce_count ? -1 : 0;

@@ -1,10 +1,41 @@
 /*
- * Freeing a configuration, in the master and in workers alike.
+ * The defaults of a configuration and its release, for the master and the
+ * workers alike (neither needs libconfuse).
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <syslog.h>
 
 #include "config.h"
+#include "log.h"
 
+/* What a file that sets nothing gets; see etc/rpxd.conf and config_parse.c. */
+void
+config_defaults(struct rpxd_conf *c)
+{
+	snprintf(c->rc_user, sizeof(c->rc_user), "nobody");
+	c->rc_group[0] = '\0';
+	snprintf(c->rc_chroot, sizeof(c->rc_chroot), "/var/empty");
+	snprintf(c->rc_pidfile, sizeof(c->rc_pidfile), "/var/run/rpxd.pid");
+	c->rc_facility = LOG_DAEMON;
+	c->rc_log_level = LOG_LEVEL_BRIEF;
+	c->rc_min_spare = 4;
+	c->rc_max_spare = 16;
+	c->rc_max_workers = 256;
+	c->rc_max_connections_per_worker = 0;
+	c->rc_shutdown_timeout = 30;
+	c->rc_client_header_timeout = 30;
+	c->rc_client_idle_timeout = 120;
+	c->rc_backend_connect_timeout = 5;
+	c->rc_backend_timeout = 3600;
+	c->rc_idle_timeout = 3600;
+	c->rc_max_request_line = 16384;
+	c->rc_max_header_line = 81920;
+	c->rc_max_head = 131072;
+	c->rc_max_headers = 200;
+}
+
+/* Frees partial configurations too (a failed parse or decode). */
 void
 config_free(struct rpxd_conf *c)
 {

@@ -1,15 +1,20 @@
 /*
  * Reading rpxd.conf with libconfuse into struct rpxd_conf (config.h): the
- * grammar, value checks made while parsing (so they carry the line of the
- * option), and the limits that relate global options to each other. Names
- * are resolved afterwards by config_check.c. Only the master links this.
+ * grammar, the value checks made while parsing (so that they carry the
+ * line of the option) and the limits that relate global options to each
+ * other. Names and addresses are resolved afterwards by config_check.c.
+ * Only the master links this file.
  */
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 #include <confuse.h>
 
@@ -17,8 +22,497 @@
 #include "config_err.h"
 #include "log.h"
 
+#define CONF_FILE_MAX	(16u * 1024 * 1024)	/* bytes of rpxd.conf */
+#define ROUTE_TIMEOUT_MAX	(7 * 86400)
+
+/* Global integer options, in config_ints.c's order. */
+static const struct int_option {
+	const char	*name;
+	long		 def, min, max;
+} int_options[] = {
+	{ "min-spare-workers", 4, 1, RPXD_MAX_WORKERS },
+	{ "max-spare-workers", 16, 1, RPXD_MAX_WORKERS },
+	{ "max-workers", 256, 1, RPXD_MAX_WORKERS },
+	{ "max-connections-per-worker", 0, 0, 1L << 30 },
+	{ "shutdown-timeout", 30, 1, 86400 },
+	{ "client-header-timeout", 30, 1, 86400 },
+	{ "client-idle-timeout", 120, 1, 86400 },
+	{ "backend-connect-timeout", 5, 1, 3600 },
+	{ "backend-timeout", 3600, 1, 7 * 86400 },
+	{ "idle-timeout", 3600, 1, 7 * 86400 },
+	{ "max-request-line", 16384, 64, 1L << 20 },
+	{ "max-header-line", 81920, 64, 1L << 20 },
+	{ "max-head", 131072, 1024, 1L << 22 },
+	{ "max-headers", 200, 1, 10000 },
+};
+#define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
+_Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
+    "config_ints.c must list the same options");
+
+/*
+ * libconfuse callbacks take no user pointer, so one parse at a time keeps
+ * its state here (the master is single-threaded).
+ *
+ * Lines: libconfuse gives a section the line where it ends, but while a
+ * section is read the line of its parent stays at the line where the
+ * section opened. Option callbacks note that line, and the callback at
+ * the end of the section stores it in the section's cfg_t.
+ */
+static struct parse_ctx {
+	struct config_err	*err;
+	const char		*file;
+	cfg_t			*root;
+	int			 open_line[3];	/* by depth: 1 listener or
+						   backend, 2 route */
+	int			 int_line[N_INT_OPTIONS];	/* 0: default */
+	int			 last_line;	/* the last one with a token */
+	const cfg_opt_t		*list_opt;	/* last list element checked */
+	unsigned		 list_n;
+	const char		*list_last;
+} ctx;
+
+static void perr(int, const char *, ...) __attribute__((format(printf, 2, 3)));
+
+/* One error: "file:line: what". */
+static void
+perr(int line, const char *fmt, ...)
+{
+	char	msg[768];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	config_err(ctx.err, "%s:%d: %s", ctx.file, line, msg);
+}
+
+/* Is sec the section kind, "listener", "backend", "route" or "root"? */
+static int
+is_sec(const cfg_t *sec, const char *kind)
+{
+	return sec->name != NULL && strcmp(sec->name, kind) == 0;
+}
+
+/* Note the opening lines of the sections that hold an option of cfg. */
+static void
+note(const cfg_t *cfg)
+{
+	unsigned	 n;
+	cfg_t		*ls;
+
+	if (is_sec(cfg, "root"))
+		return;
+	if (ctx.open_line[1] == 0)
+		ctx.open_line[1] = ctx.root->line;
+	if (!is_sec(cfg, "route") || ctx.open_line[2] != 0)
+		return;
+	if ((n = cfg_size(ctx.root, "listener")) > 0 &&
+	    (ls = cfg_getnsec(ctx.root, "listener", n - 1)) != NULL)
+		ctx.open_line[2] = ls->line;
+}
+
+/* A listener, backend or route name: what logs and references use. */
+static int
+name_ok(const char *s)
+{
+	size_t	i, len = strlen(s);
+
+	if (len == 0 || len >= RPXD_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '-' || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+#define NAME_RULE	"1 to 63 letters, digits, \".\", \"-\" or \"_\""
+
+/* The end of a listener, backend or route: its line and its name. */
+static int
+v_section_end(cfg_t *cfg, cfg_opt_t *opt)
+{
+	int	 depth = strcmp(opt->name, "route") == 0 ? 2 : 1;
+	cfg_t	*sec;
+
+	note(cfg);
+	if ((sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1)) == NULL)
+		return 0;
+	if (ctx.open_line[depth] != 0)
+		sec->line = ctx.open_line[depth];
+	ctx.open_line[depth] = 0;
+	if (!name_ok(cfg_title(sec)))
+		perr(sec->line, "%s \"%s\": the name must be " NAME_RULE,
+		    opt->name, cfg_title(sec));
+	return 0;
+}
+
+static int
+v_note(cfg_t *cfg, cfg_opt_t *opt)
+{
+	(void)opt;
+	note(cfg);
+	return 0;
+}
+
+/*
+ * A list option calls back after each element and again at its "}":
+ * the element to check is the last one, unless it was checked already.
+ */
+static const char *
+new_list_element(cfg_opt_t *opt)
+{
+	unsigned	 n = cfg_opt_size(opt);
+	const char	*last;
+
+	if (n == 0)
+		return NULL;
+	last = cfg_opt_getnstr(opt, n - 1);
+	if (opt == ctx.list_opt && n == ctx.list_n && last == ctx.list_last)
+		return NULL;
+	ctx.list_opt = opt;
+	ctx.list_n = n;
+	ctx.list_last = last;
+	return last;
+}
+
+static int
+v_int(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long		v = cfg_opt_getnint(opt, 0);
+	unsigned	i;
+
+	for (i = 0; i < N_INT_OPTIONS; i++)
+		if (strcmp(int_options[i].name, opt->name) == 0)
+			break;
+	if (i == N_INT_OPTIONS)
+		return 0;
+	ctx.int_line[i] = cfg->line;
+	if (v < int_options[i].min || v > int_options[i].max)
+		perr(cfg->line, "%s: %ld is out of range (%ld to %ld)",
+		    opt->name, v, int_options[i].min, int_options[i].max);
+	return 0;
+}
+
+static int
+v_user(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+	struct passwd	*pw;
+
+	if (strlen(v) >= RPXD_NAME_MAX || (pw = getpwnam(v)) == NULL)
+		perr(cfg->line, "user: unknown user \"%s\"", v);
+	else if (pw->pw_uid == 0)
+		perr(cfg->line, "user: \"%s\" has uid 0; workers must not run "
+		    "as root", v);
+	return 0;
+}
+
+static int
+v_group(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	if (v[0] != '\0' && (strlen(v) >= RPXD_NAME_MAX || getgrnam(v) == NULL))
+		perr(cfg->line, "group: unknown group \"%s\"", v);
+	return 0;
+}
+
+/* The master creates a missing chroot; an existing one must be safe. */
+static int
+v_chroot(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+	struct stat	 st;
+
+	if (v[0] != '/')
+		perr(cfg->line, "chroot: \"%s\" is not an absolute path", v);
+	else if (strlen(v) >= RPXD_FILE_MAX)
+		perr(cfg->line, "chroot: the path is longer than %d bytes",
+		    RPXD_FILE_MAX - 1);
+	else if (stat(v, &st) == -1)
+		return 0;
+	else if (!S_ISDIR(st.st_mode))
+		perr(cfg->line, "chroot: %s is not a directory", v);
+	else if (st.st_uid != 0)
+		perr(cfg->line, "chroot: %s is not owned by root", v);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		perr(cfg->line, "chroot: %s is writable by group or others", v);
+	return 0;
+}
+
+static int
+v_pidfile(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	if (v[0] != '/')
+		perr(cfg->line, "pidfile: \"%s\" is not an absolute path", v);
+	else if (strlen(v) >= RPXD_FILE_MAX)
+		perr(cfg->line, "pidfile: the path is longer than %d bytes",
+		    RPXD_FILE_MAX - 1);
+	return 0;
+}
+
+static int
+v_facility(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	if (log_facility_from_name(v) == -1)
+		perr(cfg->line, "syslog-facility: unknown facility \"%s\" (auth, "
+		    "authpriv, daemon, user, local0 to local7)", v);
+	return 0;
+}
+
+static int
+log_level(const char *v)
+{
+	if (strcmp(v, "brief") == 0)
+		return LOG_LEVEL_BRIEF;
+	if (strcmp(v, "verbose") == 0)
+		return LOG_LEVEL_VERBOSE;
+	if (strcmp(v, "debug") == 0)
+		return LOG_LEVEL_DEBUG;
+	return -1;
+}
+
+static int
+v_log_level(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	if (log_level(v) == -1)
+		perr(cfg->line, "log-level: \"%s\" is not \"brief\", \"verbose\" "
+		    "or \"debug\"", v);
+	return 0;
+}
+
+static int
+v_server(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v;
+
+	note(cfg);
+	if ((v = new_list_element(opt)) == NULL)
+		return 0;
+	if (v[0] == '\0' || strlen(v) >= RPXD_HOST_MAX + 8)
+		perr(cfg->line, "server: \"%.64s\" is not \"host:port\"", v);
+	return 0;
+}
+
+static int
+v_address(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	note(cfg);
+	if (v[0] == '\0' || strlen(v) >= RPXD_HOST_MAX)
+		perr(cfg->line, "address: \"%.64s\" is not an IPv4 or IPv6 "
+		    "address", v);
+	return 0;
+}
+
+static int
+v_port(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long	v = cfg_opt_getnint(opt, 0);
+
+	note(cfg);
+	if (v < 1 || v > 65535)
+		perr(cfg->line, "port: %ld is out of range (1 to 65535)", v);
+	return 0;
+}
+
+/* backend (of a route) and default-route: references by name. */
+static int
+v_ref(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	note(cfg);
+	if (!name_ok(v))
+		perr(cfg->line, "%s: \"%.64s\" is not a name (" NAME_RULE ")",
+		    opt->name, v);
+	return 0;
+}
+
+/* Labels of letters, digits, '-' and '_', none empty; NULL if s is one. */
+static const char *
+dns_name_end(const char *s)
+{
+	size_t	label = 0;
+
+	for (;; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_') {
+			if (++label > 63)
+				return NULL;
+		} else if (*s == '.' && label > 0)
+			label = 0;
+		else
+			return label > 0 ? s : NULL;
+	}
+}
+
+/*
+ * A host name, an IPv4 address or an [IPv6] literal, then with port_ok an
+ * optional ":port"; with wildcard_ok also "*." and a name of at least
+ * two labels. NULL if h is one, else why not.
+ */
+static const char *
+host_bad(const char *h, int wildcard_ok, int port_ok)
+{
+	const char	*end;
+	char		*pend;
+	long		 port;
+
+	if (strlen(h) >= RPXD_HOST_MAX)
+		return "is too long";
+	if (h[0] == '*') {
+		if (!wildcard_ok)
+			return "is not a host name (no wildcard here)";
+		if (h[1] != '.' || (end = dns_name_end(h + 2)) == NULL ||
+		    *end != '\0')
+			return "is not a host name or \"*.domain\" wildcard";
+		if (strchr(h + 2, '.') == NULL)
+			return "needs at least two labels after \"*.\"";
+		return NULL;
+	}
+	if (h[0] == '[') {
+		end = h + 1 + strspn(h + 1, "0123456789abcdefABCDEF:.");
+		if (*end != ']' || memchr(h, ':', (size_t)(end - h)) == NULL)
+			return "is not a host name or [IPv6] address";
+		end++;
+	} else if ((end = dns_name_end(h)) == NULL)
+		return "is not a host name";
+	if (*end == '\0')
+		return NULL;
+	if (!port_ok || *end != ':')
+		return "is not a host name";
+	errno = 0;
+	port = strtol(end + 1, &pend, 10);
+	if (end[1] < '0' || end[1] > '9' || *pend != '\0' || port < 1 ||
+	    port > 65535)
+		return "has a bad port";
+	return NULL;
+}
+
+static int
+v_host(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v, *why;
+
+	note(cfg);
+	if ((v = new_list_element(opt)) != NULL &&
+	    (why = host_bad(v, 1, 0)) != NULL)
+		perr(cfg->line, "host: \"%.64s\" %s", v, why);
+	return 0;
+}
+
+static int
+v_host_rewrite(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0), *why;
+
+	note(cfg);
+	if ((why = host_bad(v, 0, 1)) != NULL)
+		perr(cfg->line, "host-rewrite: \"%.64s\" %s", v, why);
+	return 0;
+}
+
+static int
+v_host_header(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	note(cfg);
+	if (strcmp(v, "preserve") != 0 && strcmp(v, "rewrite") != 0)
+		perr(cfg->line, "host-header: \"%.64s\" is not \"preserve\" or "
+		    "\"rewrite\"", v);
+	return 0;
+}
+
+/* Why path is not "/...", "/prefix/" "*" or "/" "*"; NULL if it is. */
+static const char *
+path_bad(const char *p)
+{
+	size_t		 len = strlen(p), i;
+	const char	*seg;
+
+	if (p[0] != '/')
+		return "must start with \"/\"";
+	if (len >= RPXD_PATH_MAX)
+		return "is too long";
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f)
+			return "holds a space or control character";
+		if (p[i] == '?' || p[i] == '#' || p[i] == '\\')
+			return "holds \"?\", \"#\" or a backslash";
+		if (p[i] == '*' && (i != len - 1 || p[i - 1] != '/'))
+			return "may hold \"*\" only as a final \"/*\"";
+	}
+	for (seg = p; seg != NULL; seg = strchr(seg + 1, '/'))
+		if (strncmp(seg, "/./", 3) == 0 || strcmp(seg, "/.") == 0 ||
+		    strncmp(seg, "/../", 4) == 0 || strcmp(seg, "/..") == 0)
+			return "holds a \".\" or \"..\" segment";
+	return NULL;
+}
+
+static int
+v_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0), *why;
+
+	note(cfg);
+	if ((why = path_bad(v)) != NULL)
+		perr(cfg->line, "path: \"%.64s\" %s (\"/*\", \"/Ucwa/*\" or an "
+		    "exact path)", v, why);
+	return 0;
+}
+
+static int
+v_route_timeout(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long	v = cfg_opt_getnint(opt, 0);
+
+	note(cfg);
+	if (v < 0 || v > ROUTE_TIMEOUT_MAX)
+		perr(cfg->line, "%s: %ld is out of range (0 to %d; 0: the global "
+		    "value)", opt->name, v, ROUTE_TIMEOUT_MAX);
+	return 0;
+}
+
+static const struct {
+	const char		*path;
+	cfg_validate_callback_t	 fn;
+} validators[] = {
+	{ "user", v_user },
+	{ "group", v_group },
+	{ "chroot", v_chroot },
+	{ "pidfile", v_pidfile },
+	{ "syslog-facility", v_facility },
+	{ "log-level", v_log_level },
+	{ "backend", v_section_end },
+	{ "backend|server", v_server },
+	{ "listener", v_section_end },
+	{ "listener|address", v_address },
+	{ "listener|port", v_port },
+	{ "listener|default-route", v_ref },
+	{ "listener|route", v_section_end },
+	{ "listener|route|host", v_host },
+	{ "listener|route|path", v_path },
+	{ "listener|route|path-case-insensitive", v_note },
+	{ "listener|route|backend", v_ref },
+	{ "listener|route|host-header", v_host_header },
+	{ "listener|route|host-rewrite", v_host_rewrite },
+	{ "listener|route|backend-timeout", v_route_timeout },
+	{ "listener|route|idle-timeout", v_route_timeout },
+};
+
 static cfg_opt_t route_opts[] = {
-	CFG_STR_LIST("host", NULL, CFGF_NONE),
+	CFG_STR_LIST("host", NULL, CFGF_NODEFAULT),
 	CFG_STR("path", "/*", CFGF_NONE),
 	CFG_BOOL("path-case-insensitive", cfg_false, CFGF_NONE),
 	CFG_STR("backend", NULL, CFGF_NODEFAULT),
@@ -33,7 +527,8 @@ static cfg_opt_t listener_opts[] = {
 	CFG_STR("address", "0.0.0.0", CFGF_NONE),
 	CFG_INT("port", 0, CFGF_NODEFAULT),
 	CFG_STR("default-route", NULL, CFGF_NODEFAULT),
-	CFG_SEC("route", route_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("route", route_opts, CFGF_MULTI | CFGF_TITLE |
+	    CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
 
@@ -42,232 +537,79 @@ static cfg_opt_t backend_opts[] = {
 	CFG_END()
 };
 
-/* Global integer options: name, default, minimum, maximum, line seen. */
-static struct int_option {
-	const char	*name;
-	long		 def, min, max;
-	int		 line;
-} int_options[] = {
-	{ "min-spare-workers", 4, 1, RPXD_MAX_WORKERS, 0 },
-	{ "max-spare-workers", 16, 1, RPXD_MAX_WORKERS, 0 },
-	{ "max-workers", 256, 1, RPXD_MAX_WORKERS, 0 },
-	{ "max-connections-per-worker", 0, 0, 1L << 30, 0 },
-	{ "shutdown-timeout", 30, 1, 86400, 0 },
-	{ "client-header-timeout", 30, 1, 86400, 0 },
-	{ "client-idle-timeout", 120, 1, 86400, 0 },
-	{ "backend-connect-timeout", 5, 1, 3600, 0 },
-	{ "backend-timeout", 3600, 1, 7 * 86400, 0 },
-	{ "idle-timeout", 3600, 1, 7 * 86400, 0 },
-	{ "max-request-line", 16384, 64, 1L << 20, 0 },
-	{ "max-header-line", 81920, 64, 1L << 20, 0 },
-	{ "max-head", 131072, 1024, 1L << 22, 0 },
-	{ "max-headers", 200, 1, 10000, 0 },
+/* libconfuse's own messages that name an option, in rpxd's words. */
+static const struct {
+	const char	*fmt;
+	const char	*what;
+} confuse_msgs[] = {
+	{ "no such option '%s'", "unknown option" },
+	{ "invalid integer value for option '%s'", "not an integer" },
+	{ "integer value for option '%s' is out of range", "number too large" },
+	{ "invalid boolean value for option '%s'", "not true or false" },
+	{ "missing title for section '%s'", "missing name (\"name\" { ... })" },
+	{ "missing opening brace for section '%s'", "missing \"{\"" },
+	{ "missing equal sign after option '%s'", "missing \"=\"" },
+	{ "attempt to append to non-list option '%s'", "not a list (no +=)" },
 };
-#define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
-_Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
-    "config_ints.c must list the same options");
 
-static struct config_err	*parse_err;	/* where errors go */
-
-/*
- * libconfuse gives a section the line where it ends; errors are better
- * reported at the option they concern, so validators note option lines.
- */
-#define OPTION_LINES_MAX	(RPXD_MAX_LISTENERS * 2 + RPXD_MAX_BACKENDS + \
-				    4096)
-static struct option_line {
-	const cfg_t	*ol_sec;
-	const char	*ol_opt;
-	int		 ol_line;
-} option_lines[OPTION_LINES_MAX];
-static size_t	noption_lines;
-
-static int
-note_line(cfg_t *cfg, cfg_opt_t *opt)
+/* "found duplicate title": which kind of section has that title? */
+static void
+duplicate_title(cfg_t *cfg, const char *title)
 {
-	if (noption_lines < OPTION_LINES_MAX)
-		option_lines[noption_lines++] = (struct option_line){ cfg,
-		    opt->name, cfg->line };
-	return 0;
+	cfg_opt_t	*o;
+	cfg_t		*first;
+
+	for (o = cfg->opts; o != NULL && o->name != NULL; o++) {
+		if (o->type != CFGT_SEC ||
+		    (first = cfg_gettsec(cfg, o->name, title)) == NULL)
+			continue;
+		perr(cfg->line, "%s \"%s\": defined twice (first at line %d)",
+		    o->name, title, first->line);
+		return;
+	}
+	perr(cfg->line, "\"%s\": a section of that name is defined twice",
+	    title);
 }
 
-/* The line of opt in sec, or the section's own (closing) line. */
-static unsigned
-line_of(const cfg_t *sec, const char *opt)
-{
-	size_t	i;
-
-	for (i = 0; i < noption_lines; i++)
-		if (option_lines[i].ol_sec == sec &&
-		    strcmp(option_lines[i].ol_opt, opt) == 0)
-			return (unsigned)option_lines[i].ol_line;
-	return (unsigned)sec->line;
-}
-
-static void parse_errfunc(cfg_t *, const char *, va_list)
+static void confuse_error(cfg_t *, const char *, va_list)
     __attribute__((format(printf, 2, 0)));
 
 static void
-parse_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	char	msg[512];
+	char		 msg[512];
+	const char	*arg;
+	size_t		 i;
+	va_list		 aq;
+	int		 line = cfg != NULL ? cfg->line : 0;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (cfg != NULL && cfg->line > 0)
-		config_err(parse_err, "%s:%d: %s", cfg->filename, cfg->line,
-		    msg);
-	else
-		config_err(parse_err, "%s: %s", cfg && cfg->filename ?
-		    cfg->filename : "config", msg);
-}
-
-static struct int_option *
-int_option(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < N_INT_OPTIONS; i++)
-		if (strcmp(int_options[i].name, name) == 0)
-			return &int_options[i];
-	return NULL;
-}
-
-static int
-validate_global_int(cfg_t *cfg, cfg_opt_t *opt)
-{
-	struct int_option	*io = int_option(opt->name);
-	long			 v = cfg_opt_getnint(opt, 0);
-
-	io->line = cfg->line;
-	if (v < io->min || v > io->max) {
-		cfg_error(cfg, "%s: %ld is not between %ld and %ld", opt->name,
-		    v, io->min, io->max);
-		return -1;
+	va_copy(aq, ap);
+	if (cfg != NULL && strcmp(fmt, "found duplicate title '%s'") == 0) {
+		duplicate_title(cfg, va_arg(aq, const char *));
+		va_end(aq);
+		return;
 	}
-	return 0;
-}
-
-static int
-validate_timeout(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long	v = cfg_opt_getnint(opt, 0);
-
-	if (v < 0 || v > 7 * 86400) {
-		cfg_error(cfg, "%s: %ld is not between 0 and %d", opt->name, v,
-		    7 * 86400);
-		return -1;
+	for (i = 0; i < sizeof(confuse_msgs) / sizeof(confuse_msgs[0]); i++)
+		if (strcmp(fmt, confuse_msgs[i].fmt) == 0)
+			break;
+	if (i < sizeof(confuse_msgs) / sizeof(confuse_msgs[0])) {
+		arg = va_arg(aq, const char *);
+		if (cfg != NULL && !is_sec(cfg, "root"))
+			perr(line, "%s: %s in %s \"%s\"", arg,
+			    confuse_msgs[i].what, cfg->name, cfg_title(cfg));
+		else
+			perr(line, "%s: %s", arg, confuse_msgs[i].what);
+	} else {
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		perr(line, "syntax error: %s", msg);
 	}
-	return 0;
-}
-
-static int
-validate_port(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long	v = cfg_opt_getnint(opt, 0);
-
-	note_line(cfg, opt);
-	if (v < 1 || v > 65535) {
-		cfg_error(cfg, "port: %ld is not between 1 and 65535", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-validate_choice(cfg_t *cfg, cfg_opt_t *opt)
-{
-	const char	*v = cfg_opt_getnstr(opt, 0);
-
-	if (strcmp(opt->name, "host-header") == 0 &&
-	    strcmp(v, "preserve") != 0 && strcmp(v, "rewrite") != 0) {
-		cfg_error(cfg, "host-header: \"%s\" is neither \"preserve\" "
-		    "nor \"rewrite\"", v);
-		return -1;
-	}
-	if (strcmp(opt->name, "log-level") == 0 && strcmp(v, "brief") != 0 &&
-	    strcmp(v, "verbose") != 0 && strcmp(v, "debug") != 0) {
-		cfg_error(cfg, "log-level: \"%s\" is not brief, verbose or "
-		    "debug", v);
-		return -1;
-	}
-	if (strcmp(opt->name, "syslog-facility") == 0 &&
-	    log_facility_from_name(v) == -1) {
-		cfg_error(cfg, "syslog-facility: unknown facility \"%s\"", v);
-		return -1;
-	}
-	if (strcmp(opt->name, "chroot") == 0 && v[0] != '/') {
-		cfg_error(cfg, "chroot: \"%s\" is not an absolute path", v);
-		return -1;
-	}
-	return 0;
-}
-
-/* "/", "/a/b", "/a/ *" (no space): '*' only as a final "/ *". */
-static int
-validate_path(cfg_t *cfg, cfg_opt_t *opt)
-{
-	const char	*v = cfg_opt_getnstr(opt, 0), *star = strchr(v, '*');
-	size_t		 len = strlen(v);
-
-	if (v[0] != '/' || len >= RPXD_PATH_MAX || strpbrk(v, " \t?#") ||
-	    (star != NULL && (star != v + len - 1 || star[-1] != '/'))) {
-		cfg_error(cfg, "path: \"%s\" must start with / and may only "
-		    "end in /* (\"/*\", \"/Ucwa/*\", \"/exact\")", v);
-		return -1;
-	}
-	return 0;
-}
-
-/* Names: lower-case letters, digits, '-', '.'; "*." only in front. */
-static int
-host_pattern_ok(const char *h)
-{
-	const char	*p = h, *dot;
-	size_t		 len = strlen(h);
-
-	if (len == 0 || len >= RPXD_HOST_MAX)
-		return 0;
-	if (h[0] == '*') {
-		if (h[1] != '.')
-			return 0;
-		p = h + 2;
-		/* at least two labels after "*." */
-		if ((dot = strchr(p, '.')) == NULL || dot == p || !dot[1])
-			return 0;
-	}
-	for (; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_'))
-			return 0;
-	return h[0] != '.';
-}
-
-static int
-validate_hosts(cfg_t *cfg, cfg_opt_t *opt)
-{
-	unsigned	i, n = cfg_opt_size(opt);
-
-	if (n > RPXD_MAX_HOSTS) {
-		cfg_error(cfg, "host: more than %d names", RPXD_MAX_HOSTS);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		const char *h = cfg_opt_getnstr(opt, i);
-
-		if (!host_pattern_ok(h)) {
-			cfg_error(cfg, "host: \"%s\" is not a host name or a "
-			    "*.domain wildcard", h);
-			return -1;
-		}
-	}
-	return 0;
+	va_end(aq);
 }
 
 static cfg_t *
 config_schema(void)
 {
-	static cfg_opt_t	 opts[N_INT_OPTIONS + 12];
+	static cfg_opt_t	 opts[N_INT_OPTIONS + 9];
 	size_t			 i, n = 0;
 	cfg_t			*cfg;
 
@@ -278,281 +620,409 @@ config_schema(void)
 	    CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("syslog-facility", "daemon", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("log-level", "brief", CFGF_NONE);
-	for (i = 0; i < N_INT_OPTIONS; i++) {
-		int_options[i].line = 0;
+	for (i = 0; i < N_INT_OPTIONS; i++)
 		opts[n++] = (cfg_opt_t)CFG_INT(int_options[i].name,
 		    int_options[i].def, CFGF_NONE);
-	}
 	opts[n++] = (cfg_opt_t)CFG_SEC("backend", backend_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
 	opts[n++] = (cfg_opt_t)CFG_SEC("listener", listener_opts,
 	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
 	opts[n++] = (cfg_opt_t)CFG_END();
-	cfg = cfg_init(opts, CFGF_NONE);
-	cfg_set_error_function(cfg, parse_errfunc);
+	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
+		return NULL;
+	cfg_set_error_function(cfg, confuse_error);
 	for (i = 0; i < N_INT_OPTIONS; i++)
-		cfg_set_validate_func(cfg, int_options[i].name,
-		    validate_global_int);
-	cfg_set_validate_func(cfg, "log-level", validate_choice);
-	cfg_set_validate_func(cfg, "syslog-facility", validate_choice);
-	cfg_set_validate_func(cfg, "chroot", validate_choice);
-	cfg_set_validate_func(cfg, "listener|port", validate_port);
-	cfg_set_validate_func(cfg, "listener|route|host-header",
-	    validate_choice);
-	cfg_set_validate_func(cfg, "listener|route|path", validate_path);
-	cfg_set_validate_func(cfg, "listener|route|backend", note_line);
-	cfg_set_validate_func(cfg, "listener|address", note_line);
-	cfg_set_validate_func(cfg, "backend|server", note_line);
-	cfg_set_validate_func(cfg, "listener|route|host", validate_hosts);
-	cfg_set_validate_func(cfg, "listener|route|backend-timeout",
-	    validate_timeout);
-	cfg_set_validate_func(cfg, "listener|route|idle-timeout",
-	    validate_timeout);
+		cfg_set_validate_func(cfg, int_options[i].name, v_int);
+	for (i = 0; i < sizeof(validators) / sizeof(validators[0]); i++)
+		cfg_set_validate_func(cfg, validators[i].path,
+		    validators[i].fn);
 	return cfg;
 }
 
+/*
+ * libconfuse 3.3 counts lines wrongly after comments (and a comment in a
+ * list is a syntax error there), so comments are blanked out first, their
+ * newlines kept: '#' to the end of the line, and "//" and C comments where
+ * a token starts. Quoted strings are copied as they are. In place. It
+ * also catches a "{" left open at the end, which libconfuse accepts.
+ */
 static int
+strip_comments(char *buf)
+{
+	char	*r = buf, *w = buf, q;
+	int	 at_token = 1, line = 1, depth = 0, open[16];
+
+	while (*r != '\0') {
+		if (*r == '"' || *r == '\'') {
+			q = *w++ = *r++;
+			while (*r != '\0' && *r != q) {
+				if (*r == '\n')
+					line++;
+				if (*r == '\\' && r[1] != '\0')
+					*w++ = *r++;
+				*w++ = *r++;
+			}
+			if (*r == q)
+				*w++ = *r++;
+			at_token = 1;
+			ctx.last_line = line;
+		} else if (*r == '#' || (at_token && r[0] == '/' &&
+		    r[1] == '/')) {
+			r += strcspn(r, "\n");
+		} else if (at_token && r[0] == '/' && r[1] == '*') {
+			int start = line;
+
+			for (r += 2; *r != '\0' && !(r[0] == '*' && r[1] == '/');
+			    r++)
+				if (*r == '\n') {
+					*w++ = '\n';
+					line++;
+				}
+			if (*r == '\0') {
+				perr(start, "syntax error: unterminated /* "
+				    "comment");
+				return -1;
+			}
+			r += 2;
+		} else {
+			if (*r == '{' && depth++ < 16)
+				open[depth - 1] = line;
+			else if (*r == '}' && depth > 0)
+				depth--;
+			if (*r == '\n')
+				line++;
+			else if (strchr(" \t\r", *r) == NULL)
+				ctx.last_line = line;
+			at_token = strchr(" \t\r\n={}(),+", *r) != NULL;
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	if (depth > 0) {
+		perr(open[(depth < 16 ? depth : 16) - 1], "syntax error: \"{\" "
+		    "is never closed");
+		return -1;
+	}
+	return 0;
+}
+
+/* The whole file, comments blanked; NULL after an error. */
+static char *
+read_file(const char *file)
+{
+	FILE	*fp;
+	char	*buf = NULL;
+	size_t	 len = 0, cap = 0, n;
+
+	if ((fp = fopen(file, "r")) == NULL) {
+		config_err(ctx.err, "%s: cannot open: %s", file,
+		    strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *p;
+
+			cap = cap ? cap * 2 : 8192;
+			if (cap > CONF_FILE_MAX + 1 ||
+			    (p = realloc(buf, cap)) == NULL) {
+				config_err(ctx.err, "%s: larger than %u bytes or "
+				    "out of memory", file, CONF_FILE_MAX);
+				goto fail;
+			}
+			buf = p;
+		}
+		if ((n = fread(buf + len, 1, cap - len - 1, fp)) == 0)
+			break;
+		len += n;
+	}
+	if (ferror(fp)) {
+		config_err(ctx.err, "%s: cannot read: %s", file,
+		    strerror(errno));
+		goto fail;
+	}
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		config_err(ctx.err, "%s: holds a NUL byte", file);
+		goto fail;
+	}
+	fclose(fp);
+	if (strip_comments(buf) == 0)
+		return buf;
+	free(buf);
+	return NULL;
+fail:
+	fclose(fp);
+	free(buf);
+	return NULL;
+}
+
+/* Copy what the validators checked; cut what they refused. */
+static void
 copy_str(char *dst, size_t len, const char *src)
 {
-	if (src == NULL)
-		src = "";
-	if (strlen(src) >= len)
-		return -1;
-	strcpy(dst, src);
-	return 0;
+	snprintf(dst, len, "%s", src != NULL ? src : "");
 }
 
 static void
 fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 {
-	const char	*lvl = cfg_getstr(cfg, "log-level");
-	unsigned	 i;
+	unsigned	i;
+	long		v;
 
-	for (i = 0; i < N_INT_OPTIONS; i++)
-		*config_int_ref(c, i) = (unsigned)cfg_getint(cfg,
-		    int_options[i].name);
-	if (copy_str(c->rc_user, sizeof(c->rc_user), cfg_getstr(cfg, "user")) ||
-	    copy_str(c->rc_group, sizeof(c->rc_group),
-	    cfg_getstr(cfg, "group")))
-		config_err(parse_err, "%s: user or group name too long",
-		    c->rc_file);
-	if (copy_str(c->rc_chroot, sizeof(c->rc_chroot),
-	    cfg_getstr(cfg, "chroot")) || copy_str(c->rc_pidfile,
-	    sizeof(c->rc_pidfile), cfg_getstr(cfg, "pidfile")))
-		config_err(parse_err, "%s: chroot or pidfile path too long",
-		    c->rc_file);
+	for (i = 0; i < N_INT_OPTIONS; i++) {
+		v = cfg_getint(cfg, int_options[i].name);
+		*config_int_ref(c, i) = v < 0 ? 0 : v > (long)UINT32_MAX ?
+		    UINT32_MAX : (unsigned)v;
+	}
+	copy_str(c->rc_user, sizeof(c->rc_user), cfg_getstr(cfg, "user"));
+	copy_str(c->rc_group, sizeof(c->rc_group), cfg_getstr(cfg, "group"));
+	copy_str(c->rc_chroot, sizeof(c->rc_chroot), cfg_getstr(cfg, "chroot"));
+	copy_str(c->rc_pidfile, sizeof(c->rc_pidfile),
+	    cfg_getstr(cfg, "pidfile"));
 	c->rc_facility = log_facility_from_name(cfg_getstr(cfg,
 	    "syslog-facility"));
-	c->rc_log_level = strcmp(lvl, "debug") == 0 ? LOG_LEVEL_DEBUG :
-	    strcmp(lvl, "verbose") == 0 ? LOG_LEVEL_VERBOSE : LOG_LEVEL_BRIEF;
+	c->rc_log_level = log_level(cfg_getstr(cfg, "log-level"));
 }
 
-/* Limits that only make sense together, reported at whichever of the
- * two options the file sets last. */
+static int
+int_index(const char *name)
+{
+	unsigned	i;
+
+	for (i = 0; i < N_INT_OPTIONS; i++)
+		if (strcmp(int_options[i].name, name) == 0)
+			return (int)i;
+	return 0;
+}
+
+/* Limits that only make sense together, reported at the later line. */
 static void
 check_global_limits(const struct rpxd_conf *c)
 {
-	struct {
-		int		 bad;
-		const char	*opt, *other;
+	static const struct {
+		const char	*small, *large;
 	} rules[] = {
-		{ c->rc_min_spare > c->rc_max_spare, "min-spare-workers",
-		    "max-spare-workers" },
-		{ c->rc_max_spare > c->rc_max_workers, "max-spare-workers",
-		    "max-workers" },
-		{ c->rc_max_header_line > c->rc_max_head, "max-header-line",
-		    "max-head" },
-		{ c->rc_max_request_line > c->rc_max_head, "max-request-line",
-		    "max-head" },
+		{ "min-spare-workers", "max-spare-workers" },
+		{ "max-spare-workers", "max-workers" },
+		{ "max-request-line", "max-head" },
+		{ "max-header-line", "max-head" },
 	};
 	size_t	i;
-	int	a, b;
+	int	s, l, line;
 
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		if (!rules[i].bad)
+		s = int_index(rules[i].small);
+		l = int_index(rules[i].large);
+		if (config_int_get(c, (unsigned)s) <=
+		    config_int_get(c, (unsigned)l))
 			continue;
-		a = int_option(rules[i].opt)->line;
-		b = int_option(rules[i].other)->line;
-		config_err(parse_err, "%s:%d: %s: is larger than %s",
-		    c->rc_file, a > b ? a : b, rules[i].opt, rules[i].other);
+		line = ctx.int_line[s] > ctx.int_line[l] ? ctx.int_line[s] :
+		    ctx.int_line[l];
+		perr(line, "%s: %u is larger than %s (%u)", rules[i].small,
+		    config_int_get(c, (unsigned)s), rules[i].large,
+		    config_int_get(c, (unsigned)l));
 	}
 }
 
 static void
-fill_backend(struct backend_conf *be, cfg_t *sec, const char *file)
+fill_backend(struct backend_conf *be, cfg_t *sec)
 {
 	unsigned	i, n = cfg_size(sec, "server");
 
-	be->be_line = line_of(sec, "server");
-	if (copy_str(be->be_name, sizeof(be->be_name), cfg_title(sec)))
-		config_err(parse_err, "%s:%d: backend: name too long", file,
-		    be->be_line);
+	copy_str(be->be_name, sizeof(be->be_name), cfg_title(sec));
+	be->be_line = (unsigned)sec->line;
 	if (n == 0 || n > RPXD_MAX_SERVERS) {
-		config_err(parse_err, "%s:%d: backend \"%s\": server: needs "
-		    "1 to %d servers", file, be->be_line, be->be_name,
-		    RPXD_MAX_SERVERS);
+		if (n == 0)
+			perr(sec->line, "backend \"%s\": server: missing (at "
+			    "least one \"host:port\")", be->be_name);
+		else
+			perr(sec->line, "backend \"%s\": server: more than %d "
+			    "servers", be->be_name, RPXD_MAX_SERVERS);
 		return;
 	}
-	be->be_servers = calloc(n, sizeof(*be->be_servers));
-	if (be->be_servers == NULL)
+	if ((be->be_servers = calloc(n, sizeof(*be->be_servers))) == NULL) {
+		perr(sec->line, "backend \"%s\": out of memory", be->be_name);
 		return;
+	}
 	be->be_nservers = n;
 	for (i = 0; i < n; i++)
-		if (copy_str(be->be_servers[i].sv_name,
-		    sizeof(be->be_servers[i].sv_name), cfg_getnstr(sec,
-		    "server", i)))
-			config_err(parse_err, "%s:%d: backend \"%s\": server: "
-			    "name too long", file, be->be_line, be->be_name);
+		copy_str(be->be_servers[i].sv_name,
+		    sizeof(be->be_servers[i].sv_name),
+		    cfg_getnstr(sec, "server", i));
 }
 
 static void
-fill_route(struct route_conf *rt, cfg_t *sec, const char *file)
+fill_route_hosts(struct route_conf *rt, cfg_t *sec, const char *ls_name)
 {
-	unsigned	i, n = cfg_size(sec, "host");
-	const char	*rw = cfg_getstr(sec, "host-rewrite");
+	unsigned	 i, n = cfg_size(sec, "host");
 	char		*h;
 
-	rt->rt_line = line_of(sec, "backend");
-	copy_str(rt->rt_name, sizeof(rt->rt_name), cfg_title(sec));
-	copy_str(rt->rt_path, sizeof(rt->rt_path), cfg_getstr(sec, "path"));
-	rt->rt_path_icase = cfg_getbool(sec, "path-case-insensitive");
-	if (cfg_getstr(sec, "backend") == NULL)
-		config_err(parse_err, "%s:%d: route \"%s\": backend: missing",
-		    file, rt->rt_line, rt->rt_name);
-	else if (copy_str(rt->rt_backend_name, sizeof(rt->rt_backend_name),
-	    cfg_getstr(sec, "backend")))
-		config_err(parse_err, "%s:%d: route \"%s\": backend: name too "
-		    "long", file, rt->rt_line, rt->rt_name);
-	rt->rt_host_mode = strcmp(cfg_getstr(sec, "host-header"),
-	    "rewrite") == 0 ? HOST_HEADER_REWRITE : HOST_HEADER_PRESERVE;
-	if (rt->rt_host_mode == HOST_HEADER_REWRITE && rw == NULL)
-		config_err(parse_err, "%s:%d: route \"%s\": host-rewrite: "
-		    "missing with host-header = \"rewrite\"", file, rt->rt_line,
-		    rt->rt_name);
-	if (rt->rt_host_mode != HOST_HEADER_REWRITE && rw != NULL)
-		config_err(parse_err, "%s:%d: route \"%s\": host-rewrite: "
-		    "needs host-header = \"rewrite\"", file, rt->rt_line,
-		    rt->rt_name);
-	if (rw != NULL && (copy_str(rt->rt_host_rewrite,
-	    sizeof(rt->rt_host_rewrite), rw) || !host_pattern_ok(rw) ||
-	    rw[0] == '*'))
-		config_err(parse_err, "%s:%d: route \"%s\": host-rewrite: "
-		    "\"%s\" is not a host name", file, rt->rt_line, rt->rt_name,
-		    rw);
-	rt->rt_backend_timeout = (unsigned)cfg_getint(sec, "backend-timeout");
-	rt->rt_idle_timeout = (unsigned)cfg_getint(sec, "idle-timeout");
-	if (n == 0)
+	if (n > RPXD_MAX_HOSTS) {
+		perr(sec->line, "listener \"%s\": route \"%s\": host: more than "
+		    "%d names", ls_name, rt->rt_name, RPXD_MAX_HOSTS);
 		return;
-	if ((rt->rt_hosts = calloc(n, sizeof(*rt->rt_hosts))) == NULL)
+	}
+	if (n == 0 || (rt->rt_hosts = calloc(n, sizeof(*rt->rt_hosts))) ==
+	    NULL)
 		return;
 	rt->rt_nhosts = n;
 	for (i = 0; i < n; i++) {
 		copy_str(rt->rt_hosts[i], RPXD_HOST_MAX,
 		    cfg_getnstr(sec, "host", i));
-		for (h = rt->rt_hosts[i]; *h; h++)
+		for (h = rt->rt_hosts[i]; *h != '\0'; h++)
 			if (*h >= 'A' && *h <= 'Z')
 				*h = (char)(*h - 'A' + 'a');
 	}
 }
 
 static void
-fill_listener(struct listener_conf *ls, cfg_t *sec, const char *file)
+fill_route(struct route_conf *rt, cfg_t *sec, const char *ls_name)
+{
+	const char	*rw = cfg_getstr(sec, "host-rewrite");
+	long		 t;
+
+	copy_str(rt->rt_name, sizeof(rt->rt_name), cfg_title(sec));
+	rt->rt_line = (unsigned)sec->line;
+	copy_str(rt->rt_path, sizeof(rt->rt_path), cfg_getstr(sec, "path"));
+	rt->rt_path_icase = cfg_getbool(sec, "path-case-insensitive") ? 1 : 0;
+	if (cfg_getstr(sec, "backend") == NULL)
+		perr(sec->line, "listener \"%s\": route \"%s\": backend: missing",
+		    ls_name, rt->rt_name);
+	copy_str(rt->rt_backend_name, sizeof(rt->rt_backend_name),
+	    cfg_getstr(sec, "backend"));
+	rt->rt_host_mode = strcmp(cfg_getstr(sec, "host-header"),
+	    "rewrite") == 0 ? HOST_HEADER_REWRITE : HOST_HEADER_PRESERVE;
+	if (rt->rt_host_mode == HOST_HEADER_REWRITE && rw == NULL)
+		perr(sec->line, "listener \"%s\": route \"%s\": host-rewrite: "
+		    "missing, host-header = \"rewrite\" needs it", ls_name,
+		    rt->rt_name);
+	if (rt->rt_host_mode != HOST_HEADER_REWRITE && rw != NULL)
+		perr(sec->line, "listener \"%s\": route \"%s\": host-rewrite: "
+		    "only allowed with host-header = \"rewrite\"", ls_name,
+		    rt->rt_name);
+	copy_str(rt->rt_host_rewrite, sizeof(rt->rt_host_rewrite), rw);
+	t = cfg_getint(sec, "backend-timeout");
+	rt->rt_backend_timeout = t < 0 || t > ROUTE_TIMEOUT_MAX ? 0 :
+	    (unsigned)t;
+	t = cfg_getint(sec, "idle-timeout");
+	rt->rt_idle_timeout = t < 0 || t > ROUTE_TIMEOUT_MAX ? 0 : (unsigned)t;
+	fill_route_hosts(rt, sec, ls_name);
+}
+
+static void
+fill_listener(struct listener_conf *ls, cfg_t *sec)
 {
 	unsigned	i, n = cfg_size(sec, "route");
+	long		port;
 
-	ls->ls_line = line_of(sec, "address");
-	if (ls->ls_line == (unsigned)sec->line)
-		ls->ls_line = line_of(sec, "port");
+	copy_str(ls->ls_name, sizeof(ls->ls_name), cfg_title(sec));
+	ls->ls_line = (unsigned)sec->line;
 	ls->ls_default_route = -1;
-	if (copy_str(ls->ls_name, sizeof(ls->ls_name), cfg_title(sec)))
-		config_err(parse_err, "%s:%d: listener: name too long", file,
-		    sec->line);
-	if (copy_str(ls->ls_address, sizeof(ls->ls_address),
-	    cfg_getstr(sec, "address")))
-		config_err(parse_err, "%s:%d: listener \"%s\": address: too "
-		    "long", file, ls->ls_line, ls->ls_name);
+	copy_str(ls->ls_address, sizeof(ls->ls_address),
+	    cfg_getstr(sec, "address"));
 	if (cfg_size(sec, "port") == 0)
-		config_err(parse_err, "%s:%d: listener \"%s\": port: missing",
-		    file, ls->ls_line, ls->ls_name);
-	else
-		ls->ls_port = (uint16_t)cfg_getint(sec, "port");
+		perr(sec->line, "listener \"%s\": port: missing", ls->ls_name);
+	else if ((port = cfg_getint(sec, "port")) >= 1 && port <= 65535)
+		ls->ls_port = (uint16_t)port;
 	copy_str(ls->ls_default_route_name, sizeof(ls->ls_default_route_name),
 	    cfg_getstr(sec, "default-route"));
 	if (n == 0 || n > RPXD_MAX_ROUTES) {
-		config_err(parse_err, "%s:%d: listener \"%s\": route: needs 1 "
-		    "to %d routes", file, ls->ls_line, ls->ls_name,
-		    RPXD_MAX_ROUTES);
+		if (n == 0)
+			perr(sec->line, "listener \"%s\": route: none (at "
+			    "least one is needed)", ls->ls_name);
+		else
+			perr(sec->line, "listener \"%s\": route: more than %d "
+			    "routes", ls->ls_name, RPXD_MAX_ROUTES);
 		return;
 	}
-	if ((ls->ls_routes = calloc(n, sizeof(*ls->ls_routes))) == NULL)
+	if ((ls->ls_routes = calloc(n, sizeof(*ls->ls_routes))) == NULL) {
+		perr(sec->line, "listener \"%s\": out of memory", ls->ls_name);
 		return;
+	}
 	ls->ls_nroutes = n;
 	for (i = 0; i < n; i++)
 		fill_route(&ls->ls_routes[i], cfg_getnsec(sec, "route", i),
-		    file);
+		    ls->ls_name);
+}
+
+static void
+fill(struct rpxd_conf *c, cfg_t *cfg)
+{
+	unsigned	i, nb = cfg_size(cfg, "backend"),
+			nl = cfg_size(cfg, "listener");
+
+	fill_globals(c, cfg);
+	check_global_limits(c);
+	if (nb > RPXD_MAX_BACKENDS)
+		perr(cfg_getnsec(cfg, "backend", RPXD_MAX_BACKENDS)->line,
+		    "backend: more than %d backends", RPXD_MAX_BACKENDS);
+	if (nl > RPXD_MAX_LISTENERS)
+		perr(cfg_getnsec(cfg, "listener", RPXD_MAX_LISTENERS)->line,
+		    "listener: more than %d listeners", RPXD_MAX_LISTENERS);
+	if (nl == 0)
+		perr(ctx.last_line > 0 ? ctx.last_line : 1, "listener: none is "
+		    "defined (at least one is needed)");
+	if (nb > RPXD_MAX_BACKENDS || nl > RPXD_MAX_LISTENERS)
+		return;
+	c->rc_backends = calloc(nb + 1, sizeof(*c->rc_backends));
+	c->rc_listeners = calloc(nl + 1, sizeof(*c->rc_listeners));
+	if (c->rc_backends == NULL || c->rc_listeners == NULL) {
+		config_err(ctx.err, "%s: out of memory", ctx.file);
+		return;
+	}
+	c->rc_nbackends = nb;
+	for (i = 0; i < nb; i++)
+		fill_backend(&c->rc_backends[i], cfg_getnsec(cfg, "backend", i));
+	c->rc_nlisteners = nl;
+	for (i = 0; i < nl; i++)
+		fill_listener(&c->rc_listeners[i],
+		    cfg_getnsec(cfg, "listener", i));
 }
 
 struct rpxd_conf *
 config_parse(const char *file, char *err, size_t errlen)
 {
 	struct config_err	 ce;
-	struct rpxd_conf	*c;
-	cfg_t			*cfg;
-	unsigned		 i;
-	int			 rv;
-	FILE			*fp;
+	struct rpxd_conf	*c = NULL;
+	cfg_t			*cfg = NULL;
+	char			*text;
 
 	config_err_init(&ce, err, errlen);
-	parse_err = &ce;
-	if ((fp = fopen(file, "r")) == NULL) {
-		config_err(&ce, "%s: cannot open: %s", file, strerror(errno));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.err = &ce;
+	ctx.file = file;
+	if ((text = read_file(file)) == NULL)
 		return NULL;
+	if (strlen(file) >= sizeof(c->rc_file)) {
+		config_err(&ce, "%s: file name too long", file);
+		goto fail;
 	}
-	fclose(fp);
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (cfg = ctx.root = config_schema()) == NULL) {
 		config_err(&ce, "%s: out of memory", file);
-		return NULL;
+		goto fail;
 	}
 	config_defaults(c);
-	if (copy_str(c->rc_file, sizeof(c->rc_file), file))
-		config_err(&ce, "%s: file name too long", file);
-	cfg = config_schema();
-	noption_lines = 0;
-	rv = cfg_parse(cfg, file);
-	if (rv != CFG_SUCCESS) {
+	copy_str(c->rc_file, sizeof(c->rc_file), file);
+	if (cfg_parse_buf(cfg, text) != CFG_SUCCESS) {
 		if (ce.ce_count == 0)
 			config_err(&ce, "%s: cannot parse", file);
 		goto fail;
 	}
-	fill_globals(c, cfg);
-	check_global_limits(c);
-	c->rc_nbackends = cfg_size(cfg, "backend");
-	c->rc_nlisteners = cfg_size(cfg, "listener");
-	if (c->rc_nbackends > RPXD_MAX_BACKENDS ||
-	    c->rc_nlisteners > RPXD_MAX_LISTENERS) {
-		config_err(&ce, "%s: too many backends or listeners", file);
-		goto fail;
-	}
-	c->rc_backends = calloc(c->rc_nbackends + 1, sizeof(*c->rc_backends));
-	c->rc_listeners = calloc(c->rc_nlisteners + 1,
-	    sizeof(*c->rc_listeners));
-	if (c->rc_backends == NULL || c->rc_listeners == NULL)
-		goto fail;
-	for (i = 0; i < c->rc_nbackends; i++)
-		fill_backend(&c->rc_backends[i], cfg_getnsec(cfg, "backend", i),
-		    file);
-	for (i = 0; i < c->rc_nlisteners; i++)
-		fill_listener(&c->rc_listeners[i],
-		    cfg_getnsec(cfg, "listener", i), file);
-	if (c->rc_nlisteners == 0)
-		config_err(&ce, "%s: listener: none is defined", file);
+	fill(c, cfg);
 	if (ce.ce_count > 0)
 		goto fail;
 	cfg_free(cfg);
+	free(text);
+	memset(&ctx, 0, sizeof(ctx));
 	return c;
 fail:
-	cfg_free(cfg);
+	if (cfg != NULL)
+		cfg_free(cfg);
+	free(text);
 	config_free(c);
+	memset(&ctx, 0, sizeof(ctx));
 	return NULL;
 }
 

@@ -1,8 +1,10 @@
 /*
- * The configuration as the master sends it to a worker: every field, in
- * order, with msgbuf's typed helpers. The decoder trusts nothing: counts
- * are bounded before anything is allocated, indexes and address lengths
- * are checked, and the payload must be consumed exactly.
+ * The configuration as the master sends it to a worker (master/pool.c,
+ * worker/worker.c): every field, in order, with msgbuf's typed helpers,
+ * after a format version. The decoder trusts nothing: counts are bounded
+ * by the RPXD_MAX_* limits and by the bytes left before anything is
+ * allocated, indexes, ports and address lengths are checked, and the
+ * payload must be consumed exactly.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -12,33 +14,32 @@
 #include <string.h>
 
 #include "config.h"
+#include "log.h"
 #include "msgbuf.h"
 
 #define CONFIG_WIRE_VERSION	1
+#define NO_ROUTE		UINT32_MAX	/* ls_default_route -1 */
+
+/* The fewest bytes each element can take, to bound counts by what is
+ * left: a string is at least its u32 length. */
+#define MIN_HOST	4
+#define MIN_ADDR	(4 + sizeof(struct sockaddr_in))
+#define MIN_SERVER	(4 + 4 + 4 + MIN_ADDR)	/* name host port addr */
+#define MIN_BACKEND	(4 + 4 + 4)		/* name line nservers */
+#define MIN_ROUTE	(4 * 11)
+#define MIN_LISTENER	(4 * 7 + MIN_ADDR)	/* 7 fields and the address */
+
+/* Sanity bounds for the global integers: what config_parse.c allows. */
+#define HEAD_MIN	1024u
+#define HEAD_MAX	(1u << 22)
+#define LINE_MIN	64u
+#define HEADERS_MAX	10000u
 
 static void
 put_addr(struct msgbuf *mb, const struct sockaddr_storage *ss, socklen_t len)
 {
 	msgbuf_put_u32(mb, (uint32_t)len);
 	msgbuf_put_bytes(mb, ss, len);
-}
-
-static int
-get_addr(struct msgbuf *mb, struct sockaddr_storage *ss, socklen_t *len)
-{
-	uint32_t	l;
-
-	memset(ss, 0, sizeof(*ss));
-	if (msgbuf_get_u32(mb, &l) == -1 || l > sizeof(*ss) ||
-	    msgbuf_get_bytes(mb, ss, l) == -1)
-		return -1;
-	*len = (socklen_t)l;
-	if (l == 0)
-		return 0;	/* not resolved: never used */
-	if ((ss->ss_family == AF_INET && l == sizeof(struct sockaddr_in)) ||
-	    (ss->ss_family == AF_INET6 && l == sizeof(struct sockaddr_in6)))
-		return 0;
-	return -1;
 }
 
 static void
@@ -61,10 +62,46 @@ put_route(struct msgbuf *mb, const struct route_conf *rt)
 	msgbuf_put_u32(mb, rt->rt_idle_timeout);
 }
 
+static void
+put_backend(struct msgbuf *mb, const struct backend_conf *be)
+{
+	unsigned	j;
+
+	msgbuf_put_str(mb, be->be_name);
+	msgbuf_put_u32(mb, be->be_line);
+	msgbuf_put_u32(mb, be->be_nservers);
+	for (j = 0; j < be->be_nservers; j++) {
+		const struct server_conf *sv = &be->be_servers[j];
+
+		msgbuf_put_str(mb, sv->sv_name);
+		msgbuf_put_str(mb, sv->sv_host);
+		msgbuf_put_u32(mb, sv->sv_port);
+		put_addr(mb, &sv->sv_addr, sv->sv_addrlen);
+	}
+}
+
+static void
+put_listener(struct msgbuf *mb, const struct listener_conf *ls)
+{
+	unsigned	j;
+
+	msgbuf_put_str(mb, ls->ls_name);
+	msgbuf_put_u32(mb, ls->ls_line);
+	msgbuf_put_str(mb, ls->ls_address);
+	msgbuf_put_u32(mb, ls->ls_port);
+	put_addr(mb, &ls->ls_addr, ls->ls_addrlen);
+	msgbuf_put_u32(mb, ls->ls_default_route < 0 ? NO_ROUTE :
+	    (uint32_t)ls->ls_default_route);
+	msgbuf_put_str(mb, ls->ls_default_route_name);
+	msgbuf_put_u32(mb, ls->ls_nroutes);
+	for (j = 0; j < ls->ls_nroutes; j++)
+		put_route(mb, &ls->ls_routes[j]);
+}
+
 int
 config_encode(const struct rpxd_conf *c, struct msgbuf *mb)
 {
-	unsigned	 i, j;
+	unsigned	 i;
 
 	msgbuf_put_u32(mb, CONFIG_WIRE_VERSION);
 	msgbuf_put_str(mb, c->rc_file);
@@ -79,71 +116,64 @@ config_encode(const struct rpxd_conf *c, struct msgbuf *mb)
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
 		msgbuf_put_u32(mb, config_int_get(c, i));
 	msgbuf_put_u32(mb, c->rc_nbackends);
-	for (i = 0; i < c->rc_nbackends; i++) {
-		const struct backend_conf *be = &c->rc_backends[i];
-
-		msgbuf_put_str(mb, be->be_name);
-		msgbuf_put_u32(mb, be->be_line);
-		msgbuf_put_u32(mb, be->be_nservers);
-		for (j = 0; j < be->be_nservers; j++) {
-			const struct server_conf *sv = &be->be_servers[j];
-
-			msgbuf_put_str(mb, sv->sv_name);
-			msgbuf_put_str(mb, sv->sv_host);
-			msgbuf_put_u32(mb, sv->sv_port);
-			put_addr(mb, &sv->sv_addr, sv->sv_addrlen);
-		}
-	}
+	for (i = 0; i < c->rc_nbackends; i++)
+		put_backend(mb, &c->rc_backends[i]);
 	msgbuf_put_u32(mb, c->rc_nlisteners);
-	for (i = 0; i < c->rc_nlisteners; i++) {
-		const struct listener_conf *ls = &c->rc_listeners[i];
-
-		msgbuf_put_str(mb, ls->ls_name);
-		msgbuf_put_u32(mb, ls->ls_line);
-		msgbuf_put_str(mb, ls->ls_address);
-		msgbuf_put_u32(mb, ls->ls_port);
-		put_addr(mb, &ls->ls_addr, ls->ls_addrlen);
-		msgbuf_put_u32(mb, (uint32_t)ls->ls_default_route);
-		msgbuf_put_str(mb, ls->ls_default_route_name);
-		msgbuf_put_u32(mb, ls->ls_nroutes);
-		for (j = 0; j < ls->ls_nroutes; j++)
-			put_route(mb, &ls->ls_routes[j]);
-	}
+	for (i = 0; i < c->rc_nlisteners; i++)
+		put_listener(mb, &c->rc_listeners[i]);
 	return mb->mb_error ? -1 : 0;
 }
 
-/* A count, bounded by max and by what the payload can still hold. */
 static int
-get_count(struct msgbuf *mb, unsigned *n, unsigned max, size_t min_each)
-{
-	uint32_t	v;
-
-	if (msgbuf_get_u32(mb, &v) == -1 || v > max ||
-	    (size_t)v * min_each > mb->mb_len - mb->mb_off)
-		return -1;
-	*n = v;
-	return 0;
-}
-
-static int
-get_u32_as(struct msgbuf *mb, unsigned *v)
+get_uint(struct msgbuf *mb, unsigned *v, unsigned min, unsigned max)
 {
 	uint32_t	x;
 
-	if (msgbuf_get_u32(mb, &x) == -1)
+	if (msgbuf_get_u32(mb, &x) == -1 || x < min || x > max) {
+		mb->mb_error = 1;
 		return -1;
+	}
 	*v = x;
 	return 0;
 }
 
+/* A count, bounded by max and by what the payload can still hold. */
 static int
-get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
+get_count(struct msgbuf *mb, unsigned *n, unsigned min, unsigned max,
+    size_t min_each)
 {
-	unsigned	i, u;
+	if (get_uint(mb, n, min, max) == -1 ||
+	    (size_t)*n * min_each > mb->mb_len - mb->mb_off) {
+		mb->mb_error = 1;
+		return -1;
+	}
+	return 0;
+}
 
-	if (msgbuf_get_str(mb, rt->rt_name, sizeof(rt->rt_name)) == -1 ||
-	    get_u32_as(mb, &rt->rt_line) == -1 ||
-	    get_count(mb, &rt->rt_nhosts, RPXD_MAX_HOSTS, 4) == -1)
+/* An IPv4 or IPv6 socket address whose length fits its family. */
+static int
+get_addr(struct msgbuf *mb, struct sockaddr_storage *ss, socklen_t *len)
+{
+	unsigned	l;
+
+	memset(ss, 0, sizeof(*ss));
+	if (get_uint(mb, &l, sizeof(struct sockaddr_in), sizeof(*ss)) == -1 ||
+	    msgbuf_get_bytes(mb, ss, l) == -1)
+		return -1;
+	*len = (socklen_t)l;
+	if ((ss->ss_family == AF_INET && l == sizeof(struct sockaddr_in)) ||
+	    (ss->ss_family == AF_INET6 && l == sizeof(struct sockaddr_in6)))
+		return 0;
+	mb->mb_error = 1;
+	return -1;
+}
+
+static int
+get_hosts(struct msgbuf *mb, struct route_conf *rt)
+{
+	unsigned	i;
+
+	if (get_count(mb, &rt->rt_nhosts, 0, RPXD_MAX_HOSTS, MIN_HOST) == -1)
 		return -1;
 	if (rt->rt_nhosts > 0 && (rt->rt_hosts = calloc(rt->rt_nhosts,
 	    sizeof(*rt->rt_hosts))) == NULL)
@@ -151,20 +181,34 @@ get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
 	for (i = 0; i < rt->rt_nhosts; i++)
 		if (msgbuf_get_str(mb, rt->rt_hosts[i], RPXD_HOST_MAX) == -1)
 			return -1;
-	if (msgbuf_get_str(mb, rt->rt_path, sizeof(rt->rt_path)) == -1 ||
-	    get_u32_as(mb, &u) == -1 || u > 1)
+	return 0;
+}
+
+static int
+get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
+{
+	unsigned	u;
+
+	if (msgbuf_get_str(mb, rt->rt_name, sizeof(rt->rt_name)) == -1 ||
+	    get_uint(mb, &rt->rt_line, 0, UINT32_MAX) == -1 ||
+	    get_hosts(mb, rt) == -1 ||
+	    msgbuf_get_str(mb, rt->rt_path, sizeof(rt->rt_path)) == -1 ||
+	    rt->rt_path[0] != '/' || get_uint(mb, &u, 0, 1) == -1)
 		return -1;
 	rt->rt_path_icase = (int)u;
 	if (msgbuf_get_str(mb, rt->rt_backend_name,
-	    sizeof(rt->rt_backend_name)) == -1 ||
-	    get_u32_as(mb, &rt->rt_backend) == -1 ||
-	    rt->rt_backend >= nbackends || get_u32_as(mb, &u) == -1 || u > 1)
+	    sizeof(rt->rt_backend_name)) == -1 || nbackends == 0 ||
+	    get_uint(mb, &rt->rt_backend, 0, nbackends - 1) == -1 ||
+	    get_uint(mb, &u, HOST_HEADER_PRESERVE, HOST_HEADER_REWRITE) == -1)
 		return -1;
 	rt->rt_host_mode = (int)u;
-	return msgbuf_get_str(mb, rt->rt_host_rewrite,
+	if (msgbuf_get_str(mb, rt->rt_host_rewrite,
 	    sizeof(rt->rt_host_rewrite)) == -1 ||
-	    get_u32_as(mb, &rt->rt_backend_timeout) == -1 ||
-	    get_u32_as(mb, &rt->rt_idle_timeout) == -1 ? -1 : 0;
+	    (rt->rt_host_mode == HOST_HEADER_REWRITE &&
+	    rt->rt_host_rewrite[0] == '\0'))
+		return -1;
+	return get_uint(mb, &rt->rt_backend_timeout, 0, UINT32_MAX) == -1 ||
+	    get_uint(mb, &rt->rt_idle_timeout, 0, UINT32_MAX) == -1 ? -1 : 0;
 }
 
 static int
@@ -173,10 +217,10 @@ get_backend(struct msgbuf *mb, struct backend_conf *be)
 	unsigned	j, port;
 
 	if (msgbuf_get_str(mb, be->be_name, sizeof(be->be_name)) == -1 ||
-	    get_u32_as(mb, &be->be_line) == -1 ||
-	    get_count(mb, &be->be_nservers, RPXD_MAX_SERVERS, 16) == -1)
-		return -1;
-	if (be->be_nservers > 0 && (be->be_servers = calloc(be->be_nservers,
+	    get_uint(mb, &be->be_line, 0, UINT32_MAX) == -1 ||
+	    get_count(mb, &be->be_nservers, 1, RPXD_MAX_SERVERS,
+	    MIN_SERVER) == -1 ||
+	    (be->be_servers = calloc(be->be_nservers,
 	    sizeof(*be->be_servers))) == NULL)
 		return -1;
 	for (j = 0; j < be->be_nservers; j++) {
@@ -184,7 +228,7 @@ get_backend(struct msgbuf *mb, struct backend_conf *be)
 
 		if (msgbuf_get_str(mb, sv->sv_name, sizeof(sv->sv_name)) == -1 ||
 		    msgbuf_get_str(mb, sv->sv_host, sizeof(sv->sv_host)) == -1 ||
-		    get_u32_as(mb, &port) == -1 || port > 65535 ||
+		    get_uint(mb, &port, 1, 65535) == -1 ||
 		    get_addr(mb, &sv->sv_addr, &sv->sv_addrlen) == -1)
 			return -1;
 		sv->sv_port = (uint16_t)port;
@@ -198,22 +242,20 @@ get_listener(struct msgbuf *mb, struct listener_conf *ls, unsigned nbackends)
 	unsigned	j, port, def;
 
 	if (msgbuf_get_str(mb, ls->ls_name, sizeof(ls->ls_name)) == -1 ||
-	    get_u32_as(mb, &ls->ls_line) == -1 ||
+	    get_uint(mb, &ls->ls_line, 0, UINT32_MAX) == -1 ||
 	    msgbuf_get_str(mb, ls->ls_address, sizeof(ls->ls_address)) == -1 ||
-	    get_u32_as(mb, &port) == -1 || port > 65535 ||
+	    get_uint(mb, &port, 1, 65535) == -1 ||
 	    get_addr(mb, &ls->ls_addr, &ls->ls_addrlen) == -1 ||
-	    get_u32_as(mb, &def) == -1 ||
+	    get_uint(mb, &def, 0, UINT32_MAX) == -1 ||
 	    msgbuf_get_str(mb, ls->ls_default_route_name,
 	    sizeof(ls->ls_default_route_name)) == -1 ||
-	    get_count(mb, &ls->ls_nroutes, RPXD_MAX_ROUTES, 40) == -1)
+	    get_count(mb, &ls->ls_nroutes, 1, RPXD_MAX_ROUTES, MIN_ROUTE) == -1)
 		return -1;
 	ls->ls_port = (uint16_t)port;
-	ls->ls_default_route = (int)def;
-	if (ls->ls_default_route < -1 ||
-	    (ls->ls_default_route >= 0 &&
-	    (unsigned)ls->ls_default_route >= ls->ls_nroutes))
+	if (def != NO_ROUTE && def >= ls->ls_nroutes)
 		return -1;
-	if (ls->ls_nroutes > 0 && (ls->ls_routes = calloc(ls->ls_nroutes,
+	ls->ls_default_route = def == NO_ROUTE ? -1 : (int)def;
+	if ((ls->ls_routes = calloc(ls->ls_nroutes,
 	    sizeof(*ls->ls_routes))) == NULL)
 		return -1;
 	for (j = 0; j < ls->ls_nroutes; j++)
@@ -222,46 +264,80 @@ get_listener(struct msgbuf *mb, struct listener_conf *ls, unsigned nbackends)
 	return 0;
 }
 
+/* The global integers: in range, and the ones that size buffers sane. */
+static int
+get_globals(struct msgbuf *mb, struct rpxd_conf *c)
+{
+	unsigned	i;
+
+	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
+		if (get_uint(mb, config_int_ref(c, i), 0, UINT32_MAX) == -1)
+			return -1;
+	/* Only max-connections-per-worker may be 0. */
+	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
+		if (config_int_get(c, i) == 0 && config_int_ref(c, i) !=
+		    &c->rc_max_connections_per_worker)
+			return -1;
+	if (c->rc_max_workers > RPXD_MAX_WORKERS ||
+	    c->rc_min_spare > c->rc_max_spare ||
+	    c->rc_max_spare > c->rc_max_workers ||
+	    c->rc_max_head < HEAD_MIN || c->rc_max_head > HEAD_MAX ||
+	    c->rc_max_request_line < LINE_MIN ||
+	    c->rc_max_request_line > c->rc_max_head ||
+	    c->rc_max_header_line < LINE_MIN ||
+	    c->rc_max_header_line > c->rc_max_head ||
+	    c->rc_max_headers > HEADERS_MAX)
+		return -1;
+	return 0;
+}
+
+static int
+get_process(struct msgbuf *mb, struct rpxd_conf *c)
+{
+	unsigned	u;
+
+	if (get_uint(mb, &u, CONFIG_WIRE_VERSION, CONFIG_WIRE_VERSION) == -1 ||
+	    msgbuf_get_str(mb, c->rc_file, sizeof(c->rc_file)) == -1 ||
+	    msgbuf_get_str(mb, c->rc_user, sizeof(c->rc_user)) == -1 ||
+	    msgbuf_get_str(mb, c->rc_group, sizeof(c->rc_group)) == -1 ||
+	    get_uint(mb, &u, 0, UINT32_MAX) == -1)
+		return -1;
+	c->rc_uid = (uid_t)u;
+	if (get_uint(mb, &u, 0, UINT32_MAX) == -1)
+		return -1;
+	c->rc_gid = (gid_t)u;
+	if (msgbuf_get_str(mb, c->rc_chroot, sizeof(c->rc_chroot)) == -1 ||
+	    c->rc_chroot[0] != '/' ||
+	    msgbuf_get_str(mb, c->rc_pidfile, sizeof(c->rc_pidfile)) == -1 ||
+	    get_uint(mb, &u, 0, INT32_MAX) == -1 ||
+	    strcmp(log_facility_name((int)u), "unknown") == 0)
+		return -1;
+	c->rc_facility = (int)u;
+	if (get_uint(mb, &u, LOG_LEVEL_BRIEF, LOG_LEVEL_DEBUG) == -1)
+		return -1;
+	c->rc_log_level = (int)u;
+	return 0;
+}
+
 struct rpxd_conf *
 config_decode(struct msgbuf *mb)
 {
 	struct rpxd_conf	*c;
-	unsigned		 i, u;
+	unsigned		 i;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	if (get_u32_as(mb, &u) == -1 || u != CONFIG_WIRE_VERSION ||
-	    msgbuf_get_str(mb, c->rc_file, sizeof(c->rc_file)) == -1 ||
-	    msgbuf_get_str(mb, c->rc_user, sizeof(c->rc_user)) == -1 ||
-	    msgbuf_get_str(mb, c->rc_group, sizeof(c->rc_group)) == -1 ||
-	    get_u32_as(mb, &u) == -1)
-		goto fail;
-	c->rc_uid = (uid_t)u;
-	if (get_u32_as(mb, &u) == -1)
-		goto fail;
-	c->rc_gid = (gid_t)u;
-	if (msgbuf_get_str(mb, c->rc_chroot, sizeof(c->rc_chroot)) == -1 ||
-	    msgbuf_get_str(mb, c->rc_pidfile, sizeof(c->rc_pidfile)) == -1 ||
-	    get_u32_as(mb, &u) == -1)
-		goto fail;
-	c->rc_facility = (int)u;
-	if (get_u32_as(mb, &u) == -1 || u > 2)
-		goto fail;
-	c->rc_log_level = (int)u;
-	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
-		if (get_u32_as(mb, config_int_ref(c, i)) == -1)
-			goto fail;
-	if (c->rc_max_headers == 0 || c->rc_max_headers > 10000 ||
-	    c->rc_max_head < 1024 || c->rc_max_head > (1u << 22) ||
-	    get_count(mb, &c->rc_nbackends, RPXD_MAX_BACKENDS, 12) == -1 ||
-	    (c->rc_backends = calloc(c->rc_nbackends + 1,
+	if (get_process(mb, c) == -1 || get_globals(mb, c) == -1 ||
+	    get_count(mb, &c->rc_nbackends, 1, RPXD_MAX_BACKENDS,
+	    MIN_BACKEND) == -1 ||
+	    (c->rc_backends = calloc(c->rc_nbackends,
 	    sizeof(*c->rc_backends))) == NULL)
 		goto fail;
 	for (i = 0; i < c->rc_nbackends; i++)
 		if (get_backend(mb, &c->rc_backends[i]) == -1)
 			goto fail;
-	if (get_count(mb, &c->rc_nlisteners, RPXD_MAX_LISTENERS, 32) == -1 ||
-	    c->rc_nlisteners == 0 ||
+	if (get_count(mb, &c->rc_nlisteners, 1, RPXD_MAX_LISTENERS,
+	    MIN_LISTENER) == -1 ||
 	    (c->rc_listeners = calloc(c->rc_nlisteners,
 	    sizeof(*c->rc_listeners))) == NULL)
 		goto fail;
