@@ -55,8 +55,9 @@ _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
  *
  * Lines: libconfuse gives a section the line where it ends, but while a
  * section is read the line of its parent stays at the line where the
- * section opened. Option callbacks note that line, and the callback at
- * the end of the section stores it in the section's cfg_t.
+ * section opened (the line of its "{"). Option callbacks note that line,
+ * and the callback at the end of the section stores it in the section's
+ * cfg_t. A section without options keeps the line where it ends.
  */
 static struct parse_ctx {
 	struct config_err	*err;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 
+#include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,6 +132,7 @@ START_TEST(test_full_values)
 	const struct route_conf	*rt;
 	const struct sockaddr_in6 *s6;
 	struct passwd		*pw = getpwnam("nobody");
+	struct group		*gr = getgrnam("nogroup");
 
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->rc_file, FULL_CONF);
@@ -138,6 +140,8 @@ START_TEST(test_full_values)
 	ck_assert_str_eq(c->rc_group, "nogroup");
 	ck_assert_ptr_nonnull(pw);
 	ck_assert_uint_eq(c->rc_uid, pw->pw_uid);
+	ck_assert_ptr_nonnull(gr);
+	ck_assert_uint_eq(c->rc_gid, gr->gr_gid);
 	ck_assert_str_eq(c->rc_chroot, "/nonexistent/rpxd-chroot");
 	ck_assert_str_eq(c->rc_pidfile, "/nonexistent/rpxd.pid");
 	ck_assert_int_eq(c->rc_facility, LOG_LOCAL3);
@@ -287,6 +291,8 @@ START_TEST(test_syntax_errors)
 	    sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/rpxd.conf: cannot "
 	    "open"));
+	ck_assert_ptr_null(config_load("/tmp", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "/tmp: cannot read"));
 	expect_error("usr = \"x\"\n", 1, "usr: unknown option", NULL);
 	expect_error(BE LS(" route \"r\" {\n backend = \"b\"\n bogus = 1\n }\n"),
 	    6, "bogus: unknown option in route \"r\"", NULL);
