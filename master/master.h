@@ -21,7 +21,6 @@ struct worker {
 	int		 wk_stopping;		/* IPC_STOP sent */
 	int		 wk_was_ready;		/* reached WS_IDLE once */
 	int		 wk_eof;		/* its socket is closed */
-	time_t		 wk_started;
 };
 
 struct master {

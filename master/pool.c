@@ -131,8 +131,7 @@ pool_spawn(struct master *m)
 	close(sp[1]);
 	ss->ss_pid = pid;
 	m->m_workers[slot] = (struct worker){ .wk_pid = pid,
-	    .wk_sock = sp[0], .wk_generation = m->m_generation,
-	    .wk_started = time(NULL) };
+	    .wk_sock = sp[0], .wk_generation = m->m_generation };
 	(void)setsockopt(sp[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (worker_send_setup(m, slot, sp[0]) == -1) {
 		log_warn("pool: cannot send the setup to worker %ld",

@@ -23,7 +23,6 @@ backend_close(struct worker_env *w)
 {
 	io_close(&w->w_backend);
 	w->w_backend_be = w->w_backend_sv = -1;
-	w->w_backend_requests = 0;
 }
 
 /* A kept connection is clean if it has nothing to read: no EOF, no data. */

@@ -25,8 +25,6 @@ struct chunked_decoder {
 	unsigned	 cd_digits;
 	size_t		 cd_linelen;	/* bytes of the current line */
 	size_t		 cd_trailerlen;
-	int		 cd_in_quote;	/* inside a quoted-string extension */
-	int		 cd_quote_escape;
 	const char	*cd_error;
 };
 

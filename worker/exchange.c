@@ -559,7 +559,6 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	}
 	rl->rl_in = req->hm_headlen + x.x_up.h_consumed;
 	rl->rl_out = w->w_client.io_nwritten - out_before;
-	w->w_backend_requests++;
 	if (!x.x_backend_keep || !x.x_up.h_done)
 		backend_close(w);
 	return x.x_close ? EXCH_CLOSE : EXCH_KEEPALIVE;

@@ -103,7 +103,7 @@ io_init(struct io *io, int fd)
 	io->io_fd = fd;
 	buf_reset(&io->io_in);
 	io->io_eof = 0;
-	io->io_nread = io->io_nwritten = 0;
+	io->io_nwritten = 0;
 }
 
 ssize_t
@@ -123,7 +123,6 @@ io_read(struct io *io)
 	if (n == 0)
 		io->io_eof = 1;
 	b->b_len += (size_t)n;
-	io->io_nread += (uint64_t)n;
 	return n;
 }
 

@@ -21,8 +21,7 @@ struct io {
 	int		 io_fd;
 	struct buf	 io_in;		/* read from the peer, not yet used */
 	int		 io_eof;	/* the peer closed its side */
-	uint64_t	 io_nread;	/* bytes, for the access log */
-	uint64_t	 io_nwritten;
+	uint64_t	 io_nwritten;	/* bytes, for the access log */
 };
 
 int	 buf_alloc(struct buf *b, size_t cap);

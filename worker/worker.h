@@ -39,7 +39,6 @@ struct worker_env {
 	struct io		 w_backend;
 	int			 w_backend_be;	/* -1: none open */
 	int			 w_backend_sv;
-	uint64_t		 w_backend_requests;	/* on this connection */
 	/* output buffers and scratch space, allocated once */
 	struct buf		 w_to_client;
 	struct buf		 w_to_backend;
