@@ -415,6 +415,20 @@ exchange_truncated(const struct exchange *x)
 	    b->io_in.b_len == 0 && !x->x_down.h_done;
 }
 
+/* What to wait for on one peer: input while it is wanted and there is
+ * room for it, output while some is pending. */
+static short
+peer_events(const struct io *peer, const struct buf *out, int want_input)
+{
+	short	events = 0;
+
+	if (want_input && !peer->io_eof && buf_space(&peer->io_in) > 0)
+		events |= POLLIN;
+	if (out->b_len > 0)
+		events |= POLLOUT;
+	return events;
+}
+
 /*
  * Write what is pending without waiting for POLLOUT first: a socket is
  * almost always writable, and this saves a poll per message.
@@ -460,19 +474,11 @@ exchange_loop(struct exchange *x)
 		    (w->w_to_backend.b_len == 0 || x->x_close))
 			return 0;
 		pfd[0].fd = w->w_client.io_fd;
-		pfd[0].events = 0;
-		if (!w->w_client.io_eof && buf_space(&w->w_client.io_in) > 0 &&
-		    x->x_resp_state != RS_DONE)
-			pfd[0].events |= POLLIN;
-		if (w->w_to_client.b_len > 0)
-			pfd[0].events |= POLLOUT;
+		pfd[0].events = peer_events(&w->w_client, &w->w_to_client,
+		    x->x_resp_state != RS_DONE);
 		pfd[1].fd = w->w_backend.io_fd;
-		pfd[1].events = 0;
-		if (!w->w_backend.io_eof && buf_space(&w->w_backend.io_in) > 0 &&
-		    x->x_resp_state != RS_DONE)
-			pfd[1].events |= POLLIN;
-		if (w->w_to_backend.b_len > 0)
-			pfd[1].events |= POLLOUT;
+		pfd[1].events = peer_events(&w->w_backend, &w->w_to_backend,
+		    x->x_resp_state != RS_DONE);
 		deadline = exchange_deadline(x);
 		if ((now = now_ms()) >= deadline)
 			return exchange_timeout(x);
