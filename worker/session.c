@@ -200,14 +200,9 @@ session_request(struct worker_env *w, int first)
 	memset(&rl, 0, sizeof(rl));
 	memset(&req, 0, sizeof(req));
 	rl.rl_route = -1;
-	switch (session_read_head(w, &req, &rl, first)) {
-	case HEAD_CLOSE:
+	/* On HEAD_ERROR the answer is sent already; both others close. */
+	if (session_read_head(w, &req, &rl, first) != HEAD_OK)
 		return 0;
-	case HEAD_ERROR:
-		return 0;
-	case HEAD_OK:
-		break;
-	}
 	rl.rl_start_ms = now_ms();
 	rl.rl_in = req.hm_headlen;	/* the exchange adds the body */
 	session_log_init(&rl, &req);
