@@ -41,7 +41,7 @@ ALL_CFLAGS	= $(WARNFLAGS) $(CFLAGS)
 COMMON_SRCS	= common/log.c common/msgbuf.c common/ipc.c \
 		  common/scoreboard.c common/config_wire.c common/config_free.c \
 		  common/config_ints.c
-CONFIG_SRCS	= common/config_parse.c common/config_check.c
+CONFIG_SRCS	= common/config_parse.c common/config_check.c common/config_tls.c
 MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))
 WORKER_SRCS	= $(filter-out worker/worker.c,$(wildcard worker/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/*.c)

@@ -20,6 +20,10 @@
 #define RPXD_MAX_HOSTS		256	/* per route */
 #define RPXD_MAX_BACKENDS	1024
 #define RPXD_MAX_SERVERS	256	/* per backend */
+#define RPXD_MAX_CERTS		64	/* per TLS listener */
+#define RPXD_TLS_LIST_MAX	1024	/* protocols, ciphers, curves */
+#define RPXD_PEM_MAX		(4u * 1024 * 1024)	/* one file's bytes */
+#define RPXD_NO_BACKEND		UINT32_MAX	/* a redirect-only route */
 
 enum host_header_mode {
 	HOST_HEADER_PRESERVE = 0,	/* pass the client's Host unchanged */
@@ -35,11 +39,39 @@ struct server_conf {
 	socklen_t		 sv_addrlen;
 };
 
+/* A file's bytes as the master read them at load time (tls_load.c). */
+struct blob {
+	unsigned char		*bl_data;	/* NULL: none */
+	size_t			 bl_len;
+};
+
 struct backend_conf {
 	char			 be_name[RPXD_NAME_MAX];
 	unsigned		 be_line;
 	unsigned		 be_nservers;
 	struct server_conf	*be_servers;
+	/* TLS to the servers */
+	int			 be_tls;
+	int			 be_verify;
+	char			 be_ca_file[RPXD_FILE_MAX];	/* "": system */
+	char			 be_verify_name[RPXD_HOST_MAX];	/* "": host */
+	char			 be_sni[RPXD_HOST_MAX];		/* "": host */
+	char			 be_client_cert[RPXD_FILE_MAX];
+	char			 be_client_key[RPXD_FILE_MAX];
+	struct blob		 be_ca_pem;		/* read by the master */
+	struct blob		 be_client_cert_pem;
+	struct blob		 be_client_key_pem;	/* secret */
+};
+
+/* One certificate of a TLS listener: chain, key and optional OCSP. */
+struct cert_conf {
+	char			 ct_file[RPXD_FILE_MAX];
+	char			 ct_key_file[RPXD_FILE_MAX];
+	char			 ct_ocsp_file[RPXD_FILE_MAX];	/* "": none */
+	unsigned		 ct_line;
+	struct blob		 ct_chain_pem;	/* read by the master */
+	struct blob		 ct_key_pem;	/* secret */
+	struct blob		 ct_ocsp_der;
 };
 
 struct route_conf {
@@ -57,6 +89,8 @@ struct route_conf {
 	char			 rt_host_rewrite[RPXD_HOST_MAX];
 	unsigned		 rt_backend_timeout;	/* s; 0: global value */
 	unsigned		 rt_idle_timeout;	/* s; 0: global value */
+	int			 rt_redirect_https;	/* 308 to https:// */
+	unsigned		 rt_redirect_port;	/* 0: none in Location */
 };
 
 struct listener_conf {
@@ -70,6 +104,16 @@ struct listener_conf {
 	struct route_conf	*ls_routes;
 	int			 ls_default_route;	/* index, -1: none */
 	char			 ls_default_route_name[RPXD_NAME_MAX];
+	/* TLS: ls_ncerts > 0 makes the listener a TLS one */
+	unsigned		 ls_tls_line;
+	unsigned		 ls_ncerts;
+	struct cert_conf	*ls_certs;	/* the first is the default */
+	char			 ls_protocols[RPXD_TLS_LIST_MAX];
+	char			 ls_ciphers[RPXD_TLS_LIST_MAX];
+	char			 ls_ciphersuites[RPXD_TLS_LIST_MAX];
+	char			 ls_curves[RPXD_TLS_LIST_MAX];
+	unsigned		 ls_hsts;	/* max-age; 0: no header */
+	int			 ls_hsts_subdomains;
 };
 
 struct rpxd_conf {
@@ -100,6 +144,7 @@ struct rpxd_conf {
 	unsigned		 rc_max_header_line;
 	unsigned		 rc_max_head;
 	unsigned		 rc_max_headers;		/* count */
+	unsigned		 rc_ticket_rotation;	/* s, TLS ticket keys */
 	/* what is published */
 	unsigned		 rc_nlisteners;
 	struct listener_conf	*rc_listeners;
@@ -121,10 +166,19 @@ void	 config_free(struct rpxd_conf *conf);
 void	 config_defaults(struct rpxd_conf *conf);
 
 /* The global integer options, in the order of config_parse.c's table:
- * min-spare-workers ... max-headers. */
-#define CONFIG_GLOBAL_INTS	14
+ * min-spare-workers ... max-headers, tls-ticket-rotation. */
+#define CONFIG_GLOBAL_INTS	15
 unsigned *config_int_ref(struct rpxd_conf *conf, unsigned i);
 unsigned config_int_get(const struct rpxd_conf *conf, unsigned i);
+
+/*
+ * config_tls_load (master only): read every certificate, key, OCSP response and
+ * CA file into the configuration's blobs and check them (key matches,
+ * validity, SAN coverage of the routes' hosts). Errors as above; warnings
+ * are logged. Called by config_load.
+ */
+int	 config_tls_load(struct rpxd_conf *conf, char *err, size_t errlen);
+void	 blob_free(struct blob *b);
 
 /* config_wire: the pointer-free encoding sent to workers. */
 struct msgbuf;

@@ -252,7 +252,13 @@ check_route(struct rpxd_conf *c, struct listener_conf *ls, unsigned i,
 	unsigned		 j;
 	int			 be;
 
-	if ((be = find_backend(c, rt->rt_backend_name)) == -1)
+	if (rt->rt_redirect_https) {
+		rt->rt_backend = RPXD_NO_BACKEND;
+		if (ls->ls_ncerts > 0)
+			config_err(ce, "%s:%u: listener \"%s\": route \"%s\": "
+			    "redirect-https: the listener is TLS already",
+			    c->rc_file, rt->rt_line, ls->ls_name, rt->rt_name);
+	} else if ((be = find_backend(c, rt->rt_backend_name)) == -1)
 		config_err(ce, "%s:%u: listener \"%s\": route \"%s\": backend: "
 		    "\"%s\" is not defined", c->rc_file, rt->rt_line,
 		    ls->ls_name, rt->rt_name, rt->rt_backend_name);

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "config.h"
@@ -33,25 +34,58 @@ config_defaults(struct rpxd_conf *c)
 	c->rc_max_header_line = 81920;
 	c->rc_max_head = 131072;
 	c->rc_max_headers = 200;
+	c->rc_ticket_rotation = 3600;
+}
+
+/* Key bytes are wiped before they are freed. */
+void
+blob_free(struct blob *b)
+{
+	if (b->bl_data != NULL) {
+		explicit_bzero(b->bl_data, b->bl_len);
+		free(b->bl_data);
+	}
+	b->bl_data = NULL;
+	b->bl_len = 0;
+}
+
+static void
+listener_free(struct listener_conf *ls)
+{
+	unsigned	j;
+
+	for (j = 0; ls->ls_routes != NULL && j < ls->ls_nroutes; j++)
+		free(ls->ls_routes[j].rt_hosts);
+	free(ls->ls_routes);
+	for (j = 0; ls->ls_certs != NULL && j < ls->ls_ncerts; j++) {
+		blob_free(&ls->ls_certs[j].ct_chain_pem);
+		blob_free(&ls->ls_certs[j].ct_key_pem);
+		blob_free(&ls->ls_certs[j].ct_ocsp_der);
+	}
+	free(ls->ls_certs);
+}
+
+static void
+backend_free(struct backend_conf *be)
+{
+	free(be->be_servers);
+	blob_free(&be->be_ca_pem);
+	blob_free(&be->be_client_cert_pem);
+	blob_free(&be->be_client_key_pem);
 }
 
 /* Frees partial configurations too (a failed parse or decode). */
 void
 config_free(struct rpxd_conf *c)
 {
-	unsigned	i, j;
+	unsigned	i;
 
 	if (c == NULL)
 		return;
-	for (i = 0; c->rc_listeners != NULL && i < c->rc_nlisteners; i++) {
-		struct listener_conf *ls = &c->rc_listeners[i];
-
-		for (j = 0; ls->ls_routes != NULL && j < ls->ls_nroutes; j++)
-			free(ls->ls_routes[j].rt_hosts);
-		free(ls->ls_routes);
-	}
+	for (i = 0; c->rc_listeners != NULL && i < c->rc_nlisteners; i++)
+		listener_free(&c->rc_listeners[i]);
 	for (i = 0; c->rc_backends != NULL && i < c->rc_nbackends; i++)
-		free(c->rc_backends[i].be_servers);
+		backend_free(&c->rc_backends[i]);
 	free(c->rc_listeners);
 	free(c->rc_backends);
 	free(c);

@@ -21,6 +21,7 @@ static const size_t	config_int_offsets[CONFIG_GLOBAL_INTS] = {
 	offsetof(struct rpxd_conf, rc_max_header_line),
 	offsetof(struct rpxd_conf, rc_max_head),
 	offsetof(struct rpxd_conf, rc_max_headers),
+	offsetof(struct rpxd_conf, rc_ticket_rotation),
 };
 
 unsigned *

@@ -44,6 +44,7 @@ static const struct int_option {
 	{ "max-header-line", 81920, 64, 1L << 20 },
 	{ "max-head", 131072, 1024, 1L << 22 },
 	{ "max-headers", 200, 1, 10000 },
+	{ "tls-ticket-rotation", 3600, 60, 86400 },
 };
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
 _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
@@ -70,6 +71,8 @@ static struct parse_ctx {
 	const cfg_opt_t		*list_opt;	/* last list element checked */
 	unsigned		 list_n;
 	const char		*list_last;
+	int			 tls_line;	/* opening lines, as above */
+	int			 cert_line;
 } ctx;
 
 static void perr(int, const char *, ...) __attribute__((format(printf, 2, 3)));
@@ -110,6 +113,23 @@ note(const cfg_t *cfg)
 	if ((n = cfg_size(ctx.root, "listener")) > 0 &&
 	    (ls = cfg_getnsec(ctx.root, "listener", n - 1)) != NULL)
 		ctx.open_line[2] = ls->line;
+}
+
+/* The same for a listener's tls section and its certificates. */
+static void
+note_tls(const cfg_t *cfg)
+{
+	unsigned	 n;
+	cfg_t		*ls, *tls;
+
+	if ((n = cfg_size(ctx.root, "listener")) == 0 ||
+	    (ls = cfg_getnsec(ctx.root, "listener", n - 1)) == NULL)
+		return;
+	if (is_sec(cfg, "tls") && ctx.tls_line == 0)
+		ctx.tls_line = ls->line;
+	if (is_sec(cfg, "certificate") && ctx.cert_line == 0 &&
+	    (tls = cfg_getsec(ls, "tls")) != NULL)
+		ctx.cert_line = tls->line;
 }
 
 /* A listener, backend or route name: what logs and references use. */
@@ -485,6 +505,128 @@ v_route_timeout(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* A file that the master reads: an absolute path that fits. */
+static int
+v_file(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	note(cfg);
+	note_tls(cfg);
+	if (v == NULL)
+		return 0;
+	if (v[0] != '/')
+		perr(cfg->line, "%s: \"%.64s\" is not an absolute path",
+		    opt->name, v);
+	else if (strlen(v) >= RPXD_FILE_MAX)
+		perr(cfg->line, "%s: the path is longer than %d bytes",
+		    opt->name, RPXD_FILE_MAX - 1);
+	return 0;
+}
+
+/* protocols: a list of TLSv1.2 and TLSv1.3, nothing older. */
+static int
+v_protocols(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+	char		 copy[RPXD_TLS_LIST_MAX], *tok, *save = NULL;
+	int		 n = 0;
+
+	note(cfg);
+	note_tls(cfg);
+	if (strlen(v) >= sizeof(copy)) {
+		perr(cfg->line, "protocols: too long");
+		return 0;
+	}
+	strcpy(copy, v);
+	for (tok = strtok_r(copy, " ,", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ,", &save), n++)
+		if (strcmp(tok, "TLSv1.2") != 0 && strcmp(tok, "TLSv1.3") != 0)
+			perr(cfg->line, "protocols: \"%.32s\" is not TLSv1.2 or "
+			    "TLSv1.3 (older versions are not offered)", tok);
+	if (n == 0)
+		perr(cfg->line, "protocols: empty (\"TLSv1.2 TLSv1.3\")");
+	return 0;
+}
+
+/* ciphers, ciphersuites, curves: OpenSSL lists, checked by tls_load. */
+static int
+v_tls_list(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	note(cfg);
+	note_tls(cfg);
+	if (v[0] == '\0' || strlen(v) >= RPXD_TLS_LIST_MAX)
+		perr(cfg->line, "%s: must be 1 to %d characters", opt->name,
+		    RPXD_TLS_LIST_MAX - 1);
+	return 0;
+}
+
+static int
+v_hsts(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long	v = cfg_opt_getnint(opt, 0);
+
+	note(cfg);
+	note_tls(cfg);
+	if (v < 0 || v > 2 * 31536000L)
+		perr(cfg->line, "hsts: %ld is out of range (0 to 63072000 s; "
+		    "0: no header)", v);
+	return 0;
+}
+
+static int
+v_redirect_port(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long	v = cfg_opt_getnint(opt, 0);
+
+	note(cfg);
+	if (v < 0 || v > 65535)
+		perr(cfg->line, "redirect-port: %ld is out of range (0 to "
+		    "65535; 0: none in the Location)", v);
+	return 0;
+}
+
+static int
+v_hsts_note(cfg_t *cfg, cfg_opt_t *opt)
+{
+	(void)opt;
+	note(cfg);
+	note_tls(cfg);
+	return 0;
+}
+
+/* verify-name and sni: a host name (or an address) without a port. */
+static int
+v_tls_name(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0), *why;
+
+	note(cfg);
+	if (v != NULL && (why = host_bad(v, 0, 0)) != NULL)
+		perr(cfg->line, "%s: \"%.64s\" %s", opt->name, v, why);
+	return 0;
+}
+
+/* The end of a tls or certificate section: it keeps its opening line. */
+static int
+v_tls_section_end(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t	*sec;
+	int	*line = strcmp(opt->name, "tls") == 0 ? &ctx.tls_line :
+		    &ctx.cert_line;
+
+	note(cfg);
+	note_tls(cfg);
+	if ((sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1)) == NULL)
+		return 0;
+	if (*line != 0)
+		sec->line = *line;
+	*line = 0;
+	return 0;
+}
+
 static const struct {
 	const char		*path;
 	cfg_validate_callback_t	 fn;
@@ -510,6 +652,25 @@ static const struct {
 	{ "listener|route|host-rewrite", v_host_rewrite },
 	{ "listener|route|backend-timeout", v_route_timeout },
 	{ "listener|route|idle-timeout", v_route_timeout },
+	{ "listener|route|redirect-https", v_note },
+	{ "listener|route|redirect-port", v_redirect_port },
+	{ "listener|tls", v_tls_section_end },
+	{ "listener|tls|certificate", v_tls_section_end },
+	{ "listener|tls|certificate|key", v_file },
+	{ "listener|tls|certificate|ocsp-response", v_file },
+	{ "listener|tls|protocols", v_protocols },
+	{ "listener|tls|ciphers", v_tls_list },
+	{ "listener|tls|ciphersuites", v_tls_list },
+	{ "listener|tls|curves", v_tls_list },
+	{ "listener|tls|hsts", v_hsts },
+	{ "listener|tls|hsts-include-subdomains", v_hsts_note },
+	{ "backend|tls", v_note },
+	{ "backend|verify", v_note },
+	{ "backend|ca-file", v_file },
+	{ "backend|verify-name", v_tls_name },
+	{ "backend|sni", v_tls_name },
+	{ "backend|client-certificate", v_file },
+	{ "backend|client-key", v_file },
 };
 
 static cfg_opt_t route_opts[] = {
@@ -521,6 +682,37 @@ static cfg_opt_t route_opts[] = {
 	CFG_STR("host-rewrite", NULL, CFGF_NODEFAULT),
 	CFG_INT("backend-timeout", 0, CFGF_NONE),
 	CFG_INT("idle-timeout", 0, CFGF_NONE),
+	CFG_BOOL("redirect-https", cfg_false, CFGF_NONE),
+	CFG_INT("redirect-port", 0, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t certificate_opts[] = {
+	CFG_STR("key", NULL, CFGF_NODEFAULT),
+	CFG_STR("ocsp-response", NULL, CFGF_NODEFAULT),
+	CFG_END()
+};
+
+/* Mozilla's "intermediate" profile (version 5.7). */
+#define TLS_DEFAULT_CIPHERS \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
+	"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:" \
+	"DHE-RSA-CHACHA20-POLY1305"
+#define TLS_DEFAULT_SUITES \
+	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+	"TLS_CHACHA20_POLY1305_SHA256"
+
+static cfg_opt_t tls_opts[] = {
+	CFG_SEC("certificate", certificate_opts, CFGF_MULTI | CFGF_TITLE |
+	    CFGF_NO_TITLE_DUPES),
+	CFG_STR("protocols", "TLSv1.2 TLSv1.3", CFGF_NONE),
+	CFG_STR("ciphers", TLS_DEFAULT_CIPHERS, CFGF_NONE),
+	CFG_STR("ciphersuites", TLS_DEFAULT_SUITES, CFGF_NONE),
+	CFG_STR("curves", "X25519:prime256v1:secp384r1", CFGF_NONE),
+	CFG_INT("hsts", 0, CFGF_NONE),
+	CFG_BOOL("hsts-include-subdomains", cfg_false, CFGF_NONE),
 	CFG_END()
 };
 
@@ -530,11 +722,19 @@ static cfg_opt_t listener_opts[] = {
 	CFG_STR("default-route", NULL, CFGF_NODEFAULT),
 	CFG_SEC("route", route_opts, CFGF_MULTI | CFGF_TITLE |
 	    CFGF_NO_TITLE_DUPES),
+	CFG_SEC("tls", tls_opts, CFGF_NODEFAULT),
 	CFG_END()
 };
 
 static cfg_opt_t backend_opts[] = {
 	CFG_STR_LIST("server", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("tls", cfg_false, CFGF_NONE),
+	CFG_BOOL("verify", cfg_true, CFGF_NONE),
+	CFG_STR("ca-file", NULL, CFGF_NODEFAULT),
+	CFG_STR("verify-name", NULL, CFGF_NODEFAULT),
+	CFG_STR("sni", NULL, CFGF_NODEFAULT),
+	CFG_STR("client-certificate", NULL, CFGF_NODEFAULT),
+	CFG_STR("client-key", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -827,6 +1027,30 @@ check_global_limits(const struct rpxd_conf *c)
 }
 
 static void
+fill_backend_tls(struct backend_conf *be, cfg_t *sec)
+{
+	const char	*cert = cfg_getstr(sec, "client-certificate"),
+			*key = cfg_getstr(sec, "client-key");
+
+	be->be_tls = cfg_getbool(sec, "tls") ? 1 : 0;
+	be->be_verify = cfg_getbool(sec, "verify") ? 1 : 0;
+	copy_str(be->be_ca_file, sizeof(be->be_ca_file),
+	    cfg_getstr(sec, "ca-file"));
+	copy_str(be->be_verify_name, sizeof(be->be_verify_name),
+	    cfg_getstr(sec, "verify-name"));
+	copy_str(be->be_sni, sizeof(be->be_sni), cfg_getstr(sec, "sni"));
+	copy_str(be->be_client_cert, sizeof(be->be_client_cert), cert);
+	copy_str(be->be_client_key, sizeof(be->be_client_key), key);
+	if ((cert == NULL) != (key == NULL))
+		perr(sec->line, "backend \"%s\": client-certificate and "
+		    "client-key go together", be->be_name);
+	if (!be->be_tls && (cert != NULL || be->be_ca_file[0] != '\0' ||
+	    be->be_verify_name[0] != '\0' || be->be_sni[0] != '\0'))
+		perr(sec->line, "backend \"%s\": ca-file, verify-name, sni and "
+		    "client-certificate need tls = yes", be->be_name);
+}
+
+static void
 fill_backend(struct backend_conf *be, cfg_t *sec)
 {
 	unsigned	i, n = cfg_size(sec, "server");
@@ -851,6 +1075,7 @@ fill_backend(struct backend_conf *be, cfg_t *sec)
 		copy_str(be->be_servers[i].sv_name,
 		    sizeof(be->be_servers[i].sv_name),
 		    cfg_getnstr(sec, "server", i));
+	fill_backend_tls(be, sec);
 }
 
 static void
@@ -887,9 +1112,18 @@ fill_route(struct route_conf *rt, cfg_t *sec, const char *ls_name)
 	rt->rt_line = (unsigned)sec->line;
 	copy_str(rt->rt_path, sizeof(rt->rt_path), cfg_getstr(sec, "path"));
 	rt->rt_path_icase = cfg_getbool(sec, "path-case-insensitive") ? 1 : 0;
-	if (cfg_getstr(sec, "backend") == NULL)
+	rt->rt_redirect_https = cfg_getbool(sec, "redirect-https") ? 1 : 0;
+	t = cfg_getint(sec, "redirect-port");
+	rt->rt_redirect_port = t < 0 || t > 65535 ? 0 : (unsigned)t;
+	if (cfg_getstr(sec, "backend") == NULL && !rt->rt_redirect_https)
 		perr(sec->line, "listener \"%s\": route \"%s\": backend: missing",
 		    ls_name, rt->rt_name);
+	if (cfg_getstr(sec, "backend") != NULL && rt->rt_redirect_https)
+		perr(sec->line, "listener \"%s\": route \"%s\": backend: not "
+		    "used by a redirect-https route", ls_name, rt->rt_name);
+	if (rt->rt_redirect_port != 0 && !rt->rt_redirect_https)
+		perr(sec->line, "listener \"%s\": route \"%s\": redirect-port: "
+		    "only with redirect-https = true", ls_name, rt->rt_name);
 	copy_str(rt->rt_backend_name, sizeof(rt->rt_backend_name),
 	    cfg_getstr(sec, "backend"));
 	rt->rt_host_mode = strcmp(cfg_getstr(sec, "host-header"),
@@ -912,6 +1146,56 @@ fill_route(struct route_conf *rt, cfg_t *sec, const char *ls_name)
 }
 
 static void
+fill_certificate(struct cert_conf *ct, cfg_t *sec, const char *ls_name)
+{
+	const char	*key = cfg_getstr(sec, "key");
+
+	copy_str(ct->ct_file, sizeof(ct->ct_file), cfg_title(sec));
+	ct->ct_line = (unsigned)sec->line;
+	if (ct->ct_file[0] != '/' || strlen(cfg_title(sec)) >= RPXD_FILE_MAX)
+		perr(sec->line, "listener \"%s\": certificate \"%.64s\": not "
+		    "an absolute path that fits", ls_name, cfg_title(sec));
+	if (key == NULL)
+		perr(sec->line, "listener \"%s\": certificate \"%s\": key: "
+		    "missing", ls_name, ct->ct_file);
+	copy_str(ct->ct_key_file, sizeof(ct->ct_key_file), key);
+	copy_str(ct->ct_ocsp_file, sizeof(ct->ct_ocsp_file),
+	    cfg_getstr(sec, "ocsp-response"));
+}
+
+static void
+fill_listener_tls(struct listener_conf *ls, cfg_t *tls)
+{
+	unsigned	i, n = cfg_size(tls, "certificate");
+
+	ls->ls_tls_line = (unsigned)tls->line;
+	if (n == 0 || n > RPXD_MAX_CERTS) {
+		perr(tls->line, "listener \"%s\": tls: needs 1 to %d "
+		    "certificates", ls->ls_name, RPXD_MAX_CERTS);
+		return;
+	}
+	if ((ls->ls_certs = calloc(n, sizeof(*ls->ls_certs))) == NULL) {
+		perr(tls->line, "listener \"%s\": out of memory", ls->ls_name);
+		return;
+	}
+	ls->ls_ncerts = n;
+	for (i = 0; i < n; i++)
+		fill_certificate(&ls->ls_certs[i],
+		    cfg_getnsec(tls, "certificate", i), ls->ls_name);
+	copy_str(ls->ls_protocols, sizeof(ls->ls_protocols),
+	    cfg_getstr(tls, "protocols"));
+	copy_str(ls->ls_ciphers, sizeof(ls->ls_ciphers),
+	    cfg_getstr(tls, "ciphers"));
+	copy_str(ls->ls_ciphersuites, sizeof(ls->ls_ciphersuites),
+	    cfg_getstr(tls, "ciphersuites"));
+	copy_str(ls->ls_curves, sizeof(ls->ls_curves),
+	    cfg_getstr(tls, "curves"));
+	ls->ls_hsts = (unsigned)cfg_getint(tls, "hsts");
+	ls->ls_hsts_subdomains = cfg_getbool(tls,
+	    "hsts-include-subdomains") ? 1 : 0;
+}
+
+static void
 fill_listener(struct listener_conf *ls, cfg_t *sec)
 {
 	unsigned	i, n = cfg_size(sec, "route");
@@ -928,6 +1212,8 @@ fill_listener(struct listener_conf *ls, cfg_t *sec)
 		ls->ls_port = (uint16_t)port;
 	copy_str(ls->ls_default_route_name, sizeof(ls->ls_default_route_name),
 	    cfg_getstr(sec, "default-route"));
+	if (cfg_size(sec, "tls") > 0)
+		fill_listener_tls(ls, cfg_getsec(sec, "tls"));
 	if (n == 0 || n > RPXD_MAX_ROUTES) {
 		if (n == 0)
 			perr(sec->line, "listener \"%s\": route: none (at "
@@ -1034,7 +1320,8 @@ config_load(const char *file, char *err, size_t errlen)
 
 	if ((c = config_parse(file, err, errlen)) == NULL)
 		return NULL;
-	if (config_check(c, err, errlen) == -1) {
+	if (config_check(c, err, errlen) == -1 ||
+	    config_tls_load(c, err, errlen) == -1) {
 		config_free(c);
 		return NULL;
 	}

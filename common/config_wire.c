@@ -17,7 +17,7 @@
 #include "log.h"
 #include "msgbuf.h"
 
-#define CONFIG_WIRE_VERSION	1
+#define CONFIG_WIRE_VERSION	2
 #define NO_ROUTE		UINT32_MAX	/* ls_default_route -1 */
 
 /* The fewest bytes each element can take, to bound counts by what is
@@ -60,6 +60,51 @@ put_route(struct msgbuf *mb, const struct route_conf *rt)
 	msgbuf_put_str(mb, rt->rt_host_rewrite);
 	msgbuf_put_u32(mb, rt->rt_backend_timeout);
 	msgbuf_put_u32(mb, rt->rt_idle_timeout);
+	msgbuf_put_u32(mb, (uint32_t)rt->rt_redirect_https);
+	msgbuf_put_u32(mb, rt->rt_redirect_port);
+}
+
+/* Public bytes only: private keys travel in their own message. */
+static void
+put_blob(struct msgbuf *mb, const struct blob *b)
+{
+	msgbuf_put_u32(mb, (uint32_t)b->bl_len);
+	if (b->bl_len > 0)
+		msgbuf_put_bytes(mb, b->bl_data, b->bl_len);
+}
+
+static void
+put_backend_tls(struct msgbuf *mb, const struct backend_conf *be)
+{
+	msgbuf_put_u32(mb, (uint32_t)be->be_tls);
+	msgbuf_put_u32(mb, (uint32_t)be->be_verify);
+	msgbuf_put_str(mb, be->be_ca_file);
+	msgbuf_put_str(mb, be->be_verify_name);
+	msgbuf_put_str(mb, be->be_sni);
+	msgbuf_put_str(mb, be->be_client_cert);
+	put_blob(mb, &be->be_ca_pem);
+	put_blob(mb, &be->be_client_cert_pem);
+}
+
+static void
+put_listener_tls(struct msgbuf *mb, const struct listener_conf *ls)
+{
+	unsigned	i;
+
+	msgbuf_put_u32(mb, ls->ls_tls_line);
+	msgbuf_put_u32(mb, ls->ls_ncerts);
+	for (i = 0; i < ls->ls_ncerts; i++) {
+		msgbuf_put_str(mb, ls->ls_certs[i].ct_file);
+		msgbuf_put_u32(mb, ls->ls_certs[i].ct_line);
+		put_blob(mb, &ls->ls_certs[i].ct_chain_pem);
+		put_blob(mb, &ls->ls_certs[i].ct_ocsp_der);
+	}
+	msgbuf_put_str(mb, ls->ls_protocols);
+	msgbuf_put_str(mb, ls->ls_ciphers);
+	msgbuf_put_str(mb, ls->ls_ciphersuites);
+	msgbuf_put_str(mb, ls->ls_curves);
+	msgbuf_put_u32(mb, ls->ls_hsts);
+	msgbuf_put_u32(mb, (uint32_t)ls->ls_hsts_subdomains);
 }
 
 static void
@@ -78,6 +123,7 @@ put_backend(struct msgbuf *mb, const struct backend_conf *be)
 		msgbuf_put_u32(mb, sv->sv_port);
 		put_addr(mb, &sv->sv_addr, sv->sv_addrlen);
 	}
+	put_backend_tls(mb, be);
 }
 
 static void
@@ -96,6 +142,7 @@ put_listener(struct msgbuf *mb, const struct listener_conf *ls)
 	msgbuf_put_u32(mb, ls->ls_nroutes);
 	for (j = 0; j < ls->ls_nroutes; j++)
 		put_route(mb, &ls->ls_routes[j]);
+	put_listener_tls(mb, ls);
 }
 
 int
@@ -197,8 +244,10 @@ get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
 		return -1;
 	rt->rt_path_icase = (int)u;
 	if (msgbuf_get_str(mb, rt->rt_backend_name,
-	    sizeof(rt->rt_backend_name)) == -1 || nbackends == 0 ||
-	    get_uint(mb, &rt->rt_backend, 0, nbackends - 1) == -1 ||
+	    sizeof(rt->rt_backend_name)) == -1 ||
+	    get_uint(mb, &rt->rt_backend, 0, UINT32_MAX) == -1 ||
+	    (rt->rt_backend != RPXD_NO_BACKEND &&
+	    rt->rt_backend >= nbackends) ||
 	    get_uint(mb, &u, HOST_HEADER_PRESERVE, HOST_HEADER_REWRITE) == -1)
 		return -1;
 	rt->rt_host_mode = (int)u;
@@ -207,8 +256,91 @@ get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
 	    (rt->rt_host_mode == HOST_HEADER_REWRITE &&
 	    rt->rt_host_rewrite[0] == '\0'))
 		return -1;
-	return get_uint(mb, &rt->rt_backend_timeout, 0, UINT32_MAX) == -1 ||
-	    get_uint(mb, &rt->rt_idle_timeout, 0, UINT32_MAX) == -1 ? -1 : 0;
+	if (get_uint(mb, &rt->rt_backend_timeout, 0, UINT32_MAX) == -1 ||
+	    get_uint(mb, &rt->rt_idle_timeout, 0, UINT32_MAX) == -1 ||
+	    get_uint(mb, &u, 0, 1) == -1)
+		return -1;
+	rt->rt_redirect_https = (int)u;
+	/* A route has a backend unless it redirects, and then it has none. */
+	if ((rt->rt_backend == RPXD_NO_BACKEND) != rt->rt_redirect_https)
+		return -1;
+	return get_uint(mb, &rt->rt_redirect_port, 0, 65535);
+}
+
+static int
+get_blob(struct msgbuf *mb, struct blob *b)
+{
+	unsigned	len;
+
+	if (get_uint(mb, &len, 0, RPXD_PEM_MAX) == -1 ||
+	    len > mb->mb_len - mb->mb_off) {
+		mb->mb_error = 1;
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	if ((b->bl_data = malloc(len)) == NULL)
+		return -1;
+	b->bl_len = len;
+	return msgbuf_get_bytes(mb, b->bl_data, len);
+}
+
+static int
+get_backend_tls(struct msgbuf *mb, struct backend_conf *be)
+{
+	unsigned	u, v;
+
+	if (get_uint(mb, &u, 0, 1) == -1 || get_uint(mb, &v, 0, 1) == -1)
+		return -1;
+	be->be_tls = (int)u;
+	be->be_verify = (int)v;
+	if (msgbuf_get_str(mb, be->be_ca_file, sizeof(be->be_ca_file)) == -1 ||
+	    msgbuf_get_str(mb, be->be_verify_name,
+	    sizeof(be->be_verify_name)) == -1 ||
+	    msgbuf_get_str(mb, be->be_sni, sizeof(be->be_sni)) == -1 ||
+	    msgbuf_get_str(mb, be->be_client_cert,
+	    sizeof(be->be_client_cert)) == -1 ||
+	    get_blob(mb, &be->be_ca_pem) == -1 ||
+	    get_blob(mb, &be->be_client_cert_pem) == -1)
+		return -1;
+	/* A TLS backend that verifies comes with its CA certificates. */
+	if (be->be_tls && be->be_verify && be->be_ca_pem.bl_len == 0)
+		return -1;
+	return 0;
+}
+
+static int
+get_listener_tls(struct msgbuf *mb, struct listener_conf *ls)
+{
+	unsigned	i, u;
+
+	if (get_uint(mb, &ls->ls_tls_line, 0, UINT32_MAX) == -1 ||
+	    get_count(mb, &ls->ls_ncerts, 0, RPXD_MAX_CERTS, 16) == -1)
+		return -1;
+	if (ls->ls_ncerts > 0 && (ls->ls_certs = calloc(ls->ls_ncerts,
+	    sizeof(*ls->ls_certs))) == NULL)
+		return -1;
+	for (i = 0; i < ls->ls_ncerts; i++) {
+		struct cert_conf *ct = &ls->ls_certs[i];
+
+		if (msgbuf_get_str(mb, ct->ct_file, sizeof(ct->ct_file)) == -1 ||
+		    get_uint(mb, &ct->ct_line, 0, UINT32_MAX) == -1 ||
+		    get_blob(mb, &ct->ct_chain_pem) == -1 ||
+		    ct->ct_chain_pem.bl_len == 0 ||
+		    get_blob(mb, &ct->ct_ocsp_der) == -1)
+			return -1;
+	}
+	if (msgbuf_get_str(mb, ls->ls_protocols,
+	    sizeof(ls->ls_protocols)) == -1 ||
+	    msgbuf_get_str(mb, ls->ls_ciphers, sizeof(ls->ls_ciphers)) == -1 ||
+	    msgbuf_get_str(mb, ls->ls_ciphersuites,
+	    sizeof(ls->ls_ciphersuites)) == -1 ||
+	    msgbuf_get_str(mb, ls->ls_curves, sizeof(ls->ls_curves)) == -1 ||
+	    get_uint(mb, &ls->ls_hsts, 0, UINT32_MAX) == -1 ||
+	    get_uint(mb, &u, 0, 1) == -1)
+		return -1;
+	ls->ls_hsts_subdomains = (int)u;
+	return 0;
 }
 
 static int
@@ -233,7 +365,7 @@ get_backend(struct msgbuf *mb, struct backend_conf *be)
 			return -1;
 		sv->sv_port = (uint16_t)port;
 	}
-	return 0;
+	return get_backend_tls(mb, be);
 }
 
 static int
@@ -261,7 +393,7 @@ get_listener(struct msgbuf *mb, struct listener_conf *ls, unsigned nbackends)
 	for (j = 0; j < ls->ls_nroutes; j++)
 		if (get_route(mb, &ls->ls_routes[j], nbackends) == -1)
 			return -1;
-	return 0;
+	return get_listener_tls(mb, ls);
 }
 
 /* The global integers: in range, and the ones that size buffers sane. */
@@ -328,9 +460,9 @@ config_decode(struct msgbuf *mb)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	if (get_process(mb, c) == -1 || get_globals(mb, c) == -1 ||
-	    get_count(mb, &c->rc_nbackends, 1, RPXD_MAX_BACKENDS,
+	    get_count(mb, &c->rc_nbackends, 0, RPXD_MAX_BACKENDS,
 	    MIN_BACKEND) == -1 ||
-	    (c->rc_backends = calloc(c->rc_nbackends,
+	    (c->rc_backends = calloc(c->rc_nbackends + 1,
 	    sizeof(*c->rc_backends))) == NULL)
 		goto fail;
 	for (i = 0; i < c->rc_nbackends; i++)

@@ -1,0 +1,346 @@
+/*
+ * Load-time TLS work of the master (config_load calls it after the checks):
+ * read every listener certificate chain, private key and OCSP response and
+ * every backend CA bundle and client certificate into the configuration's
+ * blobs, and check them: readable, parseable, key matching, within its
+ * validity, ciphers OpenSSL accepts, route hosts covered by a certificate.
+ * Errors stop the load ("file:line: ..."); warnings are logged and the
+ * load goes on. Workers never open these files.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "config.h"
+#include "config_err.h"
+#include "log.h"
+
+#define EXPIRY_WARN_DAYS	30
+
+/* Reads a regular file of at most RPXD_PEM_MAX bytes; why not, or NULL. */
+static const char *
+read_blob(const char *path, struct blob *b)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 got = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return strerror(errno);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size <= 0 || st.st_size > (off_t)RPXD_PEM_MAX) {
+		close(fd);
+		return st.st_size == 0 ? "the file is empty" :
+		    "not a regular file of at most 4 MiB";
+	}
+	if ((b->bl_data = malloc((size_t)st.st_size)) == NULL) {
+		close(fd);
+		return "out of memory";
+	}
+	b->bl_len = (size_t)st.st_size;
+	while (got < b->bl_len) {
+		n = read(fd, b->bl_data + got, b->bl_len - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			blob_free(b);
+			return n == 0 ? "the file shrank while read" :
+			    strerror(errno);
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* OpenSSL's reason for the last failure, and its queue emptied. */
+static const char *
+ssl_reason(void)
+{
+	static char	buf[256];
+	unsigned long	e = ERR_peek_last_error();
+
+	if (e == 0)
+		snprintf(buf, sizeof(buf), "not understood");
+	else
+		ERR_error_string_n(e, buf, sizeof(buf));
+	ERR_clear_error();
+	return buf;
+}
+
+static void
+asn1_time_str(const ASN1_TIME *t, char *dst, size_t len)
+{
+	BIO	*bio = BIO_new(BIO_s_mem());
+	int	 n = 0;
+
+	dst[0] = '\0';
+	if (bio == NULL)
+		return;
+	if (ASN1_TIME_print(bio, t))
+		n = BIO_read(bio, dst, (int)len - 1);
+	dst[n > 0 ? n : 0] = '\0';
+	BIO_free(bio);
+}
+
+/* The first certificate of a PEM blob, or NULL. */
+static X509 *
+blob_x509(const struct blob *b)
+{
+	BIO	*bio = BIO_new_mem_buf(b->bl_data, (int)b->bl_len);
+	X509	*x;
+
+	if (bio == NULL)
+		return NULL;
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return x;
+}
+
+static EVP_PKEY *
+blob_key(const struct blob *b)
+{
+	BIO		*bio = BIO_new_mem_buf(b->bl_data, (int)b->bl_len);
+	EVP_PKEY	*k;
+
+	if (bio == NULL)
+		return NULL;
+	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return k;
+}
+
+/* Expired or not yet valid: error; expiring soon: warning. */
+static void
+check_validity(X509 *x, struct config_err *ce, const char *where)
+{
+	char	date[64];
+	time_t	soon = time(NULL) + EXPIRY_WARN_DAYS * 86400;
+	int	days = 0, secs = 0;
+
+	if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
+		asn1_time_str(X509_get0_notBefore(x), date, sizeof(date));
+		config_err(ce, "%s: not valid before %s", where, date);
+	}
+	asn1_time_str(X509_get0_notAfter(x), date, sizeof(date));
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0) {
+		config_err(ce, "%s: expired on %s", where, date);
+		return;
+	}
+	if (X509_cmp_time(X509_get0_notAfter(x), &soon) < 0) {
+		(void)ASN1_TIME_diff(&days, &secs, NULL,
+		    X509_get0_notAfter(x));
+		log_warnx("config: %s: expires on %s (in %d days)", where, date,
+		    days);
+	}
+}
+
+/* Reads a file into b; on failure an error "where: file: why". */
+static int
+load_file(const char *file, struct blob *b, struct config_err *ce,
+    const char *where)
+{
+	const char	*why;
+
+	if ((why = read_blob(file, b)) == NULL)
+		return 0;
+	config_err(ce, "%s: cannot read %s: %s", where, file, why);
+	return -1;
+}
+
+/* A certificate chain and its key: both parse, and they match. */
+static void
+check_pair(const struct blob *chain, const struct blob *key,
+    struct config_err *ce, const char *where, X509 **leafp)
+{
+	X509		*leaf;
+	EVP_PKEY	*pk;
+
+	if ((leaf = blob_x509(chain)) == NULL) {
+		config_err(ce, "%s: no PEM certificate: %s", where,
+		    ssl_reason());
+		return;
+	}
+	if ((pk = blob_key(key)) == NULL)
+		config_err(ce, "%s: key: no PEM private key: %s", where,
+		    ssl_reason());
+	else if (X509_check_private_key(leaf, pk) != 1) {
+		ERR_clear_error();
+		config_err(ce, "%s: key does not match the certificate", where);
+	}
+	EVP_PKEY_free(pk);
+	check_validity(leaf, ce, where);
+	if (leafp != NULL)
+		*leafp = leaf;
+	else
+		X509_free(leaf);
+}
+
+/* The listener's cipher, suite and curve lists, tried on a scratch
+ * context so that a typo is an error at load, not at the first client. */
+static void
+check_lists(const struct rpxd_conf *c, const struct listener_conf *ls,
+    struct config_err *ce)
+{
+	SSL_CTX	*ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL)
+		return;
+	if (SSL_CTX_set_cipher_list(ctx, ls->ls_ciphers) != 1)
+		config_err(ce, "%s:%u: listener \"%s\": tls: ciphers: no cipher "
+		    "in \"%.64s\" is known", c->rc_file, ls->ls_tls_line,
+		    ls->ls_name, ls->ls_ciphers);
+	if (SSL_CTX_set_ciphersuites(ctx, ls->ls_ciphersuites) != 1)
+		config_err(ce, "%s:%u: listener \"%s\": tls: ciphersuites: "
+		    "\"%.64s\" is not a list of TLS 1.3 suites", c->rc_file,
+		    ls->ls_tls_line, ls->ls_name, ls->ls_ciphersuites);
+	if (SSL_CTX_set1_groups_list(ctx, ls->ls_curves) != 1)
+		config_err(ce, "%s:%u: listener \"%s\": tls: curves: \"%.64s\" "
+		    "holds an unknown curve", c->rc_file, ls->ls_tls_line,
+		    ls->ls_name, ls->ls_curves);
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+}
+
+/* Is host (or, for "*.d", any name under d) in one of the leaves? */
+static int
+host_covered(X509 **leaves, unsigned n, const char *host)
+{
+	char		 probe[RPXD_HOST_MAX + 32];
+	unsigned	 i;
+
+	if (strncmp(host, "*.", 2) == 0)
+		snprintf(probe, sizeof(probe), "rpxd-probe%s", host + 1);
+	else
+		snprintf(probe, sizeof(probe), "%s", host);
+	for (i = 0; i < n; i++)
+		if (leaves[i] != NULL &&
+		    X509_check_host(leaves[i], probe, 0, 0, NULL) == 1)
+			return 1;
+	return 0;
+}
+
+static void
+warn_uncovered(const struct rpxd_conf *c, const struct listener_conf *ls,
+    X509 **leaves)
+{
+	unsigned	i, j;
+
+	for (i = 0; i < ls->ls_nroutes; i++) {
+		const struct route_conf *rt = &ls->ls_routes[i];
+
+		for (j = 0; j < rt->rt_nhosts; j++)
+			if (!host_covered(leaves, ls->ls_ncerts,
+			    rt->rt_hosts[j]))
+				log_warnx("config: %s:%u: listener \"%s\": route "
+				    "\"%s\": host \"%s\" is not covered by any "
+				    "certificate of the listener", c->rc_file,
+				    rt->rt_line, ls->ls_name, rt->rt_name,
+				    rt->rt_hosts[j]);
+	}
+}
+
+static void
+load_listener(const struct rpxd_conf *c, struct listener_conf *ls,
+    struct config_err *ce)
+{
+	X509		*leaves[RPXD_MAX_CERTS];
+	char		 where[3 * RPXD_FILE_MAX];
+	unsigned	 i, errors = ce->ce_count;
+
+	memset(leaves, 0, sizeof(leaves));
+	for (i = 0; i < ls->ls_ncerts; i++) {
+		struct cert_conf *ct = &ls->ls_certs[i];
+
+		snprintf(where, sizeof(where), "%s:%u: listener \"%s\": "
+		    "certificate \"%s\"", c->rc_file, ct->ct_line, ls->ls_name,
+		    ct->ct_file);
+		if (load_file(ct->ct_file, &ct->ct_chain_pem, ce, where) == -1 ||
+		    load_file(ct->ct_key_file, &ct->ct_key_pem, ce, where) == -1)
+			continue;
+		if (ct->ct_ocsp_file[0] != '\0')
+			(void)load_file(ct->ct_ocsp_file, &ct->ct_ocsp_der, ce,
+			    where);
+		check_pair(&ct->ct_chain_pem, &ct->ct_key_pem, ce, where,
+		    &leaves[i]);
+	}
+	check_lists(c, ls, ce);
+	if (ce->ce_count == errors)
+		warn_uncovered(c, ls, leaves);
+	for (i = 0; i < ls->ls_ncerts; i++)
+		X509_free(leaves[i]);
+}
+
+/* At least one certificate in the CA bundle. */
+static void
+check_ca(const struct blob *b, struct config_err *ce, const char *where,
+    const char *file)
+{
+	BIO			*bio = BIO_new_mem_buf(b->bl_data,
+				    (int)b->bl_len);
+	STACK_OF(X509_INFO)	*infos = NULL;
+
+	if (bio != NULL)
+		infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	if (infos == NULL || sk_X509_INFO_num(infos) == 0)
+		config_err(ce, "%s: ca-file %s: no PEM certificate in it",
+		    where, file);
+	ERR_clear_error();
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
+}
+
+static void
+load_backend(const struct rpxd_conf *c, struct backend_conf *be,
+    struct config_err *ce)
+{
+	char		 where[2 * RPXD_FILE_MAX];
+	const char	*ca = be->be_ca_file[0] != '\0' ? be->be_ca_file :
+			    X509_get_default_cert_file();
+
+	snprintf(where, sizeof(where), "%s:%u: backend \"%s\"", c->rc_file,
+	    be->be_line, be->be_name);
+	if (!be->be_verify)
+		log_warnx("config: backend \"%s\": verify = no: server "
+		    "certificates are not checked", be->be_name);
+	else if (load_file(ca, &be->be_ca_pem, ce, where) == 0)
+		check_ca(&be->be_ca_pem, ce, where, ca);
+	if (be->be_client_cert[0] == '\0')
+		return;
+	if (load_file(be->be_client_cert, &be->be_client_cert_pem, ce,
+	    where) == -1 || load_file(be->be_client_key,
+	    &be->be_client_key_pem, ce, where) == -1)
+		return;
+	check_pair(&be->be_client_cert_pem, &be->be_client_key_pem, ce, where,
+	    NULL);
+}
+
+int
+config_tls_load(struct rpxd_conf *c, char *err, size_t errlen)
+{
+	struct config_err	ce;
+	unsigned		i;
+
+	config_err_init(&ce, err, errlen);
+	for (i = 0; i < c->rc_nlisteners; i++)
+		if (c->rc_listeners[i].ls_ncerts > 0)
+			load_listener(c, &c->rc_listeners[i], &ce);
+	for (i = 0; i < c->rc_nbackends; i++)
+		if (c->rc_backends[i].be_tls)
+			load_backend(c, &c->rc_backends[i], &ce);
+	return ce.ce_count ? -1 : 0;
+}
