@@ -24,10 +24,12 @@ struct ipc_header {
 static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_NONE] = "none",
 	[IPC_CONFIG] = "config",
+	[IPC_TLS_KEY] = "tls key",
 	[IPC_LISTENER] = "listener",
 	[IPC_SCOREBOARD] = "scoreboard",
 	[IPC_START] = "start",
 	[IPC_STOP] = "stop",
+	[IPC_TICKET_KEYS] = "ticket keys",
 };
 
 const char *

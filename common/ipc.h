@@ -18,12 +18,27 @@ enum ipc_type {
 	IPC_NONE = 0,
 	/* master -> worker, in this order at start-up */
 	IPC_CONFIG,		/* payload: config_encode() */
+	IPC_TLS_KEY,		/* u32 kind, u32 index, u32 index, bytes PEM */
 	IPC_LISTENER,		/* fd; payload: u32 listener index */
 	IPC_SCOREBOARD,		/* fd; payload: u32 slot, u32 generation */
 	IPC_START,		/* no payload: sandbox and accept */
 	/* master -> worker, at run time */
 	IPC_STOP,		/* finish the current connection, exit */
+	/* master -> worker, at start-up and at every rotation */
+	IPC_TICKET_KEYS,	/* u32 count, count * TICKET_KEY_SIZE bytes,
+				   the current key first */
 	IPC_TYPE_MAX
+};
+
+/* A TLS session-ticket key: name, AES-256 key, HMAC-SHA256 key. */
+#define TICKET_NAME_SIZE	16
+#define TICKET_KEY_SIZE		(TICKET_NAME_SIZE + 32 + 32)
+#define TICKET_KEYS_MAX		2	/* the current and the previous */
+
+/* IPC_TLS_KEY kinds: whose private key it is. */
+enum tls_key_kind {
+	TLS_KEY_LISTENER = 1,	/* index: listener, certificate */
+	TLS_KEY_BACKEND = 2	/* index: backend, 0 (client certificate) */
 };
 
 struct ipc_msg {

@@ -144,6 +144,7 @@ master_loop(struct master *m, int sigfd)
 		if (now != last) {
 			pool_reap(m);
 			pool_maintain(m);
+			tickets_rotate(m);
 			last = now;
 		}
 	}
@@ -211,6 +212,7 @@ main(int argc, char *argv[])
 		exit(1);
 	sigfd = signals_init();
 	pool_init(m);
+	tickets_init(m);
 	m->m_generation = 1;
 	log_notice("startup: rpxd started, generation 1, %u listener(s)",
 	    m->m_conf->rc_nlisteners);

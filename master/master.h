@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "ipc.h"
 #include "scoreboard.h"
 
 /* The master's view of one worker; indexed like the scoreboard slots. */
@@ -37,6 +38,10 @@ struct master {
 	unsigned		 m_start_failures;	/* in a row */
 	time_t			 m_spawn_holdoff;	/* no spawn before */
 	int			 m_max_logged;	/* "max-workers reached" */
+	/* TLS session-ticket keys, kept across reloads (tickets.c) */
+	unsigned char		 m_ticket_keys[TICKET_KEYS_MAX][TICKET_KEY_SIZE];
+	unsigned		 m_nticket_keys;
+	time_t			 m_ticket_rotated;
 	/* shutdown */
 	int			 m_stopping;
 	time_t			 m_stop_deadline;
@@ -58,6 +63,12 @@ void	 pool_stop_all(struct master *m);
 void	 pool_kill_all(struct master *m, int sig);
 unsigned pool_count_alive(const struct master *m);
 void	 pool_dispatch(struct master *m, unsigned slot);
+
+/* tickets.c */
+struct msgbuf;
+void	 tickets_init(struct master *m);
+void	 tickets_encode(const struct master *m, struct msgbuf *mb);
+void	 tickets_rotate(struct master *m);
 
 /* reload.c */
 void	 reload(struct master *m);

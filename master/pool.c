@@ -64,6 +64,48 @@ worker_exec(const struct master *m, int sock)
 	_exit(127);
 }
 
+/*
+ * One private key for a worker. This is the only place key bytes leave
+ * the master; a key service would replace it (and worker/tls_keys.c).
+ */
+static int
+worker_send_key(int sock, uint32_t kind, uint32_t a, uint32_t b,
+    const struct blob *key)
+{
+	struct msgbuf	mb;
+	int		rv;
+
+	msgbuf_init(&mb);
+	msgbuf_put_u32(&mb, kind);
+	msgbuf_put_u32(&mb, a);
+	msgbuf_put_u32(&mb, b);
+	msgbuf_put_u32(&mb, (uint32_t)key->bl_len);
+	msgbuf_put_bytes(&mb, key->bl_data, key->bl_len);
+	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_TLS_KEY, -1, &mb);
+	if (mb.mb_data != NULL)
+		explicit_bzero(mb.mb_data, mb.mb_len);
+	msgbuf_free(&mb);
+	return rv;
+}
+
+static int
+worker_send_keys(const struct rpxd_conf *c, int sock)
+{
+	unsigned	i, j;
+
+	for (i = 0; i < c->rc_nlisteners; i++)
+		for (j = 0; j < c->rc_listeners[i].ls_ncerts; j++)
+			if (worker_send_key(sock, TLS_KEY_LISTENER, i, j,
+			    &c->rc_listeners[i].ls_certs[j].ct_key_pem) == -1)
+				return -1;
+	for (i = 0; i < c->rc_nbackends; i++)
+		if (c->rc_backends[i].be_client_key_pem.bl_len > 0 &&
+		    worker_send_key(sock, TLS_KEY_BACKEND, i, 0,
+		    &c->rc_backends[i].be_client_key_pem) == -1)
+			return -1;
+	return 0;
+}
+
 static int
 worker_send_setup(struct master *m, unsigned slot, int sock)
 {
@@ -73,7 +115,8 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 
 	msgbuf_init(&mb);
 	if (config_encode(m->m_conf, &mb) == -1 ||
-	    ipc_send(sock, IPC_CONFIG, -1, &mb) == -1)
+	    ipc_send(sock, IPC_CONFIG, -1, &mb) == -1 ||
+	    worker_send_keys(m->m_conf, sock) == -1)
 		goto done;
 	for (i = 0; i < m->m_conf->rc_nlisteners; i++) {
 		msgbuf_free(&mb);
@@ -81,6 +124,11 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 		if (ipc_send(sock, IPC_LISTENER, m->m_listen_fds[i], &mb) == -1)
 			goto done;
 	}
+	msgbuf_free(&mb);
+	tickets_encode(m, &mb);
+	if (ipc_send(sock, IPC_TICKET_KEYS, -1, &mb) == -1)
+		goto done;
+	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
 	msgbuf_put_u32(&mb, slot);
 	msgbuf_put_u32(&mb, m->m_generation);

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "log.h"
+#include "tls.h"
 #include "worker.h"
 
 void
@@ -32,6 +35,8 @@ backend_reusable(struct worker_env *w, unsigned be)
 	if (w->w_backend.io_fd == -1 || w->w_backend_be != (int)be)
 		return 0;
 	if (w->w_backend.io_in.b_len != 0 ||
+	    (w->w_backend.io_ssl != NULL &&
+	    SSL_pending(w->w_backend.io_ssl) > 0) ||
 	    io_wait(w->w_backend.io_fd, POLLIN, 0) != 0)
 		return 0;
 	return 1;
@@ -105,15 +110,23 @@ backend_open(struct worker_env *w, unsigned be, int *reused,
 		idx = (w->w_rr++) % bc->be_nservers;
 		sv = &bc->be_servers[idx];
 		rl->rl_server = sv->sv_name;
-		if ((fd = backend_connect(w, sv, &why)) != -1) {
-			io_init(&w->w_backend, fd);
-			w->w_backend_be = (int)be;
-			w->w_backend_sv = (int)idx;
-			return 0;
+		if ((fd = backend_connect(w, sv, &why)) == -1) {
+			log_warnx("backend: client %s: backend \"%s\" server "
+			    "%s: connect failed: %s", w->w_client_addr,
+			    bc->be_name, sv->sv_name, why);
+			continue;
 		}
-		log_warnx("backend: client %s: backend \"%s\" server %s: "
-		    "connect failed: %s", w->w_client_addr, bc->be_name,
-		    sv->sv_name, why);
+		io_init(&w->w_backend, fd);
+		if (bc->be_tls && tls_client_connect(w, be, idx, &why) == -1) {
+			log_warnx("backend: client %s: backend \"%s\" server "
+			    "%s: TLS handshake failed: %s", w->w_client_addr,
+			    bc->be_name, sv->sv_name, why);
+			io_close(&w->w_backend);
+			continue;
+		}
+		w->w_backend_be = (int)be;
+		w->w_backend_sv = (int)idx;
+		return 0;
 	}
 	respond_error(w, rl, 502, "no server of the backend could be "
 	    "reached");

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "chunked.h"
@@ -52,6 +53,7 @@ struct exchange {
 	int				 x_shut_backend;	/* tunnel */
 	int				 x_shut_client;
 	int64_t				 x_progress_ms;
+	char				 x_sts[64];	/* HSTS value or "" */
 	int				 x_error_status;
 	const char			*x_error;
 };
@@ -211,7 +213,7 @@ exchange_response_head(struct exchange *x)
 		return exchange_fail(x, 502, resp.hm_error);
 	if (resp.hm_status < 200 && resp.hm_status != 101) {
 		/* Interim (100 Continue, 103): only HTTP/1.1 clients. */
-		if (client11 && rewrite_response(&resp, head, 0, 0,
+		if (client11 && rewrite_response(&resp, head, 0, 0, NULL,
 		    &w->w_to_client) == -1)
 			return exchange_fail(x, 502, "interim head too large");
 		buf_consume(in, (size_t)rv);
@@ -231,6 +233,7 @@ exchange_response_head(struct exchange *x)
 		    body != BODY_CLOSE;
 	}
 	if (rewrite_response(&resp, head, rechunk, x->x_close,
+	    x->x_sts[0] ? x->x_sts : NULL,
 	    &w->w_to_client) == -1)
 		return exchange_fail(x, 502, "response head too large");
 	buf_consume(in, (size_t)rv);
@@ -284,11 +287,11 @@ exchange_tunnel_shutdown(struct exchange *x)
 	if (x->x_up.h_mode != HM_TUNNEL)
 		return;
 	if (x->x_up.h_done && w->w_to_backend.b_len == 0 && !x->x_shut_backend) {
-		shutdown(w->w_backend.io_fd, SHUT_WR);
+		io_shutdown_write(&w->w_backend);
 		x->x_shut_backend = 1;
 	}
 	if (x->x_down.h_done && w->w_to_client.b_len == 0 && !x->x_shut_client) {
-		shutdown(w->w_client.io_fd, SHUT_WR);
+		io_shutdown_write(&w->w_client);
 		x->x_shut_client = 1;
 	}
 }
@@ -374,6 +377,19 @@ exchange_read_backend(struct exchange *x)
 	return 1;	/* EOF: the pump ends HM_CLOSE and HM_TUNNEL bodies */
 }
 
+/* Is the last read (or write) of peer waiting for what pfd reports? */
+static int
+read_ready(const struct io *peer, short revents)
+{
+	return (revents & (peer->io_rwant | POLLHUP | POLLERR)) != 0;
+}
+
+static int
+write_ready(const struct io *peer, const struct buf *out, short revents)
+{
+	return out->b_len > 0 && (revents & (peer->io_wwant | POLLERR)) != 0;
+}
+
 static int
 exchange_io(struct exchange *x, struct pollfd *pfd)
 {
@@ -381,24 +397,24 @@ exchange_io(struct exchange *x, struct pollfd *pfd)
 	int			 rv = 0, r;
 	ssize_t			 n;
 
-	if (pfd[0].revents & POLLOUT) {
+	if (write_ready(&w->w_client, &w->w_to_client, pfd[0].revents)) {
 		if ((n = io_write(&w->w_client, &w->w_to_client)) == -1)
 			return exchange_fail(x, 499, "client connection lost "
 			    "during the response");
 		rv |= n > 0;
 	}
-	if (pfd[1].revents & POLLOUT) {
+	if (write_ready(&w->w_backend, &w->w_to_backend, pfd[1].revents)) {
 		if ((n = io_write(&w->w_backend, &w->w_to_backend)) == -1)
 			return exchange_fail(x, 502, "backend connection lost "
 			    "while sending the request");
 		rv |= n > 0;
 	}
-	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+	if (read_ready(&w->w_client, pfd[0].revents)) {
 		if ((r = exchange_read_client(x)) == -1)
 			return -1;
 		rv |= r;
 	}
-	if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+	if (read_ready(&w->w_backend, pfd[1].revents)) {
 		if ((r = exchange_read_backend(x)) == -1)
 			return -1;
 		rv |= r;
@@ -423,9 +439,9 @@ peer_events(const struct io *peer, const struct buf *out, int want_input)
 	short	events = 0;
 
 	if (want_input && !peer->io_eof && buf_space(&peer->io_in) > 0)
-		events |= POLLIN;
+		events |= peer->io_rwant;
 	if (out->b_len > 0)
-		events |= POLLOUT;
+		events |= peer->io_wwant;
 	return events;
 }
 
@@ -439,8 +455,8 @@ exchange_write_now(struct exchange *x)
 	struct worker_env	*w = x->x_w;
 	struct pollfd		 pfd[2];
 
-	pfd[0].revents = w->w_to_client.b_len ? POLLOUT : 0;
-	pfd[1].revents = w->w_to_backend.b_len ? POLLOUT : 0;
+	pfd[0].revents = w->w_to_client.b_len ? w->w_client.io_wwant : 0;
+	pfd[1].revents = w->w_to_backend.b_len ? w->w_backend.io_wwant : 0;
 	if (!pfd[0].revents && !pfd[1].revents)
 		return 0;
 	return exchange_io(x, pfd);
@@ -452,6 +468,7 @@ exchange_loop(struct exchange *x)
 {
 	struct worker_env	*w = x->x_w;
 	struct pollfd		 pfd[2];
+	struct io		*ios[2] = { &w->w_client, &w->w_backend };
 	int64_t			 deadline, now;
 	int			 rv;
 
@@ -482,7 +499,7 @@ exchange_loop(struct exchange *x)
 		deadline = exchange_deadline(x);
 		if ((now = now_ms()) >= deadline)
 			return exchange_timeout(x);
-		rv = poll(pfd, 2, (int)min_size((size_t)(deadline - now),
+		rv = io_poll(pfd, ios, 2, (int)min_size((size_t)(deadline - now),
 		    3600000));
 		if (rv == -1 && errno != EINTR)
 			return exchange_fail(x, 500, "poll failed");
@@ -517,6 +534,7 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	struct buf	saved_in;
 	uint64_t	out_before = w->w_client.io_nwritten;
 	enum http_body	body = http_request_body(req);
+	const struct listener_conf *ls = &w->w_conf->rc_listeners[w->w_listener];
 
 	memset(&x, 0, sizeof(x));
 	x.x_w = w;
@@ -529,7 +547,10 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	x.x_req_upgrade = rewrite_upgrade_requested(req);
 	x.x_progress_ms = now_ms();
 	ctx.fc_client_ip = w->w_client_ip;
-	ctx.fc_proto = "http";
+	ctx.fc_proto = ls->ls_ncerts > 0 ? "https" : "http";
+	if (ls->ls_hsts > 0)
+		snprintf(x.x_sts, sizeof(x.x_sts), "max-age=%u%s", ls->ls_hsts,
+		    ls->ls_hsts_subdomains ? "; includeSubDomains" : "");
 	ctx.fc_route = rt;
 	ctx.fc_server = &w->w_conf->rc_backends[w->w_backend_be].
 	    be_servers[w->w_backend_sv];

@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "io.h"
 
 int
@@ -101,9 +104,55 @@ void
 io_init(struct io *io, int fd)
 {
 	io->io_fd = fd;
+	io->io_ssl = NULL;
 	buf_reset(&io->io_in);
 	io->io_eof = 0;
 	io->io_nwritten = 0;
+	io->io_rwant = POLLIN;
+	io->io_wwant = POLLOUT;
+}
+
+/*
+ * The result of an SSL call that did not succeed, as io_read and io_write
+ * report it: -2 (and what to wait for in *want), 0 at the end of the
+ * peer's data, -1 on an error.
+ */
+static ssize_t
+io_ssl_result(struct io *io, int rv, short *want, short normal)
+{
+	switch (SSL_get_error(io->io_ssl, rv)) {
+	case SSL_ERROR_WANT_READ:
+		*want = POLLIN;
+		return -2;
+	case SSL_ERROR_WANT_WRITE:
+		*want = POLLOUT;
+		return -2;
+	case SSL_ERROR_ZERO_RETURN:
+		*want = normal;
+		return 0;
+	default:
+		*want = normal;
+		ERR_clear_error();
+		return -1;
+	}
+}
+
+static ssize_t
+io_ssl_read(struct io *io, char *dst, size_t space)
+{
+	size_t	n = 0;
+	int	rv;
+	ssize_t	r;
+
+	ERR_clear_error();
+	if ((rv = SSL_read_ex(io->io_ssl, dst, space, &n)) == 1) {
+		io->io_rwant = POLLIN;
+		return (ssize_t)n;
+	}
+	r = io_ssl_result(io, rv, &io->io_rwant, POLLIN);
+	if (r == 0)
+		io->io_eof = 1;
+	return r;
 }
 
 ssize_t
@@ -115,6 +164,11 @@ io_read(struct io *io)
 
 	if (space == 0)
 		return -2;
+	if (io->io_ssl != NULL) {
+		if ((n = io_ssl_read(io, buf_tail(b), space)) > 0)
+			b->b_len += (size_t)n;
+		return n;
+	}
 	do
 		n = read(io->io_fd, buf_tail(b), space);
 	while (n == -1 && errno == EINTR);
@@ -126,6 +180,25 @@ io_read(struct io *io)
 	return n;
 }
 
+static ssize_t
+io_ssl_write(struct io *io, struct buf *b)
+{
+	size_t	n = 0;
+	int	rv;
+	ssize_t	r;
+
+	ERR_clear_error();
+	if ((rv = SSL_write_ex(io->io_ssl, b->b_data + b->b_off, b->b_len,
+	    &n)) == 1) {
+		io->io_wwant = POLLOUT;
+		buf_consume(b, n);
+		io->io_nwritten += n;
+		return (ssize_t)n;
+	}
+	r = io_ssl_result(io, rv, &io->io_wwant, POLLOUT);
+	return r == 0 ? -1 : r;		/* no writing after close_notify */
+}
+
 ssize_t
 io_write(struct io *io, struct buf *b)
 {
@@ -133,6 +206,8 @@ io_write(struct io *io, struct buf *b)
 
 	if (b->b_len == 0)
 		return 0;
+	if (io->io_ssl != NULL)
+		return io_ssl_write(io, b);
 	do
 		n = send(io->io_fd, b->b_data + b->b_off, b->b_len,
 		    MSG_NOSIGNAL);
@@ -170,15 +245,61 @@ io_flush(struct io *io, struct buf *b, int timeout_ms)
 		if (n != -2)
 			continue;
 		if ((left = deadline - now_ms()) <= 0 ||
-		    io_wait(io->io_fd, POLLOUT, (int)left) != 1)
+		    io_wait(io->io_fd, io->io_wwant, (int)left) != 1)
 			return -1;
 	}
 	return 0;
 }
 
 void
+io_shutdown_write(struct io *io)
+{
+	if (io->io_ssl != NULL) {
+		ERR_clear_error();
+		(void)SSL_shutdown(io->io_ssl);
+		ERR_clear_error();
+	}
+	shutdown(io->io_fd, SHUT_WR);
+}
+
+int
+io_poll(struct pollfd *pfd, struct io **ios, unsigned n, int timeout_ms)
+{
+	unsigned	i, ready = 0;
+	int		rv;
+
+	for (i = 0; i < n; i++)
+		if (ios[i] != NULL && ios[i]->io_ssl != NULL &&
+		    (pfd[i].events & POLLIN) && SSL_pending(ios[i]->io_ssl) > 0)
+			ready = 1;
+	rv = poll(pfd, n, ready ? 0 : timeout_ms);
+	if (!ready)
+		return rv;
+	if (rv < 0)
+		rv = 0;
+	for (i = 0; i < n; i++)
+		if (ios[i] != NULL && ios[i]->io_ssl != NULL &&
+		    (pfd[i].events & POLLIN) && SSL_pending(ios[i]->io_ssl) > 0) {
+			if (pfd[i].revents == 0)
+				rv++;
+			pfd[i].revents |= POLLIN;
+		}
+	return rv;
+}
+
+/* A TLS connection says close_notify once, without waiting for it to
+ * leave: the close must not block, and it keeps a session resumable. */
+void
 io_close(struct io *io)
 {
+	if (io->io_ssl != NULL) {
+		ERR_clear_error();
+		if (io->io_fd != -1)
+			(void)SSL_shutdown(io->io_ssl);
+		SSL_free(io->io_ssl);
+		ERR_clear_error();
+		io->io_ssl = NULL;
+	}
 	if (io->io_fd != -1)
 		close(io->io_fd);
 	io->io_fd = -1;

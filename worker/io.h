@@ -1,7 +1,8 @@
 /*
  * Non-blocking socket I/O with bounded waits for the worker: a read buffer
  * per peer that the HTTP parser reads heads from, and an output buffer that
- * the pump fills and drains. TLS (later) plugs in here and nowhere else.
+ * the pump fills and drains. A connection with TLS reads and writes
+ * through its SSL object here; callers see the same results either way.
  */
 #ifndef RPXD_IO_H
 #define RPXD_IO_H
@@ -17,11 +18,19 @@ struct buf {
 	size_t	 b_len;		/* unread bytes from b_off */
 };
 
+struct ssl_st;
+struct pollfd;
+
 struct io {
 	int		 io_fd;
+	struct ssl_st	*io_ssl;	/* NULL: plain TCP */
 	struct buf	 io_in;		/* read from the peer, not yet used */
 	int		 io_eof;	/* the peer closed its side */
 	uint64_t	 io_nwritten;	/* bytes, for the access log */
+	/* What the last read or write must wait for before it is tried
+	 * again: POLLIN / POLLOUT, swapped while TLS needs the other. */
+	short		 io_rwant;
+	short		 io_wwant;
 };
 
 int	 buf_alloc(struct buf *b, size_t cap);
@@ -39,6 +48,12 @@ void	 io_init(struct io *io, int fd);
 ssize_t	 io_read(struct io *io);
 /* One write from b: >=0 bytes, -1 error, -2 would block. */
 ssize_t	 io_write(struct io *io, struct buf *b);
+/* Close our sending side: TLS close_notify, then a TCP half-close. */
+void	 io_shutdown_write(struct io *io);
+/* poll() that also reports, as POLLIN, TLS data already decrypted and
+ * waiting in an SSL object (poll cannot see it). ios[i] may be NULL. */
+int	 io_poll(struct pollfd *pfd, struct io **ios, unsigned n,
+	    int timeout_ms);
 /* Wait until fd is readable (events POLLIN) or writable; 1 ready, 0
  * timeout, -1 error. timeout_ms < 0 waits forever. */
 int	 io_wait(int fd, short events, int timeout_ms);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "route.h"
 #include "worker.h"
 
 #define RESPOND_TIMEOUT_MS	10000	/* to deliver an error response */
@@ -79,6 +80,45 @@ respond_error(struct worker_env *w, struct request_log *rl, int status,
 		    w->w_conf->rc_listeners[w->w_listener].ls_name,
 		    rl->rl_host[0] ? rl->rl_host : "-", status, reason,
 		    why ? why : "");
+	access_log(w, rl);
+}
+
+/* 308 to the same host and target over https (a redirect-https route). */
+void
+respond_redirect_https(struct worker_env *w, const struct http_message *req,
+    const struct route_conf *rt, struct request_log *rl)
+{
+	char		 host[RPXD_HOST_MAX], port[16] = "", date[64];
+	const char	*path = "/";
+	size_t		 pathlen = 1, total;
+	struct tm	 tm;
+	time_t		 t = time(NULL);
+
+	if (req->hm_host == NULL || route_host_normalize(req->hm_host,
+	    req->hm_hostlen, host, sizeof(host)) == -1) {
+		respond_error(w, rl, 400, "no Host to redirect to");
+		return;
+	}
+	if (req->hm_pathlen > 0) {
+		path = req->hm_path;
+		pathlen = req->hm_pathlen;
+	}
+	if (rt->rt_redirect_port != 0)
+		snprintf(port, sizeof(port), ":%u", rt->rt_redirect_port);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	buf_reset(&w->w_to_client);
+	if (buf_printf(&w->w_to_client, "HTTP/1.1 308 Permanent Redirect\r\n"
+	    "Date: %s\r\nLocation: https://%s%s%.*s\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n", date, host,
+	    port, (int)pathlen, path) == -1) {
+		respond_error(w, rl, 414, "target too long to redirect");
+		return;
+	}
+	total = w->w_to_client.b_len;
+	(void)io_flush(&w->w_client, &w->w_to_client, RESPOND_TIMEOUT_MS);
+	rl->rl_out += total - w->w_to_client.b_len;
+	rl->rl_status = 308;
 	access_log(w, rl);
 }
 

@@ -205,7 +205,7 @@ status_reason(const char *head, size_t headlen, const char **reason,
 
 int
 rewrite_response(const struct http_message *resp, const char *head,
-    int rechunk, int close, struct buf *out)
+    int rechunk, int close, const char *sts, struct buf *out)
 {
 	const char	*reason;
 	int		 reasonlen, rv = 0, upgrade = resp->hm_status == 101;
@@ -222,10 +222,13 @@ rewrite_response(const struct http_message *resp, const char *head,
 			continue;
 		}
 		if (is_hop_by_hop(h) || connection_lists(resp, h) ||
-		    http_header_is(h, "Content-Length"))
+		    http_header_is(h, "Content-Length") || (sts != NULL &&
+		    http_header_is(h, "Strict-Transport-Security")))
 			continue;
 		rv |= put_field(out, h);
 	}
+	if (sts != NULL)
+		rv |= buf_printf(out, "Strict-Transport-Security: %s\r\n", sts);
 	if (upgrade)
 		rv |= buf_printf(out, "Connection: upgrade\r\n");
 	else if (resp->hm_chunked && rechunk)

@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "route.h"
+#include "tls.h"
 #include "worker.h"
 
 enum head_result { HEAD_OK, HEAD_CLOSE, HEAD_ERROR };
@@ -55,6 +56,7 @@ session_read_head(struct worker_env *w, struct http_message *req,
 	const struct rpxd_conf	*c = w->w_conf;
 	struct buf		*in = &w->w_client.io_in;
 	struct pollfd		 pfd[2];
+	struct io		*ios[2] = { &w->w_client, NULL };
 	int64_t			 start = now_ms(), deadline, now;
 	int64_t			 head_deadline = -1;
 	long			 rv;
@@ -98,16 +100,16 @@ session_read_head(struct worker_env *w, struct http_message *req,
 			return HEAD_ERROR;
 		}
 		pfd[0].fd = w->w_client.io_fd;
-		pfd[0].events = POLLIN;
 		pfd[1].fd = w->w_ipc;
 		pfd[1].events = w->w_stop ? 0 : POLLIN;
-		if (poll(pfd, 2, (int)(deadline - now)) == -1 &&
+		pfd[0].events = w->w_client.io_rwant;
+		if (io_poll(pfd, ios, 2, (int)(deadline - now)) == -1 &&
 		    errno != EINTR)
 			return HEAD_CLOSE;
 		if (pfd[1].revents) {
-			/* Only IPC_STOP or EOF are valid here. */
-			w->w_stop = 1;
-			w->w_slot->ss_stop = 1;
+			worker_dispatch_master(w);
+			if (w->w_stop)
+				w->w_slot->ss_stop = 1;
 		}
 		if (pfd[0].revents) {
 			n = io_read(&w->w_client);
@@ -115,6 +117,19 @@ session_read_head(struct worker_env *w, struct http_message *req,
 				return HEAD_CLOSE;
 		}
 	}
+}
+
+/*
+ * On a listener with certificates for different names, a request must be
+ * for the name its connection was made for (RFC 9110, 421).
+ */
+static int
+session_misdirected(struct worker_env *w, const char *host)
+{
+	const char	*sni = tls_server_name(w);
+
+	return sni != NULL && host[0] != '\0' &&
+	    tls_server_many_certs(w->w_listener) && strcasecmp(sni, host) != 0;
 }
 
 /* Host, target and path checks, then the route. -1: an error was sent. */
@@ -164,6 +179,11 @@ session_route(struct worker_env *w, const struct http_message *req,
 		}
 		break;
 	}
+	if (session_misdirected(w, host)) {
+		respond_error(w, rl, 421, "Host differs from the TLS server "
+		    "name (SNI)");
+		return -1;
+	}
 	if ((route = route_match(ls, host, path)) == -1) {
 		respond_error(w, rl, 404, "no route publishes this host "
 		    "and path");
@@ -211,6 +231,10 @@ session_request(struct worker_env *w, int first)
 		return 0;
 	w->w_slot->ss_route = route;
 	rt = &w->w_conf->rc_listeners[w->w_listener].ls_routes[route];
+	if (rt->rt_redirect_https) {
+		respond_redirect_https(w, &req, rt, &rl);
+		return 0;
+	}
 	for (tries = 0; tries < 2; tries++) {
 		if (backend_open(w, rt->rt_backend, &reused, &rl) == -1)
 			return 0;	/* 502 sent */
@@ -248,8 +272,12 @@ session_serve(struct worker_env *w, int fd,
 	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	io_init(&w->w_client, fd);
-	for (first = 1; session_request(w, first); first = 0)
-		;
+	if (w->w_conf->rc_listeners[listener].ls_ncerts > 0 &&
+	    tls_server_accept(w) == -1)
+		first = 0;
+	else
+		for (first = 1; session_request(w, first); first = 0)
+			;
 	backend_close(w);
 	io_close(&w->w_client);
 	w->w_slot->ss_listener = w->w_slot->ss_route = -1;

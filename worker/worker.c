@@ -17,13 +17,19 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "ipc.h"
 #include "log.h"
+#include "tls.h"
 #include "worker.h"
 
 static struct worker_env	worker_env;
 
-/* Start-up, as the master sends it: config, listeners, scoreboard, start. */
+/*
+ * Start-up, as the master sends it: config, private keys, listeners,
+ * ticket keys, scoreboard, start.
+ */
 static void
 worker_setup(struct worker_env *w)
 {
@@ -45,6 +51,17 @@ worker_setup(struct worker_env *w)
 			    sizeof(int));
 			if (w->w_listen_fds == NULL)
 				fatal("setup: calloc");
+			break;
+		case IPC_TLS_KEY:
+			if (w->w_conf == NULL || next_listener != 0 ||
+			    msg.im_fd != -1 ||
+			    tls_keys_receive(w->w_conf, &msg.im_payload) == -1)
+				fatalx("setup: bad tls key message");
+			break;
+		case IPC_TICKET_KEYS:
+			if (w->w_conf == NULL || msg.im_fd != -1 ||
+			    tls_tickets_receive(&msg.im_payload) == -1)
+				fatalx("setup: bad ticket keys message");
 			break;
 		case IPC_LISTENER:
 			if (w->w_conf == NULL || msg.im_fd == -1 ||
@@ -81,28 +98,6 @@ worker_setup(struct worker_env *w)
 		}
 		ipc_msg_free(&msg);
 	}
-}
-
-/* A message from the master at run time; only IPC_STOP is valid. */
-static void
-worker_dispatch_master(struct worker_env *w)
-{
-	struct ipc_msg	msg;
-	int		rv;
-
-	rv = ipc_recv(w->w_ipc, &msg);
-	if (rv == 0) {
-		w->w_stop = 1;		/* the master is gone */
-		return;
-	}
-	if (rv == -1)
-		fatalx("worker: bad message from the master");
-	if (msg.im_type != IPC_STOP || msg.im_fd != -1 ||
-	    msgbuf_end(&msg.im_payload) == -1)
-		fatalx("worker: unexpected %s message from the master",
-		    ipc_type_name(msg.im_type));
-	w->w_stop = 1;
-	ipc_msg_free(&msg);
 }
 
 static void
@@ -196,6 +191,13 @@ main(int argc, char *argv[])
 	}
 	log_set_level(w->w_conf->rc_log_level);
 	worker_limits(w);
+	/* Contexts are built before the chroot: OpenSSL may read its
+	 * configuration; the key copies go once the contexts hold them. */
+	if (OPENSSL_init_ssl(0, NULL) != 1)
+		fatalx("worker: OpenSSL initialisation failed");
+	tls_server_init(w->w_conf);
+	tls_client_init(w->w_conf);
+	tls_keys_forget();
 	privdrop(w->w_conf->rc_chroot, w->w_conf->rc_uid, w->w_conf->rc_gid);
 	log_debug("worker: ready in generation %u", w->w_generation);
 	worker_loop(w);

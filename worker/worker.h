@@ -1,6 +1,7 @@
 /*
  * The unprivileged worker's state and the entry points of its parts:
- * worker.c (start-up and accept loop), session.c (one client connection),
+ * worker.c (start-up and accept loop), dispatch.c (master messages at run
+ * time), session.c (one client connection),
  * exchange.c (one request and its response), backend.c, rewrite.c,
  * respond.c, privdrop.c.
  */
@@ -64,6 +65,7 @@ struct request_log {
 
 /* worker.c */
 int	 worker_stop_requested(struct worker_env *w);
+void	 worker_dispatch_master(struct worker_env *w);
 
 /* session.c */
 void	 session_serve(struct worker_env *w, int fd,
@@ -93,15 +95,18 @@ struct fwd_ctx {
 };
 int	 rewrite_request(const struct http_message *req,
 	    const struct fwd_ctx *ctx, struct buf *out);
+/* sts: the listener's Strict-Transport-Security value, or NULL. */
 int	 rewrite_response(const struct http_message *resp, const char *head,
-	    int rechunk,
-	    int close, struct buf *out);
+	    int rechunk, int close, const char *sts, struct buf *out);
 int	 is_hop_by_hop(const struct http_header *h);
 int	 rewrite_upgrade_requested(const struct http_message *req);
 
 /* respond.c */
 void	 respond_error(struct worker_env *w, struct request_log *rl,
 	    int status, const char *why);
+void	 respond_redirect_https(struct worker_env *w,
+	    const struct http_message *req, const struct route_conf *rt,
+	    struct request_log *rl);
 void	 access_log(struct worker_env *w, struct request_log *rl);
 void	 log_copy_sanitized(char *dst, size_t dstlen, const char *src,
 	    size_t len);

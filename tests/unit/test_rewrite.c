@@ -59,7 +59,7 @@ rewrite_resp(const char *resp, int rechunk, int close)
 	memset(&msg, 0, sizeof(msg));
 	rv = http_parse_response(resp, strlen(resp), &limits, &msg, hdrs, 64);
 	ck_assert_msg(rv > 0, "parse failed: %ld", rv);
-	ck_assert_int_eq(rewrite_response(&msg, resp, rechunk, close, &out),
+	ck_assert_int_eq(rewrite_response(&msg, resp, rechunk, close, NULL, &out),
 	    0);
 	outmem[out.b_len] = '\0';
 	return outmem;

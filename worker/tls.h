@@ -1,0 +1,51 @@
+/*
+ * TLS in the worker: server contexts per listener (tls_server.c), client
+ * contexts per backend (tls_client.c), the private keys the master sent
+ * (tls_keys.c, the one file a key service replaces) and the shared
+ * session-ticket keys (tls_tickets.c). All contexts are built before the
+ * worker chroots; nothing here opens a file.
+ */
+#ifndef RPXD_TLS_H
+#define RPXD_TLS_H
+
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "msgbuf.h"
+
+struct worker_env;
+struct request_log;
+
+/* tls_keys.c */
+int	 tls_keys_receive(const struct rpxd_conf *conf, struct msgbuf *mb);
+/* Gives ctx the private key for its current certificate. 0 or -1. */
+int	 tls_keys_use(SSL_CTX *ctx, uint32_t kind, uint32_t a, uint32_t b);
+void	 tls_keys_forget(void);
+
+/* tls_tickets.c */
+int	 tls_tickets_receive(struct msgbuf *mb);
+void	 tls_tickets_attach(SSL_CTX *ctx);
+
+/* tls_server.c */
+void	 tls_server_init(const struct rpxd_conf *conf);
+/* Handshake on w->w_client within client-header-timeout; 0 or -1 (the
+ * failure is logged and the connection is to be closed). */
+int	 tls_server_accept(struct worker_env *w);
+/* Has the listener more than one certificate (so SNI chose one)? */
+int	 tls_server_many_certs(unsigned listener);
+/* The SNI name the client sent, or NULL. */
+const char *tls_server_name(const struct worker_env *w);
+
+/* tls_client.c */
+void	 tls_client_init(const struct rpxd_conf *conf);
+/* Handshake on w->w_backend to server sv of backend be; 0, or -1 with
+ * *why set to what OpenSSL reported. */
+int	 tls_client_connect(struct worker_env *w, unsigned be, unsigned sv,
+	    const char **why);
+
+/* The last OpenSSL error as text, and the queue emptied. */
+const char *tls_error_string(void);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * The private keys of this worker's TLS certificates, as the master sent
+ * them at start-up (IPC_TLS_KEY). This is the one file that changes when
+ * keys move to a signing service in the master: tls_keys_use would then
+ * give contexts a key object whose operations ask the master.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "tls.h"
+
+struct held_key {
+	uint32_t	 hk_kind, hk_a, hk_b;
+	EVP_PKEY	*hk_key;
+};
+
+static struct held_key	*held;
+static unsigned		 nheld;
+
+/* IPC_TLS_KEY: checked against the configuration before it is kept. */
+int
+tls_keys_receive(const struct rpxd_conf *c, struct msgbuf *mb)
+{
+	uint32_t	 kind, a, b, len;
+	unsigned char	*pem;
+	BIO		*bio;
+	EVP_PKEY	*key;
+	struct held_key	*more;
+
+	if (msgbuf_get_u32(mb, &kind) == -1 || msgbuf_get_u32(mb, &a) == -1 ||
+	    msgbuf_get_u32(mb, &b) == -1 || msgbuf_get_u32(mb, &len) == -1 ||
+	    len == 0 || len > RPXD_PEM_MAX || len != mb->mb_len - mb->mb_off)
+		return -1;
+	if (!(kind == TLS_KEY_LISTENER && a < c->rc_nlisteners &&
+	    b < c->rc_listeners[a].ls_ncerts) &&
+	    !(kind == TLS_KEY_BACKEND && a < c->rc_nbackends && b == 0))
+		return -1;
+	pem = mb->mb_data + mb->mb_off;
+	mb->mb_off += len;
+	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return -1;
+	key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	explicit_bzero(pem, len);
+	if (key == NULL)
+		return -1;
+	if ((more = realloc(held, (nheld + 1) * sizeof(*held))) == NULL) {
+		EVP_PKEY_free(key);
+		return -1;
+	}
+	held = more;
+	held[nheld++] = (struct held_key){ kind, a, b, key };
+	return msgbuf_end(mb);
+}
+
+int
+tls_keys_use(SSL_CTX *ctx, uint32_t kind, uint32_t a, uint32_t b)
+{
+	unsigned	i;
+
+	for (i = 0; i < nheld; i++)
+		if (held[i].hk_kind == kind && held[i].hk_a == a &&
+		    held[i].hk_b == b)
+			return SSL_CTX_use_PrivateKey(ctx, held[i].hk_key) == 1 &&
+			    SSL_CTX_check_private_key(ctx) == 1 ? 0 : -1;
+	return -1;
+}
+
+/* Once every context holds its keys, this copy is not needed. */
+void
+tls_keys_forget(void)
+{
+	unsigned	i;
+
+	for (i = 0; i < nheld; i++)
+		EVP_PKEY_free(held[i].hk_key);
+	free(held);
+	held = NULL;
+	nheld = 0;
+}

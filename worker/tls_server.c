@@ -1,0 +1,401 @@
+/*
+ * TLS listeners in the worker: one SSL_CTX per group of certificates with
+ * the same names (an RSA and an ECDSA certificate for the same SANs share
+ * one, and OpenSSL offers the one the client can verify), chosen by SNI
+ * against the certificates' SANs, exact names before wildcards; the first
+ * certificate is the default. HTTP/1.1 is the only ALPN protocol; OCSP
+ * responses are stapled when the operator gave one. Called by worker.c at
+ * start-up (tls_server_init) and session.c per connection.
+ */
+#include <sys/types.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "tls.h"
+#include "worker.h"
+
+#define SAN_KEY_MAX	8192	/* the sorted names that group certificates */
+
+struct tls_cert {
+	X509			*tc_leaf;
+	unsigned		 tc_group;
+	const struct blob	*tc_ocsp;	/* DER, or bl_len 0 */
+};
+
+struct tls_listener {
+	unsigned		 tl_ngroups;
+	SSL_CTX			*tl_ctx[RPXD_MAX_CERTS];	/* [0]: default */
+	char			*tl_key[RPXD_MAX_CERTS];	/* SAN set */
+	unsigned		 tl_ncerts;
+	struct tls_cert		 tl_certs[RPXD_MAX_CERTS];
+};
+
+static struct tls_listener	*tls_listeners;	/* per listener */
+
+const char *
+tls_error_string(void)
+{
+	static char	buf[256];
+	unsigned long	e = ERR_peek_last_error();
+
+	if (e == 0)
+		snprintf(buf, sizeof(buf), "connection closed or reset");
+	else
+		ERR_error_string_n(e, buf, sizeof(buf));
+	ERR_clear_error();
+	return buf;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The certificate's DNS names, lower case, sorted, joined: certificates
+ * with the same key serve the same names. */
+static char *
+san_key(X509 *x)
+{
+	GENERAL_NAMES	*gens = X509_get_ext_d2i(x, NID_subject_alt_name,
+			    NULL, NULL);
+	const char	*names[256];
+	char		*key = calloc(1, SAN_KEY_MAX);
+	int		 i, n = 0;
+	size_t		 used = 0, len;
+
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) && n < 256;
+	    i++) {
+		GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (g->type == GEN_DNS)
+			names[n++] = (const char *)ASN1_STRING_get0_data(
+			    g->d.dNSName);
+	}
+	qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
+	for (i = 0; key != NULL && i < n; i++) {
+		len = strlen(names[i]);
+		if (used + len + 2 >= SAN_KEY_MAX)
+			break;
+		memcpy(key + used, names[i], len);
+		used += len;
+		key[used++] = ',';
+	}
+	for (len = 0; key != NULL && len < used; len++)
+		if (key[len] >= 'A' && key[len] <= 'Z')
+			key[len] = (char)(key[len] - 'A' + 'a');
+	GENERAL_NAMES_free(gens);
+	return key;
+}
+
+/* Which group serves name: an exact SAN first, then a wildcard. */
+static int
+group_for_name(const struct tls_listener *tl, const char *name)
+{
+	unsigned	i;
+	int		pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < tl->tl_ncerts; i++)
+			if (X509_check_host(tl->tl_certs[i].tc_leaf, name, 0,
+			    pass == 0 ? X509_CHECK_FLAG_NO_WILDCARDS : 0,
+			    NULL) == 1)
+				return (int)tl->tl_certs[i].tc_group;
+	return -1;
+}
+
+static int
+sni_cb(SSL *ssl, int *alert, void *arg)
+{
+	const struct tls_listener	*tl = arg;
+	const char			*name;
+	int				 g;
+
+	(void)alert;
+	name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	if (name == NULL || tl->tl_ngroups < 2)
+		return SSL_TLSEXT_ERR_OK;
+	if ((g = group_for_name(tl, name)) > 0 &&
+	    SSL_set_SSL_CTX(ssl, tl->tl_ctx[g]) == NULL)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static int
+alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char	http11[] = "\x08http/1.1";
+	unsigned char			*sel;
+
+	(void)ssl;
+	(void)arg;
+	if (SSL_select_next_proto(&sel, outlen, http11, sizeof(http11) - 1,
+	    in, inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* Staple the response of the certificate in use, if there is one. */
+static int
+ocsp_cb(SSL *ssl, void *arg)
+{
+	const struct tls_listener	*tl = arg;
+	X509				*cur = SSL_get_certificate(ssl);
+	unsigned char			*copy;
+	unsigned			 i;
+
+	for (i = 0; i < tl->tl_ncerts; i++) {
+		const struct blob *o = tl->tl_certs[i].tc_ocsp;
+
+		if (tl->tl_certs[i].tc_leaf != cur || o->bl_len == 0)
+			continue;
+		if ((copy = OPENSSL_memdup(o->bl_data, o->bl_len)) == NULL)
+			return SSL_TLSEXT_ERR_NOACK;
+		if (SSL_set_tlsext_status_ocsp_resp(ssl, copy,
+		    (long)o->bl_len) != 1) {
+			OPENSSL_free(copy);
+			return SSL_TLSEXT_ERR_NOACK;
+		}
+		return SSL_TLSEXT_ERR_OK;
+	}
+	return SSL_TLSEXT_ERR_NOACK;
+}
+
+static int
+proto_version(const char *list, int lowest)
+{
+	int	has12 = strstr(list, "TLSv1.2") != NULL,
+		has13 = strstr(list, "TLSv1.3") != NULL;
+
+	if (lowest)
+		return has12 ? TLS1_2_VERSION : TLS1_3_VERSION;
+	return has13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+}
+
+static SSL_CTX *
+server_ctx(const struct listener_conf *ls, struct tls_listener *tl)
+{
+	SSL_CTX	*ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL)
+		return NULL;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (SSL_CTX_set_min_proto_version(ctx,
+	    proto_version(ls->ls_protocols, 1)) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx,
+	    proto_version(ls->ls_protocols, 0)) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, ls->ls_ciphers) != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, ls->ls_ciphersuites) != 1 ||
+	    SSL_CTX_set1_groups_list(ctx, ls->ls_curves) != 1 ||
+	    SSL_CTX_set_dh_auto(ctx, 1) != 1 ||
+	    SSL_CTX_set_session_id_context(ctx,
+	    (const unsigned char *)ls->ls_name, strlen(ls->ls_name)) != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	/* Resumption by tickets only, with keys every worker shares. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 1);
+	tls_tickets_attach(ctx);
+	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
+	SSL_CTX_set_tlsext_servername_arg(ctx, tl);
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
+	SSL_CTX_set_tlsext_status_cb(ctx, ocsp_cb);
+	SSL_CTX_set_tlsext_status_arg(ctx, tl);
+	return ctx;
+}
+
+/* The leaf, its chain and its key into ctx; the leaf is returned. */
+static X509 *
+add_certificate(SSL_CTX *ctx, const struct blob *pem, unsigned listener,
+    unsigned idx)
+{
+	BIO	*bio = BIO_new_mem_buf(pem->bl_data, (int)pem->bl_len);
+	X509	*leaf = NULL, *ca;
+
+	if (bio == NULL || (leaf = PEM_read_bio_X509(bio, NULL, NULL,
+	    NULL)) == NULL || SSL_CTX_use_certificate(ctx, leaf) != 1)
+		goto fail;
+	while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
+			X509_free(ca);
+			goto fail;
+		}
+	ERR_clear_error();	/* the end of the PEM data */
+	if (tls_keys_use(ctx, TLS_KEY_LISTENER, listener, idx) == -1)
+		goto fail;
+	BIO_free(bio);
+	return leaf;
+fail:
+	BIO_free(bio);
+	X509_free(leaf);
+	return NULL;
+}
+
+static X509 *
+leaf_of(const struct blob *pem)
+{
+	BIO	*bio = BIO_new_mem_buf(pem->bl_data, (int)pem->bl_len);
+	X509	*leaf;
+
+	if (bio == NULL)
+		return NULL;
+	leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return leaf;
+}
+
+/* The group certificate j joins: one with its names and without a
+ * certificate of its key type yet, else a new one. */
+static int
+join_group(const struct listener_conf *ls, struct tls_listener *tl,
+    unsigned j, char *key)
+{
+	unsigned	g, i;
+	int		type = EVP_PKEY_get_base_id(X509_get0_pubkey(
+			    tl->tl_certs[j].tc_leaf)), clash;
+
+	for (g = 0; g < tl->tl_ngroups; g++) {
+		if (strcmp(tl->tl_key[g], key) != 0)
+			continue;
+		for (i = 0, clash = 0; i < j; i++)
+			if (tl->tl_certs[i].tc_group == g &&
+			    EVP_PKEY_get_base_id(X509_get0_pubkey(
+			    tl->tl_certs[i].tc_leaf)) == type)
+				clash = 1;
+		if (!clash) {
+			free(key);
+			return (int)g;
+		}
+	}
+	if ((tl->tl_ctx[g] = server_ctx(ls, tl)) == NULL)
+		return -1;
+	tl->tl_key[g] = key;
+	tl->tl_ngroups++;
+	return (int)g;
+}
+
+static void
+listener_init(const struct listener_conf *ls, unsigned l,
+    struct tls_listener *tl)
+{
+	X509		*probe;
+	unsigned	 j;
+	int		 g;
+
+	for (j = 0; j < ls->ls_ncerts; j++) {
+		const struct cert_conf *ct = &ls->ls_certs[j];
+
+		/* The group is chosen by the leaf's names and key type. */
+		if ((probe = leaf_of(&ct->ct_chain_pem)) == NULL)
+			fatalx("tls: listener \"%s\": certificate %s: %s",
+			    ls->ls_name, ct->ct_file, tls_error_string());
+		tl->tl_certs[j].tc_leaf = probe;
+		tl->tl_ncerts = j + 1;
+		if ((g = join_group(ls, tl, j, san_key(probe))) == -1)
+			fatalx("tls: listener \"%s\": %s", ls->ls_name,
+			    tls_error_string());
+		X509_free(probe);
+		if ((tl->tl_certs[j].tc_leaf = add_certificate(tl->tl_ctx[g],
+		    &ct->ct_chain_pem, l, j)) == NULL)
+			fatalx("tls: listener \"%s\": certificate %s: %s",
+			    ls->ls_name, ct->ct_file, tls_error_string());
+		tl->tl_certs[j].tc_group = (unsigned)g;
+		tl->tl_certs[j].tc_ocsp = &ct->ct_ocsp_der;
+	}
+}
+
+void
+tls_server_init(const struct rpxd_conf *c)
+{
+	unsigned	i;
+
+	if ((tls_listeners = calloc(c->rc_nlisteners + 1,
+	    sizeof(*tls_listeners))) == NULL)
+		fatal("tls: calloc");
+	for (i = 0; i < c->rc_nlisteners; i++)
+		if (c->rc_listeners[i].ls_ncerts > 0)
+			listener_init(&c->rc_listeners[i], i, &tls_listeners[i]);
+}
+
+int
+tls_server_many_certs(unsigned listener)
+{
+	return tls_listeners[listener].tl_ngroups > 1;
+}
+
+/* A client that leaves before it said anything is not worth a warning. */
+static void
+accept_failed(struct worker_env *w, const char *why, int quiet)
+{
+	const char	*name = w->w_conf->rc_listeners[w->w_listener].ls_name;
+
+	if (quiet)
+		log_debug("tls: client %s listener \"%s\": handshake not "
+		    "completed: %s", w->w_client_addr, name, why);
+	else
+		log_warnx("tls: client %s listener \"%s\": handshake failed: "
+		    "%s", w->w_client_addr, name, why);
+}
+
+int
+tls_server_accept(struct worker_env *w)
+{
+	struct tls_listener	*tl = &tls_listeners[w->w_listener];
+	struct io		*io = &w->w_client;
+	int64_t			 deadline = now_ms() + 1000 *
+				    (int64_t)w->w_conf->rc_client_header_timeout;
+	int64_t			 left;
+	int			 rv, err;
+	short			 ev;
+
+	if ((io->io_ssl = SSL_new(tl->tl_ctx[0])) == NULL ||
+	    SSL_set_fd(io->io_ssl, io->io_fd) != 1) {
+		accept_failed(w, tls_error_string(), 0);
+		return -1;
+	}
+	for (;;) {
+		ERR_clear_error();
+		if ((rv = SSL_accept(io->io_ssl)) == 1)
+			return 0;
+		err = SSL_get_error(io->io_ssl, rv);
+		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+			accept_failed(w, tls_error_string(),
+			    err == SSL_ERROR_SYSCALL &&
+			    ERR_peek_error() == 0);
+			return -1;
+		}
+		ev = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		if ((left = deadline - now_ms()) <= 0 ||
+		    io_wait(io->io_fd, ev, (int)left) != 1) {
+			accept_failed(w, "not completed within "
+			    "client-header-timeout", 0);
+			return -1;
+		}
+	}
+}
+
+/* The SNI name the client sent, or NULL. */
+const char *
+tls_server_name(const struct worker_env *w)
+{
+	if (w->w_client.io_ssl == NULL)
+		return NULL;
+	return SSL_get_servername(w->w_client.io_ssl,
+	    TLSEXT_NAMETYPE_host_name);
+}
