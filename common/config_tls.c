@@ -293,10 +293,14 @@ check_ca(const struct blob *b, struct config_err *ce, const char *where,
 	BIO			*bio = BIO_new_mem_buf(b->bl_data,
 				    (int)b->bl_len);
 	STACK_OF(X509_INFO)	*infos = NULL;
+	int			 i, certs = 0;
 
 	if (bio != NULL)
 		infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
-	if (infos == NULL || sk_X509_INFO_num(infos) == 0)
+	for (i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++)
+		if (sk_X509_INFO_value(infos, i)->x509 != NULL)
+			certs++;
+	if (certs == 0)
 		config_err(ce, "%s: ca-file %s: no PEM certificate in it",
 		    where, file);
 	ERR_clear_error();

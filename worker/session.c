@@ -272,10 +272,9 @@ session_serve(struct worker_env *w, int fd,
 	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	io_init(&w->w_client, fd);
-	if (w->w_conf->rc_listeners[listener].ls_ncerts > 0 &&
-	    tls_server_accept(w) == -1)
-		first = 0;
-	else
+	/* A failed handshake is logged by tls_server_accept. */
+	if (w->w_conf->rc_listeners[listener].ls_ncerts == 0 ||
+	    tls_server_accept(w) == 0)
 		for (first = 1; session_request(w, first); first = 0)
 			;
 	backend_close(w);

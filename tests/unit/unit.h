@@ -8,6 +8,7 @@
 #include <check.h>
 
 Suite	*suite_config(void);
+Suite	*suite_config_tls(void);
 Suite	*suite_http(void);
 Suite	*suite_chunked(void);
 Suite	*suite_route(void);

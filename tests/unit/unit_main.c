@@ -13,6 +13,7 @@ main(void)
 	int	 failed;
 
 	sr = srunner_create(suite_config());
+	srunner_add_suite(sr, suite_config_tls());
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_chunked());
 	srunner_add_suite(sr, suite_route());
