@@ -8,6 +8,7 @@
  * start-up (tls_server_init) and session.c per connection.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <poll.h>
 #include <stdio.h>
@@ -353,6 +354,26 @@ accept_failed(struct worker_env *w, const char *why, int quiet)
 		    "%s", w->w_client_addr, name, why);
 }
 
+/*
+ * Plain HTTP sent to a TLS listener: say so in plain HTTP, as the client
+ * cannot read a TLS alert; best effort, the connection closes anyway.
+ */
+static int
+plain_http_refused(struct worker_env *w)
+{
+	static const char	resp[] = "HTTP/1.1 400 Bad Request\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 45\r\n"
+	    "Connection: close\r\n\r\n"
+	    "400 Bad Request: this port speaks HTTPS only\n";
+
+	if (ERR_GET_REASON(ERR_peek_last_error()) != SSL_R_HTTP_REQUEST)
+		return 0;
+	ERR_clear_error();
+	(void)send(w->w_client.io_fd, resp, sizeof(resp) - 1, MSG_NOSIGNAL);
+	accept_failed(w, "plain HTTP request to a TLS listener (400 sent)", 0);
+	return 1;
+}
+
 int
 tls_server_accept(struct worker_env *w)
 {
@@ -375,6 +396,8 @@ tls_server_accept(struct worker_env *w)
 			return 0;
 		err = SSL_get_error(io->io_ssl, rv);
 		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+			if (plain_http_refused(w))
+				return -1;
 			accept_failed(w, tls_error_string(),
 			    err == SSL_ERROR_SYSCALL &&
 			    ERR_peek_error() == 0);
