@@ -4,7 +4,7 @@
 # the tests start their own nginx on loopback ports.
 set -eu
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
-nginx curl python3 procps iproute2 mandoc"
+nginx curl python3 procps iproute2 mandoc openssl testssl.sh"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -67,6 +67,28 @@ start_nginx() {
 	NGINX_PID=$(cat "$WORK/nginx/nginx.pid")
 }
 
+# start_nginx_tls: the TLS backends on 4443..4446 (nginx-tls.conf.in), with
+# the test PKI in $WORK/pki (tls_pki.sh); a second nginx, stopped by cleanup.
+start_nginx_tls() {
+	[ -n "${NGINX_TLS_PID:-}" ] && return 0
+	. "$IT/tls_pki.sh"
+	make_pki "$WORK/pki" || return 1
+	mkdir -p "$WORK/nginx-tls/logs" "$WORK/nginx-tls/tmp"
+	chmod 777 "$WORK/nginx-tls/tmp"
+	sed -e "s|@WORK@|$WORK|g" -e "s|@PKI@|$WORK/pki|g" \
+	    "$IT/nginx-tls.conf.in" > "$WORK/nginx-tls/nginx.conf"
+	nginx -c "$WORK/nginx-tls/nginx.conf" -p "$WORK/nginx-tls" \
+	    -g "pid $WORK/nginx-tls/nginx.pid;" || return 1
+	# the daemonized master writes its pidfile after the command returns
+	for _ in $(seq 1 50); do
+		[ -s "$WORK/nginx-tls/nginx.pid" ] && break
+		sleep 0.1
+	done
+	NGINX_TLS_PID=$(cat "$WORK/nginx-tls/nginx.pid") || return 1
+	EXTRA_PIDS+=("$NGINX_TLS_PID")
+	wait_port 127.0.0.1 4443 5 && wait_port 127.0.0.1 4446 5
+}
+
 start_python() {	# script port
 	python3 "$IT/$1" "$2" >"$WORK/$1.log" 2>&1 &
 	EXTRA_PIDS+=($!)
