@@ -26,6 +26,7 @@
 #include "config.h"
 #include "config_err.h"
 #include "log.h"
+#include "tls_pem.h"
 
 #define EXPIRY_WARN_DAYS	30
 
@@ -97,33 +98,6 @@ asn1_time_str(const ASN1_TIME *t, char *dst, size_t len)
 	BIO_free(bio);
 }
 
-/* The first certificate of a PEM blob, or NULL. */
-static X509 *
-blob_x509(const struct blob *b)
-{
-	BIO	*bio = BIO_new_mem_buf(b->bl_data, (int)b->bl_len);
-	X509	*x;
-
-	if (bio == NULL)
-		return NULL;
-	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	return x;
-}
-
-static EVP_PKEY *
-blob_key(const struct blob *b)
-{
-	BIO		*bio = BIO_new_mem_buf(b->bl_data, (int)b->bl_len);
-	EVP_PKEY	*k;
-
-	if (bio == NULL)
-		return NULL;
-	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	return k;
-}
-
 /* Expired or not yet valid: error; expiring soon: warning. */
 static void
 check_validity(X509 *x, struct config_err *ce, const char *where)
@@ -170,12 +144,12 @@ check_pair(const struct blob *chain, const struct blob *key,
 	X509		*leaf;
 	EVP_PKEY	*pk;
 
-	if ((leaf = blob_x509(chain)) == NULL) {
+	if ((leaf = pem_first_cert(chain)) == NULL) {
 		config_err(ce, "%s: no PEM certificate: %s", where,
 		    ssl_reason());
 		return;
 	}
-	if ((pk = blob_key(key)) == NULL)
+	if ((pk = pem_private_key(key)) == NULL)
 		config_err(ce, "%s: key: no PEM private key: %s", where,
 		    ssl_reason());
 	else if (X509_check_private_key(leaf, pk) != 1) {

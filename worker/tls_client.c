@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "tls.h"
+#include "tls_pem.h"
 #include "worker.h"
 
 struct tls_backend {
@@ -70,24 +71,12 @@ load_ca(SSL_CTX *ctx, const struct blob *pem)
 static int
 client_certificate(SSL_CTX *ctx, const struct blob *pem, unsigned be)
 {
-	BIO	*bio = BIO_new_mem_buf(pem->bl_data, (int)pem->bl_len);
-	X509	*x = NULL, *ca;
-	int	 rv = -1;
+	X509	*leaf;
 
-	if (bio == NULL || (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) ==
-	    NULL || SSL_CTX_use_certificate(ctx, x) != 1)
-		goto done;
-	while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
-			X509_free(ca);
-			goto done;
-		}
-	ERR_clear_error();
-	rv = tls_keys_use(ctx, TLS_KEY_BACKEND, be, 0);
-done:
-	X509_free(x);
-	BIO_free(bio);
-	return rv;
+	if ((leaf = pem_use_chain(ctx, pem)) == NULL)
+		return -1;
+	X509_free(leaf);
+	return tls_keys_use(ctx, TLS_KEY_BACKEND, be, 0);
 }
 
 static SSL_CTX *
@@ -98,10 +87,7 @@ client_ctx(const struct backend_conf *bc, unsigned be)
 
 	if (ctx == NULL)
 		return NULL;
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	tls_ctx_defaults(ctx);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, new_session_cb);

@@ -7,11 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/pem.h>
-
 #include "ipc.h"
 #include "log.h"
 #include "tls.h"
+#include "tls_pem.h"
 
 struct held_key {
 	uint32_t	 hk_kind, hk_a, hk_b;
@@ -26,8 +25,7 @@ int
 tls_keys_receive(const struct rpxd_conf *c, struct msgbuf *mb)
 {
 	uint32_t	 kind, a, b, len;
-	unsigned char	*pem;
-	BIO		*bio;
+	struct blob	 pem;
 	EVP_PKEY	*key;
 	struct held_key	*more;
 
@@ -39,13 +37,11 @@ tls_keys_receive(const struct rpxd_conf *c, struct msgbuf *mb)
 	    b < c->rc_listeners[a].ls_ncerts) &&
 	    !(kind == TLS_KEY_BACKEND && a < c->rc_nbackends && b == 0))
 		return -1;
-	pem = mb->mb_data + mb->mb_off;
+	pem.bl_data = mb->mb_data + mb->mb_off;
+	pem.bl_len = len;
 	mb->mb_off += len;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return -1;
-	key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	explicit_bzero(pem, len);
+	key = pem_private_key(&pem);
+	explicit_bzero(pem.bl_data, len);
 	if (key == NULL)
 		return -1;
 	if ((more = realloc(held, (nheld + 1) * sizeof(*held))) == NULL) {

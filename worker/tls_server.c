@@ -23,6 +23,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "tls.h"
+#include "tls_pem.h"
 #include "worker.h"
 
 #define SAN_KEY_MAX	8192	/* the sorted names that group certificates */
@@ -192,10 +193,7 @@ server_ctx(const struct listener_conf *ls, struct tls_listener *tl)
 
 	if (ctx == NULL)
 		return NULL;
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	tls_ctx_defaults(ctx);
 	if (SSL_CTX_set_min_proto_version(ctx,
 	    proto_version(ls->ls_protocols, 1)) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx,
@@ -226,38 +224,14 @@ static X509 *
 add_certificate(SSL_CTX *ctx, const struct blob *pem, unsigned listener,
     unsigned idx)
 {
-	BIO	*bio = BIO_new_mem_buf(pem->bl_data, (int)pem->bl_len);
-	X509	*leaf = NULL, *ca;
-
-	if (bio == NULL || (leaf = PEM_read_bio_X509(bio, NULL, NULL,
-	    NULL)) == NULL || SSL_CTX_use_certificate(ctx, leaf) != 1)
-		goto fail;
-	while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
-			X509_free(ca);
-			goto fail;
-		}
-	ERR_clear_error();	/* the end of the PEM data */
-	if (tls_keys_use(ctx, TLS_KEY_LISTENER, listener, idx) == -1)
-		goto fail;
-	BIO_free(bio);
-	return leaf;
-fail:
-	BIO_free(bio);
-	X509_free(leaf);
-	return NULL;
-}
-
-static X509 *
-leaf_of(const struct blob *pem)
-{
-	BIO	*bio = BIO_new_mem_buf(pem->bl_data, (int)pem->bl_len);
 	X509	*leaf;
 
-	if (bio == NULL)
+	if ((leaf = pem_use_chain(ctx, pem)) == NULL)
 		return NULL;
-	leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
+	if (tls_keys_use(ctx, TLS_KEY_LISTENER, listener, idx) == -1) {
+		X509_free(leaf);
+		return NULL;
+	}
 	return leaf;
 }
 
@@ -303,7 +277,7 @@ listener_init(const struct listener_conf *ls, unsigned l,
 		const struct cert_conf *ct = &ls->ls_certs[j];
 
 		/* The group is chosen by the leaf's names and key type. */
-		if ((probe = leaf_of(&ct->ct_chain_pem)) == NULL)
+		if ((probe = pem_first_cert(&ct->ct_chain_pem)) == NULL)
 			fatalx("tls: listener \"%s\": certificate %s: %s",
 			    ls->ls_name, ct->ct_file, tls_error_string());
 		tl->tl_certs[j].tc_leaf = probe;

@@ -311,57 +311,54 @@ START_TEST(test_wire_tls)
 }
 END_TEST
 
+/* An IPC_TLS_KEY payload: kind, indexes, a length and the bytes. */
+static int
+key_msg(const struct rpxd_conf *c, uint32_t kind, uint32_t a, uint32_t b,
+    uint32_t len, const void *data, size_t datalen, int *wiped)
+{
+	struct msgbuf	mb;
+	int		rv;
+
+	msgbuf_init(&mb);
+	msgbuf_put_u32(&mb, kind);
+	msgbuf_put_u32(&mb, a);
+	msgbuf_put_u32(&mb, b);
+	msgbuf_put_u32(&mb, len);
+	msgbuf_put_bytes(&mb, data, datalen);
+	rv = tls_keys_receive(c, &mb);
+	if (wiped != NULL)
+		*wiped = memmem(mb.mb_data, mb.mb_len, "PRIVATE KEY", 11) ==
+		    NULL;
+	msgbuf_free(&mb);
+	return rv;
+}
+
 /* What tls_keys_receive takes: a key for a certificate that exists. */
 START_TEST(test_worker_key_intake)
 {
 	struct rpxd_conf	*c = load(BE TLS(GOOD));
 	const struct blob	*key;
-	struct msgbuf		 mb;
 	uint32_t		 bad[][3] = {
 		{ TLS_KEY_LISTENER, 0, 1 }, { TLS_KEY_LISTENER, 1, 0 },
 		{ TLS_KEY_BACKEND, 0, 1 }, { 7, 0, 0 },
 	};
 	size_t			 i;
+	int			 wiped = 0;
 
 	ck_assert_msg(c != NULL, "%s", err);
 	key = &c->rc_listeners[0].ls_certs[0].ct_key_pem;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		msgbuf_init(&mb);
-		msgbuf_put_u32(&mb, bad[i][0]);
-		msgbuf_put_u32(&mb, bad[i][1]);
-		msgbuf_put_u32(&mb, bad[i][2]);
-		msgbuf_put_u32(&mb, (uint32_t)key->bl_len);
-		msgbuf_put_bytes(&mb, key->bl_data, key->bl_len);
-		ck_assert_int_eq(tls_keys_receive(c, &mb), -1);
-		msgbuf_free(&mb);
-	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(key_msg(c, bad[i][0], bad[i][1], bad[i][2],
+		    (uint32_t)key->bl_len, key->bl_data, key->bl_len, NULL), -1);
 	/* A length that disagrees with the payload, and garbage. */
-	msgbuf_init(&mb);
-	msgbuf_put_u32(&mb, TLS_KEY_LISTENER);
-	msgbuf_put_u32(&mb, 0);
-	msgbuf_put_u32(&mb, 0);
-	msgbuf_put_u32(&mb, (uint32_t)key->bl_len + 1);
-	msgbuf_put_bytes(&mb, key->bl_data, key->bl_len);
-	ck_assert_int_eq(tls_keys_receive(c, &mb), -1);
-	msgbuf_free(&mb);
-	msgbuf_init(&mb);
-	msgbuf_put_u32(&mb, TLS_KEY_LISTENER);
-	msgbuf_put_u32(&mb, 0);
-	msgbuf_put_u32(&mb, 0);
-	msgbuf_put_u32(&mb, 5);
-	msgbuf_put_bytes(&mb, "junk!", 5);
-	ck_assert_int_eq(tls_keys_receive(c, &mb), -1);
-	msgbuf_free(&mb);
+	ck_assert_int_eq(key_msg(c, TLS_KEY_LISTENER, 0, 0,
+	    (uint32_t)key->bl_len + 1, key->bl_data, key->bl_len, NULL), -1);
+	ck_assert_int_eq(key_msg(c, TLS_KEY_LISTENER, 0, 0, 5, "junk!", 5,
+	    NULL), -1);
 	/* The right one is taken and wiped from the message. */
-	msgbuf_init(&mb);
-	msgbuf_put_u32(&mb, TLS_KEY_LISTENER);
-	msgbuf_put_u32(&mb, 0);
-	msgbuf_put_u32(&mb, 0);
-	msgbuf_put_u32(&mb, (uint32_t)key->bl_len);
-	msgbuf_put_bytes(&mb, key->bl_data, key->bl_len);
-	ck_assert_int_eq(tls_keys_receive(c, &mb), 0);
-	ck_assert_ptr_null(memmem(mb.mb_data, mb.mb_len, "PRIVATE KEY", 11));
-	msgbuf_free(&mb);
+	ck_assert_int_eq(key_msg(c, TLS_KEY_LISTENER, 0, 0,
+	    (uint32_t)key->bl_len, key->bl_data, key->bl_len, &wiped), 0);
+	ck_assert_int_eq(wiped, 1);
 	tls_keys_forget();
 	config_free(c);
 }

@@ -1,0 +1,72 @@
+/*
+ * PEM blobs and the settings all of rpxd's TLS contexts share (see
+ * tls_pem.h); linked by the master and the worker.
+ */
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "tls_pem.h"
+
+X509 *
+pem_first_cert(const struct blob *pem)
+{
+	BIO	*bio = BIO_new_mem_buf(pem->bl_data, (int)pem->bl_len);
+	X509	*x;
+
+	if (bio == NULL)
+		return NULL;
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return x;
+}
+
+EVP_PKEY *
+pem_private_key(const struct blob *pem)
+{
+	BIO		*bio = BIO_new_mem_buf(pem->bl_data, (int)pem->bl_len);
+	EVP_PKEY	*k;
+
+	if (bio == NULL)
+		return NULL;
+	k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	return k;
+}
+
+X509 *
+pem_use_chain(SSL_CTX *ctx, const struct blob *pem)
+{
+	BIO	*bio = BIO_new_mem_buf(pem->bl_data, (int)pem->bl_len);
+	X509	*leaf = NULL, *ca;
+
+	if (bio == NULL || (leaf = PEM_read_bio_X509(bio, NULL, NULL,
+	    NULL)) == NULL || SSL_CTX_use_certificate(ctx, leaf) != 1)
+		goto fail;
+	while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
+			X509_free(ca);
+			goto fail;
+		}
+	ERR_clear_error();	/* the end of the PEM data */
+	BIO_free(bio);
+	return leaf;
+fail:
+	BIO_free(bio);
+	X509_free(leaf);
+	return NULL;
+}
+
+/*
+ * No renegotiation (a DoS lever), no compression (CRIME); a peer that
+ * closes without close_notify ends the stream like a TCP close (the HTTP
+ * framing tells a cut body); writes may be partial and retried from a
+ * buffer that moved, as io.c's buffers compact.
+ */
+void
+tls_ctx_defaults(SSL_CTX *ctx)
+{
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}

@@ -1,0 +1,22 @@
+/*
+ * PEM data held in memory (struct blob): the first certificate, a private
+ * key, and a certificate with its chain put into an SSL_CTX. The master
+ * (config_tls.c) checks files with these; the worker (tls_*.c) builds its
+ * contexts with them. Nothing here opens a file.
+ */
+#ifndef RPXD_TLS_PEM_H
+#define RPXD_TLS_PEM_H
+
+#include <openssl/ssl.h>
+
+#include "config.h"
+
+X509		*pem_first_cert(const struct blob *pem);
+EVP_PKEY	*pem_private_key(const struct blob *pem);
+/* The leaf of pem as ctx's certificate, the rest as its chain; the leaf
+ * is returned (the caller holds a reference), or NULL. */
+X509		*pem_use_chain(SSL_CTX *ctx, const struct blob *pem);
+/* The options every context of rpxd has, server or client. */
+void		 tls_ctx_defaults(SSL_CTX *ctx);
+
+#endif
