@@ -182,7 +182,7 @@ check_lists(const struct rpxd_conf *c, const struct listener_conf *ls,
 		config_err(ce, "%s:%u: listener \"%s\": tls: ciphersuites: "
 		    "\"%.64s\" is not a list of TLS 1.3 suites", c->rc_file,
 		    ls->ls_tls_line, ls->ls_name, ls->ls_ciphersuites);
-	if (SSL_CTX_set1_groups_list(ctx, ls->ls_curves) != 1)
+	if (tls_set_groups(ctx, ls->ls_curves) != 1)
 		config_err(ce, "%s:%u: listener \"%s\": tls: curves: \"%.64s\" "
 		    "holds an unknown curve", c->rc_file, ls->ls_tls_line,
 		    ls->ls_name, ls->ls_curves);

@@ -2,6 +2,8 @@
  * PEM blobs and the settings all of rpxd's TLS contexts share (see
  * tls_pem.h); linked by the master and the worker.
  */
+#include <stdio.h>
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -54,6 +56,26 @@ fail:
 	BIO_free(bio);
 	X509_free(leaf);
 	return NULL;
+}
+
+int
+tls_set_groups(SSL_CTX *ctx, const char *list)
+{
+	char	copy[RPXD_TLS_LIST_MAX];
+
+	if ((size_t)snprintf(copy, sizeof(copy), "%s", list) >= sizeof(copy))
+		return 0;
+	return (int)SSL_CTX_set1_groups_list(ctx, copy);
+}
+
+int
+tls_set_sni(SSL *ssl, const char *name)
+{
+	char	copy[RPXD_HOST_MAX];
+
+	if ((size_t)snprintf(copy, sizeof(copy), "%s", name) >= sizeof(copy))
+		return 0;
+	return (int)SSL_set_tlsext_host_name(ssl, copy);
 }
 
 /*

@@ -16,6 +16,9 @@ EVP_PKEY	*pem_private_key(const struct blob *pem);
 /* The leaf of pem as ctx's certificate, the rest as its chain; the leaf
  * is returned (the caller holds a reference), or NULL. */
 X509		*pem_use_chain(SSL_CTX *ctx, const struct blob *pem);
+/* OpenSSL's macros for these cast away const; these take a copy. */
+int		 tls_set_groups(SSL_CTX *ctx, const char *list);
+int		 tls_set_sni(SSL *ssl, const char *name);
 /* The options every context of rpxd has, server or client. */
 void		 tls_ctx_defaults(SSL_CTX *ctx);
 

@@ -150,7 +150,7 @@ client_names(SSL *ssl, const struct backend_conf *bc,
 			    sv->sv_host;
 
 	if (!is_ip_literal(sni) &&
-	    SSL_set_tlsext_host_name(ssl, sni) != 1)
+	    tls_set_sni(ssl, sni) != 1)
 		return -1;
 	if (!bc->be_verify)
 		return 0;

@@ -200,7 +200,7 @@ server_ctx(const struct listener_conf *ls, struct tls_listener *tl)
 	    proto_version(ls->ls_protocols, 0)) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, ls->ls_ciphers) != 1 ||
 	    SSL_CTX_set_ciphersuites(ctx, ls->ls_ciphersuites) != 1 ||
-	    SSL_CTX_set1_groups_list(ctx, ls->ls_curves) != 1 ||
+	    tls_set_groups(ctx, ls->ls_curves) != 1 ||
 	    SSL_CTX_set_dh_auto(ctx, 1) != 1 ||
 	    SSL_CTX_set_session_id_context(ctx,
 	    (const unsigned char *)ls->ls_name, strlen(ls->ls_name)) != 1) {
