@@ -356,7 +356,7 @@ tls_server_accept(struct worker_env *w)
 	int64_t			 deadline = now_ms() + 1000 *
 				    (int64_t)w->w_conf->rc_client_header_timeout;
 	int64_t			 left;
-	int			 rv, err;
+	int			 rv, err, quiet;
 	short			 ev;
 
 	if ((io->io_ssl = SSL_new(tl->tl_ctx[0])) == NULL ||
@@ -372,9 +372,9 @@ tls_server_accept(struct worker_env *w)
 		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
 			if (plain_http_refused(w))
 				return -1;
-			accept_failed(w, tls_error_string(),
-			    err == SSL_ERROR_SYSCALL &&
-			    ERR_peek_error() == 0);
+			/* No OpenSSL error: the peer just went away. */
+			quiet = ERR_peek_error() == 0;
+			accept_failed(w, tls_error_string(), quiet);
 			return -1;
 		}
 		ev = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
