@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Benchmark: rpxd, HAProxy and nginx as plain HTTP reverse proxies in front
-# of the same nginx backend, run A B C A B C in one go with wrk. Prints
-# requests/s and p99 per proxy (median over rounds), the ratios
-# rpxd/HAProxy and rpxd/nginx, and the private RSS of an idle rpxd worker
-# and of the master.
+# Benchmark: rpxd, HAProxy and nginx as reverse proxies in front of the
+# same nginx backend, run A B C A B C in one go: plain HTTP rows with wrk,
+# TLS rows (termination + re-encryption to the backend's TLS server) with
+# wrk and, for new handshakes per request, bench/tlshs.c (see bench/tls.sh).
+# Prints requests/s and p99 per proxy (median over rounds), the ratios
+# rpxd/HAProxy and rpxd/nginx, handshakes/s as a fraction of openssl speed
+# sign/s, and the private RSS of an idle rpxd worker and of the master.
 # Env: ROUNDS (3), DURATION (10 s), QUICK=1 (1 round of 2 s),
-# PROXIES ("rpxd haproxy nginx"), KEEP=1 (keep the work dir and its logs). Run as root. Loopback only; it starts
-# its own processes from a temporary directory and stops them by PID.
+# PROXIES ("rpxd haproxy nginx"), TLS=0 (plain rows only), ROWS (row names
+# and/or the groups "plain" and "tls"; default "plain tls"), KEEP=1 (keep
+# the work dir and its logs). Run as root. Loopback only; it starts its own
+# processes from a temporary directory and stops them by PID.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -15,8 +19,30 @@ DURATION=${DURATION:-10}
 PROXIES=${PROXIES:-rpxd haproxy nginx}
 if [ "${QUICK:-0}" = 1 ]; then ROUNDS=1; DURATION=2; fi
 WARMUP=4		# s at 256 connections after each proxy start
+TLS_WARMUP=2		# s at 50 TLS keep-alive connections, when TLS rows run
 BACKEND_PORT=18080
 declare -A PORT=([rpxd]=18000 [haproxy]=18001 [nginx]=18002)
+. "$top/bench/tls.sh"
+
+# row name | connections | path | extra wrk arguments | listener | tool
+#   listener: plain, ec (TLS, ECDSA P-256 certificate), rsa (TLS, RSA-2048)
+#   tool: wrk, or hs (bench/tlshs.c: a new TCP connection and a full TLS
+#   handshake, never resumed, per request)
+all_rows=("small-ka-1|1|/small||plain|wrk" "small-ka-50|50|/small||plain|wrk"
+      "small-ka-256|256|/small||plain|wrk" "1MiB-ka-16|16|/1m||plain|wrk"
+      "small-close-50|50|/small|-H Connection:close|plain|wrk"
+      "tls-small-ka-50|50|/small||ec|wrk" "tls-1MiB-ka-16|16|/1m||ec|wrk"
+      "tls-hs-ecdsa-50|50|/small||ec|hs" "tls-hs-rsa-50|50|/small||rsa|hs")
+if [ "${TLS:-1}" = 0 ]; then ROWS=${ROWS:-plain}; else ROWS=${ROWS:-plain tls}; fi
+rows=()
+for row in "${all_rows[@]}"; do
+	IFS='|' read -r name _ _ _ lis _ <<<"$row"
+	group=plain; [ "$lis" != plain ] && group=tls
+	case " $ROWS " in *" $name "*|*" $group "*|*" all "*) rows+=("$row") ;; esac
+done
+[ ${#rows[@]} -gt 0 ] || { echo "run.sh: ROWS=\"$ROWS\" selects no row" >&2; exit 1; }
+want_tls=0
+for row in "${rows[@]}"; do IFS='|' read -r _ _ _ _ lis _ <<<"$row"; [ "$lis" != plain ] && want_tls=1; done
 
 [ "$(id -u)" = 0 ] || { echo "run.sh: run as root (rpxd drops privileges)" >&2; exit 1; }
 for p in $PROXIES; do
@@ -37,7 +63,7 @@ esac
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_port() { for _ in $(seq 1 50); do port_busy "$1" && return 0; sleep 0.1; done; return 1; }
-for p in $BACKEND_PORT ${PORT[rpxd]} ${PORT[haproxy]} ${PORT[nginx]}; do
+for p in $BACKEND_PORT ${PORT[rpxd]} ${PORT[haproxy]} ${PORT[nginx]} $([ $want_tls = 1 ] && tls_ports); do
 	port_busy $p && { echo "run.sh: 127.0.0.1:$p is already in use" >&2; exit 1; }
 done
 
@@ -74,6 +100,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+# TLS: certificates, the handshake client, openssl speed (before anything
+# else runs) and the configuration snippets; all empty without TLS rows.
+tls_backend_nginx= tls_nginx_http= tls_haproxy_global= tls_haproxy_sections= tls_rpxd=
+SIGN_EC= SIGN_RSA=
+if [ $want_tls = 1 ]; then tls_setup || exit 1; fi
+
 # nginx: every temporary path in the work dir, nothing under /var.
 nginx_common="error_log $dir/logs/error.log; events { worker_connections 4096; }"
 nginx_http="client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;
@@ -81,7 +113,8 @@ nginx_http="client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;
 cat > "$dir/backend.conf" <<CONF
 worker_processes 1; pid $dir/backend.pid; $nginx_common
 http { $nginx_http access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:$BACKEND_PORT; root $dir/www; } }
+  server { listen 127.0.0.1:$BACKEND_PORT; root $dir/www; }
+  $tls_backend_nginx }
 CONF
 # The proxy nginx: access log on (to a file), upstream keep-alive, and
 # proxy_max_temp_file_size 0 so that a 1 MiB response is relayed through
@@ -92,7 +125,8 @@ http { $nginx_http access_log $dir/logs/nginx-access.log; keepalive_requests 100
   upstream be { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
   server { listen 127.0.0.1:${PORT[nginx]}; location / { proxy_pass http://be;
     proxy_http_version 1.1; proxy_set_header Connection "";
-    proxy_max_temp_file_size 0; } } }
+    proxy_max_temp_file_size 0; } }
+  $tls_nginx_http }
 CONF
 # HAProxy: access lines are formatted (option httplog) and sent to a UDP
 # syslog port where nothing listens.
@@ -101,6 +135,7 @@ global
   nbthread 2
   log 127.0.0.1:5514 local0
   maxconn 4096
+$tls_haproxy_global
 defaults
   mode http
   log global
@@ -115,6 +150,7 @@ frontend fe
   default_backend be
 backend be
   server s1 127.0.0.1:$BACKEND_PORT
+$tls_haproxy_sections
 CONF
 # rpxd: one process per connection, so the pool is kept above the 256
 # connections of the largest row; its access log (stderr) goes to a file.
@@ -133,6 +169,7 @@ listener "bench" {
   port = ${PORT[rpxd]}
   route "all" { path = "/*" backend = "nginx" }
 }
+$tls_rpxd
 CONF
 
 pidfile_pid() { for _ in $(seq 1 50); do [ -s "$1" ] && { cat "$1"; return 0; }; sleep 0.1; done; return 1; }
@@ -141,6 +178,7 @@ nginx -c "$dir/backend.conf" -p "$dir" || { echo "run.sh: backend nginx failed" 
 bpid=$(pidfile_pid "$dir/backend.pid") || { echo "run.sh: backend nginx wrote no pid" >&2; exit 1; }
 pids+=("$bpid")
 wait_port $BACKEND_PORT || { echo "run.sh: backend not listening" >&2; exit 1; }
+if [ $want_tls = 1 ]; then wait_port $BACKEND_TLS_PORT || { echo "run.sh: backend TLS server not listening" >&2; exit 1; }; fi
 
 start_proxy() {	# name -> sets MPID (the master / only process); 1 on failure
 	MPID=
@@ -158,6 +196,10 @@ start_proxy() {	# name -> sets MPID (the master / only process); 1 on failure
 	# Warm-up, the same for every proxy: rpxd's prefork pool grows to the
 	# 256 connections of the largest row before anything is measured.
 	timeout $((WARMUP + 10)) wrk -t 2 -c 256 -d ${WARMUP}s "http://127.0.0.1:${PORT[$1]}/small" >/dev/null 2>&1
+	if [ $want_tls = 1 ]; then	# also opens the TLS connections to the backend
+		wait_port "${TLS_PORT_EC[$1]}" && wait_port "${TLS_PORT_RSA[$1]}" || return 1
+		timeout $((TLS_WARMUP + 10)) wrk -t 2 -c 50 -d ${TLS_WARMUP}s "https://127.0.0.1:${TLS_PORT_EC[$1]}/small" >/dev/null 2>&1
+	fi
 	sleep 1
 }
 stop_proxy() { stop_pid "$MPID" $(pgrep -P "$MPID"); }
@@ -181,10 +223,7 @@ rpxd_memory() {	# after the load: an idle worker and the master
 	memline="memory (Private_Clean+Private_Dirty, target < 2048 KiB): idle rpxd worker $wk KiB $(pass "$wk"), master $mk KiB $(pass "$mk"); largest of $n workers $max KiB"
 }
 
-# row name | wrk connections | path | extra wrk arguments
-rows=("small-ka-1|1|/small|" "small-ka-50|50|/small|" "small-ka-256|256|/small|"
-      "1MiB-ka-16|16|/1m|" "small-close-50|50|/small|-H Connection:close")
-declare -A rps p99 flag
+declare -A rps p99 flag hsinfo
 notes=()
 
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
@@ -204,16 +243,33 @@ for r in $(seq 1 "$ROUNDS"); do
 			continue
 		fi
 		for row in "${rows[@]}"; do
-			IFS='|' read -r name conns path extra <<<"$row"
-			threads=2; [ "$conns" -lt 2 ] && threads=1	# wrk needs connections >= threads
-			timeout $((DURATION + 30)) wrk -t "$threads" -c "$conns" -d "${DURATION}s" --timeout 5s --latency \
-			    $extra "http://127.0.0.1:${PORT[$p]}$path" > "$dir/out" 2>&1
-			v=$(awk '/^Requests\/sec/ {print $2}' "$dir/out")
-			l=$(awk '$1 == "99%" {print $2}' "$dir/out")
-			e=$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' "$dir/out")
-			[ -n "$v" ] || { e="wrk failed: $(tr '\n' ' ' < "$dir/out" | cut -c1-200)"; v=; }
+			IFS='|' read -r name conns path extra lis tool <<<"$row"
+			case $lis in
+			plain)	url="http://127.0.0.1:${PORT[$p]}$path" port=${PORT[$p]} ;;
+			ec)	url="https://127.0.0.1:${TLS_PORT_EC[$p]}$path" port=${TLS_PORT_EC[$p]} ;;
+			rsa)	url="https://127.0.0.1:${TLS_PORT_RSA[$p]}$path" port=${TLS_PORT_RSA[$p]} ;;
+			esac
+			if [ "$tool" = hs ]; then
+				tls_run_hs "$port" "$conns" > "$dir/out" 2>&1
+				v=$(awk -F': ' '$1 == "handshakes/s" {print $2}' "$dir/out")
+				l=$(awk -F': ' '$1 == "p99 ms" {print $2}' "$dir/out")
+				e=$(awk -F': ' '($1 == "non-2xx" || $1 == "errors" || $1 == "resumed") && $2 > 0 {printf "%s %s; ", $1, $2}
+				    $1 == "last error" {last = $2} END {if (last != "") printf "last error: %s; ", last}' "$dir/out")
+				[ -n "$(awk -F': ' '$1 == "ok" && $2 > 0' "$dir/out")" ] ||
+				    { e="tlshs failed: $(tr '\n' ' ' < "$dir/out" | cut -c1-200)"; v=; }
+				[ -n "$l" ] && p99[$p,$name]+="$l "
+				hsinfo[$p,$name]=$(awk -F': ' '$1 == "first" {print $2}' "$dir/out")
+			else
+				threads=2; [ "$conns" -lt 2 ] && threads=1	# wrk needs connections >= threads
+				timeout $((DURATION + 30)) wrk -t "$threads" -c "$conns" -d "${DURATION}s" --timeout 5s --latency \
+				    $extra "$url" > "$dir/out" 2>&1
+				v=$(awk '/^Requests\/sec/ {print $2}' "$dir/out")
+				l=$(awk '$1 == "99%" {print $2}' "$dir/out")
+				e=$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' "$dir/out")
+				[ -n "$v" ] || { e="wrk failed: $(tr '\n' ' ' < "$dir/out" | cut -c1-200)"; v=; }
+				[ -n "$l" ] && p99[$p,$name]+="$(to_ms "$l") "
+			fi
 			[ -n "$v" ] && rps[$p,$name]+="$v "
-			[ -n "$l" ] && p99[$p,$name]+="$(to_ms "$l") "
 			if [ -n "$e" ]; then
 				flag[$p,$name]='!'
 				notes+=("round $r: $p $name: $e")
@@ -236,7 +292,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%
 	echo "HAProxy nbthread 2, nginx worker_processes 2, rpxd prefork (min-spare 260, max-workers 512): each may use both CPUs"
 	echo "access logs on for all three: rpxd stderr to a file, nginx to a file, HAProxy httplog to UDP syslog (nothing listening)"
 	echo "$ROUNDS round(s) in A B C order, ${DURATION}s per run, median over rounds; wrk -t2 (-t1 for 1 connection); ${WARMUP}s warm-up at 256 connections per start"
-	echo "! = a run with socket errors or non-2xx responses (listed below). Quote the ratios, not the absolute figures: the machine is shared."
+	if [ $want_tls = 1 ]; then
+		echo "tls-* rows: TLS 1.2+1.3, Mozilla intermediate ciphers, re-encrypted over HTTP/1.1 to the backend nginx's TLS server (ECDSA P-256, verified against the bench CA by all three);"
+		echo "  tls-*-ka rows: wrk over https, ECDSA P-256 listener; tls-hs-* rows: bench/tlshs.c, 50 threads, a new connection and a full handshake per request,"
+		echo "  never resumed (req/s = handshakes/s; p99 = connect + handshake + request + response);"
+		echo "  backend reuse: nginx keepalive 64, HAProxy http-reuse always (TLS backend only), rpxd its own"
+	fi
+	echo "! = a run with socket errors, non-2xx responses or resumed sessions (listed below). Quote the ratios, not the absolute figures: the machine is shared."
 	echo
 	printf '%-15s' row; for p in $PROXIES; do printf '%15s %8s' "$p req/s" "p99 ms"; done
 	printf ' %13s %11s\n' rpxd/haproxy rpxd/nginx
@@ -250,6 +312,31 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%
 		printf ' %13s %11s\n' "$(ratio "$a" "$(echo "${rps[haproxy,$name]:-}" | median)")" \
 		    "$(ratio "$a" "$(echo "${rps[nginx,$name]:-}" | median)")"
 	done
+	hsrows=()
+	for row in "${rows[@]}"; do IFS='|' read -r name _ _ _ _ tool <<<"$row"; [ "$tool" = hs ] && hsrows+=("$row"); done
+	if [ ${#hsrows[@]} -gt 0 ]; then
+		echo
+		echo "handshakes/s as a fraction of openssl speed sign/s on one core for the same key (ecdsap256: ${SIGN_EC:-?}, rsa2048: ${SIGN_RSA:-?})"
+		printf '%-15s %10s' row "sign/s"; for p in $PROXIES; do printf '%16s' "$p hs/sign"; done
+		printf ' %13s %11s\n' rpxd/haproxy rpxd/nginx
+		for row in "${hsrows[@]}"; do
+			IFS='|' read -r name _ _ _ lis _ <<<"$row"
+			sg=$SIGN_EC; [ "$lis" = rsa ] && sg=$SIGN_RSA
+			printf '%-15s %10s' "$name" "${sg:--}"
+			for p in $PROXIES; do
+				f=$(awk -v a="$(echo "${rps[$p,$name]:-}" | median)" -v b="$sg" \
+				    'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.4f", a / b; else print "-" }')
+				printf '%16s' "$f${flag[$p,$name]:-}"
+			done
+			a=$(echo "${rps[rpxd,$name]:-}" | median)
+			printf ' %13s %11s\n' "$(ratio "$a" "$(echo "${rps[haproxy,$name]:-}" | median)")" \
+			    "$(ratio "$a" "$(echo "${rps[nginx,$name]:-}" | median)")"
+		done
+		for row in "${hsrows[@]}"; do	# what tlshs saw on its first connection
+			name=${row%%|*}
+			for p in $PROXIES; do [ -n "${hsinfo[$p,$name]:-}" ] && echo "$name $p: ${hsinfo[$p,$name]}"; done
+		done
+	fi
 	echo
 	[ -n "$memline" ] && echo "$memline"
 	for n in "${notes[@]}"; do echo "note: $n"; done
