@@ -43,7 +43,14 @@ COMMON_SRCS	= common/log.c common/msgbuf.c common/ipc.c \
 		  common/config_ints.c common/tls_pem.c
 CONFIG_SRCS	= common/config_parse.c common/config_check.c common/config_tls.c
 MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))
-WORKER_SRCS	= $(filter-out worker/worker.c,$(wildcard worker/*.c))
+# One accept_wait_*.c per system: epoll (EPOLLEXCLUSIVE) on Linux.
+ifeq ($(shell uname -s),Linux)
+ACCEPT_WAIT	= worker/accept_wait_epoll.c
+else
+ACCEPT_WAIT	= worker/accept_wait_poll.c
+endif
+WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c, \
+		  $(wildcard worker/*.c)) $(ACCEPT_WAIT)
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 
 COMMON_OBJS	= $(COMMON_SRCS:.c=.o)

@@ -19,6 +19,7 @@
 
 #include <openssl/ssl.h>
 
+#include "accept_wait.h"
 #include "ipc.h"
 #include "log.h"
 #include "tls.h"
@@ -124,49 +125,51 @@ worker_limits(struct worker_env *w)
 }
 
 /* Wait for a connection on any listener; serve it; repeat. */
+/* Accept on listener i and serve the connection; 1 if one was served. */
+static int
+worker_accept(struct worker_env *w, unsigned i)
+{
+	struct sockaddr_storage	 peer;
+	socklen_t		 len = sizeof(peer);
+	int			 fd;
+
+	fd = accept(w->w_listen_fds[i], (struct sockaddr *)&peer, &len);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ECONNABORTED && errno != EINTR)
+			log_warn("worker: accept on listener \"%s\"",
+			    w->w_conf->rc_listeners[i].ls_name);
+		return 0;
+	}
+	session_serve(w, fd, &peer, i);
+	return 1;
+}
+
+/* Wait for a connection on any listener; serve it; repeat. */
 static void
 worker_loop(struct worker_env *w)
 {
-	struct pollfd		 pfd[RPXD_MAX_LISTENERS + 1];
-	struct sockaddr_storage	 peer;
-	socklen_t		 len;
-	unsigned		 n = w->w_conf->rc_nlisteners, i;
-	uint64_t		 served = 0;
+	struct accept_wait	*aw;
 	unsigned		 limit = w->w_conf->rc_max_connections_per_worker;
-	int			 fd;
+	uint64_t		 served = 0;
+	int			 ready[16], n, i;
 
-	for (i = 0; i < n; i++) {
-		pfd[i].fd = w->w_listen_fds[i];
-		pfd[i].events = POLLIN;
-	}
-	pfd[n].fd = w->w_ipc;
-	pfd[n].events = POLLIN;
+	if ((aw = accept_wait_init(w->w_listen_fds, w->w_conf->rc_nlisteners,
+	    w->w_ipc)) == NULL)
+		fatal("worker: accept_wait_init");
 	while (!worker_stop_requested(w) && (limit == 0 || served < limit)) {
 		scoreboard_set_state(w->w_slot, WS_IDLE);
-		if (poll(pfd, n + 1, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("worker: poll");
-		}
-		if (pfd[n].revents)
-			worker_dispatch_master(w);
-		for (i = 0; i < n && !w->w_stop; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			len = sizeof(peer);
-			fd = accept(pfd[i].fd, (struct sockaddr *)&peer, &len);
-			if (fd == -1) {
-				if (errno != EAGAIN && errno != EWOULDBLOCK &&
-				    errno != ECONNABORTED && errno != EINTR)
-					log_warn("worker: accept on listener "
-					    "\"%s\"",
-					    w->w_conf->rc_listeners[i].ls_name);
-				continue;
+		if ((n = accept_wait(aw, ready, 16)) == -1)
+			fatal("worker: waiting for connections");
+		for (i = 0; i < n; i++)
+			if (ready[i] == ACCEPT_WAIT_IPC)
+				worker_dispatch_master(w);
+		for (i = 0; i < n && !w->w_stop; i++)
+			if (ready[i] != ACCEPT_WAIT_IPC &&
+			    worker_accept(w, (unsigned)ready[i])) {
+				served++;
+				break;
 			}
-			served++;
-			session_serve(w, fd, &peer, i);
-			break;
-		}
 	}
 	scoreboard_set_state(w->w_slot, WS_STOPPING);
 }
