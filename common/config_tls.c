@@ -68,21 +68,6 @@ read_blob(const char *path, struct blob *b)
 	return NULL;
 }
 
-/* OpenSSL's reason for the last failure, and its queue emptied. */
-static const char *
-ssl_reason(void)
-{
-	static char	buf[256];
-	unsigned long	e = ERR_peek_last_error();
-
-	if (e == 0)
-		snprintf(buf, sizeof(buf), "not understood");
-	else
-		ERR_error_string_n(e, buf, sizeof(buf));
-	ERR_clear_error();
-	return buf;
-}
-
 static void
 asn1_time_str(const ASN1_TIME *t, char *dst, size_t len)
 {
@@ -146,12 +131,12 @@ check_pair(const struct blob *chain, const struct blob *key,
 
 	if ((leaf = pem_first_cert(chain)) == NULL) {
 		config_err(ce, "%s: no PEM certificate: %s", where,
-		    ssl_reason());
+		    tls_error_string("not understood"));
 		return;
 	}
 	if ((pk = pem_private_key(key)) == NULL)
 		config_err(ce, "%s: key: no PEM private key: %s", where,
-		    ssl_reason());
+		    tls_error_string("not understood"));
 	else if (X509_check_private_key(leaf, pk) != 1) {
 		ERR_clear_error();
 		config_err(ce, "%s: key does not match the certificate", where);

@@ -58,6 +58,20 @@ fail:
 	return NULL;
 }
 
+const char *
+tls_error_string(const char *if_none)
+{
+	static char	buf[256];
+	unsigned long	e = ERR_peek_last_error();
+
+	if (e == 0)
+		snprintf(buf, sizeof(buf), "%s", if_none);
+	else
+		ERR_error_string_n(e, buf, sizeof(buf));
+	ERR_clear_error();
+	return buf;
+}
+
 int
 tls_set_groups(SSL_CTX *ctx, const char *list)
 {

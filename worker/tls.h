@@ -45,7 +45,7 @@ void	 tls_client_init(const struct rpxd_conf *conf);
 int	 tls_client_connect(struct worker_env *w, unsigned be, unsigned sv,
 	    const char **why);
 
-/* The last OpenSSL error as text, and the queue emptied. */
-const char *tls_error_string(void);
+/* What tls_error_string says when OpenSSL recorded no error. */
+#define TLS_PEER_GONE	"connection closed or reset"
 
 #endif

@@ -124,7 +124,7 @@ tls_client_init(const struct rpxd_conf *c)
 			continue;
 		if ((tls_backends[i].tb_ctx = client_ctx(bc, i)) == NULL)
 			fatalx("tls: backend \"%s\": %s", bc->be_name,
-			    tls_error_string());
+			    tls_error_string(TLS_PEER_GONE));
 		if ((tls_backends[i].tb_sessions = calloc(bc->be_nservers,
 		    sizeof(SSL_SESSION *))) == NULL)
 			fatal("tls: calloc");
@@ -173,7 +173,7 @@ client_failure(SSL *ssl)
 		    X509_verify_cert_error_string(res));
 		return why;
 	}
-	return tls_error_string();
+	return tls_error_string(TLS_PEER_GONE);
 }
 
 int
@@ -191,7 +191,7 @@ tls_client_connect(struct worker_env *w, unsigned be, unsigned svi,
 	if ((io->io_ssl = SSL_new(tb->tb_ctx)) == NULL ||
 	    SSL_set_fd(io->io_ssl, io->io_fd) != 1 ||
 	    client_names(io->io_ssl, bc, &bc->be_servers[svi]) == -1) {
-		*why = tls_error_string();
+		*why = tls_error_string(TLS_PEER_GONE);
 		return -1;
 	}
 	SSL_set_app_data(io->io_ssl, &tb->tb_sessions[svi]);

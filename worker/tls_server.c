@@ -44,20 +44,6 @@ struct tls_listener {
 
 static struct tls_listener	*tls_listeners;	/* per listener */
 
-const char *
-tls_error_string(void)
-{
-	static char	buf[256];
-	unsigned long	e = ERR_peek_last_error();
-
-	if (e == 0)
-		snprintf(buf, sizeof(buf), "connection closed or reset");
-	else
-		ERR_error_string_n(e, buf, sizeof(buf));
-	ERR_clear_error();
-	return buf;
-}
-
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -279,17 +265,17 @@ listener_init(const struct listener_conf *ls, unsigned l,
 		/* The group is chosen by the leaf's names and key type. */
 		if ((probe = pem_first_cert(&ct->ct_chain_pem)) == NULL)
 			fatalx("tls: listener \"%s\": certificate %s: %s",
-			    ls->ls_name, ct->ct_file, tls_error_string());
+			    ls->ls_name, ct->ct_file, tls_error_string(TLS_PEER_GONE));
 		tl->tl_certs[j].tc_leaf = probe;
 		tl->tl_ncerts = j + 1;
 		if ((g = join_group(ls, tl, j, san_key(probe))) == -1)
 			fatalx("tls: listener \"%s\": %s", ls->ls_name,
-			    tls_error_string());
+			    tls_error_string(TLS_PEER_GONE));
 		X509_free(probe);
 		if ((tl->tl_certs[j].tc_leaf = add_certificate(tl->tl_ctx[g],
 		    &ct->ct_chain_pem, l, j)) == NULL)
 			fatalx("tls: listener \"%s\": certificate %s: %s",
-			    ls->ls_name, ct->ct_file, tls_error_string());
+			    ls->ls_name, ct->ct_file, tls_error_string(TLS_PEER_GONE));
 		tl->tl_certs[j].tc_group = (unsigned)g;
 		tl->tl_certs[j].tc_ocsp = &ct->ct_ocsp_der;
 	}
@@ -361,7 +347,7 @@ tls_server_accept(struct worker_env *w)
 
 	if ((io->io_ssl = SSL_new(tl->tl_ctx[0])) == NULL ||
 	    SSL_set_fd(io->io_ssl, io->io_fd) != 1) {
-		accept_failed(w, tls_error_string(), 0);
+		accept_failed(w, tls_error_string(TLS_PEER_GONE), 0);
 		return -1;
 	}
 	for (;;) {
@@ -374,7 +360,7 @@ tls_server_accept(struct worker_env *w)
 				return -1;
 			/* No OpenSSL error: the peer just went away. */
 			quiet = ERR_peek_error() == 0;
-			accept_failed(w, tls_error_string(), quiet);
+			accept_failed(w, tls_error_string(TLS_PEER_GONE), quiet);
 			return -1;
 		}
 		ev = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
