@@ -251,6 +251,26 @@ io_flush(struct io *io, struct buf *b, int timeout_ms)
 	return 0;
 }
 
+int
+io_handshake(struct io *io, int64_t deadline_ms)
+{
+	int64_t	left;
+	int	rv, err;
+
+	for (;;) {
+		ERR_clear_error();
+		if ((rv = SSL_do_handshake(io->io_ssl)) == 1)
+			return 0;
+		err = SSL_get_error(io->io_ssl, rv);
+		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+			return -1;
+		if ((left = deadline_ms - now_ms()) <= 0 ||
+		    io_wait(io->io_fd, err == SSL_ERROR_WANT_READ ? POLLIN :
+		    POLLOUT, (int)left) != 1)
+			return IO_TIMEOUT;
+	}
+}
+
 void
 io_shutdown_write(struct io *io)
 {
@@ -262,6 +282,14 @@ io_shutdown_write(struct io *io)
 	shutdown(io->io_fd, SHUT_WR);
 }
 
+/* Input is wanted and OpenSSL holds decrypted bytes for it. */
+static int
+io_decrypted_waiting(const struct io *io, short events)
+{
+	return io != NULL && io->io_ssl != NULL && (events & POLLIN) &&
+	    SSL_pending(io->io_ssl) > 0;
+}
+
 int
 io_poll(struct pollfd *pfd, struct io **ios, unsigned n, int timeout_ms)
 {
@@ -269,8 +297,7 @@ io_poll(struct pollfd *pfd, struct io **ios, unsigned n, int timeout_ms)
 	int		rv;
 
 	for (i = 0; i < n; i++)
-		if (ios[i] != NULL && ios[i]->io_ssl != NULL &&
-		    (pfd[i].events & POLLIN) && SSL_pending(ios[i]->io_ssl) > 0)
+		if (io_decrypted_waiting(ios[i], pfd[i].events))
 			ready = 1;
 	rv = poll(pfd, n, ready ? 0 : timeout_ms);
 	if (!ready)
@@ -278,8 +305,7 @@ io_poll(struct pollfd *pfd, struct io **ios, unsigned n, int timeout_ms)
 	if (rv < 0)
 		rv = 0;
 	for (i = 0; i < n; i++)
-		if (ios[i] != NULL && ios[i]->io_ssl != NULL &&
-		    (pfd[i].events & POLLIN) && SSL_pending(ios[i]->io_ssl) > 0) {
+		if (io_decrypted_waiting(ios[i], pfd[i].events)) {
 			if (pfd[i].revents == 0)
 				rv++;
 			pfd[i].revents |= POLLIN;

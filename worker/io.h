@@ -48,6 +48,13 @@ void	 io_init(struct io *io, int fd);
 ssize_t	 io_read(struct io *io);
 /* One write from b: >=0 bytes, -1 error, -2 would block. */
 ssize_t	 io_write(struct io *io, struct buf *b);
+/*
+ * The TLS handshake of io->io_ssl (accept or connect state set by the
+ * caller) until deadline_ms: 0 done, -1 failed (OpenSSL's error left in
+ * its queue for the caller to read), IO_TIMEOUT past the deadline.
+ */
+#define IO_TIMEOUT	(-3)
+int	 io_handshake(struct io *io, int64_t deadline_ms);
 /* Close our sending side: TLS close_notify, then a TCP half-close. */
 void	 io_shutdown_write(struct io *io);
 /* poll() that also reports, as POLLIN, TLS data already decrypted and

@@ -42,30 +42,43 @@ log_copy_sanitized(char *dst, size_t dstlen, const char *src, size_t len)
 	dst[o] = '\0';
 }
 
+/* The Date field value for now (RFC 9110 IMF-fixdate). */
+static void
+http_date(char *dst, size_t len)
+{
+	struct tm	tm;
+	time_t		t = time(NULL);
+
+	gmtime_r(&t, &tm);
+	strftime(dst, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* Deliver what w_to_client holds, bounded in time; count what left. */
+static void
+respond_flush(struct worker_env *w, struct request_log *rl)
+{
+	size_t	total = w->w_to_client.b_len;
+
+	(void)io_flush(&w->w_client, &w->w_to_client, RESPOND_TIMEOUT_MS);
+	rl->rl_out += total - w->w_to_client.b_len;
+}
+
 void
 respond_error(struct worker_env *w, struct request_log *rl, int status,
     const char *why)
 {
 	const char	*reason = http_reason(status);
 	char		 date[64], body[128];
-	struct tm	 tm;
-	time_t		 t = time(NULL);
-	size_t		 total;
 	int		 n;
 
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	http_date(date, sizeof(date));
 	n = snprintf(body, sizeof(body), "%d %s\n", status, reason);
 	buf_reset(&w->w_to_client);
 	if (buf_printf(&w->w_to_client, "HTTP/1.1 %d %s\r\n"
 	    "Date: %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-	    status, reason, date, n, body) == 0) {
-		total = w->w_to_client.b_len;
-		(void)io_flush(&w->w_client, &w->w_to_client,
-		    RESPOND_TIMEOUT_MS);
-		rl->rl_out += total - w->w_to_client.b_len;
-	}
+	    status, reason, date, n, body) == 0)
+		respond_flush(w, rl);
 	rl->rl_status = status;
 	if (status >= 500 && rl->rl_backend != NULL)
 		log_warnx("backend: client %s listener \"%s\" host %s: "
@@ -90,9 +103,7 @@ respond_redirect_https(struct worker_env *w, const struct http_message *req,
 {
 	char		 host[RPXD_HOST_MAX], port[16] = "", date[64];
 	const char	*path = "/";
-	size_t		 pathlen = 1, total;
-	struct tm	 tm;
-	time_t		 t = time(NULL);
+	size_t		 pathlen = 1;
 
 	if (req->hm_host == NULL || route_host_normalize(req->hm_host,
 	    req->hm_hostlen, host, sizeof(host)) == -1) {
@@ -105,8 +116,7 @@ respond_redirect_https(struct worker_env *w, const struct http_message *req,
 	}
 	if (rt->rt_redirect_port != 0)
 		snprintf(port, sizeof(port), ":%u", rt->rt_redirect_port);
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	http_date(date, sizeof(date));
 	buf_reset(&w->w_to_client);
 	if (buf_printf(&w->w_to_client, "HTTP/1.1 308 Permanent Redirect\r\n"
 	    "Date: %s\r\nLocation: https://%s%s%.*s\r\n"
@@ -115,9 +125,7 @@ respond_redirect_https(struct worker_env *w, const struct http_message *req,
 		respond_error(w, rl, 414, "target too long to redirect");
 		return;
 	}
-	total = w->w_to_client.b_len;
-	(void)io_flush(&w->w_client, &w->w_to_client, RESPOND_TIMEOUT_MS);
-	rl->rl_out += total - w->w_to_client.b_len;
+	respond_flush(w, rl);
 	rl->rl_status = 308;
 	access_log(w, rl);
 }

@@ -9,7 +9,6 @@
 #include <sys/types.h>
 #include <arpa/inet.h>
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,10 +182,10 @@ tls_client_connect(struct worker_env *w, unsigned be, unsigned svi,
 	const struct backend_conf	*bc = &w->w_conf->rc_backends[be];
 	struct tls_backend		*tb = &tls_backends[be];
 	struct io			*io = &w->w_backend;
-	int64_t				 left, deadline = now_ms() + 1000 *
+	int64_t				 deadline = now_ms() + 1000 *
 					    (int64_t)w->w_conf->
 					    rc_backend_connect_timeout;
-	int				 rv, err;
+	int				 rv;
 
 	if ((io->io_ssl = SSL_new(tb->tb_ctx)) == NULL ||
 	    SSL_set_fd(io->io_ssl, io->io_fd) != 1 ||
@@ -197,20 +196,10 @@ tls_client_connect(struct worker_env *w, unsigned be, unsigned svi,
 	SSL_set_app_data(io->io_ssl, &tb->tb_sessions[svi]);
 	if (tb->tb_sessions[svi] != NULL)
 		(void)SSL_set_session(io->io_ssl, tb->tb_sessions[svi]);
-	for (;;) {
-		ERR_clear_error();
-		if ((rv = SSL_connect(io->io_ssl)) == 1)
-			return 0;
-		err = SSL_get_error(io->io_ssl, rv);
-		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-			*why = client_failure(io->io_ssl);
-			return -1;
-		}
-		if ((left = deadline - now_ms()) <= 0 ||
-		    io_wait(io->io_fd, err == SSL_ERROR_WANT_READ ? POLLIN :
-		    POLLOUT, (int)left) != 1) {
-			*why = "not completed within backend-connect-timeout";
-			return -1;
-		}
-	}
+	SSL_set_connect_state(io->io_ssl);
+	if ((rv = io_handshake(io, deadline)) == 0)
+		return 0;
+	*why = rv == IO_TIMEOUT ? "not completed within "
+	    "backend-connect-timeout" : client_failure(io->io_ssl);
+	return -1;
 }

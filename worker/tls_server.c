@@ -10,7 +10,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,36 +340,25 @@ tls_server_accept(struct worker_env *w)
 	struct io		*io = &w->w_client;
 	int64_t			 deadline = now_ms() + 1000 *
 				    (int64_t)w->w_conf->rc_client_header_timeout;
-	int64_t			 left;
-	int			 rv, err, quiet;
-	short			 ev;
+	int			 rv, quiet;
 
 	if ((io->io_ssl = SSL_new(tl->tl_ctx[0])) == NULL ||
 	    SSL_set_fd(io->io_ssl, io->io_fd) != 1) {
 		accept_failed(w, tls_error_string(TLS_PEER_GONE), 0);
 		return -1;
 	}
-	for (;;) {
-		ERR_clear_error();
-		if ((rv = SSL_accept(io->io_ssl)) == 1)
-			return 0;
-		err = SSL_get_error(io->io_ssl, rv);
-		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-			if (plain_http_refused(w))
-				return -1;
-			/* No OpenSSL error: the peer just went away. */
-			quiet = ERR_peek_error() == 0;
-			accept_failed(w, tls_error_string(TLS_PEER_GONE), quiet);
-			return -1;
-		}
-		ev = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-		if ((left = deadline - now_ms()) <= 0 ||
-		    io_wait(io->io_fd, ev, (int)left) != 1) {
-			accept_failed(w, "not completed within "
-			    "client-header-timeout", 0);
-			return -1;
-		}
+	SSL_set_accept_state(io->io_ssl);
+	if ((rv = io_handshake(io, deadline)) == 0)
+		return 0;
+	if (rv == IO_TIMEOUT)
+		accept_failed(w, "not completed within client-header-timeout",
+		    0);
+	else if (!plain_http_refused(w)) {
+		/* No OpenSSL error: the peer just went away. */
+		quiet = ERR_peek_error() == 0;
+		accept_failed(w, tls_error_string(TLS_PEER_GONE), quiet);
 	}
+	return -1;
 }
 
 /* The SNI name the client sent, or NULL. */
