@@ -97,6 +97,26 @@ is_sec(const cfg_t *sec, const char *kind)
 	return sec->name != NULL && strcmp(sec->name, kind) == 0;
 }
 
+/* The opening line of a listener's tls section or certificate, as note()
+ * does for routes. */
+static void
+note_tls(const cfg_t *cfg)
+{
+	unsigned	 n;
+	cfg_t		*ls, *tls;
+
+	if (!is_sec(cfg, "tls") && !is_sec(cfg, "certificate"))
+		return;
+	if ((n = cfg_size(ctx.root, "listener")) == 0 ||
+	    (ls = cfg_getnsec(ctx.root, "listener", n - 1)) == NULL)
+		return;
+	if (is_sec(cfg, "tls") && ctx.tls_line == 0)
+		ctx.tls_line = ls->line;
+	if (is_sec(cfg, "certificate") && ctx.cert_line == 0 &&
+	    (tls = cfg_getsec(ls, "tls")) != NULL)
+		ctx.cert_line = tls->line;
+}
+
 /* Note the opening lines of the sections that hold an option of cfg. */
 static void
 note(const cfg_t *cfg)
@@ -108,28 +128,12 @@ note(const cfg_t *cfg)
 		return;
 	if (ctx.open_line[1] == 0)
 		ctx.open_line[1] = ctx.root->line;
+	note_tls(cfg);
 	if (!is_sec(cfg, "route") || ctx.open_line[2] != 0)
 		return;
 	if ((n = cfg_size(ctx.root, "listener")) > 0 &&
 	    (ls = cfg_getnsec(ctx.root, "listener", n - 1)) != NULL)
 		ctx.open_line[2] = ls->line;
-}
-
-/* The same for a listener's tls section and its certificates. */
-static void
-note_tls(const cfg_t *cfg)
-{
-	unsigned	 n;
-	cfg_t		*ls, *tls;
-
-	if ((n = cfg_size(ctx.root, "listener")) == 0 ||
-	    (ls = cfg_getnsec(ctx.root, "listener", n - 1)) == NULL)
-		return;
-	if (is_sec(cfg, "tls") && ctx.tls_line == 0)
-		ctx.tls_line = ls->line;
-	if (is_sec(cfg, "certificate") && ctx.cert_line == 0 &&
-	    (tls = cfg_getsec(ls, "tls")) != NULL)
-		ctx.cert_line = tls->line;
 }
 
 /* A listener, backend or route name: what logs and references use. */
@@ -512,7 +516,6 @@ v_file(cfg_t *cfg, cfg_opt_t *opt)
 	const char	*v = cfg_opt_getnstr(opt, 0);
 
 	note(cfg);
-	note_tls(cfg);
 	if (v == NULL)
 		return 0;
 	if (v[0] != '/')
@@ -533,7 +536,6 @@ v_protocols(cfg_t *cfg, cfg_opt_t *opt)
 	int		 n = 0;
 
 	note(cfg);
-	note_tls(cfg);
 	if (strlen(v) >= sizeof(copy)) {
 		perr(cfg->line, "protocols: too long");
 		return 0;
@@ -556,7 +558,6 @@ v_tls_list(cfg_t *cfg, cfg_opt_t *opt)
 	const char	*v = cfg_opt_getnstr(opt, 0);
 
 	note(cfg);
-	note_tls(cfg);
 	if (v[0] == '\0' || strlen(v) >= RPXD_TLS_LIST_MAX)
 		perr(cfg->line, "%s: must be 1 to %d characters", opt->name,
 		    RPXD_TLS_LIST_MAX - 1);
@@ -569,7 +570,6 @@ v_hsts(cfg_t *cfg, cfg_opt_t *opt)
 	long	v = cfg_opt_getnint(opt, 0);
 
 	note(cfg);
-	note_tls(cfg);
 	if (v < 0 || v > 2 * 31536000L)
 		perr(cfg->line, "hsts: %ld is out of range (0 to 63072000 s; "
 		    "0: no header)", v);
@@ -585,15 +585,6 @@ v_redirect_port(cfg_t *cfg, cfg_opt_t *opt)
 	if (v < 0 || v > 65535)
 		perr(cfg->line, "redirect-port: %ld is out of range (0 to "
 		    "65535; 0: none in the Location)", v);
-	return 0;
-}
-
-static int
-v_hsts_note(cfg_t *cfg, cfg_opt_t *opt)
-{
-	(void)opt;
-	note(cfg);
-	note_tls(cfg);
 	return 0;
 }
 
@@ -618,7 +609,6 @@ v_tls_section_end(cfg_t *cfg, cfg_opt_t *opt)
 		    &ctx.cert_line;
 
 	note(cfg);
-	note_tls(cfg);
 	if ((sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1)) == NULL)
 		return 0;
 	if (*line != 0)
@@ -663,7 +653,7 @@ static const struct {
 	{ "listener|tls|ciphersuites", v_tls_list },
 	{ "listener|tls|curves", v_tls_list },
 	{ "listener|tls|hsts", v_hsts },
-	{ "listener|tls|hsts-include-subdomains", v_hsts_note },
+	{ "listener|tls|hsts-include-subdomains", v_note },
 	{ "backend|tls", v_note },
 	{ "backend|verify", v_note },
 	{ "backend|ca-file", v_file },
