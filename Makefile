@@ -39,9 +39,11 @@ ALL_CFLAGS	= $(WARNFLAGS) $(CFLAGS)
 
 # What both programs link, and what only the master links (libconfuse).
 COMMON_SRCS	= common/log.c common/msgbuf.c common/ipc.c \
-		  common/scoreboard.c common/config_wire.c common/config_free.c \
+		  common/scoreboard.c common/healthboard.c common/config_wire.c \
+		  common/config_free.c \
 		  common/config_ints.c common/tls_pem.c
-CONFIG_SRCS	= common/config_parse.c common/config_check.c common/config_tls.c
+CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
+		  common/config_tls.c
 MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))
 # One accept_wait_*.c per system: epoll (EPOLLEXCLUSIVE) on Linux.
 ifeq ($(shell uname -s),Linux)

@@ -24,6 +24,15 @@
 #define RPXD_TLS_LIST_MAX	1024	/* protocols, ciphers, curves */
 #define RPXD_PEM_MAX		(4u * 1024 * 1024)	/* one file's bytes */
 #define RPXD_NO_BACKEND		UINT32_MAX	/* a redirect-only route */
+#define RPXD_HEALTH_STATUS_MAX	16	/* expected statuses of a check */
+#define RPXD_HEALTH_BODY_MAX	256	/* expected body text */
+
+/* Who authenticates the client on a route (R11). */
+enum auth_mode {
+	AUTH_PASSTHROUGH = 0,	/* the backend; NTLM/Negotiate pinning */
+	AUTH_NONE = 1,		/* nobody: Authorization never forwarded */
+	AUTH_NTLM = 2		/* rpxd, NTLMv2 against ntlm-users */
+};
 
 enum host_header_mode {
 	HOST_HEADER_PRESERVE = 0,	/* pass the client's Host unchanged */
@@ -37,6 +46,28 @@ struct server_conf {
 	uint16_t		 sv_port;
 	struct sockaddr_storage	 sv_addr;
 	socklen_t		 sv_addrlen;
+};
+
+/* How a backend picks a server for a new client connection. */
+enum balance_mode {
+	BALANCE_ROUNDROBIN = 0,
+	BALANCE_LEASTCONN = 1,	/* fewest connections now, over all workers */
+	BALANCE_SOURCE = 2	/* keyed hash of the client address */
+};
+
+/* The active health check of a backend's servers (rpxd-health). */
+struct health_conf {
+	int			 hc_enabled;
+	unsigned		 hc_line;
+	char			 hc_path[RPXD_PATH_MAX];
+	char			 hc_host[RPXD_HOST_MAX];	/* "": server */
+	unsigned		 hc_nstatus;	/* 0: any 200 to 399 */
+	unsigned		 hc_status[RPXD_HEALTH_STATUS_MAX];
+	char			 hc_body[RPXD_HEALTH_BODY_MAX];	/* "": any */
+	unsigned		 hc_interval;	/* s */
+	unsigned		 hc_timeout;	/* s */
+	unsigned		 hc_rise;
+	unsigned		 hc_fall;
 };
 
 /* A file's bytes as the master read them at load time (tls_load.c). */
@@ -61,6 +92,13 @@ struct backend_conf {
 	struct blob		 be_ca_pem;		/* read by the master */
 	struct blob		 be_client_cert_pem;
 	struct blob		 be_client_key_pem;	/* secret */
+	/* the pool */
+	int			 be_balance;	/* enum balance_mode */
+	char			 be_sticky_cookie[RPXD_NAME_MAX];  /* "": none */
+	unsigned		 be_down_time;	/* s a failed server is skipped */
+	struct health_conf	 be_health;
+	unsigned		 be_first_server;	/* index in the health
+							   board (healthboard.h) */
 };
 
 /* One certificate of a TLS listener: chain, key and optional OCSP. */
@@ -91,6 +129,9 @@ struct route_conf {
 	unsigned		 rt_idle_timeout;	/* s; 0: global value */
 	int			 rt_redirect_https;	/* 308 to https:// */
 	unsigned		 rt_redirect_port;	/* 0: none in Location */
+	int			 rt_auth;	/* enum auth_mode */
+	char			 rt_auth_header[RPXD_NAME_MAX];	/* AUTH_NTLM:
+					   the identity field to the backend */
 };
 
 struct listener_conf {
@@ -145,6 +186,12 @@ struct rpxd_conf {
 	unsigned		 rc_max_head;
 	unsigned		 rc_max_headers;		/* count */
 	unsigned		 rc_ticket_rotation;	/* s, TLS ticket keys */
+	unsigned		 rc_auth_failure_limit;	/* a minute, per address */
+	unsigned		 rc_auth_failure_delay;	/* s, beyond the limit */
+	/* auth = ntlm */
+	char			 rc_ntlm_users[RPXD_FILE_MAX];	/* "": none */
+	char			 rc_ntlm_domain[RPXD_NAME_MAX];
+	unsigned		 rc_nservers;	/* of all backends together */
 	/* what is published */
 	unsigned		 rc_nlisteners;
 	struct listener_conf	*rc_listeners;
@@ -166,8 +213,9 @@ void	 config_free(struct rpxd_conf *conf);
 void	 config_defaults(struct rpxd_conf *conf);
 
 /* The global integer options, in the order of config_parse.c's table:
- * min-spare-workers ... max-headers, tls-ticket-rotation. */
-#define CONFIG_GLOBAL_INTS	15
+ * min-spare-workers ... max-headers, tls-ticket-rotation,
+ * auth-failure-limit, auth-failure-delay. */
+#define CONFIG_GLOBAL_INTS	17
 unsigned *config_int_ref(struct rpxd_conf *conf, unsigned i);
 unsigned config_int_get(const struct rpxd_conf *conf, unsigned i);
 

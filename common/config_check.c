@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "healthboard.h"
 #include "config_err.h"
 
 void
@@ -375,5 +376,6 @@ config_check(struct rpxd_conf *c, char *err, size_t errlen)
 	check_user(c, &ce);
 	check_backends(c, &ce);
 	check_listeners(c, &ce);
+	healthboard_index(c);
 	return ce.ce_count ? -1 : 0;
 }

@@ -35,6 +35,9 @@ config_defaults(struct rpxd_conf *c)
 	c->rc_max_head = 131072;
 	c->rc_max_headers = 200;
 	c->rc_ticket_rotation = 3600;
+	c->rc_auth_failure_limit = 5;
+	c->rc_auth_failure_delay = 3;
+	snprintf(c->rc_ntlm_domain, sizeof(c->rc_ntlm_domain), "RPXD");
 }
 
 /* Key bytes are wiped before they are freed. */

@@ -22,6 +22,8 @@ static const size_t	config_int_offsets[CONFIG_GLOBAL_INTS] = {
 	offsetof(struct rpxd_conf, rc_max_head),
 	offsetof(struct rpxd_conf, rc_max_headers),
 	offsetof(struct rpxd_conf, rc_ticket_rotation),
+	offsetof(struct rpxd_conf, rc_auth_failure_limit),
+	offsetof(struct rpxd_conf, rc_auth_failure_delay),
 };
 
 unsigned *

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "config_err.h"
+#include "config_parse.h"
 #include "log.h"
 
 #define CONF_FILE_MAX	(16u * 1024 * 1024)	/* bytes of rpxd.conf */
@@ -45,6 +46,8 @@ static const struct int_option {
 	{ "max-head", 131072, 1024, 1L << 22 },
 	{ "max-headers", 200, 1, 10000 },
 	{ "tls-ticket-rotation", 3600, 60, 86400 },
+	{ "auth-failure-limit", 5, 0, 100000 },
+	{ "auth-failure-delay", 3, 1, 60 },
 };
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
 _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
@@ -75,11 +78,11 @@ static struct parse_ctx {
 	int			 cert_line;
 } ctx;
 
-static void perr(int, const char *, ...) __attribute__((format(printf, 2, 3)));
+#define perr	config_perr
 
 /* One error: "file:line: what". */
-static void
-perr(int line, const char *fmt, ...)
+void
+config_perr(int line, const char *fmt, ...)
 {
 	char	msg[768];
 	va_list	ap;
@@ -117,9 +120,11 @@ note_tls(const cfg_t *cfg)
 		ctx.cert_line = tls->line;
 }
 
+#define note	config_note
+
 /* Note the opening lines of the sections that hold an option of cfg. */
-static void
-note(const cfg_t *cfg)
+void
+config_note(const cfg_t *cfg)
 {
 	unsigned	 n;
 	cfg_t		*ls;
@@ -173,8 +178,10 @@ v_section_end(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int
-v_note(cfg_t *cfg, cfg_opt_t *opt)
+#define v_note	config_v_note
+
+int
+config_v_note(cfg_t *cfg, cfg_opt_t *opt)
 {
 	(void)opt;
 	note(cfg);
@@ -674,6 +681,8 @@ static cfg_opt_t route_opts[] = {
 	CFG_INT("idle-timeout", 0, CFGF_NONE),
 	CFG_BOOL("redirect-https", cfg_false, CFGF_NONE),
 	CFG_INT("redirect-port", 0, CFGF_NONE),
+	CFG_STR("auth", "passthrough", CFGF_NONE),
+	CFG_STR("auth-header", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -725,6 +734,10 @@ static cfg_opt_t backend_opts[] = {
 	CFG_STR("sni", NULL, CFGF_NODEFAULT),
 	CFG_STR("client-certificate", NULL, CFGF_NODEFAULT),
 	CFG_STR("client-key", NULL, CFGF_NODEFAULT),
+	CFG_STR("balance", "roundrobin", CFGF_NONE),
+	CFG_STR("sticky-cookie", NULL, CFGF_NODEFAULT),
+	CFG_INT("down-time", 10, CFGF_NONE),
+	CFG_SEC("health-check", config_health_opts, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -800,7 +813,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static cfg_t *
 config_schema(void)
 {
-	static cfg_opt_t	 opts[N_INT_OPTIONS + 9];
+	static cfg_opt_t	 opts[N_INT_OPTIONS + 11];
 	size_t			 i, n = 0;
 	cfg_t			*cfg;
 
@@ -811,6 +824,8 @@ config_schema(void)
 	    CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("syslog-facility", "daemon", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("log-level", "brief", CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-users", NULL, CFGF_NODEFAULT);
+	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-domain", "RPXD", CFGF_NONE);
 	for (i = 0; i < N_INT_OPTIONS; i++)
 		opts[n++] = (cfg_opt_t)CFG_INT(int_options[i].name,
 		    int_options[i].def, CFGF_NONE);
@@ -827,6 +842,7 @@ config_schema(void)
 	for (i = 0; i < sizeof(validators) / sizeof(validators[0]); i++)
 		cfg_set_validate_func(cfg, validators[i].path,
 		    validators[i].fn);
+	config_pool_validators(cfg);
 	return cfg;
 }
 
@@ -948,9 +964,11 @@ fail:
 	return NULL;
 }
 
+#define copy_str	config_copy_str
+
 /* Copy what the validators checked; cut what they refused. */
-static void
-copy_str(char *dst, size_t len, const char *src)
+void
+config_copy_str(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src != NULL ? src : "");
 }
@@ -1066,6 +1084,7 @@ fill_backend(struct backend_conf *be, cfg_t *sec)
 		    sizeof(be->be_servers[i].sv_name),
 		    cfg_getnstr(sec, "server", i));
 	fill_backend_tls(be, sec);
+	config_fill_pool(be, sec);
 }
 
 static void
@@ -1133,6 +1152,7 @@ fill_route(struct route_conf *rt, cfg_t *sec, const char *ls_name)
 	t = cfg_getint(sec, "idle-timeout");
 	rt->rt_idle_timeout = t < 0 || t > ROUTE_TIMEOUT_MAX ? 0 : (unsigned)t;
 	fill_route_hosts(rt, sec, ls_name);
+	config_fill_route_auth(rt, sec, ls_name);
 }
 
 static void
@@ -1230,6 +1250,7 @@ fill(struct rpxd_conf *c, cfg_t *cfg)
 			nl = cfg_size(cfg, "listener");
 
 	fill_globals(c, cfg);
+	config_fill_auth_globals(c, cfg);
 	check_global_limits(c);
 	if (nb > RPXD_MAX_BACKENDS)
 		perr(cfg_getnsec(cfg, "backend", RPXD_MAX_BACKENDS)->line,
@@ -1255,6 +1276,7 @@ fill(struct rpxd_conf *c, cfg_t *cfg)
 	for (i = 0; i < nl; i++)
 		fill_listener(&c->rc_listeners[i],
 		    cfg_getnsec(cfg, "listener", i));
+	config_check_auth(c);
 }
 
 struct rpxd_conf *

@@ -14,10 +14,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "healthboard.h"
 #include "log.h"
 #include "msgbuf.h"
 
-#define CONFIG_WIRE_VERSION	2
+#define CONFIG_WIRE_VERSION	3
 #define NO_ROUTE		UINT32_MAX	/* ls_default_route -1 */
 
 /* The fewest bytes each element can take, to bound counts by what is
@@ -62,6 +63,8 @@ put_route(struct msgbuf *mb, const struct route_conf *rt)
 	msgbuf_put_u32(mb, rt->rt_idle_timeout);
 	msgbuf_put_u32(mb, (uint32_t)rt->rt_redirect_https);
 	msgbuf_put_u32(mb, rt->rt_redirect_port);
+	msgbuf_put_u32(mb, (uint32_t)rt->rt_auth);
+	msgbuf_put_str(mb, rt->rt_auth_header);
 }
 
 /* Public bytes only: private keys travel in their own message. */
@@ -84,6 +87,29 @@ put_backend_tls(struct msgbuf *mb, const struct backend_conf *be)
 	msgbuf_put_str(mb, be->be_client_cert);
 	put_blob(mb, &be->be_ca_pem);
 	put_blob(mb, &be->be_client_cert_pem);
+}
+
+static void
+put_backend_pool(struct msgbuf *mb, const struct backend_conf *be)
+{
+	const struct health_conf	*h = &be->be_health;
+	unsigned			 i;
+
+	msgbuf_put_u32(mb, (uint32_t)be->be_balance);
+	msgbuf_put_str(mb, be->be_sticky_cookie);
+	msgbuf_put_u32(mb, be->be_down_time);
+	msgbuf_put_u32(mb, (uint32_t)h->hc_enabled);
+	msgbuf_put_u32(mb, h->hc_line);
+	msgbuf_put_str(mb, h->hc_path);
+	msgbuf_put_str(mb, h->hc_host);
+	msgbuf_put_u32(mb, h->hc_nstatus);
+	for (i = 0; i < h->hc_nstatus; i++)
+		msgbuf_put_u32(mb, h->hc_status[i]);
+	msgbuf_put_str(mb, h->hc_body);
+	msgbuf_put_u32(mb, h->hc_interval);
+	msgbuf_put_u32(mb, h->hc_timeout);
+	msgbuf_put_u32(mb, h->hc_rise);
+	msgbuf_put_u32(mb, h->hc_fall);
 }
 
 static void
@@ -124,6 +150,7 @@ put_backend(struct msgbuf *mb, const struct backend_conf *be)
 		put_addr(mb, &sv->sv_addr, sv->sv_addrlen);
 	}
 	put_backend_tls(mb, be);
+	put_backend_pool(mb, be);
 }
 
 static void
@@ -160,6 +187,7 @@ config_encode(const struct rpxd_conf *c, struct msgbuf *mb)
 	msgbuf_put_str(mb, c->rc_pidfile);
 	msgbuf_put_u32(mb, (uint32_t)c->rc_facility);
 	msgbuf_put_u32(mb, (uint32_t)c->rc_log_level);
+	msgbuf_put_str(mb, c->rc_ntlm_domain);
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
 		msgbuf_put_u32(mb, config_int_get(c, i));
 	msgbuf_put_u32(mb, c->rc_nbackends);
@@ -264,7 +292,15 @@ get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
 	/* A route has a backend unless it redirects, and then it has none. */
 	if ((rt->rt_backend == RPXD_NO_BACKEND) != rt->rt_redirect_https)
 		return -1;
-	return get_uint(mb, &rt->rt_redirect_port, 0, 65535);
+	if (get_uint(mb, &rt->rt_redirect_port, 0, 65535) == -1 ||
+	    get_uint(mb, &u, AUTH_PASSTHROUGH, AUTH_NTLM) == -1)
+		return -1;
+	rt->rt_auth = (int)u;
+	if (msgbuf_get_str(mb, rt->rt_auth_header,
+	    sizeof(rt->rt_auth_header)) == -1 ||
+	    (rt->rt_auth == AUTH_NTLM && rt->rt_auth_header[0] == '\0'))
+		return -1;
+	return 0;
 }
 
 static int
@@ -307,6 +343,49 @@ get_backend_tls(struct msgbuf *mb, struct backend_conf *be)
 	if (be->be_tls && be->be_verify && be->be_ca_pem.bl_len == 0)
 		return -1;
 	return 0;
+}
+
+static int
+get_health(struct msgbuf *mb, struct health_conf *h)
+{
+	unsigned	i, u;
+
+	if (get_uint(mb, &u, 0, 1) == -1 ||
+	    get_uint(mb, &h->hc_line, 0, UINT32_MAX) == -1 ||
+	    msgbuf_get_str(mb, h->hc_path, sizeof(h->hc_path)) == -1 ||
+	    msgbuf_get_str(mb, h->hc_host, sizeof(h->hc_host)) == -1 ||
+	    get_uint(mb, &h->hc_nstatus, 0, RPXD_HEALTH_STATUS_MAX) == -1)
+		return -1;
+	h->hc_enabled = (int)u;
+	for (i = 0; i < h->hc_nstatus; i++)
+		if (get_uint(mb, &h->hc_status[i], 100, 599) == -1)
+			return -1;
+	if (msgbuf_get_str(mb, h->hc_body, sizeof(h->hc_body)) == -1 ||
+	    get_uint(mb, &h->hc_interval, 0, UINT32_MAX) == -1 ||
+	    get_uint(mb, &h->hc_timeout, 0, UINT32_MAX) == -1 ||
+	    get_uint(mb, &h->hc_rise, 0, UINT32_MAX) == -1 ||
+	    get_uint(mb, &h->hc_fall, 0, UINT32_MAX) == -1)
+		return -1;
+	/* An enabled check has a path and counts that make sense. */
+	if (h->hc_enabled && (h->hc_path[0] != '/' || h->hc_interval == 0 ||
+	    h->hc_timeout == 0 || h->hc_rise == 0 || h->hc_fall == 0))
+		return -1;
+	return 0;
+}
+
+static int
+get_backend_pool(struct msgbuf *mb, struct backend_conf *be)
+{
+	unsigned	u;
+
+	if (get_uint(mb, &u, BALANCE_ROUNDROBIN, BALANCE_SOURCE) == -1)
+		return -1;
+	be->be_balance = (int)u;
+	if (msgbuf_get_str(mb, be->be_sticky_cookie,
+	    sizeof(be->be_sticky_cookie)) == -1 ||
+	    get_uint(mb, &be->be_down_time, 0, 86400) == -1)
+		return -1;
+	return get_health(mb, &be->be_health);
 }
 
 static int
@@ -365,7 +444,9 @@ get_backend(struct msgbuf *mb, struct backend_conf *be)
 			return -1;
 		sv->sv_port = (uint16_t)port;
 	}
-	return get_backend_tls(mb, be);
+	if (get_backend_tls(mb, be) == -1)
+		return -1;
+	return get_backend_pool(mb, be);
 }
 
 static int
@@ -405,10 +486,11 @@ get_globals(struct msgbuf *mb, struct rpxd_conf *c)
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
 		if (get_uint(mb, config_int_ref(c, i), 0, UINT32_MAX) == -1)
 			return -1;
-	/* Only max-connections-per-worker may be 0. */
+	/* Only max-connections-per-worker and auth-failure-limit may be 0. */
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
 		if (config_int_get(c, i) == 0 && config_int_ref(c, i) !=
-		    &c->rc_max_connections_per_worker)
+		    &c->rc_max_connections_per_worker &&
+		    config_int_ref(c, i) != &c->rc_auth_failure_limit)
 			return -1;
 	if (c->rc_max_workers > RPXD_MAX_WORKERS ||
 	    c->rc_min_spare > c->rc_max_spare ||
@@ -448,6 +530,9 @@ get_process(struct msgbuf *mb, struct rpxd_conf *c)
 	if (get_uint(mb, &u, LOG_LEVEL_BRIEF, LOG_LEVEL_DEBUG) == -1)
 		return -1;
 	c->rc_log_level = (int)u;
+	if (msgbuf_get_str(mb, c->rc_ntlm_domain,
+	    sizeof(c->rc_ntlm_domain)) == -1)
+		return -1;
 	return 0;
 }
 
@@ -476,8 +561,10 @@ config_decode(struct msgbuf *mb)
 	for (i = 0; i < c->rc_nlisteners; i++)
 		if (get_listener(mb, &c->rc_listeners[i], c->rc_nbackends) == -1)
 			goto fail;
-	if (msgbuf_end(mb) == 0)
+	if (msgbuf_end(mb) == 0) {
+		healthboard_index(c);
 		return c;
+	}
 fail:
 	config_free(c);
 	return NULL;

@@ -14,11 +14,11 @@
 
 #include "scoreboard.h"
 
-static int
-scoreboard_anon_fd(void)
+int
+shared_anon_fd(const char *what)
 {
 #if defined(__linux__)
-	return memfd_create("rpxd-scoreboard", MFD_CLOEXEC);
+	return memfd_create(what, MFD_CLOEXEC);
 #elif defined(__FreeBSD__)
 	return shm_open(SHM_ANON, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 #else
@@ -26,7 +26,7 @@ scoreboard_anon_fd(void)
 	int	fd;
 
 	/* Named only for an instant: unlinked before anyone can use it. */
-	snprintf(name, sizeof(name), "/rpxd-sb.%ld", (long)getpid());
+	snprintf(name, sizeof(name), "/%s.%ld", what, (long)getpid());
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd != -1)
 		shm_unlink(name);
@@ -39,7 +39,7 @@ scoreboard_create(struct scoreboard *sb)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->sb_size = sizeof(struct scoreboard_slot) * RPXD_MAX_WORKERS;
-	if ((sb->sb_fd = scoreboard_anon_fd()) == -1)
+	if ((sb->sb_fd = shared_anon_fd("rpxd-scoreboard")) == -1)
 		return -1;
 	if (ftruncate(sb->sb_fd, (off_t)sb->sb_size) == -1)
 		goto fail;

@@ -47,5 +47,7 @@ void	scoreboard_close(struct scoreboard *sb);
 void	scoreboard_set_state(struct scoreboard_slot *slot,
 	    enum worker_state state);
 const char *worker_state_name(uint32_t state);
+/* A descriptor for an anonymous shared mapping (also healthboard.c). */
+int	shared_anon_fd(const char *what);
 
 #endif

@@ -1,0 +1,29 @@
+/*
+ * What the parts of the configuration parser share (config_parse.c and
+ * config_pool.c): error reporting with the option's line, the noting of
+ * section opening lines, and the pool and authentication grammar. Only
+ * the master links these files.
+ */
+#ifndef RPXD_CONFIG_PARSE_H
+#define RPXD_CONFIG_PARSE_H
+
+#include <confuse.h>
+
+#include "config.h"
+
+void	 config_perr(int line, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 config_note(const cfg_t *cfg);
+int	 config_v_note(cfg_t *cfg, cfg_opt_t *opt);
+void	 config_copy_str(char *dst, size_t len, const char *src);
+
+/* config_pool.c: backend pools, health checks, route authentication. */
+extern cfg_opt_t config_health_opts[];
+void	 config_pool_validators(cfg_t *root);
+void	 config_fill_pool(struct backend_conf *be, cfg_t *sec);
+void	 config_fill_route_auth(struct route_conf *rt, cfg_t *sec,
+	    const char *ls_name);
+void	 config_fill_auth_globals(struct rpxd_conf *c, cfg_t *root);
+void	 config_check_auth(const struct rpxd_conf *c);
+
+#endif
