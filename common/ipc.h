@@ -20,6 +20,8 @@ enum ipc_type {
 	IPC_CONFIG,		/* payload: config_encode() */
 	IPC_TLS_KEY,		/* u32 kind, u32 index, u32 index, bytes PEM */
 	IPC_LISTENER,		/* fd; payload: u32 listener index */
+	IPC_BALANCE,		/* fd: the health board; payload: u32
+				   servers, HB_KEY_SIZE bytes of hash key */
 	IPC_SCOREBOARD,		/* fd; payload: u32 slot, u32 generation */
 	IPC_START,		/* no payload: sandbox and accept */
 	/* master -> worker, at run time */

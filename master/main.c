@@ -16,6 +16,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "log.h"
 #include "master.h"
 
@@ -203,6 +205,10 @@ main(int argc, char *argv[])
 		fatalx("startup: %s", err);
 	if (scoreboard_create(&m->m_sb) == -1)
 		fatal("startup: scoreboard");
+	if (healthboard_create(&m->m_hb, m->m_conf->rc_nservers) == -1)
+		fatal("startup: health board");
+	if (RAND_bytes(m->m_hash_key, sizeof(m->m_hash_key)) != 1)
+		fatalx("startup: no random bytes for the hash key");
 	if (!m->m_foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("startup: daemon");

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "healthboard.h"
 #include "ipc.h"
 #include "scoreboard.h"
 
@@ -32,6 +33,10 @@ struct master {
 	int			*m_listen_fds;	/* one per m_conf listener */
 	uint32_t		 m_generation;
 	struct scoreboard	 m_sb;
+	struct healthboard	 m_hb;		/* of m_conf's servers */
+	unsigned char		 m_hash_key[HB_KEY_SIZE];	/* balance =
+					   source and cookies; kept across
+					   reloads */
 	struct worker		 m_workers[RPXD_MAX_WORKERS];
 	/* pool arithmetic */
 	unsigned		 m_spawn_rate;

@@ -130,6 +130,11 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 		goto done;
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
+	msgbuf_put_u32(&mb, m->m_conf->rc_nservers);
+	msgbuf_put_bytes(&mb, m->m_hash_key, sizeof(m->m_hash_key));
+	if (ipc_send(sock, IPC_BALANCE, m->m_hb.hb_fd, &mb) == -1)
+		goto done;
+	msgbuf_free(&mb);
 	msgbuf_put_u32(&mb, slot);
 	msgbuf_put_u32(&mb, m->m_generation);
 	if (ipc_send(sock, IPC_SCOREBOARD, m->m_sb.sb_fd, &mb) == -1 ||

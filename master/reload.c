@@ -25,6 +25,7 @@ void
 reload(struct master *m)
 {
 	struct rpxd_conf	*conf;
+	struct healthboard	 hb;
 	char			 err[8192];
 	int			*fds;
 	unsigned		 i;
@@ -36,9 +37,17 @@ reload(struct master *m)
 		    "(generation %u)", m->m_generation);
 		return;
 	}
+	if (healthboard_create(&hb, conf->rc_nservers) == -1) {
+		log_warn("reload: health board");
+		log_warnx("reload: failed; keeping the running configuration "
+		    "(generation %u)", m->m_generation);
+		config_free(conf);
+		return;
+	}
 	fds = listeners_bind(conf, m->m_conf, m->m_listen_fds, err,
 	    sizeof(err));
 	if (fds == NULL) {
+		healthboard_close(&hb);
 		reload_log_errors(err);
 		log_warnx("reload: failed; keeping the running configuration "
 		    "(generation %u)", m->m_generation);
@@ -49,10 +58,13 @@ reload(struct master *m)
 		log_warnx("reload: pidfile changed to %s; it takes effect "
 		    "at the next restart", conf->rc_pidfile);
 	/* Commit: from here nothing can fail. */
+	healthboard_carry(&hb, conf, &m->m_hb, m->m_conf);
 	listeners_close(m->m_listen_fds, m->m_conf->rc_nlisteners);
 	config_free(m->m_conf);
 	m->m_conf = conf;
 	m->m_listen_fds = fds;
+	healthboard_close(&m->m_hb);	/* old workers keep their mapping */
+	m->m_hb = hb;
 	log_set_level(conf->rc_log_level);
 	m->m_generation++;
 	m->m_spawn_rate = 1;

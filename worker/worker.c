@@ -29,7 +29,7 @@ static struct worker_env	worker_env;
 
 /*
  * Start-up, as the master sends it: config, private keys, listeners,
- * ticket keys, scoreboard, start.
+ * ticket keys, health board, scoreboard, start.
  */
 static void
 worker_setup(struct worker_env *w)
@@ -74,8 +74,21 @@ worker_setup(struct worker_env *w)
 			w->w_listen_fds[next_listener++] = msg.im_fd;
 			msg.im_fd = -1;
 			break;
+		case IPC_BALANCE:
+			if (w->w_conf == NULL || msg.im_fd == -1 ||
+			    w->w_hb.hb_servers != NULL ||
+			    msgbuf_get_u32(&msg.im_payload, &idx) == -1 ||
+			    idx != w->w_conf->rc_nservers ||
+			    msgbuf_get_bytes(&msg.im_payload, w->w_hash_key,
+			    sizeof(w->w_hash_key)) == -1 ||
+			    msgbuf_end(&msg.im_payload) == -1 ||
+			    healthboard_attach(&w->w_hb, msg.im_fd, idx) == -1)
+				fatalx("setup: bad health board message");
+			msg.im_fd = -1;
+			break;
 		case IPC_SCOREBOARD:
 			if (w->w_conf == NULL || msg.im_fd == -1 ||
+			    w->w_hb.hb_servers == NULL ||
 			    next_listener != w->w_conf->rc_nlisteners ||
 			    w->w_slot != NULL ||
 			    msgbuf_get_u32(&msg.im_payload, &slot) == -1 ||

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "healthboard.h"
 #include "http.h"
 #include "io.h"
 #include "scoreboard.h"
@@ -31,6 +32,8 @@ struct worker_env {
 	uint32_t		 w_generation;
 	struct http_limits	 w_limits;
 	unsigned		 w_rr;		/* round robin over servers */
+	struct healthboard	 w_hb;		/* server states, shared */
+	unsigned char		 w_hash_key[HB_KEY_SIZE];
 	/* the client connection */
 	struct io		 w_client;
 	char			 w_client_addr[64];	/* "ip:port" */
