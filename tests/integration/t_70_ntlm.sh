@@ -169,10 +169,10 @@ ntlm_log_fields() {
 	    "$(printf '%s\n' "$all" | ntlm_field client | sort -u | wc -l)" 1
 	expect "log: the type-1 request's line has auth=ntlm1/ntlm2" \
 	    "$(printf '%s\n' "$l1" | head -1 | ntlm_field auth)" ntlm1/ntlm2
-	expect "log: the type-3 request's line has auth=ntlm3" \
-	    "$(printf '%s\n' "$l1" | sed -n 2p | ntlm_field auth)" ntlm3
-	expect "log: the request without Authorization has auth=-" \
-	    "$(printf '%s\n' "$l2" | ntlm_field auth)" -
+	expect "log: the type-3 request's line has auth=ntlm3/- (no challenge in its 200)" \
+	    "$(printf '%s\n' "$l1" | sed -n 2p | ntlm_field auth)" ntlm3/-
+	expect "log: the request without Authorization has auth=-/-" \
+	    "$(printf '%s\n' "$l2" | ntlm_field auth)" -/-
 	r=$(printf '%s\n' "$all" | ntlm_field bconn | sort -u)
 	expect_match "log: the three requests share one bconn" "$r" '^[0-9]+-[0-9]+$'
 	expect "log: the last request is on a pinned connection (pin=yes)" \
