@@ -1,17 +1,19 @@
 #!/bin/sh
 # Installs what rpxd needs to build and to run its whole test suite on
 # Debian or Ubuntu, as root. Services installed here are not started:
-# the tests start their own nginx on loopback ports.
+# the tests start their own nginx and Apache httpd on loopback ports.
 set -eu
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
-nginx curl python3 procps iproute2 mandoc openssl testssl.sh"
+nginx curl python3 procps iproute2 mandoc openssl testssl.sh
+apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-requests-ntlm"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
-# Keep package scripts from starting nginx on port 80 during the install.
+# Keep package scripts from starting nginx or apache2 on port 80 during
+# the install.
 made_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
