@@ -16,5 +16,6 @@ Suite	*suite_rewrite(void);
 Suite	*suite_ipc(void);
 Suite	*suite_ntlm(void);
 Suite	*suite_ntlm_header(void);
+Suite	*suite_ntlm_users(void);
 
 #endif
