@@ -40,8 +40,9 @@ ALL_CFLAGS	= $(WARNFLAGS) $(CFLAGS)
 # What both programs link, and what only the master links (libconfuse).
 COMMON_SRCS	= common/log.c common/msgbuf.c common/ipc.c \
 		  common/scoreboard.c common/healthboard.c common/config_wire.c \
-		  common/config_free.c \
-		  common/config_ints.c common/tls_pem.c
+		  common/config_free.c common/config_ints.c common/tls_pem.c \
+		  common/base64.c common/ntlm_header.c common/ntlm_msg.c \
+		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_tls.c
 MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))

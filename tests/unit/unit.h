@@ -14,5 +14,8 @@ Suite	*suite_chunked(void);
 Suite	*suite_route(void);
 Suite	*suite_rewrite(void);
 Suite	*suite_ipc(void);
+Suite	*suite_ntlm(void);
+Suite	*suite_ntlm_header(void);
+Suite	*suite_ntlm_users(void);
 
 #endif

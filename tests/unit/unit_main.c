@@ -19,6 +19,9 @@ main(void)
 	srunner_add_suite(sr, suite_route());
 	srunner_add_suite(sr, suite_rewrite());
 	srunner_add_suite(sr, suite_ipc());
+	srunner_add_suite(sr, suite_ntlm());
+	srunner_add_suite(sr, suite_ntlm_header());
+	srunner_add_suite(sr, suite_ntlm_users());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
