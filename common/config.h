@@ -157,6 +157,8 @@ struct listener_conf {
 	int			 ls_hsts_subdomains;
 };
 
+struct ntlm_users;
+
 struct rpxd_conf {
 	char			 rc_file[RPXD_FILE_MAX];
 	/* process */
@@ -191,6 +193,7 @@ struct rpxd_conf {
 	/* auth = ntlm */
 	char			 rc_ntlm_users[RPXD_FILE_MAX];	/* "": none */
 	char			 rc_ntlm_domain[RPXD_NAME_MAX];
+	struct ntlm_users	*rc_users;	/* master only, never sent */
 	unsigned		 rc_nservers;	/* of all backends together */
 	/* what is published */
 	unsigned		 rc_nlisteners;

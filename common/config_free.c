@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "ntlm_users.h"
 #include "log.h"
 
 /* What a file that sets nothing gets; see etc/rpxd.conf and config_parse.c. */
@@ -91,5 +92,6 @@ config_free(struct rpxd_conf *c)
 		backend_free(&c->rc_backends[i]);
 	free(c->rc_listeners);
 	free(c->rc_backends);
+	ntlm_users_free(c->rc_users);
 	free(c);
 }

@@ -22,6 +22,7 @@
 #include "config_err.h"
 #include "config_parse.h"
 #include "log.h"
+#include "ntlm_users.h"
 
 #define CONF_FILE_MAX	(16u * 1024 * 1024)	/* bytes of rpxd.conf */
 #define ROUTE_TIMEOUT_MAX	(7 * 86400)
@@ -1333,7 +1334,9 @@ config_load(const char *file, char *err, size_t errlen)
 	if ((c = config_parse(file, err, errlen)) == NULL)
 		return NULL;
 	if (config_check(c, err, errlen) == -1 ||
-	    config_tls_load(c, err, errlen) == -1) {
+	    config_tls_load(c, err, errlen) == -1 ||
+	    (c->rc_ntlm_users[0] != '\0' && (c->rc_users =
+	    ntlm_users_load(c->rc_ntlm_users, err, errlen)) == NULL)) {
 		config_free(c);
 		return NULL;
 	}

@@ -31,6 +31,11 @@ struct hb_server {
 						   (down) in a row */
 	volatile uint64_t	 hs_checks;
 	volatile int64_t	 hs_changed;	/* time() of the last change */
+	volatile uint32_t	 hs_rr;		/* in a backend's first server
+						   only: the next turn of its
+						   round robin, shared by all
+						   workers */
+	uint32_t		 hs_pad;
 };
 
 struct healthboard {

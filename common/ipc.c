@@ -30,6 +30,9 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_START] = "start",
 	[IPC_STOP] = "stop",
 	[IPC_TICKET_KEYS] = "ticket keys",
+	[IPC_BALANCE] = "health board",
+	[IPC_NTLM_CHECK] = "ntlm check",
+	[IPC_NTLM_RESULT] = "ntlm result",
 };
 
 const char *

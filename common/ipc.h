@@ -29,6 +29,12 @@ enum ipc_type {
 	/* master -> worker, at start-up and at every rotation */
 	IPC_TICKET_KEYS,	/* u32 count, count * TICKET_KEY_SIZE bytes,
 				   the current key first */
+	/* auth = ntlm: the worker asks, the master answers (ntlm_check.c) */
+	IPC_NTLM_CHECK,		/* str client ip, NTLM_CHALLENGE_LEN bytes
+				   challenge, str user, str domain, u32 len,
+				   len bytes NT response */
+	IPC_NTLM_RESULT,	/* u32 ok, u32 delay s, str identity
+				   ("DOMAIN\\user") or why it failed */
 	IPC_TYPE_MAX
 };
 

@@ -75,6 +75,10 @@ void	 tickets_init(struct master *m);
 void	 tickets_encode(const struct master *m, struct msgbuf *mb);
 void	 tickets_rotate(struct master *m);
 
+/* ntlm_check.c */
+struct msgbuf;
+int	 ntlm_check(struct master *m, int sock, pid_t pid, struct msgbuf *mb);
+
 /* reload.c */
 void	 reload(struct master *m);
 

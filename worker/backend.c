@@ -1,8 +1,12 @@
 /*
  * Backend connections: reuse the one kept from the previous request of
  * this client connection when it goes to the same backend and is still
- * clean, else connect (non-blocking, bounded by backend-connect-timeout)
- * to the servers in round-robin order until one answers.
+ * clean, else pick a server (balance.c) and connect (non-blocking, bounded
+ * by backend-connect-timeout), trying the next server while nothing of
+ * the request has been sent. A server that cannot be reached is held back
+ * for the backend's down-time. A connection pinned by NTLM/Negotiate is
+ * never replaced: it is parked while a request of the same client goes to
+ * another backend.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -24,22 +28,25 @@
 void
 backend_close(struct worker_env *w)
 {
+	if (w->w_backend_hs != NULL && w->w_backend_hs->hs_active > 0)
+		__atomic_fetch_sub(&w->w_backend_hs->hs_active, 1,
+		    __ATOMIC_RELAXED);
 	io_close(&w->w_backend);
 	w->w_backend_be = w->w_backend_sv = -1;
+	w->w_backend_hs = NULL;
+	w->w_pinned = 0;
 }
 
 /* A kept connection is clean if it has nothing to read: no EOF, no data. */
-static int
-backend_reusable(struct worker_env *w, unsigned be)
+int
+backend_clean(struct worker_env *w)
 {
-	if (w->w_backend.io_fd == -1 || w->w_backend_be != (int)be)
+	if (w->w_backend.io_fd == -1)
 		return 0;
-	if (w->w_backend.io_in.b_len != 0 ||
-	    (w->w_backend.io_ssl != NULL &&
-	    SSL_pending(w->w_backend.io_ssl) > 0) ||
-	    io_wait(w->w_backend.io_fd, POLLIN, 0) != 0)
-		return 0;
-	return 1;
+	return w->w_backend.io_in.b_len == 0 && !w->w_backend.io_eof &&
+	    (w->w_backend.io_ssl == NULL ||
+	    SSL_pending(w->w_backend.io_ssl) == 0) &&
+	    io_wait(w->w_backend.io_fd, POLLIN, 0) == 0;
 }
 
 static int
@@ -85,50 +92,157 @@ fail:
 	return -1;
 }
 
-/*
- * A connection to a server of backend be in w_backend. Returns 0 (and
- * *reused), or -1 after answering 502 when no server could be reached.
- */
-int
-backend_open(struct worker_env *w, unsigned be, int *reused,
-    struct request_log *rl)
+/* A server that failed is skipped by every worker for the down-time. */
+static void
+backend_hold(struct worker_env *w, const struct backend_conf *bc,
+    unsigned sv, const char *what, const char *why)
+{
+	struct hb_server	*hs = healthboard_server(&w->w_hb, bc, sv);
+
+	if (hs != NULL && bc->be_down_time > 0)
+		hs->hs_down_until = now_ms() + 1000 * (int64_t)bc->be_down_time;
+	log_warnx("backend: client %s: backend \"%s\" server %s: %s: %s%s",
+	    w->w_client_addr, bc->be_name, bc->be_servers[sv].sv_name, what,
+	    why, hs != NULL && bc->be_down_time > 0 ? " (held back for "
+	    "down-time)" : "");
+}
+
+static int
+backend_try(struct worker_env *w, unsigned be, unsigned idx)
 {
 	const struct backend_conf	*bc = &w->w_conf->rc_backends[be];
-	const struct server_conf	*sv;
 	const char			*why = NULL;
-	unsigned			 i, idx;
 	int				 fd;
 
+	if ((fd = backend_connect(w, &bc->be_servers[idx], &why)) == -1) {
+		backend_hold(w, bc, idx, "connect failed", why);
+		return -1;
+	}
+	io_init(&w->w_backend, fd);
+	if (bc->be_tls && tls_client_connect(w, be, idx, &why) == -1) {
+		io_close(&w->w_backend);
+		backend_hold(w, bc, idx, "TLS handshake failed", why);
+		return -1;
+	}
+	w->w_backend_be = (int)be;
+	w->w_backend_sv = (int)idx;
+	w->w_backend_id = ++w->w_backend_seq;
+	if ((w->w_backend_hs = healthboard_server(&w->w_hb, bc, idx)) != NULL)
+		__atomic_fetch_add(&w->w_backend_hs->hs_active, 1,
+		    __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * A connection to a server of backend be in w_backend. Returns 0 (and
+ * *reused), or -1 after answering 503 (every server checked down) or 502
+ * (none could be reached). req may be NULL; its Cookie picks a sticky
+ * server.
+ */
+int
+backend_open(struct worker_env *w, unsigned be, const struct http_message *req,
+    int *reused, struct request_log *rl)
+{
+	const struct backend_conf	*bc = &w->w_conf->rc_backends[be];
+	uint64_t			 tried = 0;
+	unsigned			 attempt;
+	int				 idx, sticky;
+
 	rl->rl_backend = bc->be_name;
-	*reused = backend_reusable(w, be);
+	*reused = w->w_backend_be == (int)be && backend_clean(w);
 	if (*reused) {
 		rl->rl_server = bc->be_servers[w->w_backend_sv].sv_name;
 		return 0;
 	}
+	if (w->w_pinned && w->w_backend_be == (int)be) {
+		/* Never a new, unauthenticated connection in its place. */
+		rl->rl_server = bc->be_servers[w->w_backend_sv].sv_name;
+		respond_error(w, rl, 502, "the backend closed the "
+		    "authenticated (pinned) connection");
+		return -1;
+	}
 	backend_close(w);
-	for (i = 0; i < bc->be_nservers; i++) {
-		idx = (w->w_rr++) % bc->be_nservers;
-		sv = &bc->be_servers[idx];
-		rl->rl_server = sv->sv_name;
-		if ((fd = backend_connect(w, sv, &why)) == -1) {
-			log_warnx("backend: client %s: backend \"%s\" server "
-			    "%s: connect failed: %s", w->w_client_addr,
-			    bc->be_name, sv->sv_name, why);
-			continue;
+	sticky = balance_sticky_server(bc, req);
+	for (attempt = 0; attempt < bc->be_nservers; attempt++) {
+		if ((idx = balance_pick(w, bc, sticky, tried)) == -1)
+			break;
+		if (idx < 64)
+			tried |= 1ULL << idx;
+		rl->rl_server = bc->be_servers[idx].sv_name;
+		if (backend_try(w, be, (unsigned)idx) == 0) {
+			w->w_backend_sticky_ok = idx == sticky;
+			return 0;
 		}
-		io_init(&w->w_backend, fd);
-		if (bc->be_tls && tls_client_connect(w, be, idx, &why) == -1) {
-			log_warnx("backend: client %s: backend \"%s\" server "
-			    "%s: TLS handshake failed: %s", w->w_client_addr,
-			    bc->be_name, sv->sv_name, why);
-			io_close(&w->w_backend);
-			continue;
-		}
-		w->w_backend_be = (int)be;
-		w->w_backend_sv = (int)idx;
-		return 0;
+	}
+	if (attempt == 0) {
+		rl->rl_server = NULL;
+		respond_error(w, rl, 503, "every server of the backend is "
+		    "down (health checks)");
+		return -1;
 	}
 	respond_error(w, rl, 502, "no server of the backend could be "
 	    "reached");
 	return -1;
+}
+
+/*
+ * A pinned connection waits aside while one request of its client goes
+ * to another backend; the parked side has its own read buffer.
+ */
+static void
+swap_links(struct worker_env *w)
+{
+	struct backend_link	t;
+
+	t.bl_io = w->w_backend;
+	t.bl_be = w->w_backend_be;
+	t.bl_sv = w->w_backend_sv;
+	t.bl_hs = w->w_backend_hs;
+	t.bl_id = w->w_backend_id;
+	t.bl_pinned = w->w_pinned;
+	w->w_backend = w->w_parked.bl_io;
+	w->w_backend_be = w->w_parked.bl_be;
+	w->w_backend_sv = w->w_parked.bl_sv;
+	w->w_backend_hs = w->w_parked.bl_hs;
+	w->w_backend_id = w->w_parked.bl_id;
+	w->w_pinned = w->w_parked.bl_pinned;
+	w->w_parked = t;
+}
+
+int
+backend_park(struct worker_env *w)
+{
+	struct buf	*b = &w->w_parked.bl_io.io_in;
+
+	if (b->b_data == NULL && buf_alloc(b, w->w_backend.io_in.b_cap) == -1)
+		return -1;
+	w->w_parked.bl_io.io_fd = -1;
+	w->w_parked.bl_be = w->w_parked.bl_sv = -1;
+	w->w_parked.bl_hs = NULL;
+	w->w_parked.bl_pinned = 0;
+	swap_links(w);
+	return 0;
+}
+
+int
+backend_parked(const struct worker_env *w)
+{
+	return w->w_parked.bl_io.io_fd != -1;
+}
+
+void
+backend_unpark(struct worker_env *w)
+{
+	if (!backend_parked(w))
+		return;
+	backend_close(w);
+	swap_links(w);
+	w->w_parked.bl_io.io_fd = -1;
+}
+
+void
+backend_close_all(struct worker_env *w)
+{
+	backend_unpark(w);
+	backend_close(w);
 }

@@ -1,9 +1,11 @@
 /*
  * Messages from the master while the worker runs: IPC_STOP (also seen as
- * a flag in the scoreboard slot) and new TLS ticket keys; and what a
+ * a flag in the scoreboard slot), new TLS ticket keys, and the answers
+ * to the worker's own questions (auth = ntlm checks); and what a
  * stopping worker lets go of at once. Called from the accept loop
  * (worker.c) and between requests (session.c).
  */
+#include <poll.h>
 #include <unistd.h>
 
 #include "ipc.h"
@@ -35,7 +37,22 @@ worker_stop_requested(struct worker_env *w)
 	return w->w_stop;
 }
 
-/* A message from the master at run time: IPC_STOP or new ticket keys. */
+/* A message the master sends unasked: IPC_STOP or new ticket keys. */
+static void
+worker_handle_master(struct worker_env *w, struct ipc_msg *msg)
+{
+	if (msg->im_type == IPC_TICKET_KEYS && msg->im_fd == -1) {
+		if (tls_tickets_receive(&msg->im_payload) == -1)
+			fatalx("worker: bad ticket keys message");
+		return;
+	}
+	if (msg->im_type != IPC_STOP || msg->im_fd != -1 ||
+	    msgbuf_end(&msg->im_payload) == -1)
+		fatalx("worker: unexpected %s message from the master",
+		    ipc_type_name(msg->im_type));
+	w->w_stop = 1;
+}
+
 void
 worker_dispatch_master(struct worker_env *w)
 {
@@ -49,16 +66,37 @@ worker_dispatch_master(struct worker_env *w)
 	}
 	if (rv == -1)
 		fatalx("worker: bad message from the master");
-	if (msg.im_type == IPC_TICKET_KEYS && msg.im_fd == -1) {
-		if (tls_tickets_receive(&msg.im_payload) == -1)
-			fatalx("worker: bad ticket keys message");
-		ipc_msg_free(&msg);
-		return;
-	}
-	if (msg.im_type != IPC_STOP || msg.im_fd != -1 ||
-	    msgbuf_end(&msg.im_payload) == -1)
-		fatalx("worker: unexpected %s message from the master",
-		    ipc_type_name(msg.im_type));
-	w->w_stop = 1;
+	worker_handle_master(w, &msg);
 	ipc_msg_free(&msg);
 }
+
+/*
+ * The master's answer of type want to a question just sent, handling
+ * what it sends unasked meanwhile. 0 with *msg filled (the caller frees
+ * it); -1 if the master is gone or does not answer within timeout_ms.
+ */
+int
+worker_await_master(struct worker_env *w, uint32_t want, struct ipc_msg *msg,
+    int timeout_ms)
+{
+	int64_t	deadline = now_ms() + timeout_ms, left;
+	int	rv;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0 || io_wait(w->w_ipc, POLLIN, (int)left) != 1)
+			return -1;
+		rv = ipc_recv(w->w_ipc, msg);
+		if (rv == 0) {
+			w->w_stop = 1;
+			return -1;
+		}
+		if (rv == -1)
+			fatalx("worker: bad message from the master");
+		if (msg->im_type == want)
+			return 0;
+		worker_handle_master(w, msg);
+		ipc_msg_free(msg);
+	}
+}
+

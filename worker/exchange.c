@@ -54,6 +54,8 @@ struct exchange {
 	int				 x_shut_client;
 	int64_t				 x_progress_ms;
 	char				 x_sts[64];	/* HSTS value or "" */
+	char				 x_cookie[RPXD_NAME_MAX + 64];
+	struct resp_extra		 x_add;
 	int				 x_error_status;
 	const char			*x_error;
 };
@@ -189,6 +191,36 @@ exchange_switch(struct exchange *x)
 	return 0;
 }
 
+/*
+ * Authentication in the response: on a passthrough route an NTLM or
+ * Negotiate challenge pins the connection; on an auth = none route a
+ * challenge is refused, so no credentials are ever asked through it.
+ */
+static int
+exchange_auth_response(struct exchange *x, const struct http_message *resp)
+{
+	struct worker_env	*w = x->x_w;
+	const char		*field = resp->hm_status == 407 ?
+				    "Proxy-Authenticate" : "WWW-Authenticate";
+
+	if (resp->hm_status == 401 || resp->hm_status == 407)
+		auth_describe(resp, field, x->x_log->rl_auth_resp,
+		    sizeof(x->x_log->rl_auth_resp));
+	switch (x->x_route->rt_auth) {
+	case AUTH_NONE:
+		if (resp->hm_status == 401 || resp->hm_status == 407)
+			return exchange_fail(x, 403, "the backend asked for "
+			    "credentials on an auth = none route");
+		break;
+	case AUTH_PASSTHROUGH:
+		if (!w->w_pinned && auth_response_pins(resp))
+			w->w_pinned = 1;
+		break;
+	}
+	x->x_log->rl_pinned = w->w_pinned;
+	return 0;
+}
+
 /* The response head, once whole: 1 when consumed, 0 to wait, -1 error. */
 static int
 exchange_response_head(struct exchange *x)
@@ -219,6 +251,8 @@ exchange_response_head(struct exchange *x)
 		buf_consume(in, (size_t)rv);
 		return 1;
 	}
+	if (exchange_auth_response(x, &resp) == -1)
+		return -1;
 	if (resp.hm_status == 101 && exchange_switch(x) == -1)
 		return -1;
 	body = http_response_body(&resp, x->x_req_head);
@@ -226,14 +260,16 @@ exchange_response_head(struct exchange *x)
 	if (resp.hm_status != 101) {
 		half_init(&x->x_down, &w->w_backend, &w->w_to_client,
 		    half_mode(body), resp.hm_length, rechunk);
-		x->x_close |= !client11 || x->x_req_close ||
-		    body == BODY_CLOSE || (body == BODY_CHUNKED && !rechunk) ||
-		    !x->x_up.h_done || worker_stop_requested(w);
 		x->x_backend_keep = resp.hm_minor == 1 && !resp.hm_conn_close &&
 		    body != BODY_CLOSE;
+		/* A pinned connection lives as long as its backend side,
+		 * and is not cut short by a reload between requests. */
+		x->x_close |= !client11 || x->x_req_close ||
+		    body == BODY_CLOSE || (body == BODY_CHUNKED && !rechunk) ||
+		    !x->x_up.h_done || (w->w_pinned ? !x->x_backend_keep :
+		    worker_stop_requested(w));
 	}
-	if (rewrite_response(&resp, head, rechunk, x->x_close,
-	    x->x_sts[0] ? x->x_sts : NULL,
+	if (rewrite_response(&resp, head, rechunk, x->x_close, &x->x_add,
 	    &w->w_to_client) == -1)
 		return exchange_fail(x, 502, "response head too large");
 	buf_consume(in, (size_t)rv);
@@ -301,7 +337,8 @@ exchange_tunnel_shutdown(struct exchange *x)
 static int
 exchange_retryable(const struct exchange *x)
 {
-	return x->x_reused && !x->x_backend_bytes && x->x_client_reads == 0 &&
+	return x->x_reused && !x->x_w->w_pinned && !x->x_backend_bytes &&
+	    x->x_client_reads == 0 &&
 	    x->x_up.h_mode == HM_NONE && x->x_resp_state == RS_HEAD;
 }
 
@@ -525,6 +562,41 @@ exchange_log_error(struct exchange *x)
 	    x->x_error ? x->x_error : "error");
 }
 
+/* Set-Cookie for a sticky backend when the request did not name the
+ * server it got. */
+static void
+exchange_sticky_cookie(struct exchange *x, int secure)
+{
+	struct worker_env		*w = x->x_w;
+	const struct backend_conf	*bc = &w->w_conf->rc_backends[
+					    w->w_backend_be];
+	char				 value[17];
+
+	if (bc->be_sticky_cookie[0] == '\0' || w->w_backend_sticky_ok)
+		return;
+	balance_cookie_value(bc, (unsigned)w->w_backend_sv, value);
+	snprintf(x->x_cookie, sizeof(x->x_cookie), "%s=%s; Path=/; HttpOnly%s",
+	    bc->be_sticky_cookie, value, secure ? "; Secure" : "");
+	x->x_add.re_cookie = x->x_cookie;
+}
+
+/* The request's credentials: logged, and on a passthrough route an NTLM
+ * or Negotiate one pins the connection before it is sent. */
+static void
+exchange_auth_request(struct exchange *x, const struct http_message *req)
+{
+	struct worker_env	*w = x->x_w;
+
+	auth_describe(req, http_find_header(req, "Authorization") != NULL ?
+	    "Authorization" : "Proxy-Authorization", x->x_log->rl_auth_req,
+	    sizeof(x->x_log->rl_auth_req));
+	if (x->x_route->rt_auth == AUTH_PASSTHROUGH && !w->w_pinned &&
+	    auth_request_pins(req))
+		w->w_pinned = 1;
+	x->x_log->rl_pinned = w->w_pinned;
+	x->x_log->rl_bconn = w->w_backend_id;
+}
+
 enum exchange_result
 exchange_run(struct worker_env *w, const struct http_message *req,
     const struct route_conf *rt, struct request_log *rl, int reused)
@@ -548,10 +620,15 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	x.x_progress_ms = now_ms();
 	ctx.fc_client_ip = w->w_client_ip;
 	ctx.fc_proto = ls->ls_ncerts > 0 ? "https" : "http";
-	if (ls->ls_hsts > 0)
+	if (ls->ls_hsts > 0) {
 		snprintf(x.x_sts, sizeof(x.x_sts), "max-age=%u%s", ls->ls_hsts,
 		    ls->ls_hsts_subdomains ? "; includeSubDomains" : "");
+		x.x_add.re_sts = x.x_sts;
+	}
+	exchange_sticky_cookie(&x, ls->ls_ncerts > 0);
+	exchange_auth_request(&x, req);
 	ctx.fc_route = rt;
+	ctx.fc_identity = w->w_identity[0] != '\0' ? w->w_identity : NULL;
 	ctx.fc_server = &w->w_conf->rc_backends[w->w_backend_be].
 	    be_servers[w->w_backend_sv];
 	buf_reset(&w->w_to_backend);

@@ -96,6 +96,35 @@ respond_error(struct worker_env *w, struct request_log *rl, int status,
 	access_log(w, rl);
 }
 
+/*
+ * 401 with a WWW-Authenticate value (auth = ntlm), keeping the connection
+ * unless close: NTLM authenticates the connection, so the exchange must
+ * go on over the same one. -1 if it could not be delivered.
+ */
+int
+respond_challenge(struct worker_env *w, struct request_log *rl,
+    const char *www_authenticate, int close)
+{
+	static const char	 body[] = "401 Unauthorized\n";
+	char			 date[64];
+	int			 rv;
+
+	http_date(date, sizeof(date));
+	buf_reset(&w->w_to_client);
+	rv = buf_printf(&w->w_to_client, "HTTP/1.1 401 Unauthorized\r\n"
+	    "Date: %s\r\nWWW-Authenticate: %s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\n%s\r\n%s", date, www_authenticate,
+	    sizeof(body) - 1, close ? "Connection: close\r\n" : "", body);
+	if (rv == 0) {
+		respond_flush(w, rl);
+		rv = w->w_to_client.b_len == 0 ? 0 : -1;
+	}
+	rl->rl_status = 401;
+	access_log(w, rl);
+	return rv;
+}
+
 /* 308 to the same host and target over https (a redirect-https route). */
 void
 respond_redirect_https(struct worker_env *w, const struct http_message *req,
@@ -135,16 +164,20 @@ access_log(struct worker_env *w, struct request_log *rl)
 {
 	const struct listener_conf *ls = &w->w_conf->rc_listeners[w->w_listener];
 	long long	 ms;
+	char		 bconn[32] = "-";
 
 	if (rl->rl_logged)
 		return;
+	if (rl->rl_bconn != 0)
+		snprintf(bconn, sizeof(bconn), "%ld-%u", log_getpid(),
+		    rl->rl_bconn);
 	rl->rl_logged = 1;
 	ms = rl->rl_start_ms ? (long long)(now_ms() -
 			    rl->rl_start_ms) : 0;
 
 	log_access("access client=%s listener=%s host=%s method=%s path=%s "
 	    "status=%d in=%llu out=%llu ms=%lld route=%s backend=%s "
-	    "server=%s pid=%ld",
+	    "server=%s auth=%s/%s pin=%s bconn=%s pid=%ld",
 	    w->w_client_addr, ls->ls_name,
 	    rl->rl_host[0] ? rl->rl_host : "-",
 	    rl->rl_method[0] ? rl->rl_method : "-",
@@ -152,5 +185,8 @@ access_log(struct worker_env *w, struct request_log *rl)
 	    (unsigned long long)rl->rl_in, (unsigned long long)rl->rl_out, ms,
 	    rl->rl_route >= 0 ? ls->ls_routes[rl->rl_route].rt_name : "-",
 	    rl->rl_backend ? rl->rl_backend : "-",
-	    rl->rl_server ? rl->rl_server : "-", log_getpid());
+	    rl->rl_server ? rl->rl_server : "-",
+	    rl->rl_auth_req[0] ? rl->rl_auth_req : "-",
+	    rl->rl_auth_resp[0] ? rl->rl_auth_resp : "-",
+	    rl->rl_pinned ? "yes" : "no", bconn, log_getpid());
 }

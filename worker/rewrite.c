@@ -149,11 +149,28 @@ rewrite_forwarded(const struct http_message *req, const struct fwd_ctx *ctx,
 	return rv ? -1 : 0;
 }
 
+/* Credentials and identities that a route's auth mode keeps from the
+ * backend: with auth none or ntlm the client's own never pass. */
+static int
+auth_field_dropped(const struct fwd_ctx *ctx, const struct http_header *h)
+{
+	const struct route_conf	*rt = ctx->fc_route;
+
+	if (rt->rt_auth == AUTH_PASSTHROUGH)
+		return 0;
+	if (http_header_is(h, "Authorization") ||
+	    http_header_is(h, "Proxy-Authorization"))
+		return 1;
+	return rt->rt_auth == AUTH_NTLM && http_header_is(h,
+	    rt->rt_auth_header);
+}
+
 static int
 request_field_dropped(const struct http_message *req,
-    const struct http_header *h)
+    const struct fwd_ctx *ctx, const struct http_header *h)
 {
 	return is_hop_by_hop(h) || connection_lists(req, h) ||
+	    auth_field_dropped(ctx, h) ||
 	    http_header_is(h, "Host") || http_header_is(h, "Content-Length") ||
 	    http_header_is(h, "X-Forwarded-For") ||
 	    http_header_is(h, "X-Forwarded-Proto") ||
@@ -172,8 +189,11 @@ rewrite_request(const struct http_message *req, const struct fwd_ctx *ctx,
 	rv |= rewrite_request_line(req, out);
 	rv |= rewrite_host(req, ctx, out);
 	for (i = 0; i < req->hm_nheaders; i++)
-		if (!request_field_dropped(req, &req->hm_headers[i]))
+		if (!request_field_dropped(req, ctx, &req->hm_headers[i]))
 			rv |= put_field(out, &req->hm_headers[i]);
+	if (ctx->fc_route->rt_auth == AUTH_NTLM && ctx->fc_identity != NULL)
+		rv |= buf_printf(out, "%s: %s\r\n", ctx->fc_route->rt_auth_header,
+		    ctx->fc_identity);
 	if (req->hm_chunked)
 		rv |= buf_printf(out, "Transfer-Encoding: chunked\r\n");
 	else if (req->hm_has_length)
@@ -205,8 +225,9 @@ status_reason(const char *head, size_t headlen, const char **reason,
 
 int
 rewrite_response(const struct http_message *resp, const char *head,
-    int rechunk, int close, const char *sts, struct buf *out)
+    int rechunk, int close, const struct resp_extra *add, struct buf *out)
 {
+	const char	*sts = add != NULL ? add->re_sts : NULL;
 	const char	*reason;
 	int		 reasonlen, rv = 0, upgrade = resp->hm_status == 101;
 	unsigned	 i;
@@ -229,6 +250,8 @@ rewrite_response(const struct http_message *resp, const char *head,
 	}
 	if (sts != NULL)
 		rv |= buf_printf(out, "Strict-Transport-Security: %s\r\n", sts);
+	if (add != NULL && add->re_cookie != NULL)
+		rv |= buf_printf(out, "Set-Cookie: %s\r\n", add->re_cookie);
 	if (upgrade)
 		rv |= buf_printf(out, "Connection: upgrade\r\n");
 	else if (resp->hm_chunked && rechunk)

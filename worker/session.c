@@ -55,8 +55,9 @@ session_read_head(struct worker_env *w, struct http_message *req,
 {
 	const struct rpxd_conf	*c = w->w_conf;
 	struct buf		*in = &w->w_client.io_in;
-	struct pollfd		 pfd[2];
-	struct io		*ios[2] = { &w->w_client, NULL };
+	struct pollfd		 pfd[3];
+	struct io		*ios[3] = { &w->w_client, NULL, &w->w_backend };
+	unsigned		 npfd;
 	int64_t			 start = now_ms(), deadline, now;
 	int64_t			 head_deadline = -1;
 	long			 rv;
@@ -103,9 +104,23 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		pfd[1].fd = w->w_ipc;
 		pfd[1].events = w->w_stop ? 0 : POLLIN;
 		pfd[0].events = w->w_client.io_rwant;
-		if (io_poll(pfd, ios, 2, (int)(deadline - now)) == -1 &&
+		/* A pinned backend connection that closes ends the client's. */
+		npfd = 2;
+		if (w->w_pinned && in->b_len == 0) {
+			pfd[2].fd = w->w_backend.io_fd;
+			pfd[2].events = POLLIN;
+			npfd = 3;
+		}
+		if (io_poll(pfd, ios, npfd, (int)(deadline - now)) == -1 &&
 		    errno != EINTR)
 			return HEAD_CLOSE;
+		if (npfd == 3 && pfd[2].revents && !backend_clean(w)) {
+			log_info("session: client %s: the backend closed the "
+			    "pinned connection %ld-%u; closing the client "
+			    "connection", w->w_client_addr, log_getpid(),
+			    w->w_backend_id);
+			return HEAD_CLOSE;
+		}
 		if (pfd[1].revents) {
 			worker_dispatch_master(w);
 			if (w->w_stop)
@@ -235,13 +250,38 @@ session_request(struct worker_env *w, int first)
 		respond_redirect_https(w, &req, rt, &rl);
 		return 0;
 	}
+	if (rt->rt_auth == AUTH_NTLM) {
+		switch (auth_ntlm_request(w, &req, &rl)) {
+		case AUTHN_ANSWERED:
+			buf_consume(&w->w_client.io_in, req.hm_headlen);
+			return 1;
+		case AUTHN_CLOSE:
+			return 0;
+		case AUTHN_FORWARD:
+			break;
+		}
+	}
+	/* A pinned connection waits aside while another backend serves. */
+	if (w->w_pinned && w->w_backend_be != (int)rt->rt_backend &&
+	    backend_park(w) == -1) {
+		respond_error(w, &rl, 500, "out of memory for a second "
+		    "backend connection");
+		return 0;
+	}
 	for (tries = 0; tries < 2; tries++) {
-		if (backend_open(w, rt->rt_backend, &reused, &rl) == -1)
-			return 0;	/* 502 sent */
+		if (backend_open(w, rt->rt_backend, &req, &reused, &rl) == -1)
+			return 0;	/* 502 or 503 sent */
 		res = exchange_run(w, &req, rt, &rl, reused);
 		if (res != EXCH_RETRY)
 			break;
 		backend_close(w);
+	}
+	if (backend_parked(w)) {
+		/* That request pinned its own connection: the client
+		 * cannot keep two authenticated backend connections. */
+		if (w->w_pinned)
+			res = EXCH_CLOSE;
+		backend_unpark(w);
 	}
 	if (res == EXCH_RETRY) {
 		respond_error(w, &rl, 502, "backend closed the connection "
@@ -272,12 +312,13 @@ session_serve(struct worker_env *w, int fd,
 	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	io_init(&w->w_client, fd);
+	auth_ntlm_reset(w);
 	/* A failed handshake is logged by tls_server_accept. */
 	if (w->w_conf->rc_listeners[listener].ls_ncerts == 0 ||
 	    tls_server_accept(w) == 0)
 		for (first = 1; session_request(w, first); first = 0)
 			;
-	backend_close(w);
+	backend_close_all(w);
 	io_close(&w->w_client);
 	w->w_slot->ss_listener = w->w_slot->ss_route = -1;
 	w->w_slot->ss_client[0] = '\0';

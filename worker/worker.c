@@ -124,6 +124,7 @@ worker_limits(struct worker_env *w)
 	w->w_limits.hl_max_head = c->rc_max_head;
 	w->w_limits.hl_max_headers = c->rc_max_headers;
 	w->w_client.io_fd = w->w_backend.io_fd = -1;
+	w->w_parked.bl_io.io_fd = -1;
 	w->w_backend_be = -1;
 	if (buf_alloc(&w->w_client.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
 	    buf_alloc(&w->w_backend.io_in, c->rc_max_head + BODY_BUF_SIZE) ||

@@ -22,6 +22,16 @@
 #define BODY_BUF_SIZE	65536	/* body bytes in flight, each direction */
 #define STOP_LINGER_MS	1000	/* idle keep-alive kept after IPC_STOP */
 
+/* A backend connection and what it belongs to (a parked one, backend.c). */
+struct backend_link {
+	struct io		 bl_io;
+	int			 bl_be;
+	int			 bl_sv;
+	struct hb_server	*bl_hs;
+	unsigned		 bl_id;
+	int			 bl_pinned;
+};
+
 struct worker_env {
 	struct rpxd_conf	*w_conf;
 	int			*w_listen_fds;
@@ -43,6 +53,19 @@ struct worker_env {
 	struct io		 w_backend;
 	int			 w_backend_be;	/* -1: none open */
 	int			 w_backend_sv;
+	struct hb_server	*w_backend_hs;	/* counted in its hs_active */
+	unsigned		 w_backend_id;	/* for the log: pid-id */
+	unsigned		 w_backend_seq;
+	int			 w_backend_sticky_ok;	/* the cookie named it */
+	int			 w_pinned;	/* NTLM/Negotiate: the backend
+						   connection is this client's
+						   for the rest of its life */
+	struct backend_link	 w_parked;	/* pinned, while another
+						   backend serves a request */
+	/* auth = ntlm on this client connection (auth_ntlm.c) */
+	int			 w_ntlm_challenged;
+	unsigned char		 w_ntlm_challenge[8];
+	char			 w_identity[520];	/* DOMAIN\\user or "" */
 	/* output buffers and scratch space, allocated once */
 	struct buf		 w_to_client;
 	struct buf		 w_to_backend;
@@ -63,12 +86,19 @@ struct request_log {
 	int64_t		 rl_start_ms;
 	const char	*rl_server;
 	const char	*rl_backend;
+	char		 rl_auth_req[12];	/* "ntlm1", "kerberos", ... */
+	char		 rl_auth_resp[12];	/* "ntlm2", "negotiate", ... */
+	unsigned	 rl_bconn;	/* backend connection id, 0: none */
+	int		 rl_pinned;
 	int		 rl_logged;	/* the access line is written */
 };
 
 /* worker.c */
 int	 worker_stop_requested(struct worker_env *w);
 void	 worker_dispatch_master(struct worker_env *w);
+struct ipc_msg;
+int	 worker_await_master(struct worker_env *w, uint32_t want,
+	    struct ipc_msg *msg, int timeout_ms);
 
 /* session.c */
 void	 session_serve(struct worker_env *w, int fd,
@@ -85,9 +115,39 @@ enum exchange_result exchange_run(struct worker_env *w,
 	    struct request_log *rl, int reused);
 
 /* backend.c */
-int	 backend_open(struct worker_env *w, unsigned be, int *reused,
+int	 backend_open(struct worker_env *w, unsigned be,
+	    const struct http_message *req, int *reused,
 	    struct request_log *rl);
+int	 backend_clean(struct worker_env *w);
 void	 backend_close(struct worker_env *w);
+int	 backend_park(struct worker_env *w);
+int	 backend_parked(const struct worker_env *w);
+void	 backend_unpark(struct worker_env *w);
+void	 backend_close_all(struct worker_env *w);
+
+/* auth_pin.c */
+int	 auth_request_pins(const struct http_message *req);
+int	 auth_response_pins(const struct http_message *resp);
+void	 auth_describe(const struct http_message *msg, const char *name,
+	    char *out, size_t outlen);
+
+/* auth_ntlm.c */
+enum authn_result {
+	AUTHN_FORWARD,		/* authenticated: send it to the backend */
+	AUTHN_ANSWERED,		/* a 401 was sent, the connection goes on */
+	AUTHN_CLOSE		/* an answer was sent, close the connection */
+};
+enum authn_result auth_ntlm_request(struct worker_env *w,
+	    const struct http_message *req, struct request_log *rl);
+void	 auth_ntlm_reset(struct worker_env *w);
+
+/* balance.c */
+int	 balance_pick(struct worker_env *w, const struct backend_conf *bc,
+	    int sticky, uint64_t tried);
+int	 balance_sticky_server(const struct backend_conf *bc,
+	    const struct http_message *req);
+void	 balance_cookie_value(const struct backend_conf *bc, unsigned sv,
+	    char out[17]);
 
 /* rewrite.c */
 struct fwd_ctx {
@@ -95,18 +155,26 @@ struct fwd_ctx {
 	const char		*fc_proto;	/* "http" or "https" */
 	const struct route_conf	*fc_route;
 	const struct server_conf *fc_server;
+	const char		*fc_identity;	/* auth = ntlm: DOMAIN\\user */
+};
+/* What the proxy adds to a response head: both may be NULL. */
+struct resp_extra {
+	const char		*re_sts;	/* Strict-Transport-Security */
+	const char		*re_cookie;	/* Set-Cookie value */
 };
 int	 rewrite_request(const struct http_message *req,
 	    const struct fwd_ctx *ctx, struct buf *out);
-/* sts: the listener's Strict-Transport-Security value, or NULL. */
 int	 rewrite_response(const struct http_message *resp, const char *head,
-	    int rechunk, int close, const char *sts, struct buf *out);
+	    int rechunk, int close, const struct resp_extra *add,
+	    struct buf *out);
 int	 is_hop_by_hop(const struct http_header *h);
 int	 rewrite_upgrade_requested(const struct http_message *req);
 
 /* respond.c */
 void	 respond_error(struct worker_env *w, struct request_log *rl,
 	    int status, const char *why);
+int	 respond_challenge(struct worker_env *w, struct request_log *rl,
+	    const char *www_authenticate, int close);
 void	 respond_redirect_https(struct worker_env *w,
 	    const struct http_message *req, const struct route_conf *rt,
 	    struct request_log *rl);

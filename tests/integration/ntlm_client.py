@@ -316,9 +316,38 @@ def killed(a):
     return 0
 
 
+def login(a):
+    """One NTLM handshake on one connection at LM compatibility level
+    --compat (0-2 send NTLMv1, 3 NTLMv2); prints the final status and the
+    body's first line, e.g. "status=200 user=RPXTEST\\alice"."""
+    from ntlm_auth.ntlm import NtlmContext
+
+    user, dom, name, pw = split_user(a.users[0])
+    c = Conn(a)
+    ctx = NtlmContext(name, pw, domain=dom, ntlm_compatibility=a.compat)
+    c.send("NTLM " + base64.b64encode(ctx.step()).decode())
+    r = c.response()
+    chal = None
+    for v in (r[1].get("www-authenticate", []) if r else []):
+        if v.startswith("NTLM "):
+            chal = base64.b64decode(v[5:])
+    if r is None or r[0] != 401 or chal is None:
+        print("no NTLM challenge: %r" % (r,))
+        return 1
+    c.send("NTLM " + base64.b64encode(ctx.step(chal)).decode())
+    r = c.response()
+    if r is None:
+        print("closed")
+        return 0
+    body = r[2] if isinstance(r[2], str) else r[2].decode("utf-8", "replace")
+    first = body.split("\n")[0]
+    print("status=%d %s" % (r[0], first))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=("rounds", "killed"))
+    p.add_argument("mode", choices=("rounds", "killed", "login"))
     p.add_argument("url")
     p.add_argument("users", nargs="+", metavar="DOMAIN\\USER:PASSWORD")
     p.add_argument("--rounds", type=int, default=200)
@@ -326,9 +355,13 @@ def main():
     p.add_argument("--cacert")
     p.add_argument("--insecure", action="store_true")
     p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--compat", type=int, default=3,
+                   help="login: LM compatibility level (0-2: NTLMv1)")
     a = p.parse_args()
     if a.mode == "rounds":
         return rounds(a)
+    if a.mode == "login":
+        return login(a)
     return killed(a)
 
 

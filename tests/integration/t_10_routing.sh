@@ -37,4 +37,4 @@ r=$(python3 "$IT/rawhttp.py" 'GET http://meet.example.com/abs HTTP/1.1\r\nHost: 
 expect_match "absolute-form agreeing with Host is forwarded in origin-form" "$r" 'backend=A host=meet.example.com uri=/abs '
 r=$(curl -s --max-time 10 -g 'http://[::1]:8888/six')
 expect_match "IPv6 listener serves" "$r" '^backend=A .*uri=/six '
-check "access line carries the fields" log_has 'access client=127.0.0.1:[0-9]* listener=http host=meet.example.com method=GET path=/ status=200 in=[0-9]* out=[0-9]* ms=[0-9]* route=lync backend=siteA server=127.0.0.1:8080 pid=[0-9]*'
+check "access line carries the fields" log_has 'access client=127.0.0.1:[0-9]* listener=http host=meet.example.com method=GET path=/ status=200 in=[0-9]* out=[0-9]* ms=[0-9]* route=lync backend=siteA server=127.0.0.1:8080 auth=-/- pin=no bconn=[0-9]*-[0-9]* pid=[0-9]*'

@@ -930,6 +930,134 @@ START_TEST(test_wire_corrupt)
 }
 END_TEST
 
+
+/* Pools and authentication (config_pool.c): values, defaults, errors. */
+START_TEST(test_pool_values)
+{
+	struct rpxd_conf	*c;
+	const struct backend_conf *b;
+	const struct route_conf	*r;
+	char			 users[64], text[2048];
+	static const char	 line[] = "alice:RPXTEST:"
+				    "a4f49c406510bdcab6824ee7c30fd852\n";
+	int			 fd;
+
+	/* mkstemp makes the file 0600, as the users file must be. */
+	snprintf(users, sizeof(users), "/tmp/rpxd-users.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(users), -1);
+	ck_assert_int_eq(write(fd, line, sizeof(line) - 1),
+	    (ssize_t)sizeof(line) - 1);
+	close(fd);
+	snprintf(text, sizeof(text), "ntlm-users = \"%s\"\n%s", users,
+	    "ntlm-domain = \"corp\"\n"
+	    "auth-failure-limit = 0\n"
+	    "backend \"b\" { server = { \"127.0.0.1:8080\", \"127.0.0.1:8081\" }"
+	    "\n balance = \"source\" sticky-cookie = \"SRV\" down-time = 0\n"
+	    " health-check { path = \"/owa/healthcheck.htm\" status = { 200,"
+	    " 401 } body = \"200 OK\" interval = 4 timeout = 2 rise = 1 "
+	    "fall = 5 host = \"owa.example.com\" }\n}\n"
+	    "backend \"c\" { server = { \"127.0.0.1:9000\" } }\n"
+	    LS(" route \"r\" { backend = \"b\" auth = \"ntlm\" auth-header = "
+	    "\"X-User\" }\n route \"s\" { backend = \"c\" path = \"/s/*\" "
+	    "auth = \"none\" }\n"));
+	c = load_ok(text);
+	b = &c->rc_backends[0];
+	ck_assert_int_eq(b->be_balance, BALANCE_SOURCE);
+	ck_assert_str_eq(b->be_sticky_cookie, "SRV");
+	ck_assert_uint_eq(b->be_down_time, 0);
+	ck_assert_int_eq(b->be_health.hc_enabled, 1);
+	ck_assert_str_eq(b->be_health.hc_path, "/owa/healthcheck.htm");
+	ck_assert_str_eq(b->be_health.hc_host, "owa.example.com");
+	ck_assert_uint_eq(b->be_health.hc_nstatus, 2);
+	ck_assert_uint_eq(b->be_health.hc_status[1], 401);
+	ck_assert_str_eq(b->be_health.hc_body, "200 OK");
+	ck_assert_uint_eq(b->be_health.hc_interval, 4);
+	ck_assert_uint_eq(b->be_health.hc_timeout, 2);
+	ck_assert_uint_eq(b->be_health.hc_rise, 1);
+	ck_assert_uint_eq(b->be_health.hc_fall, 5);
+	/* The health board numbers the servers of all backends. */
+	ck_assert_uint_eq(c->rc_nservers, 3);
+	ck_assert_uint_eq(c->rc_backends[1].be_first_server, 2);
+	ck_assert_int_eq(c->rc_backends[1].be_health.hc_enabled, 0);
+	ck_assert_int_eq(c->rc_backends[1].be_balance, BALANCE_ROUNDROBIN);
+	ck_assert_uint_eq(c->rc_backends[1].be_down_time, 10);
+	r = &c->rc_listeners[0].ls_routes[0];
+	ck_assert_int_eq(r->rt_auth, AUTH_NTLM);
+	ck_assert_str_eq(r->rt_auth_header, "X-User");
+	r = &c->rc_listeners[0].ls_routes[1];
+	ck_assert_int_eq(r->rt_auth, AUTH_NONE);
+	ck_assert_str_eq(c->rc_ntlm_users, users);
+	ck_assert_ptr_nonnull(c->rc_users);
+	ck_assert_str_eq(c->rc_ntlm_domain, "CORP");
+	ck_assert_uint_eq(c->rc_auth_failure_limit, 0);
+	ck_assert_uint_eq(c->rc_auth_failure_delay, 3);
+	config_free(c);
+
+	snprintf(text, sizeof(text), "ntlm-users = \"%s\"\n%s", users,
+	    BE LS(" route \"r\" { backend = \"b\" auth = \"ntlm\" }\n"));
+	c = load_ok(text);
+	ck_assert_str_eq(c->rc_listeners[0].ls_routes[0].rt_auth_header,
+	    "X-Authenticated-User");
+	ck_assert_int_eq(c->rc_backends[0].be_health.hc_enabled, 0);
+	config_free(c);
+	/* The users file is checked at load: here, its mode. */
+	ck_assert_int_eq(chmod(users, 0644), 0);
+	ck_assert_ptr_null(load(text));
+	ck_assert_msg(strstr(err, users) != NULL, "%s", err);
+	unlink(users);
+	c = load_ok("backend \"b\" { server = { \"127.0.0.1:8080\" }\n"
+	    " health-check { }\n}\n" LS(RT));
+	ck_assert_int_eq(c->rc_backends[0].be_health.hc_enabled, 1);
+	ck_assert_str_eq(c->rc_backends[0].be_health.hc_path, "/");
+	ck_assert_uint_eq(c->rc_backends[0].be_health.hc_nstatus, 0);
+	ck_assert_uint_eq(c->rc_backends[0].be_health.hc_interval, 10);
+	ck_assert_uint_eq(c->rc_backends[0].be_health.hc_fall, 3);
+	config_free(c);
+}
+END_TEST
+
+#define BE_OPEN	"backend \"b\" {\n server = { \"127.0.0.1:8080\" }\n"
+
+START_TEST(test_pool_errors)
+{
+	expect_error(BE_OPEN " balance = \"random\"\n}\n" LS(RT), 3, "balance",
+	    "\"random\"", "roundrobin", NULL);
+	expect_error(BE_OPEN " sticky-cookie = \"a b\"\n}\n" LS(RT), 3,
+	    "sticky-cookie", "\"a b\"", NULL);
+	expect_error(BE_OPEN " down-time = 5000\n}\n" LS(RT), 3, "down-time",
+	    "out of range", NULL);
+	expect_error(BE_OPEN " health-check {\n path = \"owa\"\n }\n}\n" LS(RT),
+	    4, "path", "\"owa\"", NULL);
+	expect_error(BE_OPEN " health-check {\n status = { 200, 99 }\n }\n}\n"
+	    LS(RT), 4, "status", "99", NULL);
+	expect_error(BE_OPEN " health-check {\n interval = 0\n }\n}\n" LS(RT),
+	    4, "interval", "out of range", NULL);
+	expect_error(BE_OPEN " health-check {\n body = \"\"\n }\n}\n" LS(RT),
+	    4, "body", NULL);
+	expect_error(BE_OPEN " health-check {\n nosuch = 1\n }\n}\n" LS(RT),
+	    4, "nosuch", "unknown option", NULL);
+	expect_error(BE_OPEN " health-check { interval = 2 timeout = 3 }\n}\n"
+	    LS(RT), 1, "backend \"b\"", "timeout", "longer than interval",
+	    NULL);
+	expect_error(BE LS(" route \"r\" {\n backend = \"b\"\n auth = \"basic\""
+	    "\n }\n"), 6, "auth", "\"basic\"", NULL);
+	expect_error(BE LS(" route \"r\" {\n backend = \"b\"\n auth-header = "
+	    "\"X-User\"\n }\n"), 4, "route \"r\"", "auth-header", "only with",
+	    NULL);
+	expect_error("ntlm-users = \"/x\"\n" BE LS(" route \"r\" {\n backend = "
+	    "\"b\"\n auth = \"ntlm\"\n auth-header = \"Authorization\"\n }\n"),
+	    8, "auth-header", "\"Authorization\"", NULL);
+	expect_error(BE LS(" route \"r\" {\n backend = \"b\"\n auth = \"ntlm\""
+	    "\n }\n"), 4, "route \"r\"", "needs the global ntlm-users", NULL);
+	expect_error("ntlm-users = \"relative\"\n" BE LS(RT), 1, "ntlm-users",
+	    "absolute", NULL);
+	expect_error("ntlm-domain = \"much-too-long-name\"\n" BE LS(RT), 1,
+	    "ntlm-domain", NULL);
+	expect_error("auth-failure-delay = 0\n" BE LS(RT), 1,
+	    "auth-failure-delay", "out of range", NULL);
+}
+END_TEST
+
 Suite *
 suite_config(void)
 {
@@ -951,6 +1079,8 @@ suite_config(void)
 	tcase_add_test(tc, test_many_errors);
 	tcase_add_test(tc, test_too_many);
 	tcase_add_test(tc, test_check_by_hand);
+	tcase_add_test(tc, test_pool_values);
+	tcase_add_test(tc, test_pool_errors);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tw, 60);
 	tcase_add_test(tw, test_wire_round_trip);

@@ -1,0 +1,222 @@
+/*
+ * auth = ntlm, the worker's half: rpxd itself authenticates the client
+ * with NTLMv2 in a 401 exchange (RFC 4559 style) before anything goes to
+ * the backend. The worker makes the challenge; the master checks the
+ * client's response against the ntlm-users file (master/ntlm_check.c),
+ * so no hash is ever in a worker. The identity belongs to the client
+ * connection, as NTLM authenticates connections, and reaches the backend
+ * in the route's auth-header (rewrite.c), never the client's own.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "base64.h"
+#include "ipc.h"
+#include "log.h"
+#include "ntlm.h"
+#include "worker.h"
+
+#define CHALLENGE_MSG_MAX	1024	/* a type 2 with our AV pairs */
+#define MASTER_ANSWER_MS	10000
+/* Seconds from 1601-01-01 (FILETIME) to 1970-01-01. */
+#define FILETIME_UNIX_OFFSET	11644473600ULL
+
+void
+auth_ntlm_reset(struct worker_env *w)
+{
+	w->w_ntlm_challenged = 0;
+	explicit_bzero(w->w_ntlm_challenge, sizeof(w->w_ntlm_challenge));
+	w->w_identity[0] = '\0';
+}
+
+/* The NetBIOS name of this host, upper case, as NTLM wants it. */
+static void
+computer_name(char *out, size_t len)
+{
+	char	host[256];
+	size_t	i;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "rpxd");
+	host[sizeof(host) - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	for (i = 0; host[i] != '\0' && i < 15 && i + 1 < len; i++)
+		out[i] = host[i] >= 'a' && host[i] <= 'z' ?
+		    (char)(host[i] - 'a' + 'A') : host[i];
+	out[i] = '\0';
+}
+
+/* A 401 that offers NTLM, with a type 2 token when there is one. */
+static enum authn_result
+challenge(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const unsigned char *msg, size_t len)
+{
+	char	value[16 + BASE64_ENCODED_LEN(CHALLENGE_MSG_MAX) + 1];
+	size_t	used;
+	int	close;
+
+	snprintf(value, sizeof(value), "NTLM");
+	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), msg != NULL ?
+	    "ntlm2" : "ntlm");
+	if (msg != NULL) {
+		memcpy(value, "NTLM ", 5);
+		if (base64_encode(msg, len, value + 5, sizeof(value) - 5,
+		    &used) == -1) {
+			respond_error(w, rl, 500, "NTLM challenge too large");
+			return AUTHN_CLOSE;
+		}
+	}
+	/* An unread body would be taken for the next request. */
+	close = req->hm_chunked || (req->hm_has_length && req->hm_length > 0) ||
+	    req->hm_conn_close || req->hm_minor == 0;
+	if (respond_challenge(w, rl, value, close) == -1 || close)
+		return AUTHN_CLOSE;
+	return AUTHN_ANSWERED;
+}
+
+static enum authn_result
+negotiate(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const unsigned char *m, size_t len)
+{
+	unsigned char		type2[CHALLENGE_MSG_MAX];
+	struct ntlm_challenge	c;
+	char			computer[16];
+	int			n;
+
+	memset(&c, 0, sizeof(c));
+	if (ntlm_parse_negotiate(m, len, &c.nc_client_flags) == -1) {
+		log_warnx("auth: client %s: malformed NTLM negotiate message",
+		    w->w_client_addr);
+		return challenge(w, req, rl, NULL, 0);
+	}
+	if (RAND_bytes(w->w_ntlm_challenge, sizeof(w->w_ntlm_challenge)) != 1) {
+		respond_error(w, rl, 500, "no random bytes for an NTLM "
+		    "challenge");
+		return AUTHN_CLOSE;
+	}
+	memcpy(c.nc_challenge, w->w_ntlm_challenge, sizeof(c.nc_challenge));
+	computer_name(computer, sizeof(computer));
+	c.nc_nb_domain = w->w_conf->rc_ntlm_domain;
+	c.nc_nb_computer = computer;
+	c.nc_timestamp = ((uint64_t)time(NULL) + FILETIME_UNIX_OFFSET) *
+	    10000000ULL;
+	if ((n = ntlm_build_challenge(&c, type2, sizeof(type2))) == -1) {
+		respond_error(w, rl, 500, "cannot build an NTLM challenge");
+		return AUTHN_CLOSE;
+	}
+	w->w_ntlm_challenged = 1;
+	w->w_identity[0] = '\0';
+	return challenge(w, req, rl, type2, (size_t)n);
+}
+
+/* Ask the master; 1 with w_identity set, 0 refused, -1 no answer. */
+static int
+ask_master(struct worker_env *w, const struct ntlm_auth *a, unsigned *delay,
+    char *why, size_t whylen)
+{
+	struct msgbuf	mb;
+	struct ipc_msg	msg;
+	uint32_t	ok = 0, d = 0;
+	int		rv;
+
+	msgbuf_init(&mb);
+	msgbuf_put_str(&mb, w->w_client_ip);
+	msgbuf_put_bytes(&mb, w->w_ntlm_challenge, sizeof(w->w_ntlm_challenge));
+	msgbuf_put_str(&mb, a->na_user);
+	msgbuf_put_str(&mb, a->na_domain);
+	msgbuf_put_u32(&mb, (uint32_t)a->na_ntlen);
+	msgbuf_put_bytes(&mb, a->na_nt, a->na_ntlen);
+	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
+	msgbuf_free(&mb);
+	if (rv == -1 || worker_await_master(w, IPC_NTLM_RESULT, &msg,
+	    MASTER_ANSWER_MS) == -1)
+		return -1;
+	rv = msgbuf_get_u32(&msg.im_payload, &ok) == -1 ||
+	    msgbuf_get_u32(&msg.im_payload, &d) == -1 || d > 3600 ||
+	    msgbuf_get_str(&msg.im_payload, ok ? w->w_identity : why,
+	    ok ? sizeof(w->w_identity) : whylen) == -1 ||
+	    msgbuf_end(&msg.im_payload) == -1 || msg.im_fd != -1 ? -1 : 0;
+	ipc_msg_free(&msg);
+	if (rv == -1)
+		fatalx("worker: malformed ntlm result from the master");
+	*delay = d;
+	return ok ? 1 : 0;
+}
+
+static enum authn_result
+authenticate(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const unsigned char *m, size_t len)
+{
+	struct ntlm_auth	 a;
+	const char		*reason = NULL;
+	char			 why[256] = "";
+	unsigned		 delay = 0;
+	int			 rv;
+
+	if (!w->w_ntlm_challenged) {
+		log_warnx("auth: client %s: NTLM authenticate message without "
+		    "a challenge on this connection", w->w_client_addr);
+		return challenge(w, req, rl, NULL, 0);
+	}
+	w->w_ntlm_challenged = 0;
+	if (ntlm_parse_authenticate(m, len, &a, &reason) == -1) {
+		log_warnx("auth: client %s: NTLM login refused: %s",
+		    w->w_client_addr, reason);
+		return challenge(w, req, rl, NULL, 0);
+	}
+	rv = ask_master(w, &a, &delay, why, sizeof(why));
+	explicit_bzero(w->w_ntlm_challenge, sizeof(w->w_ntlm_challenge));
+	if (rv == 1)
+		return AUTHN_FORWARD;
+	w->w_identity[0] = '\0';
+	if (rv == -1) {
+		respond_error(w, rl, 503, "no answer from the master to an "
+		    "NTLM check");
+		return AUTHN_CLOSE;
+	}
+	/* The master logged the failure with user and address. */
+	if (delay > 0)
+		sleep(delay);
+	return challenge(w, req, rl, NULL, 0);
+}
+
+/*
+ * A request on an auth = ntlm route: forward it (the connection is
+ * authenticated, or this request completes the handshake), or answer
+ * 401 here. What the client sent is logged like pass-through traffic.
+ */
+enum authn_result
+auth_ntlm_request(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl)
+{
+	const struct http_header	*h = http_find_header(req,
+					    "Authorization");
+	unsigned char			 buf[NTLM_MSG_MAX];
+	const unsigned char		*m = NULL;
+	size_t				 len = 0;
+	int				 type;
+
+	if (h == NULL)
+		return w->w_identity[0] != '\0' ? AUTHN_FORWARD :
+		    challenge(w, req, rl, NULL, 0);
+	auth_describe(req, "Authorization", rl->rl_auth_req,
+	    sizeof(rl->rl_auth_req));
+	if (h->hh_valuelen < 5 || strncasecmp(h->hh_value, "NTLM ", 5) != 0)
+		return challenge(w, req, rl, NULL, 0);
+	type = ntlm_header_token(h->hh_value, h->hh_valuelen, buf, sizeof(buf),
+	    &m, &len);
+	if (type == 1)
+		return negotiate(w, req, rl, m, len);
+	if (type == 3)
+		return authenticate(w, req, rl, m, len);
+	log_warnx("auth: client %s: not an NTLM negotiate or authenticate "
+	    "message", w->w_client_addr);
+	return challenge(w, req, rl, NULL, 0);
+}
