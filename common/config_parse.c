@@ -1340,5 +1340,8 @@ config_load(const char *file, char *err, size_t errlen)
 		config_free(c);
 		return NULL;
 	}
+	if (c->rc_users != NULL && ntlm_users_count(c->rc_users) == 0)
+		log_warnx("%s: ntlm-users: %s has no entries: every auth = "
+		    "\"ntlm\" login will fail", c->rc_file, c->rc_ntlm_users);
 	return c;
 }

@@ -58,6 +58,25 @@ longlived_rpc() {
 	    '$WORK/rpxd.log' | grep -q 'timeout'"
 }
 
+# WebSocket on a connection that NTLM pins (an Authorization: NTLM type 3
+# token: "TlRMTVNTUAADAAAA" is the NTLMSSP signature and type 3) and on
+# one it does not.
+longlived_websocket() {
+	local r mark
+	mark=$(wc -l < "$WORK/rpxd.log")
+	r=$(python3 "$IT/ws_client.py" 80 lync.example.com | tr '\n' ' ')
+	expect "WebSocket on an unpinned connection" "$r" \
+	    "HTTP/1.1 101 Switching Protocols ping-1 ping-2 "
+	r=$(python3 "$IT/ws_client.py" 80 lync.example.com \
+	    "NTLM TlRMTVNTUAADAAAAGAAYAEAAAAA=" | tr '\n' ' ')
+	expect "WebSocket on a pinned connection" "$r" \
+	    "HTTP/1.1 101 Switching Protocols ping-1 ping-2 "
+	sleep 0.5
+	check "WebSocket: the pinned upgrade is logged with auth=ntlm3 pin=yes" \
+	    bash -c "tail -n +$((mark + 1)) '$WORK/rpxd.log' | grep -q \
+	    'path=/ws status=101 .* auth=ntlm3/- pin=yes'"
+}
+
 # GET /silent is never answered by upgrade_backend.py (it closes after
 # 30 s): with backend-timeout = 15 on the route the proxy waits longer
 # than the global 5 s and answers 504 at about 15 s.
@@ -74,4 +93,5 @@ longlived_poll() {
 
 start_rpxd "$WORK/longlived.conf" || fail "rpxd starts"
 longlived_poll
+longlived_websocket
 longlived_rpc

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Client side of the tunnel test: sends an Upgrade request, expects 101,
-then sends messages and prints what the echo backend returns."""
+then sends messages and prints what the echo backend returns. Usage:
+ws_client.py PORT [HOST [AUTHORIZATION]]: an Authorization value makes
+it the upgrade of a connection pinned by NTLM or Negotiate."""
 import socket
 import sys
 
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"GET /ws HTTP/1.1\r\nHost: ws.example.com\r\n"
+host = sys.argv[2] if len(sys.argv) > 2 else "ws.example.com"
+auth = ("Authorization: %s\r\n" % sys.argv[3]) if len(sys.argv) > 3 else ""
+s.sendall(("GET /ws HTTP/1.1\r\nHost: %s\r\n%s" % (host, auth)).encode() +
           b"Connection: Upgrade\r\nUpgrade: websocket\r\n"
           b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: x3JJHMbDL1EzLkh9GBhXDw==\r\n\r\n")
 data = b""
