@@ -14,5 +14,7 @@ Suite	*suite_chunked(void);
 Suite	*suite_route(void);
 Suite	*suite_rewrite(void);
 Suite	*suite_ipc(void);
+Suite	*suite_verdict(void);
+Suite	*suite_board(void);
 
 #endif

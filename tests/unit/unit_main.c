@@ -19,6 +19,8 @@ main(void)
 	srunner_add_suite(sr, suite_route());
 	srunner_add_suite(sr, suite_rewrite());
 	srunner_add_suite(sr, suite_ipc());
+	srunner_add_suite(sr, suite_verdict());
+	srunner_add_suite(sr, suite_board());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
