@@ -12,7 +12,7 @@ P=$WORK/pki
 H_MARK=0
 [ -f "$WORK/rpxd.log" ] && H_MARK=$(wc -l < "$WORK/rpxd.log")
 H2_LOG=$WORK/health_8096.log
-H3_LOG=$WORK/health_8097.log
+H3_LOG=$WORK/health_8094.log
 
 # What rpxd logged since this test began.
 h_log() { tail -n "+$((H_MARK + 1))" "$WORK/rpxd.log"; }
@@ -76,11 +76,11 @@ backend "pool" {
 	health-check { path = "/small.txt" interval = 1 timeout = 1 rise = 2 fall = 2 }
 }
 backend "auth" {
-	server = { "127.0.0.1:8097" }
+	server = { "127.0.0.1:8094" }
 	health-check { path = "/auth" status = { 401 } interval = 1 timeout = 1 fall = 1 }
 }
 backend "chunked" {
-	server = { "127.0.0.1:8097" }
+	server = { "127.0.0.1:8094" }
 	health-check {
 		path = "/chunked"
 		host = "health.example.com"
@@ -95,7 +95,7 @@ backend "mismatch" {
 	health-check { path = "/small.txt" body = "200 OK" interval = 1 timeout = 1 fall = 2 }
 }
 backend "slow" {
-	server = { "127.0.0.1:8097" }
+	server = { "127.0.0.1:8094" }
 	health-check { path = "/slow" interval = 2 timeout = 1 fall = 1 }
 }
 backend "fe" {
@@ -128,10 +128,11 @@ CONF
 }
 
 start_h2 || fail "the pool's second server starts on 8096"
-python3 "$IT/health_backend.py" 8097 "$H3_LOG" \
+python3 "$IT/health_backend.py" 8094 "$H3_LOG" \
     >>"$WORK/health_backend.out" 2>&1 &
-EXTRA_PIDS+=($!)
-wait_port 127.0.0.1 8097 5 || fail "the static health backend starts on 8097"
+H3_PID=$!
+EXTRA_PIDS+=("$H3_PID")
+wait_port 127.0.0.1 8094 5 || fail "the static health backend starts on 8094"
 health_conf > "$WORK/health.conf"
 start_rpxd "$WORK/health.conf" || fail "rpxd starts with health checks"
 
@@ -150,14 +151,14 @@ check "a body mismatch goes DOWN with the reason" log_within \
 check "an expired certificate goes DOWN with the verification reason" \
     log_within 'health: backend "fe-expired" server 127.0.0.1:4444: DOWN after 1 failed check: TLS handshake: certificate verify failed: certificate has expired' 6
 check "a server slower than the timeout goes DOWN" log_within \
-    'health: backend "slow" server 127.0.0.1:8097: DOWN after 1 failed check: timeout after 1 s' 6
+    'health: backend "slow" server 127.0.0.1:8094: DOWN after 1 failed check: timeout after 1 s' 6
 sleep 1
 for be in pool auth chunked fe fe-ip; do
 	expect "healthy backend \"$be\" stays up" \
 	    "$(h_log_count "health: backend \"$be\" .*DOWN")" 0
 done
 check "the 401 check reached its server (and 401 is healthy)" \
-    grep -q '^GET /auth 401 127.0.0.1:8097 rpxd-health$' "$H3_LOG"
+    grep -q '^GET /auth 401 127.0.0.1:8094 rpxd-health$' "$H3_LOG"
 check "the body check sends the configured Host" \
     grep -q '^GET /chunked 200 health.example.com rpxd-health$' "$H3_LOG"
 check "the pool's check sends the server's host:port" \
@@ -219,3 +220,7 @@ check "a killed checker is restarted" test -n "$again"
 
 stop_rpxd
 check "the checker stops with rpxd" test ! -e "/proc/${again:-0}"
+# Later tests may use these ports for servers that must not answer.
+stop_h2
+kill "$H3_PID" 2>/dev/null
+wait "$H3_PID" 2>/dev/null
