@@ -31,7 +31,7 @@ CHECK_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check)
 
 ALL_CPPFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -Iworker \
-		  -Imaster \
+		  -Imaster -Ihealth \
 		  -DRPXD_WORKER_PATH='"$(LIBEXECDIR)/rpxd-worker"' \
 		  -DRPXD_CONF_PATH='"$(SYSCONFDIR)/rpxd.conf"' \
 		  $(SSL_CFLAGS) $(CONFUSE_CFLAGS) $(CPPFLAGS)
@@ -54,15 +54,19 @@ ACCEPT_WAIT	= worker/accept_wait_poll.c
 endif
 WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c, \
 		  $(wildcard worker/*.c)) $(ACCEPT_WAIT)
+# The health checker links the worker's pure parsers and its privdrop.
+HEALTH_SRCS	= $(filter-out health/main.c,$(wildcard health/*.c))
+HEALTH_WORKER_OBJS = worker/http_parse.o worker/chunked.o worker/privdrop.o
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 
 COMMON_OBJS	= $(COMMON_SRCS:.c=.o)
 CONFIG_OBJS	= $(CONFIG_SRCS:.c=.o)
 MASTER_OBJS	= $(MASTER_SRCS:.c=.o)
 WORKER_OBJS	= $(WORKER_SRCS:.c=.o)
+HEALTH_OBJS	= $(HEALTH_SRCS:.c=.o)
 UNIT_OBJS	= $(UNIT_SRCS:.c=.o)
 
-PROGS		= rpxd rpxd-worker
+PROGS		= rpxd rpxd-worker rpxd-health
 
 all: $(PROGS)
 
@@ -72,8 +76,12 @@ rpxd: master/main.o $(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
 rpxd-worker: worker/worker.o $(WORKER_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
-tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(MASTER_OBJS) \
-		$(CONFIG_OBJS) $(COMMON_OBJS)
+rpxd-health: health/main.o $(HEALTH_OBJS) $(HEALTH_WORKER_OBJS) \
+		$(COMMON_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(HEALTH_OBJS) \
+		$(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
 	    $(CONFUSE_LIBS) $(SSL_LIBS)
 
@@ -101,6 +109,7 @@ install: $(PROGS)
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 rpxd $(DESTDIR)$(SBINDIR)/rpxd
 	install -m 0755 rpxd-worker $(DESTDIR)$(LIBEXECDIR)/rpxd-worker
+	install -m 0755 rpxd-health $(DESTDIR)$(LIBEXECDIR)/rpxd-health
 	install -m 0644 etc/rpxd.8 $(DESTDIR)$(MANDIR)/man8/rpxd.8
 	install -m 0644 etc/rpxd.conf.5 $(DESTDIR)$(MANDIR)/man5/rpxd.conf.5
 	test -e $(DESTDIR)$(SYSCONFDIR)/rpxd.conf || { \

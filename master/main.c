@@ -1,8 +1,8 @@
 /*
  * rpxd, the master: parses and checks the configuration, binds the
- * listeners, starts the worker pool and runs the event loop for signals,
- * worker messages and pool maintenance. It never reads a byte from a
- * client.
+ * listeners, starts the worker pool and the health checker and runs the
+ * event loop for signals, worker messages and pool maintenance. It never
+ * reads a byte from a client.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -68,6 +68,7 @@ master_shutdown_begin(struct master *m)
 		log_warnx("shutdown: second signal; killing %u worker(s)",
 		    pool_count_alive(m));
 		pool_kill_all(m, SIGKILL);
+		health_kill_all(m, SIGKILL);
 		return;
 	}
 	m->m_stopping = 1;
@@ -78,6 +79,7 @@ master_shutdown_begin(struct master *m)
 	listeners_close(m->m_listen_fds, m->m_conf->rc_nlisteners);
 	m->m_listen_fds = NULL;
 	pool_stop_all(m);
+	health_shutdown(m);
 }
 
 static void
@@ -106,20 +108,21 @@ master_handle_signals(struct master *m)
 static void
 master_loop(struct master *m, int sigfd)
 {
-	struct pollfd	pfd[RPXD_MAX_WORKERS + 1];
-	unsigned	slots[RPXD_MAX_WORKERS + 1];
-	nfds_t		n, i;
+	struct pollfd	pfd[RPXD_MAX_WORKERS + 2];
+	unsigned	slots[RPXD_MAX_WORKERS + 2];
+	nfds_t		n, nw, i;
 	time_t		last = 0, now;
 	int		rv;
 
 	for (;;) {
 		if (m->m_stopping) {
-			if (pool_count_alive(m) == 0)
+			if (pool_count_alive(m) == 0 && !health_alive(m))
 				return;
 			if (time(NULL) >= m->m_stop_deadline) {
 				log_warnx("shutdown: grace period over; "
 				    "killing %u worker(s)", pool_count_alive(m));
 				pool_kill_all(m, SIGKILL);
+				health_kill_all(m, SIGKILL);
 				m->m_stop_deadline = time(NULL) + 5;
 			}
 		}
@@ -134,18 +137,27 @@ master_loop(struct master *m, int sigfd)
 			pfd[n].fd = m->m_workers[i].wk_sock;
 			pfd[n++].events = POLLIN;
 		}
+		nw = n;
+		if (m->m_health.hp_sock != -1) {
+			pfd[n].fd = m->m_health.hp_sock;
+			pfd[n++].events = POLLIN;
+		}
 		rv = poll(pfd, n, 1000);
 		if (rv == -1 && errno != EINTR)
 			fatal("%s: poll", __func__);
-		for (i = 1; rv > 0 && i < n; i++)
+		for (i = 1; rv > 0 && i < nw; i++)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				pool_dispatch(m, slots[i]);
+		if (rv > 0 && n > nw &&
+		    (pfd[nw].revents & (POLLIN | POLLHUP | POLLERR)))
+			health_dispatch(m);
 		if (rv > 0 && (pfd[0].revents & POLLIN))
 			master_handle_signals(m);
 		now = time(NULL);
 		if (now != last) {
 			pool_reap(m);
 			pool_maintain(m);
+			health_maintain(m);
 			tickets_rotate(m);
 			last = now;
 		}
@@ -198,6 +210,7 @@ main(int argc, char *argv[])
 		fatalx("startup: rpxd must be started as root");
 	if (access(m->m_worker_path, X_OK) == -1)
 		fatal("startup: worker program %s", m->m_worker_path);
+	health_init(m);
 	chroot_prepare(m->m_conf->rc_chroot);
 	log_set_level(m->m_conf->rc_log_level);
 	if ((m->m_listen_fds = listeners_bind(m->m_conf, NULL, NULL, err,
@@ -225,6 +238,7 @@ main(int argc, char *argv[])
 	for (ch = 0; ch < (int)m->m_conf->rc_min_spare; ch++)
 		if (pool_spawn(m) == -1)
 			break;
+	health_launch(m);
 	master_loop(m, sigfd);
 	pidfile_remove(m->m_conf->rc_pidfile);
 	log_notice("shutdown: done");

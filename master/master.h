@@ -1,7 +1,8 @@
 /*
  * The privileged parent's state and the entry points of its parts:
- * listeners.c binds, pool.c spawns and sizes the worker pool, reload.c
- * swaps configurations, signals.c turns signals into events for main.c.
+ * listeners.c binds, pool.c spawns and sizes the worker pool, health.c
+ * runs the health checker, reload.c swaps configurations, signals.c turns
+ * signals into events for main.c.
  */
 #ifndef RPXD_MASTER_H
 #define RPXD_MASTER_H
@@ -25,6 +26,15 @@ struct worker {
 	int		 wk_eof;		/* its socket is closed */
 };
 
+#define HEALTH_OLD_MAX	4	/* stopped checkers not yet reaped */
+
+/* A health checker process (rpxd-health). */
+struct health_proc {
+	pid_t		 hp_pid;		/* 0: none */
+	int		 hp_sock;		/* our end; -1 once closed */
+	time_t		 hp_since;		/* started, or told to stop */
+};
+
 struct master {
 	const char		*m_conf_file;
 	const char		*m_worker_path;
@@ -43,6 +53,12 @@ struct master {
 	unsigned		 m_start_failures;	/* in a row */
 	time_t			 m_spawn_holdoff;	/* no spawn before */
 	int			 m_max_logged;	/* "max-workers reached" */
+	/* the health checker (health.c) */
+	char			 m_health_path[RPXD_FILE_MAX];
+	struct health_proc	 m_health;	/* of m_conf; pid 0: none */
+	struct health_proc	 m_health_old[HEALTH_OLD_MAX];	/* stopping */
+	unsigned		 m_health_failures;	/* short runs in a row */
+	time_t			 m_health_holdoff;	/* no start before */
 	/* TLS session-ticket keys, kept across reloads (tickets.c) */
 	unsigned char		 m_ticket_keys[TICKET_KEYS_MAX][TICKET_KEY_SIZE];
 	unsigned		 m_nticket_keys;
@@ -68,6 +84,19 @@ void	 pool_stop_all(struct master *m);
 void	 pool_kill_all(struct master *m, int sig);
 unsigned pool_count_alive(const struct master *m);
 void	 pool_dispatch(struct master *m, unsigned slot);
+void	 child_exec(const struct master *m, const char *path,
+	    const char *name, int sock) __attribute__((noreturn));
+
+/* health.c */
+void	 health_init(struct master *m);
+void	 health_launch(struct master *m);
+void	 health_maintain(struct master *m);
+void	 health_reload(struct master *m);
+void	 health_shutdown(struct master *m);
+void	 health_kill_all(struct master *m, int sig);
+int	 health_alive(const struct master *m);
+void	 health_reaped(struct master *m, pid_t pid, int status);
+void	 health_dispatch(struct master *m);
 
 /* tickets.c */
 struct msgbuf;

@@ -35,14 +35,19 @@ pool_init(struct master *m)
 	m->m_spawn_rate = 1;
 }
 
-/* Only the sanitizer settings cross into a worker's environment. */
-static void
-worker_exec(const struct master *m, int sock)
+/*
+ * In a forked child: exec path (a worker, or the health checker) with its
+ * socketpair end on RPXD_IPC_FD. Only the sanitizer settings cross into
+ * its environment.
+ */
+void
+child_exec(const struct master *m, const char *path, const char *name,
+    int sock)
 {
 	static char	*env[4];
 	const char	*names[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS",
 			    "LSAN_OPTIONS" };
-	char		*argv[3];
+	char		*argv[3], argv0[32];
 	size_t		 i, n = 0;
 	const char	*v;
 
@@ -57,10 +62,11 @@ worker_exec(const struct master *m, int sock)
 			sprintf(env[n++], "%s=%s", names[i], v);
 	}
 	env[n] = NULL;
-	argv[0] = (char *)"rpxd-worker";
+	snprintf(argv0, sizeof(argv0), "%s", name);
+	argv[0] = argv0;
 	argv[1] = m->m_foreground ? (char *)"-d" : NULL;
 	argv[2] = NULL;
-	execve(m->m_worker_path, argv, env);
+	execve(path, argv, env);
 	_exit(127);
 }
 
@@ -178,7 +184,7 @@ pool_spawn(struct master *m)
 		return -1;
 	case 0:
 		close(sp[0]);
-		worker_exec(m, sp[1]);
+		child_exec(m, m->m_worker_path, "rpxd-worker", sp[1]);
 		/* NOTREACHED */
 	}
 	close(sp[1]);
@@ -362,6 +368,8 @@ pool_reap(struct master *m)
 				break;
 		if (i < RPXD_MAX_WORKERS)
 			worker_exited(m, i, status);
+		else
+			health_reaped(m, pid, status);
 	}
 }
 

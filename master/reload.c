@@ -2,7 +2,8 @@
  * SIGHUP: a new generation. The new configuration is parsed, checked and
  * bound as a whole; on any error the running one stays untouched. Old
  * workers are told to finish their connections and exit only after the new
- * generation has been started.
+ * generation has been started; the health checker is replaced by one for
+ * the new health board.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,7 @@ reload(struct master *m)
 		if (pool_spawn(m) == -1)
 			break;
 	pool_stop_generation_before(m, m->m_generation);
+	health_reload(m);
 	log_notice("reload: generation %u serving %u listener(s), "
 	    "%u backend(s)", m->m_generation, conf->rc_nlisteners,
 	    conf->rc_nbackends);

@@ -1,0 +1,280 @@
+/*
+ * The health checker seen from the master: rpxd-health, found next to the
+ * worker program, is started when a backend has a health-check and gets
+ * the configuration and the health board over its socketpair like a
+ * worker; it is restarted with a hold-off when it dies, replaced by one
+ * for the new board on reload, and stopped at shutdown. Called by main.c,
+ * reload.c and pool.c's reaper.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "master.h"
+
+#define HEALTH_SEND_TIMEOUT	5	/* s, to read its setup */
+#define HEALTH_STOP_GRACE	5	/* s, from SIGTERM to SIGKILL */
+#define HEALTH_STABLE		60	/* s; a shorter run counts as a crash
+					   loop and doubles the hold-off */
+#define HEALTH_HOLDOFF_MAX	60	/* s */
+
+static int
+health_needed(const struct rpxd_conf *c)
+{
+	unsigned	i;
+
+	for (i = 0; i < c->rc_nbackends; i++)
+		if (c->rc_backends[i].be_health.hc_enabled)
+			return 1;
+	return 0;
+}
+
+/* The checker is rpxd-health in the worker program's directory, so that
+ * -W with a build tree's worker finds that tree's checker too. */
+void
+health_init(struct master *m)
+{
+	const char	*slash = strrchr(m->m_worker_path, '/');
+	int		 n, i;
+
+	if (slash == NULL)
+		n = snprintf(m->m_health_path, sizeof(m->m_health_path),
+		    "rpxd-health");
+	else
+		n = snprintf(m->m_health_path, sizeof(m->m_health_path),
+		    "%.*s/rpxd-health", (int)(slash - m->m_worker_path),
+		    m->m_worker_path);
+	if (n < 0 || (size_t)n >= sizeof(m->m_health_path))
+		fatalx("startup: worker path too long: %s", m->m_worker_path);
+	m->m_health = (struct health_proc){ .hp_pid = 0, .hp_sock = -1 };
+	for (i = 0; i < HEALTH_OLD_MAX; i++)
+		m->m_health_old[i] = m->m_health;
+	if (health_needed(m->m_conf) && access(m->m_health_path, X_OK) == -1)
+		fatal("startup: health checker %s", m->m_health_path);
+}
+
+/* The worker's start-up messages less keys, listeners and the
+ * scoreboard. The checker has no use for the hash key: it gets zeros. */
+static int
+health_send_setup(const struct master *m, int sock)
+{
+	static const unsigned char	 nokey[HB_KEY_SIZE];
+	struct msgbuf			 mb;
+	int				 rv = -1;
+
+	msgbuf_init(&mb);
+	if (config_encode(m->m_conf, &mb) == -1 ||
+	    ipc_send(sock, IPC_CONFIG, -1, &mb) == -1)
+		goto done;
+	msgbuf_free(&mb);
+	msgbuf_put_u32(&mb, m->m_conf->rc_nservers);
+	msgbuf_put_bytes(&mb, nokey, sizeof(nokey));
+	if (ipc_send(sock, IPC_BALANCE, m->m_hb.hb_fd, &mb) == -1 ||
+	    ipc_send(sock, IPC_START, -1, NULL) == -1)
+		goto done;
+	rv = 0;
+done:
+	msgbuf_free(&mb);
+	return rv;
+}
+
+void
+health_launch(struct master *m)
+{
+	struct timeval	tv = { HEALTH_SEND_TIMEOUT, 0 };
+	int		sp[2];
+	pid_t		pid;
+
+	if (m->m_health.hp_pid != 0 || m->m_stopping ||
+	    !health_needed(m->m_conf))
+		return;
+	if (access(m->m_health_path, X_OK) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
+		log_warn("health: cannot start %s; next try in %d s",
+		    m->m_health_path, HEALTH_HOLDOFF_MAX);
+		m->m_health_holdoff = time(NULL) + HEALTH_HOLDOFF_MAX;
+		return;
+	}
+	switch ((pid = fork())) {
+	case -1:
+		log_warn("health: fork");
+		close(sp[0]);
+		close(sp[1]);
+		m->m_health_holdoff = time(NULL) + 1;
+		return;
+	case 0:
+		close(sp[0]);
+		child_exec(m, m->m_health_path, "rpxd-health", sp[1]);
+		/* NOTREACHED */
+	}
+	close(sp[1]);
+	m->m_health = (struct health_proc){ .hp_pid = pid, .hp_sock = sp[0],
+	    .hp_since = time(NULL) };
+	(void)setsockopt(sp[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (health_send_setup(m, sp[0]) == -1) {
+		log_warn("health: cannot send the setup to checker %ld",
+		    (long)pid);
+		kill(pid, SIGKILL);
+	}
+	log_info("health: started checker %ld, generation %u", (long)pid,
+	    m->m_generation);
+}
+
+/* SIGTERM and EOF for the running checker; it is reaped later. */
+static void
+health_stop(struct master *m)
+{
+	struct health_proc	*hp = &m->m_health;
+	unsigned		 i;
+
+	if (hp->hp_pid == 0)
+		return;
+	kill(hp->hp_pid, SIGTERM);
+	if (hp->hp_sock != -1)
+		close(hp->hp_sock);
+	for (i = 0; i < HEALTH_OLD_MAX; i++)
+		if (m->m_health_old[i].hp_pid == 0)
+			break;
+	if (i == HEALTH_OLD_MAX) {
+		/* Reloads faster than checkers exit: no grace for the
+		 * oldest; the reaper takes it as a stranger. */
+		i = 0;
+		kill(m->m_health_old[0].hp_pid, SIGKILL);
+	}
+	m->m_health_old[i] = (struct health_proc){ .hp_pid = hp->hp_pid,
+	    .hp_sock = -1, .hp_since = time(NULL) };
+	*hp = (struct health_proc){ .hp_pid = 0, .hp_sock = -1 };
+}
+
+/* After a committed reload: a checker for the new board. */
+void
+health_reload(struct master *m)
+{
+	health_stop(m);
+	m->m_health_failures = 0;
+	m->m_health_holdoff = 0;
+	health_launch(m);
+}
+
+void
+health_shutdown(struct master *m)
+{
+	health_stop(m);
+}
+
+/* Once a second: restart a dead checker after its hold-off, and kill a
+ * stopped one that overstays its grace. */
+void
+health_maintain(struct master *m)
+{
+	time_t		now = time(NULL);
+	unsigned	i;
+
+	for (i = 0; i < HEALTH_OLD_MAX; i++) {
+		struct health_proc *hp = &m->m_health_old[i];
+
+		if (hp->hp_pid != 0 &&
+		    now - hp->hp_since >= HEALTH_STOP_GRACE) {
+			log_warnx("health: checker %ld did not stop; killing "
+			    "it", (long)hp->hp_pid);
+			kill(hp->hp_pid, SIGKILL);
+			hp->hp_since = now;
+		}
+	}
+	if (m->m_health.hp_pid == 0 && now >= m->m_health_holdoff)
+		health_launch(m);
+}
+
+void
+health_kill_all(struct master *m, int sig)
+{
+	unsigned	i;
+
+	if (m->m_health.hp_pid != 0)
+		kill(m->m_health.hp_pid, sig);
+	for (i = 0; i < HEALTH_OLD_MAX; i++)
+		if (m->m_health_old[i].hp_pid != 0)
+			kill(m->m_health_old[i].hp_pid, sig);
+}
+
+int
+health_alive(const struct master *m)
+{
+	unsigned	i;
+
+	if (m->m_health.hp_pid != 0)
+		return 1;
+	for (i = 0; i < HEALTH_OLD_MAX; i++)
+		if (m->m_health_old[i].hp_pid != 0)
+			return 1;
+	return 0;
+}
+
+/* A child that is not a worker has exited: one of ours, or nobody's. */
+void
+health_reaped(struct master *m, pid_t pid, int status)
+{
+	struct health_proc	*hp = &m->m_health;
+	char			 how[64];
+	unsigned		 holdoff, i;
+	time_t			 now = time(NULL);
+
+	for (i = 0; i < HEALTH_OLD_MAX; i++)
+		if (m->m_health_old[i].hp_pid == pid) {
+			log_debug("health: checker %ld stopped", (long)pid);
+			m->m_health_old[i].hp_pid = 0;
+			return;
+		}
+	if (hp->hp_pid != pid || pid == 0)
+		return;
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by signal %d",
+		    WTERMSIG(status));
+	else
+		snprintf(how, sizeof(how), "exited with status %d",
+		    WEXITSTATUS(status));
+	/* No fork storm: a checker that keeps dying waits 1, 2, 4 ... 60 s. */
+	m->m_health_failures = now - hp->hp_since < HEALTH_STABLE ?
+	    m->m_health_failures + 1 : 1;
+	holdoff = m->m_health_failures > 6 ? HEALTH_HOLDOFF_MAX :
+	    1u << (m->m_health_failures - 1);
+	if (holdoff > HEALTH_HOLDOFF_MAX)
+		holdoff = HEALTH_HOLDOFF_MAX;
+	log_warnx("health: checker %ld %s; restarting it in %u s", (long)pid,
+	    how, holdoff);
+	if (hp->hp_sock != -1)
+		close(hp->hp_sock);
+	*hp = (struct health_proc){ .hp_pid = 0, .hp_sock = -1 };
+	m->m_health_holdoff = now + holdoff;
+}
+
+/* The checker sends nothing in this protocol version: anything is a
+ * breach; EOF means it is exiting, and SIGCHLD will tell. */
+void
+health_dispatch(struct master *m)
+{
+	struct health_proc	*hp = &m->m_health;
+	struct ipc_msg		 msg;
+	int			 rv;
+
+	if ((rv = ipc_recv(hp->hp_sock, &msg)) == 1) {
+		log_warnx("health: checker %ld sent an unexpected %s message; "
+		    "killing it", (long)hp->hp_pid, ipc_type_name(msg.im_type));
+		ipc_msg_free(&msg);
+	} else if (rv == -1)
+		log_warn("health: bad message from checker %ld; killing it",
+		    (long)hp->hp_pid);
+	if (rv != 0)
+		kill(hp->hp_pid, SIGKILL);
+	close(hp->hp_sock);
+	hp->hp_sock = -1;
+}
