@@ -123,6 +123,7 @@ listener "http" {
 	address = "127.0.0.1"
 	port = 80
 	route "pool" { backend = "pool" }
+	route "mismatch" { host = { "down.example.com" } backend = "mismatch" }
 }
 CONF
 }
@@ -152,6 +153,10 @@ check "an expired certificate goes DOWN with the verification reason" \
     log_within 'health: backend "fe-expired" server 127.0.0.1:4444: DOWN after 1 failed check: TLS handshake: certificate verify failed: certificate has expired' 6
 check "a server slower than the timeout goes DOWN" log_within \
     'health: backend "slow" server 127.0.0.1:8094: DOWN after 1 failed check: timeout after 1 s' 6
+r=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: down.example.com' \
+    http://127.0.0.1/small.txt)
+expect "a backend whose every server is checked down answers 503" "$r" 503
+check "... with a log line" log_within 'backend "mismatch" server -: 503 Service Unavailable: every server of the backend is down' 2
 sleep 1
 for be in pool auth chunked fe fe-ip; do
 	expect "healthy backend \"$be\" stays up" \
