@@ -48,6 +48,7 @@ struct exchange {
 	int				 x_close;
 	int				 x_backend_keep;
 	int				 x_reused;
+	int				 x_was_pinned;	/* before this request */
 	int				 x_client_reads;
 	int				 x_backend_bytes;
 	int				 x_shut_backend;	/* tunnel */
@@ -333,11 +334,12 @@ exchange_tunnel_shutdown(struct exchange *x)
 }
 
 /* May the request go again on a fresh connection? Only if nothing of it
- * or of the answer can have been lost. */
+ * or of the answer can have been lost, and the connection was not
+ * authenticated: then the fresh one would not be. */
 static int
 exchange_retryable(const struct exchange *x)
 {
-	return x->x_reused && !x->x_w->w_pinned && !x->x_backend_bytes &&
+	return x->x_reused && !x->x_was_pinned && !x->x_backend_bytes &&
 	    x->x_client_reads == 0 &&
 	    x->x_up.h_mode == HM_NONE && x->x_resp_state == RS_HEAD;
 }
@@ -626,6 +628,7 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 		x.x_add.re_sts = x.x_sts;
 	}
 	exchange_sticky_cookie(&x, ls->ls_ncerts > 0);
+	x.x_was_pinned = w->w_pinned;
 	exchange_auth_request(&x, req);
 	ctx.fc_route = rt;
 	ctx.fc_identity = w->w_identity[0] != '\0' ? w->w_identity : NULL;
