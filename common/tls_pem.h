@@ -19,7 +19,9 @@ X509		*pem_use_chain(SSL_CTX *ctx, const struct blob *pem);
 /* OpenSSL's macros for these cast away const; these take a copy. */
 int		 tls_set_groups(SSL_CTX *ctx, const char *list);
 int		 tls_set_sni(SSL *ssl, const char *name);
-/* The last OpenSSL error as text (none: if_none), and the queue emptied. */
+/* The last OpenSSL error as text (none: if_none), and the queue emptied.
+ * TLS_PEER_GONE is what to say when a peer just went away. */
+#define TLS_PEER_GONE	"connection closed or reset"
 const char	*tls_error_string(const char *if_none);
 /* The options every context of rpxd has, server or client. */
 void		 tls_ctx_defaults(SSL_CTX *ctx);

@@ -23,6 +23,7 @@
 
 #include "health.h"
 #include "log.h"
+#include "tls_backend.h"
 #include "tls_pem.h"
 #include "verdict.h"
 
@@ -195,7 +196,7 @@ check_handshake(struct check *ck)
 	if ((rv = SSL_do_handshake(ck->ck_ssl)) == 1)
 		check_send(ck);
 	else if (tls_want(ck, rv) == -1)
-		fail(ck, "TLS handshake: %s", health_tls_failure(ck->ck_ssl));
+		fail(ck, "TLS handshake: %s", tls_backend_failure(ck->ck_ssl));
 }
 
 static void
@@ -259,7 +260,7 @@ read_some(struct check *ck, char *buf, size_t len, const char **why)
 	if (tls_want(ck, rv) == 0)
 		return -1;
 	*why = e == SSL_ERROR_SYSCALL && errno != 0 ? strerror(errno) :
-	    tls_error_string("connection closed or reset");
+	    tls_error_string(TLS_PEER_GONE);
 	return -2;
 }
 

@@ -63,8 +63,6 @@ SSL_CTX	**health_tls_init(const struct rpxd_conf *conf);
 /* A connection to server sv of be on fd: SNI and the name to verify. */
 SSL	*health_tls_new(SSL_CTX *ctx, const struct backend_conf *be,
 	    unsigned sv, int fd);
-/* Why a handshake failed, certificate verification first. */
-const char *health_tls_failure(SSL *ssl);
 
 /* board.c */
 enum board_change {

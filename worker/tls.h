@@ -46,6 +46,5 @@ int	 tls_client_connect(struct worker_env *w, unsigned be, unsigned sv,
 	    const char **why);
 
 /* What tls_error_string says when OpenSSL recorded no error. */
-#define TLS_PEER_GONE	"connection closed or reset"
 
 #endif
