@@ -68,23 +68,11 @@ static int
 health_send_setup(const struct master *m, int sock)
 {
 	static const unsigned char	 nokey[HB_KEY_SIZE];
-	struct msgbuf			 mb;
-	int				 rv = -1;
 
-	msgbuf_init(&mb);
-	if (config_encode(m->m_conf, &mb) == -1 ||
-	    ipc_send(sock, IPC_CONFIG, -1, &mb) == -1)
-		goto done;
-	msgbuf_free(&mb);
-	msgbuf_put_u32(&mb, m->m_conf->rc_nservers);
-	msgbuf_put_bytes(&mb, nokey, sizeof(nokey));
-	if (ipc_send(sock, IPC_BALANCE, m->m_hb.hb_fd, &mb) == -1 ||
-	    ipc_send(sock, IPC_START, -1, NULL) == -1)
-		goto done;
-	rv = 0;
-done:
-	msgbuf_free(&mb);
-	return rv;
+	if (child_send_config(m, sock) == -1 ||
+	    child_send_board(m, sock, nokey) == -1)
+		return -1;
+	return ipc_send(sock, IPC_START, -1, NULL);
 }
 
 void

@@ -84,6 +84,9 @@ void	 pool_stop_all(struct master *m);
 void	 pool_kill_all(struct master *m, int sig);
 unsigned pool_count_alive(const struct master *m);
 void	 pool_dispatch(struct master *m, unsigned slot);
+int	 child_send_config(const struct master *m, int sock);
+int	 child_send_board(const struct master *m, int sock,
+	    const unsigned char key[HB_KEY_SIZE]);
 void	 child_exec(const struct master *m, const char *path,
 	    const char *name, int sock) __attribute__((noreturn));
 

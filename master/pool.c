@@ -112,6 +112,36 @@ worker_send_keys(const struct rpxd_conf *c, int sock)
 	return 0;
 }
 
+/* What workers and the health checker both get first: the configuration. */
+int
+child_send_config(const struct master *m, int sock)
+{
+	struct msgbuf	mb;
+	int		rv;
+
+	msgbuf_init(&mb);
+	rv = config_encode(m->m_conf, &mb) == -1 ? -1 :
+	    ipc_send(sock, IPC_CONFIG, -1, &mb);
+	msgbuf_free(&mb);
+	return rv;
+}
+
+/* The health board with the hash key (the checker gets zeros). */
+int
+child_send_board(const struct master *m, int sock,
+    const unsigned char key[HB_KEY_SIZE])
+{
+	struct msgbuf	mb;
+	int		rv;
+
+	msgbuf_init(&mb);
+	msgbuf_put_u32(&mb, m->m_conf->rc_nservers);
+	msgbuf_put_bytes(&mb, key, HB_KEY_SIZE);
+	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_BALANCE, m->m_hb.hb_fd, &mb);
+	msgbuf_free(&mb);
+	return rv;
+}
+
 static int
 worker_send_setup(struct master *m, unsigned slot, int sock)
 {
@@ -120,8 +150,7 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 	int		rv = -1;
 
 	msgbuf_init(&mb);
-	if (config_encode(m->m_conf, &mb) == -1 ||
-	    ipc_send(sock, IPC_CONFIG, -1, &mb) == -1 ||
+	if (child_send_config(m, sock) == -1 ||
 	    worker_send_keys(m->m_conf, sock) == -1)
 		goto done;
 	for (i = 0; i < m->m_conf->rc_nlisteners; i++) {
@@ -136,11 +165,8 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 		goto done;
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
-	msgbuf_put_u32(&mb, m->m_conf->rc_nservers);
-	msgbuf_put_bytes(&mb, m->m_hash_key, sizeof(m->m_hash_key));
-	if (ipc_send(sock, IPC_BALANCE, m->m_hb.hb_fd, &mb) == -1)
+	if (child_send_board(m, sock, m->m_hash_key) == -1)
 		goto done;
-	msgbuf_free(&mb);
 	msgbuf_put_u32(&mb, slot);
 	msgbuf_put_u32(&mb, m->m_generation);
 	if (ipc_send(sock, IPC_SCOREBOARD, m->m_sb.sb_fd, &mb) == -1 ||
