@@ -63,23 +63,45 @@ respond_flush(struct worker_env *w, struct request_log *rl)
 	rl->rl_out += total - w->w_to_client.b_len;
 }
 
+/*
+ * A short text/plain answer of the worker's own: "STATUS REASON" as the
+ * body, a WWW-Authenticate value if one is given, Connection: close if
+ * asked. 0 when all of it left, -1 otherwise.
+ */
+static int
+respond_plain(struct worker_env *w, struct request_log *rl, int status,
+    const char *www_authenticate, int close)
+{
+	const char	*reason = http_reason(status);
+	char		 date[64], body[128];
+	int		 n, rv;
+
+	http_date(date, sizeof(date));
+	n = snprintf(body, sizeof(body), "%d %s\n", status, reason);
+	buf_reset(&w->w_to_client);
+	rv = buf_printf(&w->w_to_client, "HTTP/1.1 %d %s\r\nDate: %s\r\n"
+	    "%s%s%s"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %d\r\n%s\r\n%s", status, reason, date,
+	    www_authenticate != NULL ? "WWW-Authenticate: " : "",
+	    www_authenticate != NULL ? www_authenticate : "",
+	    www_authenticate != NULL ? "\r\n" : "", n,
+	    close ? "Connection: close\r\n" : "", body);
+	if (rv == 0) {
+		respond_flush(w, rl);
+		rv = w->w_to_client.b_len == 0 ? 0 : -1;
+	}
+	rl->rl_status = status;
+	return rv;
+}
+
 void
 respond_error(struct worker_env *w, struct request_log *rl, int status,
     const char *why)
 {
 	const char	*reason = http_reason(status);
-	char		 date[64], body[128];
-	int		 n;
 
-	http_date(date, sizeof(date));
-	n = snprintf(body, sizeof(body), "%d %s\n", status, reason);
-	buf_reset(&w->w_to_client);
-	if (buf_printf(&w->w_to_client, "HTTP/1.1 %d %s\r\n"
-	    "Date: %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-	    status, reason, date, n, body) == 0)
-		respond_flush(w, rl);
-	rl->rl_status = status;
+	(void)respond_plain(w, rl, status, NULL, 1);
 	if (status >= 500 && rl->rl_backend != NULL)
 		log_warnx("backend: client %s listener \"%s\" host %s: "
 		    "backend \"%s\" server %s: %d %s: %s", w->w_client_addr,
@@ -105,22 +127,8 @@ int
 respond_challenge(struct worker_env *w, struct request_log *rl,
     const char *www_authenticate, int close)
 {
-	static const char	 body[] = "401 Unauthorized\n";
-	char			 date[64];
-	int			 rv;
+	int	rv = respond_plain(w, rl, 401, www_authenticate, close);
 
-	http_date(date, sizeof(date));
-	buf_reset(&w->w_to_client);
-	rv = buf_printf(&w->w_to_client, "HTTP/1.1 401 Unauthorized\r\n"
-	    "Date: %s\r\nWWW-Authenticate: %s\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n%s\r\n%s", date, www_authenticate,
-	    sizeof(body) - 1, close ? "Connection: close\r\n" : "", body);
-	if (rv == 0) {
-		respond_flush(w, rl);
-		rv = w->w_to_client.b_len == 0 ? 0 : -1;
-	}
-	rl->rl_status = 401;
 	access_log(w, rl);
 	return rv;
 }
