@@ -669,6 +669,7 @@ static const struct {
 	{ "backend|sni", v_tls_name },
 	{ "backend|client-certificate", v_file },
 	{ "backend|client-key", v_file },
+	{ "ntlm-users", v_file },
 };
 
 static cfg_opt_t route_opts[] = {

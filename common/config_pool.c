@@ -200,17 +200,6 @@ v_health_status(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int
-v_ntlm_users(cfg_t *cfg, cfg_opt_t *opt)
-{
-	const char	*v = cfg_opt_getnstr(opt, 0);
-
-	if (v[0] != '/' || strlen(v) >= RPXD_FILE_MAX)
-		config_perr(cfg->line, "ntlm-users: \"%.64s\" is not an "
-		    "absolute path that fits", v);
-	return 0;
-}
-
 /* A NetBIOS domain name: 1 to 15 letters, digits, '-' or '_'. */
 static int
 v_ntlm_domain(cfg_t *cfg, cfg_opt_t *opt)
@@ -247,7 +236,6 @@ config_pool_validators(cfg_t *root)
 		{ "backend|health-check|fall", v_range },
 		{ "listener|route|auth", v_choice },
 		{ "listener|route|auth-header", v_auth_header },
-		{ "ntlm-users", v_ntlm_users },
 		{ "ntlm-domain", v_ntlm_domain },
 	};
 	size_t	i;
