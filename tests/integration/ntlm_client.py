@@ -272,12 +272,15 @@ class Conn:
             return False
 
 
-def killed(a):
+def handshake(c, spec, compat):
+    """NTLM by hand on connection c as spec (DOMAIN\\USER:PASSWORD) at LM
+    compatibility level compat: the answer to the type 3 message (None
+    if the connection closed), or False after printing why there was no
+    challenge to answer."""
     from ntlm_auth.ntlm import NtlmContext
 
-    user, dom, name, pw = split_user(a.users[0])
-    c = Conn(a)
-    ctx = NtlmContext(name, pw, domain=dom, ntlm_compatibility=3)
+    _, dom, name, pw = split_user(spec)
+    ctx = NtlmContext(name, pw, domain=dom, ntlm_compatibility=compat)
     c.send("NTLM " + base64.b64encode(ctx.step()).decode())
     r = c.response()
     chal = None
@@ -286,9 +289,17 @@ def killed(a):
             chal = base64.b64decode(v[5:])
     if r is None or r[0] != 401 or chal is None:
         print("no NTLM challenge: %r" % (r,))
-        return 1
+        return False
     c.send("NTLM " + base64.b64encode(ctx.step(chal)).decode())
-    r = c.response()
+    return c.response()
+
+
+def killed(a):
+    user = split_user(a.users[0])[0]
+    c = Conn(a)
+    r = handshake(c, a.users[0], 3)
+    if r is False:
+        return 1
     m = BODY.search(r[2]) if r else None
     if r is None or r[0] != 200 or not m or m.group(1) != user:
         print("authentication failed: %r" % (r,))
@@ -320,22 +331,9 @@ def login(a):
     """One NTLM handshake on one connection at LM compatibility level
     --compat (0-2 send NTLMv1, 3 NTLMv2); prints the final status and the
     body's first line, e.g. "status=200 user=RPXTEST\\alice"."""
-    from ntlm_auth.ntlm import NtlmContext
-
-    user, dom, name, pw = split_user(a.users[0])
-    c = Conn(a)
-    ctx = NtlmContext(name, pw, domain=dom, ntlm_compatibility=a.compat)
-    c.send("NTLM " + base64.b64encode(ctx.step()).decode())
-    r = c.response()
-    chal = None
-    for v in (r[1].get("www-authenticate", []) if r else []):
-        if v.startswith("NTLM "):
-            chal = base64.b64decode(v[5:])
-    if r is None or r[0] != 401 or chal is None:
-        print("no NTLM challenge: %r" % (r,))
+    r = handshake(Conn(a), a.users[0], a.compat)
+    if r is False:
         return 1
-    c.send("NTLM " + base64.b64encode(ctx.step(chal)).decode())
-    r = c.response()
     if r is None:
         print("closed")
         return 0
