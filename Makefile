@@ -1,5 +1,8 @@
 # rpxd: build, test and install. Needs OpenSSL 3, libconfuse and Check,
 # found with pkg-config. `make SANITIZE=1` builds with ASan and UBSan.
+# `make KEYS_IN_WORKER=1` puts the private keys into the workers instead
+# of key holders: a build for bench/ only, to measure what the key
+# service costs; never install it.
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -23,6 +26,13 @@ CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS		+= -fsanitize=address,undefined
 endif
 
+ifeq ($(KEYS_IN_WORKER),1)
+KEYS_CPPFLAGS	= -DRPXD_KEYS_IN_WORKER
+TLS_KEYS	= worker/tls_keys_local.c
+else
+TLS_KEYS	= worker/tls_keys_remote.c
+endif
+
 SSL_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags openssl)
 SSL_LIBS	:= $(shell $(PKG_CONFIG) --libs openssl)
 CONFUSE_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libconfuse)
@@ -31,7 +41,7 @@ CHECK_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check)
 
 ALL_CPPFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -Iworker \
-		  -Imaster -Ihealth \
+		  -Imaster -Ihealth -Ikeys $(KEYS_CPPFLAGS) \
 		  -DRPXD_WORKER_PATH='"$(LIBEXECDIR)/rpxd-worker"' \
 		  -DRPXD_CONF_PATH='"$(SYSCONFDIR)/rpxd.conf"' \
 		  $(SSL_CFLAGS) $(CONFUSE_CFLAGS) $(CPPFLAGS)
@@ -41,7 +51,7 @@ ALL_CFLAGS	= $(WARNFLAGS) $(CFLAGS)
 COMMON_SRCS	= common/log.c common/msgbuf.c common/ipc.c \
 		  common/scoreboard.c common/healthboard.c common/config_wire.c \
 		  common/config_free.c common/config_ints.c common/tls_pem.c \
-		  common/tls_backend.c \
+		  common/tls_backend.c common/keyproto.c \
 		  common/base64.c common/ntlm_header.c common/ntlm_msg.c \
 		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
@@ -53,11 +63,14 @@ ACCEPT_WAIT	= worker/accept_wait_epoll.c
 else
 ACCEPT_WAIT	= worker/accept_wait_poll.c
 endif
-WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c, \
-		  $(wildcard worker/*.c)) $(ACCEPT_WAIT)
+WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c \
+		  worker/tls_keys_%.c, $(wildcard worker/*.c)) $(ACCEPT_WAIT) \
+		  $(TLS_KEYS)
 # The health checker links the worker's pure parsers and its privdrop.
 HEALTH_SRCS	= $(filter-out health/main.c,$(wildcard health/*.c))
 HEALTH_WORKER_OBJS = worker/http_parse.o worker/chunked.o worker/privdrop.o
+# The key holder: its keys, its signatures, and the worker's privdrop.
+KEYS_SRCS	= $(filter-out keys/main.c,$(wildcard keys/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 
 COMMON_OBJS	= $(COMMON_SRCS:.c=.o)
@@ -65,9 +78,10 @@ CONFIG_OBJS	= $(CONFIG_SRCS:.c=.o)
 MASTER_OBJS	= $(MASTER_SRCS:.c=.o)
 WORKER_OBJS	= $(WORKER_SRCS:.c=.o)
 HEALTH_OBJS	= $(HEALTH_SRCS:.c=.o)
+KEYS_OBJS	= $(KEYS_SRCS:.c=.o)
 UNIT_OBJS	= $(UNIT_SRCS:.c=.o)
 
-PROGS		= rpxd rpxd-worker rpxd-health
+PROGS		= rpxd rpxd-worker rpxd-health rpxd-keys
 
 all: $(PROGS)
 
@@ -81,7 +95,10 @@ rpxd-health: health/main.o $(HEALTH_OBJS) $(HEALTH_WORKER_OBJS) \
 		$(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
-tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(HEALTH_OBJS) \
+rpxd-keys: keys/main.o $(KEYS_OBJS) worker/privdrop.o $(COMMON_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(HEALTH_OBJS) $(KEYS_OBJS) \
 		$(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
 	    $(CONFUSE_LIBS) $(SSL_LIBS)
@@ -95,6 +112,15 @@ tests/unit/%.o: tests/unit/%.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(wildcard */*.d tests/unit/*.d)
+
+# A KEYS_IN_WORKER build must not be mixed with a normal one's objects.
+BUILD_FLAVOUR	= keys-in-worker=$(KEYS_IN_WORKER)
+.flavour: FORCE
+	@test "$$(cat $@ 2>/dev/null)" = "$(BUILD_FLAVOUR)" || \
+	    { rm -f $(PROGS) master/*.o worker/*.o keys/*.o; \
+	    echo "$(BUILD_FLAVOUR)" > $@; }
+$(COMMON_OBJS) $(MASTER_OBJS) $(WORKER_OBJS) $(KEYS_OBJS) master/main.o \
+    worker/worker.o keys/main.o: .flavour
 
 # Unit tests, then the integration tests against real peers (root only).
 check: unit-check integration-check
@@ -111,6 +137,7 @@ install: $(PROGS)
 	install -m 0755 rpxd $(DESTDIR)$(SBINDIR)/rpxd
 	install -m 0755 rpxd-worker $(DESTDIR)$(LIBEXECDIR)/rpxd-worker
 	install -m 0755 rpxd-health $(DESTDIR)$(LIBEXECDIR)/rpxd-health
+	install -m 0755 rpxd-keys $(DESTDIR)$(LIBEXECDIR)/rpxd-keys
 	install -m 0644 etc/rpxd.8 $(DESTDIR)$(MANDIR)/man8/rpxd.8
 	install -m 0644 etc/rpxd.conf.5 $(DESTDIR)$(MANDIR)/man5/rpxd.conf.5
 	test -e $(DESTDIR)$(SYSCONFDIR)/rpxd.conf || { \
@@ -119,6 +146,7 @@ install: $(PROGS)
 
 clean:
 	rm -f $(PROGS) tests/unit/rpxd-unit */*.o */*.d tests/unit/*.o \
-	    tests/unit/*.d
+	    tests/unit/*.d .flavour
 
-.PHONY: all check unit-check integration-check install clean
+.PHONY: all check unit-check integration-check install clean FORCE
+FORCE:

@@ -24,6 +24,7 @@ static const size_t	config_int_offsets[CONFIG_GLOBAL_INTS] = {
 	offsetof(struct rpxd_conf, rc_ticket_rotation),
 	offsetof(struct rpxd_conf, rc_auth_failure_limit),
 	offsetof(struct rpxd_conf, rc_auth_failure_delay),
+	offsetof(struct rpxd_conf, rc_key_holders),
 };
 
 unsigned *

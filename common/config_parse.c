@@ -49,6 +49,7 @@ static const struct int_option {
 	{ "tls-ticket-rotation", 3600, 60, 86400 },
 	{ "auth-failure-limit", 5, 0, 100000 },
 	{ "auth-failure-delay", 3, 1, 60 },
+	{ "key-holders", 0, 0, 64 },
 };
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
 _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "

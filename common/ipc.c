@@ -33,6 +33,8 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_BALANCE] = "health board",
 	[IPC_NTLM_CHECK] = "ntlm check",
 	[IPC_NTLM_RESULT] = "ntlm result",
+	[IPC_KEY_SERVICE] = "key service",
+	[IPC_KEY_CLIENT] = "key client",
 };
 
 const char *

@@ -18,7 +18,9 @@ enum ipc_type {
 	IPC_NONE = 0,
 	/* master -> worker, in this order at start-up */
 	IPC_CONFIG,		/* payload: config_encode() */
-	IPC_TLS_KEY,		/* u32 kind, u32 index, u32 index, bytes PEM */
+	IPC_TLS_KEY,		/* u32 kind, u32 index, u32 index, bytes PEM;
+				   to key holders only (unless built with
+				   KEYS_IN_WORKER=1 for the benchmark) */
 	IPC_LISTENER,		/* fd; payload: u32 listener index */
 	IPC_BALANCE,		/* fd: the health board; payload: u32
 				   servers, HB_KEY_SIZE bytes of hash key */
@@ -35,6 +37,12 @@ enum ipc_type {
 				   len bytes NT response */
 	IPC_NTLM_RESULT,	/* u32 ok, u32 delay s, str identity
 				   ("DOMAIN\\user") or why it failed */
+	/* the key service (keyproto.h): each worker's channel to a key
+	   holder is a SOCK_SEQPACKET socketpair made by the master */
+	IPC_KEY_SERVICE,	/* master -> worker, at start-up, before
+				   IPC_LISTENER; fd: its end; no payload */
+	IPC_KEY_CLIENT,		/* master -> key holder; fd: the other end;
+				   payload: u32 worker pid */
 	IPC_TYPE_MAX
 };
 
@@ -43,7 +51,7 @@ enum ipc_type {
 #define TICKET_KEY_SIZE		(TICKET_NAME_SIZE + 32 + 32)
 #define TICKET_KEYS_MAX		2	/* the current and the previous */
 
-/* IPC_TLS_KEY kinds: whose private key it is. */
+/* IPC_TLS_KEY (master -> key holder) kinds: whose private key it is. */
 enum tls_key_kind {
 	TLS_KEY_LISTENER = 1,	/* index: listener, certificate */
 	TLS_KEY_BACKEND = 2	/* index: backend, 0 (client certificate) */

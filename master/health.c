@@ -38,23 +38,13 @@ health_needed(const struct rpxd_conf *c)
 	return 0;
 }
 
-/* The checker is rpxd-health in the worker program's directory, so that
- * -W with a build tree's worker finds that tree's checker too. */
 void
 health_init(struct master *m)
 {
-	const char	*slash = strrchr(m->m_worker_path, '/');
-	int		 n, i;
+	int	i;
 
-	if (slash == NULL)
-		n = snprintf(m->m_health_path, sizeof(m->m_health_path),
-		    "rpxd-health");
-	else
-		n = snprintf(m->m_health_path, sizeof(m->m_health_path),
-		    "%.*s/rpxd-health", (int)(slash - m->m_worker_path),
-		    m->m_worker_path);
-	if (n < 0 || (size_t)n >= sizeof(m->m_health_path))
-		fatalx("startup: worker path too long: %s", m->m_worker_path);
+	child_path(m, "rpxd-health", m->m_health_path,
+	    sizeof(m->m_health_path));
 	m->m_health = (struct health_proc){ .hp_pid = 0, .hp_sock = -1 };
 	for (i = 0; i < HEALTH_OLD_MAX; i++)
 		m->m_health_old[i] = m->m_health;

@@ -69,6 +69,7 @@ master_shutdown_begin(struct master *m)
 		    pool_count_alive(m));
 		pool_kill_all(m, SIGKILL);
 		health_kill_all(m, SIGKILL);
+		keyholders_kill_all(m, SIGKILL);
 		return;
 	}
 	m->m_stopping = 1;
@@ -80,6 +81,7 @@ master_shutdown_begin(struct master *m)
 	m->m_listen_fds = NULL;
 	pool_stop_all(m);
 	health_shutdown(m);
+	keyholders_shutdown(m);
 }
 
 static void
@@ -116,13 +118,15 @@ master_loop(struct master *m, int sigfd)
 
 	for (;;) {
 		if (m->m_stopping) {
-			if (pool_count_alive(m) == 0 && !health_alive(m))
+			if (pool_count_alive(m) == 0 && !health_alive(m) &&
+			    keyholders_alive(m) == 0)
 				return;
 			if (time(NULL) >= m->m_stop_deadline) {
 				log_warnx("shutdown: grace period over; "
 				    "killing %u worker(s)", pool_count_alive(m));
 				pool_kill_all(m, SIGKILL);
 				health_kill_all(m, SIGKILL);
+				keyholders_kill_all(m, SIGKILL);
 				m->m_stop_deadline = time(NULL) + 5;
 			}
 		}
@@ -156,6 +160,7 @@ master_loop(struct master *m, int sigfd)
 		now = time(NULL);
 		if (now != last) {
 			pool_reap(m);
+			keyholders_launch(m);
 			pool_maintain(m);
 			health_maintain(m);
 			tickets_rotate(m);
@@ -211,6 +216,7 @@ main(int argc, char *argv[])
 	if (access(m->m_worker_path, X_OK) == -1)
 		fatal("startup: worker program %s", m->m_worker_path);
 	health_init(m);
+	keyholders_init(m);
 	chroot_prepare(m->m_conf->rc_chroot);
 	log_set_level(m->m_conf->rc_log_level);
 	if ((m->m_listen_fds = listeners_bind(m->m_conf, NULL, NULL, err,
@@ -235,6 +241,7 @@ main(int argc, char *argv[])
 	m->m_generation = 1;
 	log_notice("startup: rpxd started, generation 1, %u listener(s)",
 	    m->m_conf->rc_nlisteners);
+	keyholders_launch(m);
 	for (ch = 0; ch < (int)m->m_conf->rc_min_spare; ch++)
 		if (pool_spawn(m) == -1)
 			break;

@@ -1,7 +1,7 @@
 /*
  * The privileged parent's state and the entry points of its parts:
  * listeners.c binds, pool.c spawns and sizes the worker pool, health.c
- * runs the health checker, reload.c swaps configurations, signals.c turns
+ * runs the health checker, keyholders.c the key holders, reload.c swaps configurations, signals.c turns
  * signals into events for main.c.
  */
 #ifndef RPXD_MASTER_H
@@ -24,6 +24,19 @@ struct worker {
 	int		 wk_stopping;		/* IPC_STOP sent */
 	int		 wk_was_ready;		/* reached WS_IDLE once */
 	int		 wk_eof;		/* its socket is closed */
+	pid_t		 wk_keyholder;		/* its key channel's, or 0 */
+};
+
+#define KEYHOLDERS_MAX	64	/* of one generation */
+#define KEYHOLDER_SLOTS	256	/* of all generations still running */
+
+/* A key holder process (rpxd-keys). */
+struct keyholder {
+	pid_t		 kh_pid;		/* 0: slot free */
+	int		 kh_sock;		/* -1 once released */
+	uint32_t	 kh_generation;
+	unsigned	 kh_index;		/* within its generation */
+	time_t		 kh_since;
 };
 
 #define HEALTH_OLD_MAX	4	/* stopped checkers not yet reaped */
@@ -59,6 +72,12 @@ struct master {
 	struct health_proc	 m_health_old[HEALTH_OLD_MAX];	/* stopping */
 	unsigned		 m_health_failures;	/* short runs in a row */
 	time_t			 m_health_holdoff;	/* no start before */
+	/* the key holders (keyholders.c) */
+	char			 m_keys_path[RPXD_FILE_MAX];
+	struct keyholder	 m_keyholders[KEYHOLDER_SLOTS];
+	unsigned		 m_keys_next;	/* the next to pair */
+	unsigned		 m_keys_failures;	/* short runs in a row */
+	time_t			 m_keys_holdoff;	/* no start before */
 	/* TLS session-ticket keys, kept across reloads (tickets.c) */
 	unsigned char		 m_ticket_keys[TICKET_KEYS_MAX][TICKET_KEY_SIZE];
 	unsigned		 m_nticket_keys;
@@ -84,6 +103,9 @@ void	 pool_stop_all(struct master *m);
 void	 pool_kill_all(struct master *m, int sig);
 unsigned pool_count_alive(const struct master *m);
 void	 pool_dispatch(struct master *m, unsigned slot);
+void	 pool_stop_paired(struct master *m, pid_t keyholder);
+void	 child_path(const struct master *m, const char *name, char *path,
+	    size_t len);
 int	 child_send_config(const struct master *m, int sock);
 int	 child_send_board(const struct master *m, int sock,
 	    const unsigned char key[HB_KEY_SIZE]);
@@ -100,6 +122,22 @@ void	 health_kill_all(struct master *m, int sig);
 int	 health_alive(const struct master *m);
 void	 health_reaped(struct master *m, pid_t pid, int status);
 void	 health_dispatch(struct master *m);
+
+/* keyholders.c */
+void	 keyholders_init(struct master *m);
+void	 keyholders_launch(struct master *m);
+int	 keyholders_needed(const struct master *m);
+int	 keyholders_ready(struct master *m);
+int	 keyholders_pair(struct master *m, pid_t worker, pid_t *holder);
+void	 keyholders_reload(struct master *m);
+void	 keyholders_shutdown(struct master *m);
+void	 keyholders_kill_all(struct master *m, int sig);
+unsigned keyholders_alive(const struct master *m);
+int	 keyholders_reaped(struct master *m, pid_t pid, int status);
+int	 keys_send_all(const struct rpxd_conf *conf, int sock);
+
+/* child_status.c */
+void	 child_status(int status, char *buf, size_t len);
 
 /* tickets.c */
 struct msgbuf;

@@ -70,46 +70,21 @@ child_exec(const struct master *m, const char *path, const char *name,
 	_exit(127);
 }
 
-/*
- * One private key for a worker. This is the only place key bytes leave
- * the master; a key service would replace it (and worker/tls_keys.c).
- */
-static int
-worker_send_key(int sock, uint32_t kind, uint32_t a, uint32_t b,
-    const struct blob *key)
+/* The programs the master starts live in the worker program's directory,
+ * so that -W with a build tree's worker finds that tree's others too. */
+void
+child_path(const struct master *m, const char *name, char *path, size_t len)
 {
-	struct msgbuf	mb;
-	int		rv;
+	const char	*slash = strrchr(m->m_worker_path, '/');
+	int		 n;
 
-	msgbuf_init(&mb);
-	msgbuf_put_u32(&mb, kind);
-	msgbuf_put_u32(&mb, a);
-	msgbuf_put_u32(&mb, b);
-	msgbuf_put_u32(&mb, (uint32_t)key->bl_len);
-	msgbuf_put_bytes(&mb, key->bl_data, key->bl_len);
-	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_TLS_KEY, -1, &mb);
-	if (mb.mb_data != NULL)
-		explicit_bzero(mb.mb_data, mb.mb_len);
-	msgbuf_free(&mb);
-	return rv;
-}
-
-static int
-worker_send_keys(const struct rpxd_conf *c, int sock)
-{
-	unsigned	i, j;
-
-	for (i = 0; i < c->rc_nlisteners; i++)
-		for (j = 0; j < c->rc_listeners[i].ls_ncerts; j++)
-			if (worker_send_key(sock, TLS_KEY_LISTENER, i, j,
-			    &c->rc_listeners[i].ls_certs[j].ct_key_pem) == -1)
-				return -1;
-	for (i = 0; i < c->rc_nbackends; i++)
-		if (c->rc_backends[i].be_client_key_pem.bl_len > 0 &&
-		    worker_send_key(sock, TLS_KEY_BACKEND, i, 0,
-		    &c->rc_backends[i].be_client_key_pem) == -1)
-			return -1;
-	return 0;
+	if (slash == NULL)
+		n = snprintf(path, len, "%s", name);
+	else
+		n = snprintf(path, len, "%.*s/%s",
+		    (int)(slash - m->m_worker_path), m->m_worker_path, name);
+	if (n < 0 || (size_t)n >= len)
+		fatalx("startup: worker path too long: %s", m->m_worker_path);
 }
 
 /* What workers and the health checker both get first: the configuration. */
@@ -142,6 +117,28 @@ child_send_board(const struct master *m, int sock,
 	return rv;
 }
 
+/* The worker's channel to a key holder, or in a KEYS_IN_WORKER=1 build
+ * the keys themselves. */
+static int
+worker_send_keys(struct master *m, struct worker *wk)
+{
+	int	fd, rv;
+
+#ifdef RPXD_KEYS_IN_WORKER
+	return keys_send_all(m->m_conf, wk->wk_sock);
+#endif
+	if (!keyholders_needed(m))
+		return 0;
+	if ((fd = keyholders_pair(m, wk->wk_pid, &wk->wk_keyholder)) == -1) {
+		log_warnx("pool: no key holder for worker %ld",
+		    (long)wk->wk_pid);
+		return -1;
+	}
+	rv = ipc_send(wk->wk_sock, IPC_KEY_SERVICE, fd, NULL);
+	close(fd);
+	return rv;
+}
+
 static int
 worker_send_setup(struct master *m, unsigned slot, int sock)
 {
@@ -151,7 +148,7 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 
 	msgbuf_init(&mb);
 	if (child_send_config(m, sock) == -1 ||
-	    worker_send_keys(m->m_conf, sock) == -1)
+	    worker_send_keys(m, &m->m_workers[slot]) == -1)
 		goto done;
 	for (i = 0; i < m->m_conf->rc_nlisteners; i++) {
 		msgbuf_free(&mb);
@@ -190,7 +187,7 @@ pool_spawn(struct master *m)
 	for (slot = 0; slot < RPXD_MAX_WORKERS; slot++)
 		if (m->m_workers[slot].wk_pid == 0)
 			break;
-	if (slot == RPXD_MAX_WORKERS)
+	if (slot == RPXD_MAX_WORKERS || !keyholders_ready(m))
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
 		log_warn("pool: socketpair");
@@ -222,6 +219,8 @@ pool_spawn(struct master *m)
 		log_warn("pool: cannot send the setup to worker %ld",
 		    (long)pid);
 		kill(pid, SIGKILL);
+		/* Not counted as a worker that died on start. */
+		m->m_workers[slot].wk_stopping = 1;
 	}
 	log_debug("pool: started worker %ld in slot %u, generation %u",
 	    (long)pid, slot, m->m_generation);
@@ -251,6 +250,18 @@ pool_stop_generation_before(struct master *m, uint32_t generation)
 	for (i = 0; i < RPXD_MAX_WORKERS; i++)
 		if (m->m_workers[i].wk_pid != 0 &&
 		    m->m_workers[i].wk_generation < generation)
+			worker_stop(m, i);
+}
+
+/* Its key holder is gone: the worker stops after its connection. */
+void
+pool_stop_paired(struct master *m, pid_t keyholder)
+{
+	unsigned	i;
+
+	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+		if (m->m_workers[i].wk_pid != 0 &&
+		    m->m_workers[i].wk_keyholder == keyholder)
 			worker_stop(m, i);
 }
 
@@ -351,13 +362,16 @@ worker_exited(struct master *m, unsigned slot, int status)
 	struct worker	*wk = &m->m_workers[slot];
 	int		 died_on_start;
 	unsigned	 holdoff;
+	char		 how[96];
 
 	died_on_start = !wk->wk_was_ready &&
 	    m->m_sb.sb_slots[slot].ss_state == WS_STARTING;
-	if (WIFSIGNALED(status))
-		log_warnx("pool: worker %ld (slot %u) killed by signal %d%s",
-		    (long)wk->wk_pid, slot, WTERMSIG(status),
+	if (WIFSIGNALED(status)) {
+		child_status(status, how, sizeof(how));
+		log_warnx("pool: worker %ld (slot %u) %s%s",
+		    (long)wk->wk_pid, slot, how,
 		    wk->wk_stopping ? " while stopping" : "; replacing it");
+	}
 	else if (WEXITSTATUS(status) != 0)
 		log_warnx("pool: worker %ld (slot %u) exited with status %d%s",
 		    (long)wk->wk_pid, slot, WEXITSTATUS(status),
@@ -394,7 +408,7 @@ pool_reap(struct master *m)
 				break;
 		if (i < RPXD_MAX_WORKERS)
 			worker_exited(m, i, status);
-		else
+		else if (!keyholders_reaped(m, pid, status))
 			health_reaped(m, pid, status);
 	}
 }

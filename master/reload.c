@@ -70,6 +70,7 @@ reload(struct master *m)
 	m->m_generation++;
 	m->m_spawn_rate = 1;
 	m->m_max_logged = 0;
+	keyholders_reload(m);
 	for (i = 0; i < conf->rc_min_spare && i < conf->rc_max_workers; i++)
 		if (pool_spawn(m) == -1)
 			break;

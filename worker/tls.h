@@ -1,7 +1,7 @@
 /*
  * TLS in the worker: server contexts per listener (tls_server.c), client
- * contexts per backend (tls_client.c), the private keys the master sent
- * (tls_keys.c, the one file a key service replaces) and the shared
+ * contexts per backend (tls_client.c), key objects whose signatures the
+ * key service makes (tls_keys_remote.c, key_channel.c) and the shared
  * session-ticket keys (tls_tickets.c). All contexts are built before the
  * worker chroots; nothing here opens a file.
  */
@@ -18,11 +18,27 @@
 struct worker_env;
 struct request_log;
 
-/* tls_keys.c */
+/*
+ * tls_keys_remote.c (the key service), or tls_keys_local.c (keys in the
+ * worker, a benchmark build). Each refuses the other's message:
+ * tls_keys_receive takes an IPC_TLS_KEY, tls_keys_service the channel
+ * to a key holder (IPC_KEY_SERVICE). tls_keys_use gives ctx the private
+ * key of its current certificate; tls_keys_lost says the key holder is
+ * gone, so the worker stops after its connection.
+ */
 int	 tls_keys_receive(const struct rpxd_conf *conf, struct msgbuf *mb);
-/* Gives ctx the private key for its current certificate. 0 or -1. */
+int	 tls_keys_service(int fd);
 int	 tls_keys_use(SSL_CTX *ctx, uint32_t kind, uint32_t a, uint32_t b);
 void	 tls_keys_forget(void);
+int	 tls_keys_lost(void);
+
+/* key_channel.c: one signature from the key holder, within
+ * KEY_SIGN_TIMEOUT_MS; 0, or -1 (logged). out holds KEY_DATA_MAX. */
+int	 key_channel_open(int fd);
+int	 key_channel_sign(const unsigned char *id, uint32_t scheme,
+	    uint32_t md, const unsigned char *in, size_t inlen,
+	    unsigned char *out, size_t *outlen);
+int	 key_channel_lost(void);
 
 /* tls_tickets.c */
 int	 tls_tickets_receive(struct msgbuf *mb);

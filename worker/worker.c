@@ -28,8 +28,9 @@
 static struct worker_env	worker_env;
 
 /*
- * Start-up, as the master sends it: config, private keys, listeners,
- * ticket keys, health board, scoreboard, start.
+ * Start-up, as the master sends it: config, the key service channel (or
+ * in a KEYS_IN_WORKER=1 build the private keys), listeners, ticket keys,
+ * health board, scoreboard, start.
  */
 static void
 worker_setup(struct worker_env *w)
@@ -58,6 +59,13 @@ worker_setup(struct worker_env *w)
 			    msg.im_fd != -1 ||
 			    tls_keys_receive(w->w_conf, &msg.im_payload) == -1)
 				fatalx("setup: bad tls key message");
+			break;
+		case IPC_KEY_SERVICE:
+			if (w->w_conf == NULL || next_listener != 0 ||
+			    msg.im_fd == -1 ||
+			    tls_keys_service(msg.im_fd) == -1)
+				fatalx("setup: bad key service message");
+			msg.im_fd = -1;
 			break;
 		case IPC_TICKET_KEYS:
 			if (w->w_conf == NULL || msg.im_fd != -1 ||
@@ -209,7 +217,7 @@ main(int argc, char *argv[])
 	log_set_level(w->w_conf->rc_log_level);
 	worker_limits(w);
 	/* Contexts are built before the chroot: OpenSSL may read its
-	 * configuration; the key copies go once the contexts hold them. */
+	 * configuration. */
 	if (OPENSSL_init_ssl(0, NULL) != 1)
 		fatalx("worker: OpenSSL initialisation failed");
 	tls_server_init(w->w_conf);

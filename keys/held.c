@@ -1,33 +1,31 @@
 /*
- * The private keys of this worker's TLS certificates, as the master sent
- * them at start-up (IPC_TLS_KEY). This is the one file that changes when
- * keys move to a signing service in the master: tls_keys_use would then
- * give contexts a key object whose operations ask the master.
+ * The key holder's private keys, by key id (the SHA-256 of the public
+ * key): the master sends each one at start-up as PEM, which is parsed
+ * and wiped at once.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipc.h"
-#include "log.h"
-#include "tls.h"
+#include "keys.h"
 #include "tls_pem.h"
 
 struct held_key {
-	uint32_t	 hk_kind, hk_a, hk_b;
+	unsigned char	 hk_id[KEY_ID_SIZE];
 	EVP_PKEY	*hk_key;
 };
 
 static struct held_key	*held;
 static unsigned		 nheld;
 
-/* IPC_TLS_KEY: checked against the configuration before it is kept. */
 int
-tls_keys_receive(const struct rpxd_conf *c, struct msgbuf *mb)
+held_add(const struct rpxd_conf *c, struct msgbuf *mb)
 {
 	uint32_t	 kind, a, b, len;
 	struct blob	 pem;
 	EVP_PKEY	*key;
 	struct held_key	*more;
+	unsigned char	 id[KEY_ID_SIZE];
 
 	if (msgbuf_get_u32(mb, &kind) == -1 || msgbuf_get_u32(mb, &a) == -1 ||
 	    msgbuf_get_u32(mb, &b) == -1 || msgbuf_get_u32(mb, &len) == -1 ||
@@ -42,39 +40,38 @@ tls_keys_receive(const struct rpxd_conf *c, struct msgbuf *mb)
 	mb->mb_off += len;
 	key = pem_private_key(&pem);
 	explicit_bzero(pem.bl_data, len);
-	if (key == NULL)
+	if (key == NULL || key_id_of(key, id) == -1) {
+		EVP_PKEY_free(key);
 		return -1;
+	}
+	/* The same key under two certificates is held once. */
+	if (held_find(id) != NULL) {
+		EVP_PKEY_free(key);
+		return msgbuf_end(mb);
+	}
 	if ((more = realloc(held, (nheld + 1) * sizeof(*held))) == NULL) {
 		EVP_PKEY_free(key);
 		return -1;
 	}
 	held = more;
-	held[nheld++] = (struct held_key){ kind, a, b, key };
+	memcpy(held[nheld].hk_id, id, KEY_ID_SIZE);
+	held[nheld++].hk_key = key;
 	return msgbuf_end(mb);
 }
 
-int
-tls_keys_use(SSL_CTX *ctx, uint32_t kind, uint32_t a, uint32_t b)
+EVP_PKEY *
+held_find(const unsigned char id[KEY_ID_SIZE])
 {
 	unsigned	i;
 
 	for (i = 0; i < nheld; i++)
-		if (held[i].hk_kind == kind && held[i].hk_a == a &&
-		    held[i].hk_b == b)
-			return SSL_CTX_use_PrivateKey(ctx, held[i].hk_key) == 1 &&
-			    SSL_CTX_check_private_key(ctx) == 1 ? 0 : -1;
-	return -1;
+		if (memcmp(held[i].hk_id, id, KEY_ID_SIZE) == 0)
+			return held[i].hk_key;
+	return NULL;
 }
 
-/* Once every context holds its keys, this copy is not needed. */
-void
-tls_keys_forget(void)
+unsigned
+held_count(void)
 {
-	unsigned	i;
-
-	for (i = 0; i < nheld; i++)
-		EVP_PKEY_free(held[i].hk_key);
-	free(held);
-	held = NULL;
-	nheld = 0;
+	return nheld;
 }
