@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "msgbuf.h"
 #include "tls.h"
+#include "keys.h"
 #include "unit.h"
 
 static char	dir[64];
@@ -325,7 +326,7 @@ key_msg(const struct rpxd_conf *c, uint32_t kind, uint32_t a, uint32_t b,
 	msgbuf_put_u32(&mb, b);
 	msgbuf_put_u32(&mb, len);
 	msgbuf_put_bytes(&mb, data, datalen);
-	rv = tls_keys_receive(c, &mb);
+	rv = held_add(c, &mb);
 	if (wiped != NULL)
 		*wiped = memmem(mb.mb_data, mb.mb_len, "PRIVATE KEY", 11) ==
 		    NULL;
@@ -333,7 +334,8 @@ key_msg(const struct rpxd_conf *c, uint32_t kind, uint32_t a, uint32_t b,
 	return rv;
 }
 
-/* What tls_keys_receive takes: a key for a certificate that exists. */
+/* What a key holder takes (held_add): a key for a certificate that
+ * exists. A worker takes none at all. */
 START_TEST(test_worker_key_intake)
 {
 	struct rpxd_conf	*c = load(BE TLS(GOOD));
@@ -342,6 +344,7 @@ START_TEST(test_worker_key_intake)
 		{ TLS_KEY_LISTENER, 0, 1 }, { TLS_KEY_LISTENER, 1, 0 },
 		{ TLS_KEY_BACKEND, 0, 1 }, { 7, 0, 0 },
 	};
+	struct msgbuf		 mb;
 	size_t			 i;
 	int			 wiped = 0;
 
@@ -359,7 +362,14 @@ START_TEST(test_worker_key_intake)
 	ck_assert_int_eq(key_msg(c, TLS_KEY_LISTENER, 0, 0,
 	    (uint32_t)key->bl_len, key->bl_data, key->bl_len, &wiped), 0);
 	ck_assert_int_eq(wiped, 1);
-	tls_keys_forget();
+	msgbuf_init(&mb);
+	msgbuf_put_u32(&mb, TLS_KEY_LISTENER);
+	msgbuf_put_u32(&mb, 0);
+	msgbuf_put_u32(&mb, 0);
+	msgbuf_put_u32(&mb, (uint32_t)key->bl_len);
+	msgbuf_put_bytes(&mb, key->bl_data, key->bl_len);
+	ck_assert_int_eq(tls_keys_receive(c, &mb), -1);
+	msgbuf_free(&mb);
 	config_free(c);
 }
 END_TEST

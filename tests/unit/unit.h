@@ -19,5 +19,6 @@ Suite	*suite_ntlm_header(void);
 Suite	*suite_ntlm_users(void);
 Suite	*suite_verdict(void);
 Suite	*suite_board(void);
+Suite	*suite_keys(void);
 
 #endif

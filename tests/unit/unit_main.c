@@ -24,6 +24,7 @@ main(void)
 	srunner_add_suite(sr, suite_ntlm_users());
 	srunner_add_suite(sr, suite_verdict());
 	srunner_add_suite(sr, suite_board());
+	srunner_add_suite(sr, suite_keys());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
