@@ -149,6 +149,29 @@ check_pair(const struct blob *chain, const struct blob *key,
 		X509_free(leaf);
 }
 
+/* The key holders sign and never decrypt, so a cipher with RSA key
+ * exchange would fail every handshake that chose it: refused at load. */
+static void
+check_rsa_kex(const struct rpxd_conf *c, const struct listener_conf *ls,
+    SSL_CTX *ctx, struct config_err *ce)
+{
+	STACK_OF(SSL_CIPHER)	*list = SSL_CTX_get_ciphers(ctx);
+	const SSL_CIPHER	*ci;
+	int			 i;
+
+	for (i = 0; i < sk_SSL_CIPHER_num(list); i++) {
+		ci = sk_SSL_CIPHER_value(list, i);
+		if (SSL_CIPHER_get_kx_nid(ci) == NID_kx_rsa) {
+			config_err(ce, "%s:%u: listener \"%s\": tls: ciphers: "
+			    "%s uses RSA key exchange, which needs a "
+			    "decryption; private keys only sign (add "
+			    "\":!kRSA\")", c->rc_file, ls->ls_tls_line,
+			    ls->ls_name, SSL_CIPHER_get_name(ci));
+			return;
+		}
+	}
+}
+
 /* The listener's cipher, suite and curve lists, tried on a scratch
  * context so that a typo is an error at load, not at the first client. */
 static void
@@ -163,6 +186,8 @@ check_lists(const struct rpxd_conf *c, const struct listener_conf *ls,
 		config_err(ce, "%s:%u: listener \"%s\": tls: ciphers: no cipher "
 		    "in \"%.64s\" is known", c->rc_file, ls->ls_tls_line,
 		    ls->ls_name, ls->ls_ciphers);
+	else
+		check_rsa_kex(c, ls, ctx, ce);
 	if (SSL_CTX_set_ciphersuites(ctx, ls->ls_ciphersuites) != 1)
 		config_err(ce, "%s:%u: listener \"%s\": tls: ciphersuites: "
 		    "\"%.64s\" is not a list of TLS 1.3 suites", c->rc_file,

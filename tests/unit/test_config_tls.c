@@ -212,6 +212,10 @@ START_TEST(test_tls_list_errors)
 	    "ciphers: no cipher");
 	expect_error(BE TLS(GOOD "  ciphersuites = \"TLS_NOPE\"\n"), 4,
 	    "ciphersuites");
+	/* RSA key exchange needs a decryption the key holders refuse. */
+	expect_error(BE TLS(GOOD "  ciphers = \"ECDHE-RSA-AES128-GCM-SHA256:"
+	    "AES128-GCM-SHA256\"\n"), 4, "AES128-GCM-SHA256 uses RSA key "
+	    "exchange");
 	expect_error(BE TLS(GOOD "  curves = \"P-1\"\n"), 4, "curves");
 	expect_error(BE TLS(GOOD "  hsts = -1\n"), 6, "hsts");
 }
