@@ -130,7 +130,8 @@ stop_rpxd() {
 	RPXD_PID=
 }
 
-workers() { pgrep -P "$RPXD_PID" | sort -n; }
+# The worker processes (not the health checker or the key holders).
+workers() { pgrep -P "$RPXD_PID" -x rpxd-worker | sort -n; }
 
 wait_workers() {	# at least N workers within S seconds
 	local i

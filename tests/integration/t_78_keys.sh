@@ -43,7 +43,6 @@ CONF
 }
 
 holders() { pgrep -P "$RPXD_PID" -x rpxd-keys | sort -n; }
-keyworkers() { pgrep -P "$RPXD_PID" -x rpxd-worker | sort -n; }
 
 # handshake ARGS...: "sig=<peer signature type> proto=<version> <status>"
 handshake() {
@@ -110,7 +109,7 @@ for f in lync-rsa.key lync-ecdsa.key client.key; do
 	kb=$(key_bytes "$P/$f")
 	pem=$(sed -n 3p "$P/$f" | tr -d '\n' | xxd -p | tr -d '\n')
 	[ ${#kb} -ge 48 ] || fail "the test reads the private bytes of $f"
-	for p in $(keyworkers); do
+	for p in $(workers); do
 		holds "$p" "$kb"; rc=$?
 		[ $rc -ne 1 ] && found="$found $f@$p($rc)"
 		python3 "$IT/memgrep.py" "$p" "$pem" >/dev/null; rc=$?
