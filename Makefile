@@ -1,5 +1,6 @@
 # rpxd: build, test and install. Needs OpenSSL 3, libconfuse and Check,
-# found with pkg-config. `make SANITIZE=1` builds with ASan and UBSan.
+# found with pkg-config. `make SANITIZE=1` builds with ASan and UBSan;
+# `make SANDBOX_DEBUG=1` makes a sandbox violation trap and be logged.
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -21,6 +22,11 @@ ifeq ($(SANITIZE),1)
 CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=undefined
 LDFLAGS		+= -fsanitize=address,undefined
+# The seccomp filter then lets the sanitizer runtime's own calls through.
+CPPFLAGS	+= -DRPXD_SANITIZER
+endif
+ifeq ($(SANDBOX_DEBUG),1)
+CPPFLAGS	+= -DRPXD_SANDBOX_DEBUG
 endif
 
 SSL_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags openssl)
@@ -53,8 +59,24 @@ ACCEPT_WAIT	= worker/accept_wait_epoll.c
 else
 ACCEPT_WAIT	= worker/accept_wait_poll.c
 endif
-WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c, \
+WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c \
+		  worker/sandbox_selftest.c, \
 		  $(wildcard worker/*.c)) $(ACCEPT_WAIT)
+# One sandbox_*.c per system (SANDBOX=null builds without one).
+SYSTEM		:= $(shell uname -s)
+ifeq ($(SYSTEM),Linux)
+SANDBOX		?= linux
+else ifeq ($(SYSTEM),OpenBSD)
+SANDBOX		?= openbsd
+else ifeq ($(SYSTEM),FreeBSD)
+SANDBOX		?= freebsd
+else
+SANDBOX		?= null
+endif
+SANDBOX_SRCS	= common/sandbox_limits.c common/sandbox_$(SANDBOX).c
+ifeq ($(SANDBOX),linux)
+SANDBOX_SRCS	+= common/sandbox_trap.c
+endif
 # The health checker links the worker's pure parsers and its privdrop.
 HEALTH_SRCS	= $(filter-out health/main.c,$(wildcard health/*.c))
 HEALTH_WORKER_OBJS = worker/http_parse.o worker/chunked.o worker/privdrop.o
@@ -66,6 +88,7 @@ MASTER_OBJS	= $(MASTER_SRCS:.c=.o)
 WORKER_OBJS	= $(WORKER_SRCS:.c=.o)
 HEALTH_OBJS	= $(HEALTH_SRCS:.c=.o)
 UNIT_OBJS	= $(UNIT_SRCS:.c=.o)
+SANDBOX_OBJS	= $(SANDBOX_SRCS:.c=.o)
 
 PROGS		= rpxd rpxd-worker rpxd-health
 
@@ -74,12 +97,25 @@ all: $(PROGS)
 rpxd: master/main.o $(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(SSL_LIBS)
 
-rpxd-worker: worker/worker.o $(WORKER_OBJS) $(COMMON_OBJS)
+rpxd-worker: worker/worker.o $(WORKER_OBJS) $(SANDBOX_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
 rpxd-health: health/main.o $(HEALTH_OBJS) $(HEALTH_WORKER_OBJS) \
-		$(COMMON_OBJS)
+		$(SANDBOX_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+# For the integration tests only, never installed: a worker that breaks
+# its sandbox on request (GET /.rpxd-sandbox-selftest/open, execve,
+# socket-unix), to show that the sandbox kills it.
+SELFTEST_OBJS	= worker/worker.o $(filter-out worker/session.o,$(WORKER_OBJS)) \
+		  worker/session-selftest.o worker/sandbox_selftest.o \
+		  $(SANDBOX_OBJS) $(COMMON_OBJS)
+rpxd-worker-selftest: $(SELFTEST_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+worker/session-selftest.o: worker/session.c
+	$(CC) $(ALL_CPPFLAGS) -DRPXD_SANDBOX_SELFTEST $(ALL_CFLAGS) \
+	    -MMD -MP -c -o $@ $<
 
 tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(HEALTH_OBJS) \
 		$(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
@@ -102,7 +138,7 @@ check: unit-check integration-check
 unit-check: tests/unit/rpxd-unit
 	CK_FORK=yes tests/unit/rpxd-unit
 
-integration-check: $(PROGS)
+integration-check: $(PROGS) rpxd-worker-selftest
 	bash tests/integration/run.sh
 
 install: $(PROGS)
@@ -118,7 +154,7 @@ install: $(PROGS)
 	    install -m 0644 etc/rpxd.conf $(DESTDIR)$(SYSCONFDIR)/rpxd.conf; }
 
 clean:
-	rm -f $(PROGS) tests/unit/rpxd-unit */*.o */*.d tests/unit/*.o \
+	rm -f $(PROGS) rpxd-worker-selftest tests/unit/rpxd-unit */*.o */*.d tests/unit/*.o \
 	    tests/unit/*.d
 
 .PHONY: all check unit-check integration-check install clean
