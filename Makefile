@@ -44,7 +44,7 @@ ALL_CPPFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -Iworker \
 ALL_CFLAGS	= $(WARNFLAGS) $(CFLAGS)
 
 # What both programs link, and what only the master links (libconfuse).
-COMMON_SRCS	= common/log.c common/msgbuf.c common/ipc.c \
+COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/scoreboard.c common/healthboard.c common/config_wire.c \
 		  common/config_free.c common/config_ints.c common/tls_pem.c \
 		  common/tls_backend.c \

@@ -70,6 +70,7 @@ sandbox_limits(enum sandbox_role role, unsigned more_fds)
 {
 	int	highest = highest_open_fd();
 
+	log_sandboxed();
 	set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE",
 	    (rlim_t)highest + 1 + more_fds);
 	set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", 0);

@@ -208,10 +208,8 @@ main(int argc, char *argv[])
 		fatal("worker: started without its socket on fd %d",
 		    RPXD_IPC_FD);
 	worker_setup(w);
-	if (!foreground && w->w_conf->rc_facility != LOG_DAEMON) {
-		closelog();
+	if (!foreground && w->w_conf->rc_facility != LOG_DAEMON)
 		log_init(foreground, "rpxd", w->w_conf->rc_facility);
-	}
 	log_set_level(w->w_conf->rc_log_level);
 	worker_limits(w);
 	/* Contexts are built before the chroot: OpenSSL may read its
