@@ -20,9 +20,10 @@
 #include "log.h"
 #include "sandbox.h"
 
-/* Descriptors are probed up to here; a process that got a higher soft
- * RLIMIT_NOFILE from its parent holds nothing near it. */
-#define PROBE_MAX	65536
+/* Descriptors are probed up to here, not up to an inherited soft limit
+ * that may be huge: children start with the descriptors above their
+ * socket closed (child_exec()) and open only a few. */
+#define PROBE_MAX	4096
 
 static void
 set_limit(int resource, const char *name, rlim_t value)

@@ -96,15 +96,16 @@ static const int health_calls[] = {
 
 #ifdef RPXD_SANITIZER
 /*
- * ASan and UBSan's runtime (make SANITIZE=1 only), from strace: its
- * alternate signal stack, its own thread id and yields in its locks, and
- * the signal that abort_on_error raises after a report. It still cannot
- * open files, so a report written here lacks module names.
+ * ASan and UBSan's runtime (make SANITIZE=1 only). strace shows it makes
+ * no call of its own while a worker serves; these are for a report: its
+ * locks yield, it names the thread, and abort_on_error=1 makes it raise
+ * SIGABRT (abort() masks signals and may reset the handler). It still
+ * cannot open /proc/self/maps, so a report's stack may lack module names
+ * before the process dies of SIGSYS; its first lines are written first.
  */
 static const int sanitizer_calls[] = {
-	__NR_sigaltstack, __NR_rt_sigaction, __NR_rt_sigprocmask,
-	__NR_gettid, __NR_tgkill, __NR_sched_yield,
-	__NR_prctl,
+	__NR_sched_yield, __NR_gettid,
+	__NR_tgkill, __NR_rt_sigprocmask, __NR_rt_sigaction,
 };
 #endif
 
