@@ -1,5 +1,6 @@
 # rpxd: build, test and install. Needs OpenSSL 3, libconfuse and Check,
-# found with pkg-config. `make SANITIZE=1` builds with ASan and UBSan.
+# found with pkg-config. `make SANITIZE=1` builds with ASan and UBSan;
+# `make SANDBOX_DEBUG=1` makes a sandbox violation trap and be logged.
 # `make KEYS_IN_WORKER=1` puts the private keys into the workers instead
 # of key holders: a build for bench/ only, to measure what the key
 # service costs; never install it.
@@ -24,6 +25,11 @@ ifeq ($(SANITIZE),1)
 CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=undefined
 LDFLAGS		+= -fsanitize=address,undefined
+# The seccomp filter then lets the sanitizer runtime's own calls through.
+CPPFLAGS	+= -DRPXD_SANITIZER
+endif
+ifeq ($(SANDBOX_DEBUG),1)
+CPPFLAGS	+= -DRPXD_SANDBOX_DEBUG
 endif
 
 ifeq ($(KEYS_IN_WORKER),1)
@@ -48,7 +54,7 @@ ALL_CPPFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -Iworker \
 ALL_CFLAGS	= $(WARNFLAGS) $(CFLAGS)
 
 # What both programs link, and what only the master links (libconfuse).
-COMMON_SRCS	= common/log.c common/msgbuf.c common/ipc.c \
+COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/scoreboard.c common/healthboard.c common/config_wire.c \
 		  common/config_free.c common/config_ints.c common/tls_pem.c \
 		  common/tls_backend.c common/keyproto.c \
@@ -64,8 +70,23 @@ else
 ACCEPT_WAIT	= worker/accept_wait_poll.c
 endif
 WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c \
-		  worker/tls_keys_%.c, $(wildcard worker/*.c)) $(ACCEPT_WAIT) \
-		  $(TLS_KEYS)
+		  worker/sandbox_selftest.c worker/tls_keys_%.c, \
+		  $(wildcard worker/*.c)) $(ACCEPT_WAIT) $(TLS_KEYS)
+# One sandbox_*.c per system (SANDBOX=null builds without one).
+SYSTEM		:= $(shell uname -s)
+ifeq ($(SYSTEM),Linux)
+SANDBOX		?= linux
+else ifeq ($(SYSTEM),OpenBSD)
+SANDBOX		?= openbsd
+else ifeq ($(SYSTEM),FreeBSD)
+SANDBOX		?= freebsd
+else
+SANDBOX		?= null
+endif
+SANDBOX_SRCS	= common/sandbox_limits.c common/sandbox_$(SANDBOX).c
+ifeq ($(SANDBOX),linux)
+SANDBOX_SRCS	+= common/sandbox_trap.c
+endif
 # The health checker links the worker's pure parsers and its privdrop.
 HEALTH_SRCS	= $(filter-out health/main.c,$(wildcard health/*.c))
 HEALTH_WORKER_OBJS = worker/http_parse.o worker/chunked.o worker/privdrop.o
@@ -80,6 +101,7 @@ WORKER_OBJS	= $(WORKER_SRCS:.c=.o)
 HEALTH_OBJS	= $(HEALTH_SRCS:.c=.o)
 KEYS_OBJS	= $(KEYS_SRCS:.c=.o)
 UNIT_OBJS	= $(UNIT_SRCS:.c=.o)
+SANDBOX_OBJS	= $(SANDBOX_SRCS:.c=.o)
 
 PROGS		= rpxd rpxd-worker rpxd-health rpxd-keys
 
@@ -88,15 +110,29 @@ all: $(PROGS)
 rpxd: master/main.o $(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(SSL_LIBS)
 
-rpxd-worker: worker/worker.o $(WORKER_OBJS) $(COMMON_OBJS)
+rpxd-worker: worker/worker.o $(WORKER_OBJS) $(SANDBOX_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
 rpxd-health: health/main.o $(HEALTH_OBJS) $(HEALTH_WORKER_OBJS) \
+		$(SANDBOX_OBJS) $(COMMON_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+rpxd-keys: keys/main.o $(KEYS_OBJS) worker/privdrop.o $(SANDBOX_OBJS) \
 		$(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
-rpxd-keys: keys/main.o $(KEYS_OBJS) worker/privdrop.o $(COMMON_OBJS)
+# For the integration tests only, never installed: a worker that breaks
+# its sandbox on request (GET /.rpxd-sandbox-selftest/open, execve,
+# socket-unix), to show that the sandbox kills it.
+SELFTEST_OBJS	= worker/worker.o $(filter-out worker/session.o,$(WORKER_OBJS)) \
+		  worker/session-selftest.o worker/sandbox_selftest.o \
+		  $(SANDBOX_OBJS) $(COMMON_OBJS)
+rpxd-worker-selftest: $(SELFTEST_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+worker/session-selftest.o: worker/session.c
+	$(CC) $(ALL_CPPFLAGS) -DRPXD_SANDBOX_SELFTEST $(ALL_CFLAGS) \
+	    -MMD -MP -c -o $@ $<
 
 tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(HEALTH_OBJS) $(KEYS_OBJS) \
 		$(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
@@ -117,10 +153,11 @@ tests/unit/%.o: tests/unit/%.c
 BUILD_FLAVOUR	= keys-in-worker=$(KEYS_IN_WORKER)
 .flavour: FORCE
 	@test "$$(cat $@ 2>/dev/null)" = "$(BUILD_FLAVOUR)" || \
-	    { rm -f $(PROGS) master/*.o worker/*.o keys/*.o; \
+	    { rm -f $(PROGS) rpxd-worker-selftest master/*.o worker/*.o \
+	    keys/*.o; \
 	    echo "$(BUILD_FLAVOUR)" > $@; }
 $(COMMON_OBJS) $(MASTER_OBJS) $(WORKER_OBJS) $(KEYS_OBJS) master/main.o \
-    worker/worker.o keys/main.o: .flavour
+    worker/worker.o keys/main.o worker/session-selftest.o: .flavour
 
 # Unit tests, then the integration tests against real peers (root only).
 check: unit-check integration-check
@@ -128,7 +165,7 @@ check: unit-check integration-check
 unit-check: tests/unit/rpxd-unit
 	CK_FORK=yes tests/unit/rpxd-unit
 
-integration-check: $(PROGS)
+integration-check: $(PROGS) rpxd-worker-selftest
 	bash tests/integration/run.sh
 
 install: $(PROGS)
@@ -145,8 +182,8 @@ install: $(PROGS)
 	    install -m 0644 etc/rpxd.conf $(DESTDIR)$(SYSCONFDIR)/rpxd.conf; }
 
 clean:
-	rm -f $(PROGS) tests/unit/rpxd-unit */*.o */*.d tests/unit/*.o \
-	    tests/unit/*.d .flavour
+	rm -f $(PROGS) rpxd-worker-selftest tests/unit/rpxd-unit */*.o \
+	    */*.d tests/unit/*.o tests/unit/*.d .flavour
 
 .PHONY: all check unit-check integration-check install clean FORCE
 FORCE:

@@ -1,7 +1,8 @@
 /*
- * Logging for master and workers (see log.h): syslog in daemon mode,
- * stderr in the foreground. A line that cannot be written is counted, never
- * allowed to block or stop the caller for long.
+ * Logging for master and workers (see log.h): syslog in daemon mode (over
+ * log_syslog.c's own socket), stderr in the foreground. A line that cannot
+ * be written is counted, never allowed to block or stop the caller for
+ * long.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,12 +15,14 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "log_syslog.h"
 
 #define LOG_LINE_MAX	1024	/* one syslog line; longer ones are cut */
 
 static int		 log_to_stderr = 1;
 static int		 log_level = LOG_LEVEL_BRIEF;
 static const char	*log_ident = "rpxd";
+static int		 log_syslog_facility = LOG_DAEMON;
 static unsigned long	 log_ndropped;
 static long		 log_pid;	/* cached: a syscall per line adds up */
 
@@ -41,9 +44,16 @@ log_init(int to_stderr, const char *ident, int facility)
 	log_to_stderr = to_stderr;
 	log_ident = ident;
 	log_pid = (long)getpid();
+	log_syslog_facility = facility;
 	tzset();	/* before any chroot: timestamps need the zone file */
 	if (!to_stderr)
-		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+		syslog_connect();	/* before any chroot too */
+}
+
+void
+log_sandboxed(void)
+{
+	syslog_no_reconnect();
 }
 
 void
@@ -104,8 +114,9 @@ log_write(int priority, const char *fmt, va_list ap, int with_errno)
 		    line) < 0)
 			log_ndropped++;
 		fflush(stderr);
-	} else
-		syslog(priority, "%s", line);
+	} else if (syslog_send(log_syslog_facility | priority, log_ident,
+	    log_pid, line) == -1)
+		log_ndropped++;
 	errno = saved_errno;
 }
 

@@ -14,6 +14,9 @@
 
 void	log_init(int to_stderr, const char *ident, int facility);
 void	log_set_level(int level);
+/* Called on entering the sandbox: syslog is never reconnected (see
+ * log_syslog.c), lines are dropped instead. */
+void	log_sandboxed(void);
 int	log_facility_from_name(const char *name);	/* -1 if unknown */
 const char *log_facility_name(int facility);
 

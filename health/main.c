@@ -24,6 +24,7 @@
 #include "health.h"
 #include "ipc.h"
 #include "log.h"
+#include "sandbox.h"
 #include "worker.h"	/* privdrop() */
 
 #define FIRST_SPREAD_MS	1000	/* the first checks spread over it */
@@ -277,10 +278,8 @@ main(int argc, char *argv[])
 		fatal("health: started without its socket on fd %d",
 		    RPXD_IPC_FD);
 	checker_setup(ch);
-	if (!foreground && ch->ch_conf->rc_facility != LOG_DAEMON) {
-		closelog();
+	if (!foreground && ch->ch_conf->rc_facility != LOG_DAEMON)
 		log_init(foreground, "rpxd", ch->ch_conf->rc_facility);
-	}
 	log_set_level(ch->ch_conf->rc_log_level);
 	checker_limits(ch);
 	/* Contexts are built before the chroot: OpenSSL may read its
@@ -292,6 +291,8 @@ main(int argc, char *argv[])
 	checker_signals();
 	privdrop(ch->ch_conf->rc_chroot, ch->ch_conf->rc_uid,
 	    ch->ch_conf->rc_gid);
+	/* A check holds one backend connection at a time. */
+	sandbox_enter(SANDBOX_HEALTH, ch->ch_nchecks);
 	checker_loop(ch);
 	for (i = 0; i < ch->ch_nchecks; i++)
 		check_abort(&ch->ch_checks[i]);

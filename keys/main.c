@@ -1,8 +1,8 @@
 /*
  * rpxd-keys, a key holder: exec'd by the master (master/keyholders.c)
  * with its socketpair on RPXD_IPC_FD. It takes the configuration and the
- * private keys over that socket, chroots and drops to the unprivileged
- * user, then answers signature requests from the workers whose key
+ * private keys over that socket, chroots, drops to the unprivileged user
+ * and enters the sandbox (no socket, no file, no exec), then answers signature requests from the workers whose key
  * channels (SOCK_SEQPACKET socketpair ends) the master hands it, until
  * the master has closed its socket and the last worker has gone.
  */
@@ -23,6 +23,7 @@
 #include "ipc.h"
 #include "keys.h"
 #include "log.h"
+#include "sandbox.h"
 #include "scoreboard.h"
 #include "worker.h"	/* privdrop() */
 
@@ -205,6 +206,8 @@ main(int argc, char *argv[])
 	}
 	log_set_level(conf->rc_log_level);
 	privdrop(conf->rc_chroot, conf->rc_uid, conf->rc_gid);
+	/* Room for a channel from every worker slot. */
+	sandbox_enter(SANDBOX_KEYS, CLIENTS_MAX);
 	log_debug("keys: holding %u key(s)", held_count());
 	holder_loop(RPXD_IPC_FD);
 	return 0;

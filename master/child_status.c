@@ -1,6 +1,7 @@
 /*
- * How a child process ended, in words for a log line; a SIGSYS is named
- * for what it means here: the sandbox stopped a system call.
+ * Describes a child's wait status for the master's log (pool.c for
+ * workers, health.c for the checker): a sandbox violation must read as
+ * one, not as a bare signal number an operator has to look up.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -9,18 +10,40 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "master.h"
+#include "child_status.h"
 
-void
-child_status(int status, char *buf, size_t len)
+/* The signals a child dies of when something is wrong with it. */
+static const char *
+signal_note(int sig)
 {
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-		snprintf(buf, len, "killed by signal %d (SIGSYS: a system "
-		    "call outside the sandbox)", SIGSYS);
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "exited with status %d",
+	switch (sig) {
+	case SIGSYS:
+		return " (SIGSYS: a system call outside the sandbox)";
+	case SIGXFSZ:
+		return " (SIGXFSZ: a write beyond the file size limit)";
+	case SIGSEGV:
+		return " (SIGSEGV)";
+	case SIGABRT:
+		return " (SIGABRT)";
+	case SIGBUS:
+		return " (SIGBUS)";
+	}
+	return "";
+}
+
+const char *
+child_status(int status)
+{
+	static char	buf[96];	/* the master is single-threaded */
+
+	if (WIFSIGNALED(status))
+		snprintf(buf, sizeof(buf), "killed by signal %d%s",
+		    WTERMSIG(status), signal_note(WTERMSIG(status)));
+	else if (WIFEXITED(status))
+		snprintf(buf, sizeof(buf), "exited with status %d",
 		    WEXITSTATUS(status));
+	else
+		snprintf(buf, sizeof(buf), "ended with wait status 0x%x",
+		    (unsigned)status);
+	return buf;
 }

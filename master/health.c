@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child_status.h"
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
@@ -202,7 +203,6 @@ void
 health_reaped(struct master *m, pid_t pid, int status)
 {
 	struct health_proc	*hp = &m->m_health;
-	char			 how[64];
 	unsigned		 holdoff, i;
 	time_t			 now = time(NULL);
 
@@ -214,12 +214,6 @@ health_reaped(struct master *m, pid_t pid, int status)
 		}
 	if (hp->hp_pid != pid || pid == 0)
 		return;
-	if (WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "killed by signal %d",
-		    WTERMSIG(status));
-	else
-		snprintf(how, sizeof(how), "exited with status %d",
-		    WEXITSTATUS(status));
 	/* No fork storm: a checker that keeps dying waits 1, 2, 4 ... 60 s. */
 	m->m_health_failures = now - hp->hp_since < HEALTH_STABLE ?
 	    m->m_health_failures + 1 : 1;
@@ -228,7 +222,7 @@ health_reaped(struct master *m, pid_t pid, int status)
 	if (holdoff > HEALTH_HOLDOFF_MAX)
 		holdoff = HEALTH_HOLDOFF_MAX;
 	log_warnx("health: checker %ld %s; restarting it in %u s", (long)pid,
-	    how, holdoff);
+	    child_status(status), holdoff);
 	if (hp->hp_sock != -1)
 		close(hp->hp_sock);
 	*hp = (struct health_proc){ .hp_pid = 0, .hp_sock = -1 };

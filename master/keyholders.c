@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child_status.h"
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
@@ -304,7 +305,6 @@ int
 keyholders_reaped(struct master *m, pid_t pid, int status)
 {
 	struct keyholder *kh = NULL;
-	char		 how[96];
 	unsigned	 i, holdoff;
 	time_t		 now = time(NULL);
 
@@ -313,7 +313,6 @@ keyholders_reaped(struct master *m, pid_t pid, int status)
 			kh = &m->m_keyholders[i];
 	if (kh == NULL)
 		return 0;
-	child_status(status, how, sizeof(how));
 	if (kh->kh_sock == -1 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0)
 		log_debug("keys: key holder %ld of generation %u stopped",
@@ -327,7 +326,7 @@ keyholders_reaped(struct master *m, pid_t pid, int status)
 		m->m_keys_holdoff = now + holdoff;
 		log_warnx("keys: key holder %ld %s; its workers stop after "
 		    "their connections; a new holder starts in %u s",
-		    (long)pid, how, holdoff);
+		    (long)pid, child_status(status), holdoff);
 		pool_stop_paired(m, pid);
 	}
 	if (kh->kh_sock != -1)

@@ -136,9 +136,6 @@ unsigned keyholders_alive(const struct master *m);
 int	 keyholders_reaped(struct master *m, pid_t pid, int status);
 int	 keys_send_all(const struct rpxd_conf *conf, int sock);
 
-/* child_status.c */
-void	 child_status(int status, char *buf, size_t len);
-
 /* tickets.c */
 struct msgbuf;
 void	 tickets_init(struct master *m);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "child_status.h"
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
@@ -362,16 +363,13 @@ worker_exited(struct master *m, unsigned slot, int status)
 	struct worker	*wk = &m->m_workers[slot];
 	int		 died_on_start;
 	unsigned	 holdoff;
-	char		 how[96];
 
 	died_on_start = !wk->wk_was_ready &&
 	    m->m_sb.sb_slots[slot].ss_state == WS_STARTING;
-	if (WIFSIGNALED(status)) {
-		child_status(status, how, sizeof(how));
+	if (WIFSIGNALED(status))
 		log_warnx("pool: worker %ld (slot %u) %s%s",
-		    (long)wk->wk_pid, slot, how,
+		    (long)wk->wk_pid, slot, child_status(status),
 		    wk->wk_stopping ? " while stopping" : "; replacing it");
-	}
 	else if (WEXITSTATUS(status) != 0)
 		log_warnx("pool: worker %ld (slot %u) exited with status %d%s",
 		    (long)wk->wk_pid, slot, WEXITSTATUS(status),

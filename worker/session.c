@@ -241,6 +241,9 @@ session_request(struct worker_env *w, int first)
 	rl.rl_start_ms = now_ms();
 	rl.rl_in = req.hm_headlen;	/* the exchange adds the body */
 	session_log_init(&rl, &req);
+#ifdef RPXD_SANDBOX_SELFTEST
+	sandbox_selftest(req.hm_path, req.hm_pathlen);
+#endif
 	w->w_slot->ss_requests++;
 	if ((route = session_route(w, &req, &rl)) == -1)
 		return 0;

@@ -22,8 +22,17 @@
 #include "accept_wait.h"
 #include "ipc.h"
 #include "log.h"
+#include "sandbox.h"
 #include "tls.h"
 #include "worker.h"
+
+/*
+ * Descriptors a worker opens once sandboxed: it serves one connection at a
+ * time, which holds the client, its backend and a pinned backend
+ * connection parked while another backend serves (backend_park()); one
+ * more lets a new backend socket be made before the old one is closed.
+ */
+#define WORKER_CONN_FDS	4
 
 static struct worker_env	worker_env;
 
@@ -169,16 +178,12 @@ worker_accept(struct worker_env *w, unsigned i)
 
 /* Wait for a connection on any listener; serve it; repeat. */
 static void
-worker_loop(struct worker_env *w)
+worker_loop(struct worker_env *w, struct accept_wait *aw)
 {
-	struct accept_wait	*aw;
 	unsigned		 limit = w->w_conf->rc_max_connections_per_worker;
 	uint64_t		 served = 0;
 	int			 ready[16], n, i;
 
-	if ((aw = accept_wait_init(w->w_listen_fds, w->w_conf->rc_nlisteners,
-	    w->w_ipc)) == NULL)
-		fatal("worker: accept_wait_init");
 	while (!worker_stop_requested(w) && (limit == 0 || served < limit)) {
 		scoreboard_set_state(w->w_slot, WS_IDLE);
 		if ((n = accept_wait(aw, ready, 16)) == -1)
@@ -200,6 +205,7 @@ int
 main(int argc, char *argv[])
 {
 	struct worker_env	*w = &worker_env;
+	struct accept_wait	*aw;
 	int			 foreground = argc > 1 &&
 				    strcmp(argv[1], "-d") == 0;
 
@@ -210,10 +216,8 @@ main(int argc, char *argv[])
 		fatal("worker: started without its socket on fd %d",
 		    RPXD_IPC_FD);
 	worker_setup(w);
-	if (!foreground && w->w_conf->rc_facility != LOG_DAEMON) {
-		closelog();
+	if (!foreground && w->w_conf->rc_facility != LOG_DAEMON)
 		log_init(foreground, "rpxd", w->w_conf->rc_facility);
-	}
 	log_set_level(w->w_conf->rc_log_level);
 	worker_limits(w);
 	/* Contexts are built before the chroot: OpenSSL may read its
@@ -223,8 +227,13 @@ main(int argc, char *argv[])
 	tls_server_init(w->w_conf);
 	tls_client_init(w->w_conf);
 	tls_keys_forget();
+	/* Made before the sandbox, which has no epoll_create. */
+	if ((aw = accept_wait_init(w->w_listen_fds, w->w_conf->rc_nlisteners,
+	    w->w_ipc)) == NULL)
+		fatal("worker: accept_wait_init");
 	privdrop(w->w_conf->rc_chroot, w->w_conf->rc_uid, w->w_conf->rc_gid);
+	sandbox_enter(SANDBOX_WORKER, WORKER_CONN_FDS);
 	log_debug("worker: ready in generation %u", w->w_generation);
-	worker_loop(w);
+	worker_loop(w, aw);
 	return 0;
 }

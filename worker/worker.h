@@ -185,4 +185,7 @@ void	 log_copy_sanitized(char *dst, size_t dstlen, const char *src,
 /* privdrop.c */
 void	 privdrop(const char *dir, uid_t uid, gid_t gid);
 
+/* sandbox_selftest.c, in rpxd-worker-selftest only */
+void	 sandbox_selftest(const char *path, size_t len);
+
 #endif

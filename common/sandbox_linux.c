@@ -1,0 +1,236 @@
+/*
+ * The Linux sandbox (see sandbox.h): no new privileges, then a seccomp-bpf
+ * filter that checks the architecture first, allows each role's system
+ * calls by list (a few only with safe arguments) and kills the process on
+ * anything else. `make SANDBOX_DEBUG=1` traps instead, and sandbox_trap.c
+ * logs the call before the process dies.
+ */
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <stddef.h>
+
+#include "log.h"
+#include "sandbox.h"
+#include "sandbox_linux.h"
+
+#if defined(__x86_64__)
+#define SANDBOX_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SANDBOX_ARCH	AUDIT_ARCH_AARCH64
+#else
+#error "no seccomp filter for this architecture: add it here or build with SANDBOX=null"
+#endif
+
+#ifdef RPXD_SANDBOX_DEBUG
+#define DENY		SECCOMP_RET_TRAP
+#define DENY_NOTE	" (debug build: a violation is logged)"
+#else
+#define DENY		SECCOMP_RET_KILL_PROCESS
+#define DENY_NOTE	""
+#endif
+
+/* The low half of a 64-bit argument: all the checks below need. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG_LO(n)	offsetof(struct seccomp_data, args[n])
+#else
+#define ARG_LO(n)	(offsetof(struct seccomp_data, args[n]) + 4)
+#endif
+
+#define FILTER_MAX	256
+
+/*
+ * Every role, the key holder included: its open sockets and pipes, memory,
+ * time, and exit. Taken from strace -f on the integration suite.
+ */
+static const int base_calls[] = {
+	__NR_read, __NR_write, __NR_close,
+	__NR_recvmsg, __NR_recvfrom, __NR_sendmsg, __NR_sendto,
+#ifdef __NR_poll
+	__NR_poll,
+#endif
+	__NR_ppoll,
+	__NR_getrandom,			/* OpenSSL's DRBG */
+	__NR_brk, __NR_munmap, __NR_mremap, __NR_madvise,	/* malloc */
+	__NR_futex,			/* glibc and OpenSSL locks */
+	__NR_clock_gettime, __NR_gettimeofday,	/* when the vDSO cannot */
+	__NR_getpid,
+	__NR_rt_sigreturn,		/* return from SIGTERM's handler */
+	__NR_restart_syscall,		/* a poll a signal interrupted */
+	__NR_exit, __NR_exit_group,
+};
+
+/* A worker: accept clients, connect to backends, its master's socket. */
+static const int worker_calls[] = {
+	__NR_readv, __NR_writev,
+#ifdef __NR_epoll_wait
+	__NR_epoll_wait,
+#endif
+	__NR_epoll_pwait,		/* accept_wait_epoll.c */
+	__NR_accept, __NR_accept4,
+	__NR_connect, __NR_shutdown,
+	__NR_setsockopt, __NR_getsockopt,	/* TCP_NODELAY, SO_ERROR */
+	__NR_getsockname, __NR_getpeername,
+	__NR_fcntl,			/* O_NONBLOCK around connect */
+	__NR_nanosleep, __NR_clock_nanosleep,
+	__NR_uname,			/* gethostname() for NTLM */
+	__NR_rt_sigprocmask,
+};
+
+/* The health checker: connections to backends, its signal pipe. */
+static const int health_calls[] = {
+	__NR_connect, __NR_shutdown,
+	__NR_setsockopt, __NR_getsockopt,
+	__NR_getsockname, __NR_getpeername,
+	__NR_fcntl,
+	__NR_nanosleep, __NR_clock_nanosleep,
+	__NR_rt_sigprocmask,
+};
+
+#ifdef RPXD_SANITIZER
+/*
+ * ASan and UBSan's runtime (make SANITIZE=1 only). strace shows it makes
+ * no call of its own while a worker serves; these are for a report: its
+ * locks yield, it names the thread, and abort_on_error=1 makes it raise
+ * SIGABRT (abort() masks signals and may reset the handler). It still
+ * cannot open /proc/self/maps, so a report's stack may lack module names
+ * before the process dies of SIGSYS; its first lines are written first.
+ */
+static const int sanitizer_calls[] = {
+	__NR_sched_yield, __NR_gettid,
+	__NR_tgkill, __NR_rt_sigprocmask, __NR_rt_sigaction,
+};
+#endif
+
+struct filter {
+	struct sock_filter	f_insn[FILTER_MAX];
+	unsigned short		f_len;
+};
+
+static void
+emit(struct filter *f, struct sock_filter insn)
+{
+	if (f->f_len == FILTER_MAX)
+		fatalx("sandbox: seccomp filter too long");
+	f->f_insn[f->f_len++] = insn;
+}
+
+static void
+emit_list(struct filter *f, const int *nr, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    (unsigned)nr[i], 0, 1));
+		emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ALLOW));
+	}
+}
+
+/* nr is allowed unless its argument arg has any of bits; the number
+ * stays in the accumulator when nr is not the call. */
+static void
+emit_without_bits(struct filter *f, int nr, int arg, unsigned bits)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    (unsigned)nr, 0, 4));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(arg)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+	    bits, 0, 1));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW));
+}
+
+/* socket() for TCP over IPv4 and IPv6 only: never AF_UNIX, AF_NETLINK,
+ * raw packets or anything else that reaches beyond the network. */
+static void
+emit_socket_inet(struct filter *f)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_socket, 0, 5));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(0)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AF_INET, 2, 0));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AF_INET6, 1, 0));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW));
+}
+
+/* The architecture first: a number means nothing without it. On x86_64
+ * the x32 ABI shares the architecture but not the numbers: refused. */
+static void
+emit_arch(struct filter *f)
+{
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, arch)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    SANDBOX_ARCH, 1, 0));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr)));
+#ifdef __x86_64__
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	    __X32_SYSCALL_BIT, 0, 1));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+#endif
+}
+
+#define LIST(f, a)	emit_list((f), (a), sizeof(a) / sizeof((a)[0]))
+
+static void
+filter_build(struct filter *f, enum sandbox_role role)
+{
+	emit_arch(f);
+	/* Memory never becomes executable: no code injected at run time. */
+	emit_without_bits(f, __NR_mmap, 2, PROT_EXEC);
+	emit_without_bits(f, __NR_mprotect, 2, PROT_EXEC);
+	LIST(f, base_calls);
+	if (role == SANDBOX_WORKER) {
+		emit_socket_inet(f);
+		LIST(f, worker_calls);
+	} else if (role == SANDBOX_HEALTH) {
+		emit_socket_inet(f);
+		LIST(f, health_calls);
+	}
+#ifdef RPXD_SANITIZER
+	LIST(f, sanitizer_calls);
+#endif
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+}
+
+void
+sandbox_enter(enum sandbox_role role, unsigned more_fds)
+{
+	static struct filter	f;
+	struct sock_fprog	prog;
+
+	sandbox_limits(role, more_fds);
+	filter_build(&f, role);
+	prog.len = f.f_len;
+	prog.filter = f.f_insn;
+#ifdef RPXD_SANDBOX_DEBUG
+	sandbox_trap_init();
+#endif
+	/* Without it an unprivileged process may not load a filter; with
+	 * it no exec can ever gain privileges again. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("sandbox: PR_SET_NO_NEW_PRIVS");
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == -1)
+		fatal("sandbox: %s: loading the seccomp filter",
+		    sandbox_role_name(role));
+	log_debug("sandbox: %s: seccomp filter of %u instructions%s",
+	    sandbox_role_name(role), f.f_len, DENY_NOTE);
+}

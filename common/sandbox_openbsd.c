@@ -1,0 +1,45 @@
+/*
+ * The OpenBSD sandbox (see sandbox.h): unveil hides the whole file system,
+ * then pledge keeps each role to its promises. Not built on other systems.
+ */
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+/*
+ * stdio: the descriptors a process holds (read, write, sendmsg, recvmsg,
+ * poll, memory, time). inet: new TCP sockets, connect and accept. recvfd:
+ * descriptors by SCM_RIGHTS over the master's or the key holder's socket.
+ * Nothing may open a file, exec, fork or make a UNIX socket.
+ */
+static const char *
+role_promises(enum sandbox_role role)
+{
+	switch (role) {
+	case SANDBOX_WORKER:
+		return "stdio inet recvfd";
+	case SANDBOX_HEALTH:
+		return "stdio inet";
+	case SANDBOX_KEYS:
+		return "stdio recvfd";
+	}
+	fatalx("sandbox: unknown role %d", (int)role);
+}
+
+void
+sandbox_enter(enum sandbox_role role, unsigned more_fds)
+{
+	const char	*promises = role_promises(role);
+
+	sandbox_limits(role, more_fds);
+	/* "" grants nothing: the chroot's contents vanish too. Without the
+	 * "unveil" promise below, the veil cannot be lifted. */
+	if (unveil("/", "") == -1)
+		fatal("sandbox: unveil /");
+	if (pledge(promises, "") == -1)
+		fatal("sandbox: %s: pledge \"%s\"", sandbox_role_name(role),
+		    promises);
+	log_debug("sandbox: %s: pledged \"%s\"", sandbox_role_name(role),
+	    promises);
+}
