@@ -130,8 +130,10 @@ stop_rpxd() {
 	RPXD_PID=
 }
 
-# The worker processes (not the health checker or the key holders).
-workers() { pgrep -P "$RPXD_PID" -x rpxd-worker | sort -n; }
+# The worker processes (rpxd-worker, or rpxd-worker-selftest whose name
+# the kernel cuts to rpxd-worker-sel), not the health checker or the key
+# holders.
+workers() { pgrep -P "$RPXD_PID" '^rpxd-worker' | sort -n; }
 
 wait_workers() {	# at least N workers within S seconds
 	local i

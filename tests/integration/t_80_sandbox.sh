@@ -1,5 +1,5 @@
-# The sandbox (common/sandbox_linux.c) as a user sees it: a worker and the
-# health checker run unprivileged, chrooted, with no new privileges, in
+# The sandbox (common/sandbox_linux.c) as a user sees it: a worker, the
+# health checker and a key holder run unprivileged, chrooted, with no new privileges, in
 # seccomp filter mode and with small resource limits; and a worker that
 # breaks its sandbox (rpxd-worker-selftest: open, execve, an AF_UNIX
 # socket) is killed by SIGSYS, logged as such, and replaced.
@@ -8,9 +8,17 @@ SB_MARK=0
 [ -f "$WORK/rpxd.log" ] && SB_MARK=$(wc -l < "$WORK/rpxd.log")
 sb_log() { tail -n "+$((SB_MARK + 1))" "$WORK/rpxd.log"; }
 
+start_nginx_tls || fail "the test PKI is made"
 sb_conf() {
 	base_conf
 	cat <<CONF
+key-holders = 1
+listener "https" {
+	address = "127.0.0.1"
+	port = 443
+	tls { certificate "$WORK/pki/lync-ecdsa.pem" { key = "$WORK/pki/lync-ecdsa.key" } }
+	route "all" { backend = "siteA" }
+}
 backend "siteA" {
 	server = { "127.0.0.1:8080" }
 	health-check { path = "/small.txt" interval = 1 timeout = 1 }
@@ -30,7 +38,7 @@ sb_start() {
 	"$TOP/rpxd" -d -f "$WORK/sandbox.conf" -W "$1" \
 	    > >(cat >> "$WORK/rpxd.log") 2>&1 &
 	RPXD_PID=$!
-	wait_port 127.0.0.1 "$RPXD_PORT" 5 && wait_workers 3 5
+	wait_port 127.0.0.1 "$RPXD_PORT" 5 && wait_workers 2 5
 }
 
 # sb_ready PID: the process has entered its sandbox (a child gets its
@@ -45,8 +53,8 @@ sb_ready() {
 	return 1
 }
 
-sb_assert_proc() {	# NAME PID
-	local name=$1 pid=$2 nobody status limits
+sb_assert_proc() {	# NAME PID [MAX-OPEN-FILES]
+	local name=$1 pid=$2 maxfiles=${3:-64} nobody status limits
 	nobody=$(id -u nobody)
 	if [ -z "$pid" ] || ! sb_ready "$pid"; then
 		fail "$name is running in its sandbox" "pid '$pid'"
@@ -69,8 +77,8 @@ sb_assert_proc() {	# NAME PID
 	    "$(awk '/^Max file size/ {print $4, $5}' <<<"$limits")" "0 0"
 	expect "$name: Max core file size 0" \
 	    "$(awk '/^Max core file size/ {print $5, $6}' <<<"$limits")" "0 0"
-	check "$name: Max open files is small (<= 64)" \
-	    test "$(awk '/^Max open files/ {print $4}' <<<"$limits")" -le 64
+	check "$name: Max open files is small (<= $maxfiles)" \
+	    test "$(awk '/^Max open files/ {print $4}' <<<"$limits")" -le "$maxfiles"
 }
 
 sb_conf > "$WORK/sandbox.conf"
@@ -83,6 +91,13 @@ else
 	sb_assert_proc "worker" "$w"
 	sb_assert_proc "health checker" \
 	    "$(pgrep -P "$RPXD_PID" -x rpxd-health | head -1)"
+	# A channel from every worker slot (1024), and nothing else.
+	sb_assert_proc "key holder" \
+	    "$(pgrep -P "$RPXD_PID" -x rpxd-keys | head -1)" 1040
+	expect "a sandboxed key holder signs a handshake" \
+	    "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --cacert "$WORK/pki/ca.pem" --resolve \
+	    meet.example.com:443:127.0.0.1 https://meet.example.com/small.txt)" 200
 	expect "a sandboxed worker serves a request (and logs it)" \
 	    "$(status_of -H 'Host: meet.example.com' http://127.0.0.1/small.txt)" 200
 	sleep 0.3
@@ -95,7 +110,7 @@ else
 	"$TOP/rpxd" -d -f "$WORK/sandbox.conf" \
 	    -W "$TOP/rpxd-worker-selftest" >>"$WORK/rpxd.log" 2>&1 &
 	RPXD_PID=$!
-	wait_port 127.0.0.1 "$RPXD_PORT" 5 && wait_workers 3 5
+	wait_port 127.0.0.1 "$RPXD_PORT" 5 && wait_workers 2 5
 	w=$(pgrep -P "$RPXD_PID" -x rpxd-worker-sel | head -1)
 	sb_ready "$w"
 	expect "stderr a regular file: worker's Max file size unlimited" \
@@ -111,7 +126,7 @@ else
 		    grep -q "pool: worker ${pid:-none} (slot [0-9]*) killed by signal 31 (SIGSYS: a system call outside the sandbox); replacing it" <(sb_log)
 		check "selftest $what: nothing got past the sandbox" \
 		    test -z "$(sb_log | grep "selftest: $what was not stopped")"
-		wait_workers 3 5
+		wait_workers 2 5
 		expect "selftest $what: the next request gets 200" \
 		    "$(status_of -H 'Host: meet.example.com' http://127.0.0.1/small.txt)" 200
 	done
