@@ -9,8 +9,12 @@
 # Env: ROUNDS (3), DURATION (10 s), QUICK=1 (1 round of 2 s),
 # PROXIES ("rpxd haproxy nginx"), TLS=0 (plain rows only), ROWS (row names
 # and/or the groups "plain" and "tls"; default "plain tls"), KEEP=1 (keep
-# the work dir and its logs). Run as root. Loopback only; it starts its own
-# processes from a temporary directory and stops them by PID.
+# the work dir and its logs), OUT (output prefix, bench/results/latest).
+# HS_WARMUP (0: s of new handshakes per TLS listener after the warm-up).
+# PROXIES may also name rpxd-kiw: rpxd built with KEYS_IN_WORKER=1 in the
+# tree RPXD_KIW, run with the same configuration and ports as rpxd (never
+# at the same time); bench/keys.sh uses it. Run as root. Loopback only; it
+# starts its own processes from a temporary directory and stops them by PID.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -20,9 +24,13 @@ PROXIES=${PROXIES:-rpxd haproxy nginx}
 if [ "${QUICK:-0}" = 1 ]; then ROUNDS=1; DURATION=2; fi
 WARMUP=4		# s at 256 connections after each proxy start
 TLS_WARMUP=2		# s at 50 TLS keep-alive connections, when TLS rows run
+HS_WARMUP=${HS_WARMUP:-0}	# s of new handshakes per TLS listener after that
 BACKEND_PORT=18080
+OUT=${OUT:-bench/results/latest}
 declare -A PORT=([rpxd]=18000 [haproxy]=18001 [nginx]=18002)
 . "$top/bench/tls.sh"
+# rpxd-kiw runs rpxd's configuration file, so it also takes rpxd's ports.
+PORT[rpxd-kiw]=${PORT[rpxd]} TLS_PORT_EC[rpxd-kiw]=${TLS_PORT_EC[rpxd]} TLS_PORT_RSA[rpxd-kiw]=${TLS_PORT_RSA[rpxd]}
 
 # row name | connections | path | extra wrk arguments | listener | tool
 #   listener: plain, ec (TLS, ECDSA P-256 certificate), rsa (TLS, RSA-2048)
@@ -48,6 +56,10 @@ for row in "${rows[@]}"; do IFS='|' read -r _ _ _ _ lis _ <<<"$row"; [ "$lis" !=
 for p in $PROXIES; do
 	[ -n "${PORT[$p]:-}" ] || { echo "run.sh: unknown proxy $p" >&2; exit 1; }
 done
+case " $PROXIES " in *" rpxd-kiw "*)
+	[ -x "${RPXD_KIW:-}/rpxd" ] && [ -x "$RPXD_KIW/rpxd-worker" ] ||
+	    { echo "run.sh: rpxd-kiw needs RPXD_KIW, a tree built with make KEYS_IN_WORKER=1" >&2; exit 1; } ;;
+esac
 ulimit -n 65536 2>/dev/null || true	# HAProxy sizes its fd limit from maxconn
 
 for t in nginx haproxy wrk; do
@@ -57,7 +69,7 @@ for t in nginx haproxy wrk; do
 	    { echo "run.sh: cannot install $t" >&2; exit 1; }
 done
 case " $PROXIES " in *" rpxd "*)
-	[ -x rpxd ] && [ -x rpxd-worker ] || make >/dev/null ||
+	[ -x rpxd ] && [ -x rpxd-worker ] && [ -x rpxd-keys ] || make >/dev/null ||
 	    { echo "run.sh: make failed" >&2; exit 1; } ;;
 esac
 
@@ -185,6 +197,8 @@ start_proxy() {	# name -> sets MPID (the master / only process); 1 on failure
 	case $1 in
 	rpxd)	./rpxd -d -f "$dir/rpxd.conf" -W "$top/rpxd-worker" 2>"$dir/logs/rpxd.log" &
 		MPID=$! ;;
+	rpxd-kiw) "$RPXD_KIW/rpxd" -d -f "$dir/rpxd.conf" -W "$RPXD_KIW/rpxd-worker" 2>"$dir/logs/rpxd-kiw.log" &
+		MPID=$! ;;
 	haproxy) haproxy -f "$dir/haproxy.cfg" -db >"$dir/logs/haproxy.log" 2>&1 &
 		MPID=$! ;;
 	nginx)	: > "$dir/logs/nginx-access.log"; rm -f "$dir/nginx.pid"
@@ -199,9 +213,18 @@ start_proxy() {	# name -> sets MPID (the master / only process); 1 on failure
 	if [ $want_tls = 1 ]; then	# also opens the TLS connections to the backend
 		wait_port "${TLS_PORT_EC[$1]}" && wait_port "${TLS_PORT_RSA[$1]}" || return 1
 		timeout $((TLS_WARMUP + 10)) wrk -t 2 -c 50 -d ${TLS_WARMUP}s "https://127.0.0.1:${TLS_PORT_EC[$1]}/small" >/dev/null 2>&1
+		# HS_WARMUP: full handshakes on both listeners, so that a key
+		# holder has signed with both keys before the handshake rows.
+		if [ "$HS_WARMUP" -gt 0 ]; then
+			timeout $((HS_WARMUP + 10)) "$dir/tlshs" 127.0.0.1 "${TLS_PORT_EC[$1]}" /small 50 "$HS_WARMUP" "$TLS_SNI" >/dev/null 2>&1
+			timeout $((HS_WARMUP + 10)) "$dir/tlshs" 127.0.0.1 "${TLS_PORT_RSA[$1]}" /small 50 "$HS_WARMUP" "$TLS_SNI" >/dev/null 2>&1
+		fi
 	fi
 	sleep 1
 }
+# Which build of rpxd is running: rpxd-kiw must have no key holder.
+keyholders() { local c n=0; for c in $(pgrep -P "$MPID"); do
+	[ "$(cat "/proc/$c/comm" 2>/dev/null)" = rpxd-keys ] && n=$((n + 1)); done; echo $n; }
 stop_proxy() { stop_pid "$MPID" $(pgrep -P "$MPID"); }
 
 priv_kib() { awk '/^Private_(Clean|Dirty):/ {s += $2} END {print s + 0}' "/proc/$1/smaps_rollup" 2>/dev/null; }
@@ -231,17 +254,18 @@ to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1
 	else if (v ~ /m$/) { sub(/m$/, "", v); print v * 60000 }
 	else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } else print "nan" }'; }
 
-raw=bench/results/latest-runs.txt
+raw=$OUT-runs.txt
 : > "$raw"
 memline=""
 for r in $(seq 1 "$ROUNDS"); do
 	for p in $PROXIES; do
 		if ! start_proxy "$p"; then
 			notes+=("round $r: $p did not start (see its log); its runs are missing")
-			[ "$p" = rpxd ] && { echo "--- rpxd log (tail)"; tail -20 "$dir/logs/rpxd.log"; } >&2
+			case $p in rpxd*) echo "--- $p log (tail)"; tail -20 "$dir/logs/$p.log" ;; esac >&2
 			[ -n "$MPID" ] && stop_proxy
 			continue
 		fi
+		case $p in rpxd*) echo "round $r $p key-holders=$(keyholders)" >> "$raw" ;; esac
 		for row in "${rows[@]}"; do
 			IFS='|' read -r name conns path extra lis tool <<<"$row"
 			case $lis in
@@ -290,6 +314,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%
 {
 	echo "rpxd vs HAProxy vs nginx as reverse proxies to one nginx backend (1 worker), 127.0.0.1, $(nproc) CPUs shared by wrk, backend and proxy"
 	echo "HAProxy nbthread 2, nginx worker_processes 2, rpxd prefork (min-spare 260, max-workers 512): each may use both CPUs"
+	case " $PROXIES " in *" rpxd-kiw "*) echo "rpxd-kiw: rpxd built with KEYS_IN_WORKER=1 (private keys in the workers, no key holders), same configuration and ports as rpxd" ;; esac
 	echo "access logs on for all three: rpxd stderr to a file, nginx to a file, HAProxy httplog to UDP syslog (nothing listening)"
 	echo "$ROUNDS round(s) in A B C order, ${DURATION}s per run, median over rounds; wrk -t2 (-t1 for 1 connection); ${WARMUP}s warm-up at 256 connections per start"
 	if [ $want_tls = 1 ]; then
@@ -317,7 +342,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%
 	if [ ${#hsrows[@]} -gt 0 ]; then
 		echo
 		echo "handshakes/s as a fraction of openssl speed sign/s on one core for the same key (ecdsap256: ${SIGN_EC:-?}, rsa2048: ${SIGN_RSA:-?})"
-		printf '%-15s %10s' row "sign/s"; for p in $PROXIES; do printf '%16s' "$p hs/sign"; done
+		printf '%-15s %10s' row "sign/s"; for p in $PROXIES; do printf ' %16s' "$p hs/sign"; done
 		printf ' %13s %11s\n' rpxd/haproxy rpxd/nginx
 		for row in "${hsrows[@]}"; do
 			IFS='|' read -r name _ _ _ lis _ <<<"$row"
@@ -326,7 +351,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%
 			for p in $PROXIES; do
 				f=$(awk -v a="$(echo "${rps[$p,$name]:-}" | median)" -v b="$sg" \
 				    'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.4f", a / b; else print "-" }')
-				printf '%16s' "$f${flag[$p,$name]:-}"
+				printf ' %16s' "$f${flag[$p,$name]:-}"
 			done
 			a=$(echo "${rps[rpxd,$name]:-}" | median)
 			printf ' %13s %11s\n' "$(ratio "$a" "$(echo "${rps[haproxy,$name]:-}" | median)")" \
@@ -340,5 +365,5 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%
 	echo
 	[ -n "$memline" ] && echo "$memline"
 	for n in "${notes[@]}"; do echo "note: $n"; done
-	echo "per-run figures: bench/results/latest-runs.txt"
-} | tee bench/results/latest.txt
+	echo "per-run figures: $raw"
+} | tee "$OUT.txt"
