@@ -10,6 +10,7 @@ SBINDIR		?= $(PREFIX)/sbin
 LIBEXECDIR	?= $(PREFIX)/libexec
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
+SYSTEMDDIR	?= /lib/systemd/system
 DESTDIR		?=
 
 CC		?= cc
@@ -177,13 +178,36 @@ install: $(PROGS)
 	install -m 0755 rpxd-keys $(DESTDIR)$(LIBEXECDIR)/rpxd-keys
 	install -m 0644 etc/rpxd.8 $(DESTDIR)$(MANDIR)/man8/rpxd.8
 	install -m 0644 etc/rpxd.conf.5 $(DESTDIR)$(MANDIR)/man5/rpxd.conf.5
+	$(MAKE) install-service
 	test -e $(DESTDIR)$(SYSCONFDIR)/rpxd.conf || { \
 	    install -d $(DESTDIR)$(SYSCONFDIR); \
 	    install -m 0644 etc/rpxd.conf $(DESTDIR)$(SYSCONFDIR)/rpxd.conf; }
+
+# The service files of this system, with the installed paths put in.
+SERVICE_SED	= sed -e 's|/usr/local/sbin/rpxd|$(SBINDIR)/rpxd|g' \
+		  -e 's|/etc/rpxd.conf|$(SYSCONFDIR)/rpxd.conf|g' \
+		  -e 's|/usr/local/etc/rpxd.conf|$(SYSCONFDIR)/rpxd.conf|g'
+install-service:
+ifeq ($(shell uname -s),Linux)
+	install -d $(DESTDIR)$(SYSCONFDIR)/init.d $(DESTDIR)$(SYSTEMDDIR)
+	$(SERVICE_SED) etc/init/rpxd.init > $(DESTDIR)$(SYSCONFDIR)/init.d/rpxd
+	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/init.d/rpxd
+	$(SERVICE_SED) etc/init/rpxd.service > $(DESTDIR)$(SYSTEMDDIR)/rpxd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/rpxd.service
+else ifeq ($(shell uname -s),FreeBSD)
+	install -d $(DESTDIR)$(PREFIX)/etc/rc.d
+	$(SERVICE_SED) etc/init/rpxd.rc.freebsd > $(DESTDIR)$(PREFIX)/etc/rc.d/rpxd
+	chmod 0755 $(DESTDIR)$(PREFIX)/etc/rc.d/rpxd
+else ifeq ($(shell uname -s),OpenBSD)
+	install -d $(DESTDIR)/etc/rc.d
+	$(SERVICE_SED) etc/init/rpxd.rc.openbsd > $(DESTDIR)/etc/rc.d/rpxd
+	chmod 0555 $(DESTDIR)/etc/rc.d/rpxd
+endif
 
 clean:
 	rm -f $(PROGS) rpxd-worker-selftest tests/unit/rpxd-unit */*.o \
 	    */*.d tests/unit/*.o tests/unit/*.d .flavour
 
-.PHONY: all check unit-check integration-check install clean FORCE
+.PHONY: all check unit-check integration-check install install-service \
+	clean FORCE
 FORCE:
