@@ -3,10 +3,13 @@
  * tls_pem.h); linked by the master and the worker.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "ipc.h"
+#include "msgbuf.h"
 #include "tls_pem.h"
 
 X509 *
@@ -105,4 +108,34 @@ tls_ctx_defaults(SSL_CTX *ctx)
 	    SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+}
+
+EVP_PKEY *
+pem_key_message(const struct rpxd_conf *c, struct msgbuf *mb, uint32_t idx[3])
+{
+	uint32_t	 len;
+	struct blob	 pem;
+	EVP_PKEY	*key;
+
+	if (msgbuf_get_u32(mb, &idx[0]) == -1 ||
+	    msgbuf_get_u32(mb, &idx[1]) == -1 ||
+	    msgbuf_get_u32(mb, &idx[2]) == -1 ||
+	    msgbuf_get_u32(mb, &len) == -1 || len == 0 ||
+	    len > RPXD_PEM_MAX || len != mb->mb_len - mb->mb_off)
+		return NULL;
+	if (!(idx[0] == TLS_KEY_LISTENER && idx[1] < c->rc_nlisteners &&
+	    idx[2] < c->rc_listeners[idx[1]].ls_ncerts) &&
+	    !(idx[0] == TLS_KEY_BACKEND && idx[1] < c->rc_nbackends &&
+	    idx[2] == 0))
+		return NULL;
+	pem.bl_data = mb->mb_data + mb->mb_off;
+	pem.bl_len = len;
+	mb->mb_off += len;
+	key = pem_private_key(&pem);
+	explicit_bzero(pem.bl_data, len);
+	if (key != NULL && msgbuf_end(mb) == -1) {
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	return key;
 }

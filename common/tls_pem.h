@@ -1,6 +1,7 @@
 /*
  * PEM data held in memory (struct blob): the first certificate, a private
- * key, and a certificate with its chain put into an SSL_CTX. The master
+ * key (also as the master sends it, pem_key_message), and a certificate
+ * with its chain put into an SSL_CTX. The master
  * (config_tls.c) checks files with these; the worker (tls_*.c) builds its
  * contexts with them. Nothing here opens a file.
  */
@@ -12,6 +13,12 @@
 #include "config.h"
 
 X509		*pem_first_cert(const struct blob *pem);
+/* An IPC_TLS_KEY payload (u32 kind, u32 index, u32 index, PEM) for a
+ * certificate c has: the key, with the PEM wiped in the message, and
+ * its kind and indexes in idx; NULL if malformed. */
+struct msgbuf;
+EVP_PKEY	*pem_key_message(const struct rpxd_conf *c, struct msgbuf *mb,
+		    uint32_t idx[3]);
 EVP_PKEY	*pem_private_key(const struct blob *pem);
 /* The leaf of pem as ctx's certificate, the rest as its chain; the leaf
  * is returned (the caller holds a reference), or NULL. */

@@ -25,33 +25,19 @@ static unsigned		 nheld;
 int
 tls_keys_receive(const struct rpxd_conf *c, struct msgbuf *mb)
 {
-	uint32_t	 kind, a, b, len;
-	struct blob	 pem;
 	EVP_PKEY	*key;
 	struct held_key	*more;
+	uint32_t	 idx[3];
 
-	if (msgbuf_get_u32(mb, &kind) == -1 || msgbuf_get_u32(mb, &a) == -1 ||
-	    msgbuf_get_u32(mb, &b) == -1 || msgbuf_get_u32(mb, &len) == -1 ||
-	    len == 0 || len > RPXD_PEM_MAX || len != mb->mb_len - mb->mb_off)
-		return -1;
-	if (!(kind == TLS_KEY_LISTENER && a < c->rc_nlisteners &&
-	    b < c->rc_listeners[a].ls_ncerts) &&
-	    !(kind == TLS_KEY_BACKEND && a < c->rc_nbackends && b == 0))
-		return -1;
-	pem.bl_data = mb->mb_data + mb->mb_off;
-	pem.bl_len = len;
-	mb->mb_off += len;
-	key = pem_private_key(&pem);
-	explicit_bzero(pem.bl_data, len);
-	if (key == NULL)
+	if ((key = pem_key_message(c, mb, idx)) == NULL)
 		return -1;
 	if ((more = realloc(held, (nheld + 1) * sizeof(*held))) == NULL) {
 		EVP_PKEY_free(key);
 		return -1;
 	}
 	held = more;
-	held[nheld++] = (struct held_key){ kind, a, b, key };
-	return msgbuf_end(mb);
+	held[nheld++] = (struct held_key){ idx[0], idx[1], idx[2], key };
+	return 0;
 }
 
 int
