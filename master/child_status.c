@@ -1,7 +1,9 @@
 /*
  * Describes a child's wait status for the master's log (pool.c for
- * workers, health.c for the checker): a sandbox violation must read as
- * one, not as a bare signal number an operator has to look up.
+ * workers, health.c for the checker, keyholders.c for key holders): a
+ * sandbox violation must read as one, not as a bare signal number an
+ * operator has to look up. Also the restart hold-off the checker and the
+ * key holders share.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -46,4 +48,14 @@ child_status(int status)
 		snprintf(buf, sizeof(buf), "ended with wait status 0x%x",
 		    (unsigned)status);
 	return buf;
+}
+
+unsigned
+child_holdoff(unsigned *failures, time_t ran_for, time_t stable, unsigned max)
+{
+	unsigned	holdoff;
+
+	*failures = ran_for < stable ? *failures + 1 : 1;
+	holdoff = *failures > 6 ? max : 1u << (*failures - 1);
+	return holdoff > max ? max : holdoff;
 }

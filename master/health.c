@@ -214,13 +214,8 @@ health_reaped(struct master *m, pid_t pid, int status)
 		}
 	if (hp->hp_pid != pid || pid == 0)
 		return;
-	/* No fork storm: a checker that keeps dying waits 1, 2, 4 ... 60 s. */
-	m->m_health_failures = now - hp->hp_since < HEALTH_STABLE ?
-	    m->m_health_failures + 1 : 1;
-	holdoff = m->m_health_failures > 6 ? HEALTH_HOLDOFF_MAX :
-	    1u << (m->m_health_failures - 1);
-	if (holdoff > HEALTH_HOLDOFF_MAX)
-		holdoff = HEALTH_HOLDOFF_MAX;
+	holdoff = child_holdoff(&m->m_health_failures, now - hp->hp_since,
+	    HEALTH_STABLE, HEALTH_HOLDOFF_MAX);
 	log_warnx("health: checker %ld %s; restarting it in %u s", (long)pid,
 	    child_status(status), holdoff);
 	if (hp->hp_sock != -1)

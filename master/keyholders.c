@@ -318,11 +318,8 @@ keyholders_reaped(struct master *m, pid_t pid, int status)
 		log_debug("keys: key holder %ld of generation %u stopped",
 		    (long)pid, kh->kh_generation);
 	else {
-		/* No fork storm: one that keeps dying waits 1, 2 ... 60 s. */
-		m->m_keys_failures = now - kh->kh_since < KEYS_STABLE ?
-		    m->m_keys_failures + 1 : 1;
-		holdoff = m->m_keys_failures > 6 ? KEYS_HOLDOFF_MAX :
-		    1u << (m->m_keys_failures - 1);
+		holdoff = child_holdoff(&m->m_keys_failures,
+		    now - kh->kh_since, KEYS_STABLE, KEYS_HOLDOFF_MAX);
 		m->m_keys_holdoff = now + holdoff;
 		log_warnx("keys: key holder %ld %s; its workers stop after "
 		    "their connections; a new holder starts in %u s",
