@@ -107,21 +107,41 @@ key_id_of(EVP_PKEY *pkey, unsigned char id[KEY_ID_SIZE])
 }
 
 /* TLS 1.2 and 1.3 sign with these; SHA-1 and MD5 are not signed. */
+static const struct {
+	uint32_t	nid;
+	size_t		size;
+} key_mds[] = {
+	{ NID_sha256, 32 }, { NID_sha384, 48 }, { NID_sha512, 64 },
+	{ NID_sha224, 28 },
+};
+#define KEY_NMDS	(sizeof(key_mds) / sizeof(key_mds[0]))
+
 size_t
 key_md_size(uint32_t nid)
 {
-	switch (nid) {
-	case NID_sha224:
-		return 28;
-	case NID_sha256:
-		return 32;
-	case NID_sha384:
-		return 48;
-	case NID_sha512:
-		return 64;
-	default:
-		return 0;
-	}
+	size_t	i;
+
+	for (i = 0; i < KEY_NMDS; i++)
+		if (key_mds[i].nid == nid)
+			return key_mds[i].size;
+	return 0;
+}
+
+uint32_t
+key_md_for_size(size_t size)
+{
+	size_t	i;
+
+	for (i = 0; i < KEY_NMDS; i++)
+		if (key_mds[i].size == size)
+			return key_mds[i].nid;
+	return NID_undef;
+}
+
+uint32_t
+key_md_nid(size_t i)
+{
+	return i < KEY_NMDS ? key_mds[i].nid : NID_undef;
 }
 
 const char *

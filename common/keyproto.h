@@ -68,8 +68,11 @@ int	key_answer_decode(struct key_answer *ka, const unsigned char *buf,
 
 /* The id both sides compute from a key's public half; 0 or -1. */
 int	key_id_of(EVP_PKEY *pkey, unsigned char id[KEY_ID_SIZE]);
-/* The digests a signature may use; their size, or 0 if refused. */
+/* The digests a signature may use: a digest's size (0: refused), the
+ * digest of a size (NID_undef: none), the i-th one (NID_undef: no more). */
 size_t	key_md_size(uint32_t nid);
+uint32_t key_md_for_size(size_t size);
+uint32_t key_md_nid(size_t i);
 const char *key_status_name(uint32_t status);
 uint64_t key_now_ms(void);
 

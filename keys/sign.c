@@ -101,17 +101,16 @@ sign_with(EVP_PKEY *key, const struct key_request *kr, struct key_answer *ka)
 	return 0;
 }
 
-/* A PSS block under any digest key_md_size allows. */
+/* A PSS block under any digest keyproto.c allows. */
 static int
 pss_fits(EVP_PKEY *key, const struct key_request *kr)
 {
-	static const int	nids[] = { NID_sha256, NID_sha384,
-				    NID_sha512, NID_sha224 };
-	size_t			i;
+	uint32_t	nid;
+	size_t		i;
 
-	for (i = 0; i < sizeof(nids) / sizeof(nids[0]); i++)
+	for (i = 0; (nid = key_md_nid(i)) != NID_undef; i++)
 		if (sign_pss_block_ok(EVP_PKEY_get_bits(key),
-		    EVP_get_digestbynid(nids[i]), kr->kr_data, kr->kr_len))
+		    EVP_get_digestbynid((int)nid), kr->kr_data, kr->kr_len))
 			return 1;
 	return 0;
 }

@@ -31,23 +31,6 @@ static unsigned char	 (*key_ids)[KEY_ID_SIZE];
 static unsigned		 nkey_ids;
 
 static int
-md_for_size(int dlen)
-{
-	switch (dlen) {
-	case 28:
-		return NID_sha224;
-	case 32:
-		return NID_sha256;
-	case 48:
-		return NID_sha384;
-	case 64:
-		return NID_sha512;
-	default:
-		return NID_undef;
-	}
-}
-
-static int
 remote_rsa_sign(int type, const unsigned char *m, unsigned int mlen,
     unsigned char *sig, unsigned int *siglen, const RSA *rsa)
 {
@@ -109,11 +92,11 @@ remote_ec_sign(int type, const unsigned char *dgst, int dlen,
 	const unsigned char	*p = sig;
 	ECDSA_SIG		*parsed;
 	size_t			 len;
-	int			 md = md_for_size(dlen);
+	uint32_t		 md = key_md_for_size((size_t)dlen);
 
 	(void)type; (void)kinv; (void)r;
 	if (id == NULL || md == NID_undef || key_channel_sign(id, KEY_ECDSA,
-	    (uint32_t)md, dgst, (size_t)dlen, sig, &len) == -1)
+	    md, dgst, (size_t)dlen, sig, &len) == -1)
 		return 0;
 	if (len > (size_t)ECDSA_size(ec) ||
 	    (parsed = d2i_ECDSA_SIG(NULL, &p, (long)len)) == NULL ||
