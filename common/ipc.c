@@ -203,7 +203,9 @@ ipc_recv(int sock, struct ipc_msg *msg)
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
-	if (n == 0)
+	/* A peer that exits with our last message unread resets the
+	 * socket: before a header that is its end, like EOF. */
+	if (n == 0 || (n == -1 && errno == ECONNRESET))
 		return 0;
 	if (n == -1)
 		return -1;

@@ -66,8 +66,8 @@ struct ipc_msg {
 /* Returns 0, or -1 with errno set (EPIPE for a closed peer). */
 int	ipc_send(int sock, uint32_t type, int fd, const struct msgbuf *payload);
 /*
- * Reads one whole message. Returns 1 on success, 0 on orderly EOF before a
- * header, -1 on an I/O error or a malformed frame (bad type, oversized,
+ * Reads one whole message. Returns 1 on success, 0 when the peer has gone
+ * (EOF or a reset) before a header, -1 on an I/O error or a malformed frame (bad type, oversized,
  * truncated, unexpected descriptors); the caller treats -1 as fatal for
  * that peer.
  */
