@@ -35,7 +35,8 @@ struct hb_server {
 						   only: the next turn of its
 						   round robin, shared by all
 						   workers */
-	uint32_t		 hs_pad;
+	volatile uint32_t	 hs_pinned;	/* of hs_active: pinned to a
+						   client (auth passthrough) */
 };
 
 struct healthboard {

@@ -32,6 +32,8 @@ struct scoreboard_slot {
 	volatile int64_t	 ss_since;	/* time of the last state change */
 	volatile int32_t	 ss_listener;	/* current, -1 if none */
 	volatile int32_t	 ss_route;
+	volatile uint64_t	 ss_log_dropped;	/* log lines it could not
+						   send (log_dropped()) */
 	char			 ss_client[48];	/* "addr:port" */
 };
 
