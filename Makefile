@@ -104,7 +104,7 @@ KEYS_OBJS	= $(KEYS_SRCS:.c=.o)
 UNIT_OBJS	= $(UNIT_SRCS:.c=.o)
 SANDBOX_OBJS	= $(SANDBOX_SRCS:.c=.o)
 
-PROGS		= rpxd rpxd-worker rpxd-health rpxd-keys
+PROGS		= rpxd rpxd-worker rpxd-health rpxd-keys rpxctl
 
 all: $(PROGS)
 
@@ -121,6 +121,9 @@ rpxd-health: health/main.o $(HEALTH_OBJS) $(HEALTH_WORKER_OBJS) \
 rpxd-keys: keys/main.o $(KEYS_OBJS) worker/privdrop.o $(SANDBOX_OBJS) \
 		$(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+rpxctl: ctl/rpxctl.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 # For the integration tests only, never installed: a worker that breaks
 # its sandbox on request (GET /.rpxd-sandbox-selftest/open, execve,
@@ -173,10 +176,12 @@ install: $(PROGS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 rpxd $(DESTDIR)$(SBINDIR)/rpxd
+	install -m 0755 rpxctl $(DESTDIR)$(SBINDIR)/rpxctl
 	install -m 0755 rpxd-worker $(DESTDIR)$(LIBEXECDIR)/rpxd-worker
 	install -m 0755 rpxd-health $(DESTDIR)$(LIBEXECDIR)/rpxd-health
 	install -m 0755 rpxd-keys $(DESTDIR)$(LIBEXECDIR)/rpxd-keys
 	install -m 0644 etc/rpxd.8 $(DESTDIR)$(MANDIR)/man8/rpxd.8
+	install -m 0644 etc/rpxctl.8 $(DESTDIR)$(MANDIR)/man8/rpxctl.8
 	install -m 0644 etc/rpxd.conf.5 $(DESTDIR)$(MANDIR)/man5/rpxd.conf.5
 	$(MAKE) install-service
 	test -e $(DESTDIR)$(SYSCONFDIR)/rpxd.conf || { \

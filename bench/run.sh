@@ -170,6 +170,7 @@ cat > "$dir/rpxd.conf" <<CONF
 user = "nobody"
 chroot = "$dir/empty"
 pidfile = "$dir/rpxd.pid"
+control-socket = "$dir/rpxd.sock"
 log-level = "brief"
 min-spare-workers = 260
 max-spare-workers = 300

@@ -14,6 +14,10 @@
 #define RPXD_HOST_MAX		256	/* an FQDN is at most 253 octets */
 #define RPXD_PATH_MAX		1024
 #define RPXD_FILE_MAX		1024
+#define RPXD_SOCKET_PATH_MAX	104	/* sun_path, the smallest (BSD) */
+#ifndef RPXD_CONTROL_SOCKET
+#define RPXD_CONTROL_SOCKET	"/var/run/rpxd.sock"	/* rpxctl's too */
+#endif
 #define RPXD_MAX_WORKERS	1024	/* scoreboard capacity */
 #define RPXD_MAX_LISTENERS	256
 #define RPXD_MAX_ROUTES		1024	/* per listener */
@@ -168,6 +172,8 @@ struct rpxd_conf {
 	gid_t			 rc_gid;
 	char			 rc_chroot[RPXD_FILE_MAX];
 	char			 rc_pidfile[RPXD_FILE_MAX];
+	char			 rc_control_socket[RPXD_SOCKET_PATH_MAX];	/*
+					   master only; "": none */
 	int			 rc_facility;		/* LOG_DAEMON ... */
 	int			 rc_log_level;		/* LOG_LEVEL_* */
 	/* prefork pool */
@@ -222,6 +228,9 @@ void	 config_defaults(struct rpxd_conf *conf);
 #define CONFIG_GLOBAL_INTS	18
 unsigned *config_int_ref(struct rpxd_conf *conf, unsigned i);
 unsigned config_int_get(const struct rpxd_conf *conf, unsigned i);
+const char *config_int_name(unsigned i);	/* NULL past the last */
+const char *config_balance_name(int balance);	/* "roundrobin" ... */
+const char *config_auth_name(int auth);		/* "passthrough" ... */
 
 /*
  * config_tls_load (master only): read every certificate, key, OCSP response and

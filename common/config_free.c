@@ -19,6 +19,8 @@ config_defaults(struct rpxd_conf *c)
 	c->rc_group[0] = '\0';
 	snprintf(c->rc_chroot, sizeof(c->rc_chroot), "/var/empty");
 	snprintf(c->rc_pidfile, sizeof(c->rc_pidfile), "/var/run/rpxd.pid");
+	snprintf(c->rc_control_socket, sizeof(c->rc_control_socket), "%s",
+	    RPXD_CONTROL_SOCKET);
 	c->rc_facility = LOG_DAEMON;
 	c->rc_log_level = LOG_LEVEL_BRIEF;
 	c->rc_min_spare = 4;

@@ -289,6 +289,21 @@ v_pidfile(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* A UNIX socket path must fit sun_path; "" turns the socket off. */
+static int
+v_control_socket(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	if (v[0] != '\0' && v[0] != '/')
+		perr(cfg->line, "control-socket: \"%s\" is not an absolute "
+		    "path (or \"\" for none)", v);
+	else if (strlen(v) >= RPXD_SOCKET_PATH_MAX)
+		perr(cfg->line, "control-socket: the path is longer than %d "
+		    "bytes", RPXD_SOCKET_PATH_MAX - 1);
+	return 0;
+}
+
 static int
 v_facility(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -634,6 +649,7 @@ static const struct {
 	{ "group", v_group },
 	{ "chroot", v_chroot },
 	{ "pidfile", v_pidfile },
+	{ "control-socket", v_control_socket },
 	{ "syslog-facility", v_facility },
 	{ "log-level", v_log_level },
 	{ "backend", v_section_end },
@@ -816,7 +832,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static cfg_t *
 config_schema(void)
 {
-	static cfg_opt_t	 opts[N_INT_OPTIONS + 11];
+	static cfg_opt_t	 opts[N_INT_OPTIONS + 12];
 	size_t			 i, n = 0;
 	cfg_t			*cfg;
 
@@ -824,6 +840,8 @@ config_schema(void)
 	opts[n++] = (cfg_opt_t)CFG_STR("group", "", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("chroot", "/var/empty", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("pidfile", "/var/run/rpxd.pid",
+	    CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_STR("control-socket", RPXD_CONTROL_SOCKET,
 	    CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("syslog-facility", "daemon", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("log-level", "brief", CFGF_NONE);
@@ -992,9 +1010,18 @@ fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 	copy_str(c->rc_chroot, sizeof(c->rc_chroot), cfg_getstr(cfg, "chroot"));
 	copy_str(c->rc_pidfile, sizeof(c->rc_pidfile),
 	    cfg_getstr(cfg, "pidfile"));
+	copy_str(c->rc_control_socket, sizeof(c->rc_control_socket),
+	    cfg_getstr(cfg, "control-socket"));
 	c->rc_facility = log_facility_from_name(cfg_getstr(cfg,
 	    "syslog-facility"));
 	c->rc_log_level = log_level(cfg_getstr(cfg, "log-level"));
+}
+
+/* The name of global integer option i (config_int_ref's order). */
+const char *
+config_int_name(unsigned i)
+{
+	return i < N_INT_OPTIONS ? int_options[i].name : NULL;
 }
 
 static int

@@ -41,6 +41,19 @@ static const char *const balance_names[] = {
 static const char *const auth_names[] = {
 	"passthrough", "none", "ntlm", NULL
 };
+/* The words of the file for a balance or auth value (rpxctl show config). */
+const char *
+config_balance_name(int b)
+{
+	return b >= 0 && b <= BALANCE_SOURCE ? balance_names[b] : "?";
+}
+
+const char *
+config_auth_name(int a)
+{
+	return a >= 0 && a <= AUTH_NTLM ? auth_names[a] : "?";
+}
+
 /* Fields whose meaning the proxy owns: never an identity header. */
 static const char *const reserved_fields[] = {
 	"Host", "Content-Length", "Transfer-Encoding", "Connection",

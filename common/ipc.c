@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ipc.h"
+#include "log.h"
 
 struct ipc_header {
 	uint32_t	ih_type;
@@ -34,6 +35,7 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_NTLM_RESULT] = "ntlm result",
 	[IPC_KEY_SERVICE] = "key service",
 	[IPC_KEY_CLIENT] = "key client",
+	[IPC_LOG_LEVEL] = "log level",
 };
 
 const char *
@@ -242,4 +244,18 @@ ipc_msg_free(struct ipc_msg *msg)
 		close(msg->im_fd);
 	msg->im_fd = -1;
 	msgbuf_free(&msg->im_payload);
+}
+
+/* IPC_LOG_LEVEL, as every child takes it: -1 if malformed. */
+int
+ipc_log_level(struct ipc_msg *msg)
+{
+	uint32_t	level;
+
+	if (msg->im_type != IPC_LOG_LEVEL || msg->im_fd != -1 ||
+	    msgbuf_get_u32(&msg->im_payload, &level) == -1 ||
+	    msgbuf_end(&msg->im_payload) == -1 || level > LOG_LEVEL_DEBUG)
+		return -1;
+	log_set_level((int)level);
+	return 0;
 }

@@ -43,6 +43,8 @@ enum ipc_type {
 				   IPC_LISTENER; fd: its end; no payload */
 	IPC_KEY_CLIENT,		/* master -> key holder; fd: the other end;
 				   payload: u32 worker pid */
+	IPC_LOG_LEVEL,		/* master -> any child: u32 LOG_LEVEL_*,
+				   from rpxctl log */
 	IPC_TYPE_MAX
 };
 
@@ -74,5 +76,8 @@ int	ipc_send(int sock, uint32_t type, int fd, const struct msgbuf *payload);
 int	ipc_recv(int sock, struct ipc_msg *msg);
 void	ipc_msg_free(struct ipc_msg *msg);
 const char *ipc_type_name(uint32_t type);
+
+/* Apply an IPC_LOG_LEVEL message; -1 if it is malformed. */
+int	ipc_log_level(struct ipc_msg *msg);
 
 #endif

@@ -188,6 +188,12 @@ checker_dispatch_master(struct checker *ch)
 		return 1;	/* the master is gone or done with us */
 	if (rv == -1)
 		fatalx("health: bad message from the master");
+	if (msg.im_type == IPC_LOG_LEVEL) {
+		if (ipc_log_level(&msg) == -1)
+			fatalx("health: bad log level message");
+		ipc_msg_free(&msg);
+		return 0;
+	}
 	if (msg.im_type != IPC_STOP || msg.im_fd != -1 ||
 	    msgbuf_end(&msg.im_payload) == -1)
 		fatalx("health: unexpected %s message from the master",

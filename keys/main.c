@@ -90,6 +90,12 @@ master_message(int ipc)
 
 	if ((rv = ipc_recv(ipc, &msg)) == 0)
 		return -1;
+	if (rv == 1 && msg.im_type == IPC_LOG_LEVEL) {
+		if (ipc_log_level(&msg) == -1)
+			fatalx("keys: bad log level message");
+		ipc_msg_free(&msg);
+		return 0;
+	}
 	if (rv == -1 || msg.im_type != IPC_KEY_CLIENT || msg.im_fd == -1 ||
 	    msgbuf_get_u32(&msg.im_payload, &pid) == -1 ||
 	    msgbuf_end(&msg.im_payload) == -1)

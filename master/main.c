@@ -61,7 +61,7 @@ chroot_prepare(const char *dir)
 		    "writable by group or others", dir);
 }
 
-static void
+void
 master_shutdown_begin(struct master *m)
 {
 	if (m->m_stopping) {
@@ -93,7 +93,7 @@ master_handle_signals(struct master *m)
 		switch (ev) {
 		case MSIG_RELOAD:
 			if (!m->m_stopping)
-				reload(m);
+				(void)reload(m, NULL);
 			break;
 		case MSIG_STOP:
 			master_shutdown_begin(m);
@@ -110,16 +110,17 @@ master_handle_signals(struct master *m)
 static void
 master_loop(struct master *m, int sigfd)
 {
-	struct pollfd	pfd[RPXD_MAX_WORKERS + 2];
+	struct pollfd	pfd[RPXD_MAX_WORKERS + 3 + CONTROL_CONNS_MAX];
 	unsigned	slots[RPXD_MAX_WORKERS + 2];
-	nfds_t		n, nw, i;
+	nfds_t		n, nw, nh, nc, i;
 	time_t		last = 0, now;
 	int		rv;
 
 	for (;;) {
 		if (m->m_stopping) {
+			/* rpxctl stop's answer goes out before the end. */
 			if (pool_count_alive(m) == 0 && !health_alive(m) &&
-			    keyholders_alive(m) == 0)
+			    keyholders_alive(m) == 0 && !control_busy(m))
 				return;
 			if (time(NULL) >= m->m_stop_deadline) {
 				log_warnx("shutdown: grace period over; "
@@ -146,15 +147,20 @@ master_loop(struct master *m, int sigfd)
 			pfd[n].fd = m->m_health.hp_sock;
 			pfd[n++].events = POLLIN;
 		}
+		nh = n;
+		nc = control_pollfds(m, pfd + n);
+		n += nc;
 		rv = poll(pfd, n, 1000);
 		if (rv == -1 && errno != EINTR)
 			fatal("%s: poll", __func__);
 		for (i = 1; rv > 0 && i < nw; i++)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				pool_dispatch(m, slots[i]);
-		if (rv > 0 && n > nw &&
+		if (rv > 0 && nh > nw &&
 		    (pfd[nw].revents & (POLLIN | POLLHUP | POLLERR)))
 			health_dispatch(m);
+		if (rv > 0 && nc > 0)
+			control_events(m, pfd + nh, (unsigned)nc);
 		if (rv > 0 && (pfd[0].revents & POLLIN))
 			master_handle_signals(m);
 		now = time(NULL);
@@ -164,6 +170,7 @@ master_loop(struct master *m, int sigfd)
 			pool_maintain(m);
 			health_maintain(m);
 			tickets_rotate(m);
+			control_expire(m);
 			last = now;
 		}
 	}
@@ -217,6 +224,7 @@ main(int argc, char *argv[])
 		fatal("startup: worker program %s", m->m_worker_path);
 	health_init(m);
 	keyholders_init(m);
+	control_init(m);
 	chroot_prepare(m->m_conf->rc_chroot);
 	log_set_level(m->m_conf->rc_log_level);
 	if ((m->m_listen_fds = listeners_bind(m->m_conf, NULL, NULL, err,
@@ -228,6 +236,7 @@ main(int argc, char *argv[])
 		fatal("startup: health board");
 	if (RAND_bytes(m->m_hash_key, sizeof(m->m_hash_key)) != 1)
 		fatalx("startup: no random bytes for the hash key");
+	control_start(m);	/* before daemon(): its errors reach stderr */
 	if (!m->m_foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("startup: daemon");
@@ -235,6 +244,7 @@ main(int argc, char *argv[])
 	}
 	if (pidfile_create(m->m_conf->rc_pidfile) == -1)
 		exit(1);
+	m->m_started = time(NULL);
 	sigfd = signals_init();
 	pool_init(m);
 	tickets_init(m);
@@ -247,6 +257,7 @@ main(int argc, char *argv[])
 			break;
 	health_launch(m);
 	master_loop(m, sigfd);
+	control_shutdown(m);
 	pidfile_remove(m->m_conf->rc_pidfile);
 	log_notice("shutdown: done");
 	return 0;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "control.h"
 #include "healthboard.h"
 #include "ipc.h"
 #include "scoreboard.h"
@@ -82,6 +83,11 @@ struct master {
 	unsigned char		 m_ticket_keys[TICKET_KEYS_MAX][TICKET_KEY_SIZE];
 	unsigned		 m_nticket_keys;
 	time_t			 m_ticket_rotated;
+	/* the control socket (control.c) */
+	int			 m_ctl_fd;	/* -1: none */
+	char			 m_ctl_path[RPXD_SOCKET_PATH_MAX];
+	struct control_conn	 m_ctl[CONTROL_CONNS_MAX];
+	time_t			 m_started;
 	/* shutdown */
 	int			 m_stopping;
 	time_t			 m_stop_deadline;
@@ -146,8 +152,12 @@ void	 tickets_rotate(struct master *m);
 struct msgbuf;
 int	 ntlm_check(struct master *m, int sock, pid_t pid, struct msgbuf *mb);
 
-/* reload.c */
-void	 reload(struct master *m);
+/* reload.c: 0, or -1 when the running configuration stays; what it
+ * says is logged and, with out, added there too. */
+int	 reload(struct master *m, struct strbuf *out);
+
+/* main.c */
+void	 master_shutdown_begin(struct master *m);
 
 /* signals.c */
 enum signal_event {

@@ -13,17 +13,30 @@
 #include "master.h"
 
 static void
-reload_log_errors(char *err)
+reload_log_errors(char *err, struct strbuf *out)
 {
 	char	*line, *save = NULL;
 
 	for (line = strtok_r(err, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	    line = strtok_r(NULL, "\n", &save)) {
 		log_warnx("reload: %s", line);
+		if (out != NULL)
+			strbuf_printf(out, "%s\n", line);
+	}
 }
 
-void
-reload(struct master *m)
+static int
+reload_failed(struct master *m, struct strbuf *out)
+{
+	log_warnx("reload: failed; keeping the running configuration "
+	    "(generation %u)", m->m_generation);
+	if (out != NULL)
+		strbuf_printf(out, "kept generation %u\n", m->m_generation);
+	return -1;
+}
+
+int
+reload(struct master *m, struct strbuf *out)
 {
 	struct rpxd_conf	*conf;
 	struct healthboard	 hb;
@@ -33,27 +46,23 @@ reload(struct master *m)
 
 	log_notice("reload: reading %s", m->m_conf_file);
 	if ((conf = config_load(m->m_conf_file, err, sizeof(err))) == NULL) {
-		reload_log_errors(err);
-		log_warnx("reload: failed; keeping the running configuration "
-		    "(generation %u)", m->m_generation);
-		return;
+		reload_log_errors(err, out);
+		return reload_failed(m, out);
 	}
 	if (healthboard_create(&hb, conf->rc_nservers) == -1) {
 		log_warn("reload: health board");
-		log_warnx("reload: failed; keeping the running configuration "
-		    "(generation %u)", m->m_generation);
+		if (out != NULL)
+			strbuf_printf(out, "no memory for the health board\n");
 		config_free(conf);
-		return;
+		return reload_failed(m, out);
 	}
 	fds = listeners_bind(conf, m->m_conf, m->m_listen_fds, err,
 	    sizeof(err));
 	if (fds == NULL) {
 		healthboard_close(&hb);
-		reload_log_errors(err);
-		log_warnx("reload: failed; keeping the running configuration "
-		    "(generation %u)", m->m_generation);
+		reload_log_errors(err, out);
 		config_free(conf);
-		return;
+		return reload_failed(m, out);
 	}
 	if (strcmp(conf->rc_pidfile, m->m_conf->rc_pidfile) != 0)
 		log_warnx("reload: pidfile changed to %s; it takes effect "
@@ -76,7 +85,13 @@ reload(struct master *m)
 			break;
 	pool_stop_generation_before(m, m->m_generation);
 	health_reload(m);
+	control_reload(m);
 	log_notice("reload: generation %u serving %u listener(s), "
 	    "%u backend(s)", m->m_generation, conf->rc_nlisteners,
 	    conf->rc_nbackends);
+	if (out != NULL)
+		strbuf_printf(out, "generation %u serving %u listener(s), "
+		    "%u backend(s)\n", m->m_generation, conf->rc_nlisteners,
+		    conf->rc_nbackends);
+	return 0;
 }

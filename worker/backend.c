@@ -31,10 +31,27 @@ backend_close(struct worker_env *w)
 	if (w->w_backend_hs != NULL && w->w_backend_hs->hs_active > 0)
 		__atomic_fetch_sub(&w->w_backend_hs->hs_active, 1,
 		    __ATOMIC_RELAXED);
+	if (w->w_pinned && w->w_backend_hs != NULL &&
+	    w->w_backend_hs->hs_pinned > 0)
+		__atomic_fetch_sub(&w->w_backend_hs->hs_pinned, 1,
+		    __ATOMIC_RELAXED);
 	io_close(&w->w_backend);
 	w->w_backend_be = w->w_backend_sv = -1;
 	w->w_backend_hs = NULL;
 	w->w_pinned = 0;
+}
+
+/* The connection now belongs to its client (NTLM/Negotiate); counted
+ * on the health board for rpxctl status. */
+void
+backend_pin(struct worker_env *w)
+{
+	if (w->w_pinned)
+		return;
+	w->w_pinned = 1;
+	if (w->w_backend_hs != NULL)
+		__atomic_fetch_add(&w->w_backend_hs->hs_pinned, 1,
+		    __ATOMIC_RELAXED);
 }
 
 /* A kept connection is clean if it has nothing to read: no EOF, no data. */

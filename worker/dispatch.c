@@ -46,6 +46,11 @@ worker_handle_master(struct worker_env *w, struct ipc_msg *msg)
 			fatalx("worker: bad ticket keys message");
 		return;
 	}
+	if (msg->im_type == IPC_LOG_LEVEL) {
+		if (ipc_log_level(msg) == -1)
+			fatalx("worker: bad log level message");
+		return;
+	}
 	if (msg->im_type != IPC_STOP || msg->im_fd != -1 ||
 	    msgbuf_end(&msg->im_payload) == -1)
 		fatalx("worker: unexpected %s message from the master",

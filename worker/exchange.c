@@ -215,7 +215,7 @@ exchange_auth_response(struct exchange *x, const struct http_message *resp)
 		break;
 	case AUTH_PASSTHROUGH:
 		if (!w->w_pinned && auth_response_pins(resp))
-			w->w_pinned = 1;
+			backend_pin(w);
 		break;
 	}
 	x->x_log->rl_pinned = w->w_pinned;
@@ -594,7 +594,7 @@ exchange_auth_request(struct exchange *x, const struct http_message *req)
 	    sizeof(x->x_log->rl_auth_req));
 	if (x->x_route->rt_auth == AUTH_PASSTHROUGH && !w->w_pinned &&
 	    auth_request_pins(req))
-		w->w_pinned = 1;
+		backend_pin(w);
 	x->x_log->rl_pinned = w->w_pinned;
 	x->x_log->rl_bconn = w->w_backend_id;
 }

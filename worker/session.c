@@ -312,6 +312,8 @@ session_serve(struct worker_env *w, int fd,
 		len = sizeof(w->w_slot->ss_client) - 1;
 	memcpy((char *)w->w_slot->ss_client, w->w_client_addr, len);
 	w->w_slot->ss_client[len] = '\0';
+	log_debug("session: client %s on listener \"%s\"", w->w_client_addr,
+	    w->w_conf->rc_listeners[listener].ls_name);
 	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	io_init(&w->w_client, fd);

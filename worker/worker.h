@@ -120,6 +120,7 @@ int	 backend_open(struct worker_env *w, unsigned be,
 	    struct request_log *rl);
 int	 backend_clean(struct worker_env *w);
 void	 backend_close(struct worker_env *w);
+void	 backend_pin(struct worker_env *w);
 int	 backend_park(struct worker_env *w);
 int	 backend_parked(const struct worker_env *w);
 void	 backend_unpark(struct worker_env *w);

@@ -101,6 +101,7 @@ base_conf() {
 user = "nobody"
 chroot = "$WORK/empty"
 pidfile = "$WORK/rpxd.pid"
+control-socket = "$WORK/rpxd.sock"
 min-spare-workers = 2
 max-spare-workers = 4
 max-workers = 16

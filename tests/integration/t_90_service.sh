@@ -20,6 +20,7 @@ svc_conf() {	# backend of /moved/
 user = "nobody"
 chroot = "$WORK/empty"
 pidfile = "$SVC/rpxd.pid"
+control-socket = "$SVC/rpxd.sock"
 min-spare-workers = 2
 backend "A" { server = { "127.0.0.1:8080" } }
 backend "B" { server = { "127.0.0.1:8081" } }

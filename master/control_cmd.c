@@ -1,0 +1,168 @@
+/*
+ * The control socket's commands: status, reload, stop, log, show config.
+ * A request line is "[json] command [argument]"; the answer starts with
+ * "ok" or "error: why" on a line of its own.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "control.h"
+#include "log.h"
+#include "master.h"
+#include "msgbuf.h"
+
+#define CONTROL_WORDS_MAX	4
+
+static const char *const level_names[] = { "brief", "verbose", "debug" };
+
+static void
+cmd_reload(struct master *m, int json, struct strbuf *out)
+{
+	struct strbuf	msg;
+	int		ok;
+
+	log_notice("control: reload requested");
+	strbuf_init(&msg);
+	ok = reload(m, &msg) == 0;
+	if (json) {
+		struct json	js;
+
+		strbuf_printf(out, "%s\n", ok ? "ok" : "error: reload failed");
+		json_init(&js, out);
+		json_object(&js, NULL);
+		json_bool(&js, "reloaded", ok);
+		json_int(&js, "generation", m->m_generation);
+		json_str(&js, "messages", msg.sb_buf != NULL ? msg.sb_buf :
+		    "");
+		json_end(&js, '}');
+		strbuf_add(out, "\n", 1);
+	} else {
+		strbuf_printf(out, "%s\n", ok ? "ok" : "error: reload failed; "
+		    "the running configuration is kept");
+		if (msg.sb_buf != NULL)
+			strbuf_add(out, msg.sb_buf, msg.sb_len);
+	}
+	strbuf_free(&msg);
+}
+
+/* The new level for the master, every worker, the health checker and
+ * the key holders; new children get it with the configuration. */
+static void
+set_log_level(struct master *m, int level)
+{
+	struct msgbuf	mb;
+	unsigned	i;
+
+	log_set_level(level);
+	m->m_conf->rc_log_level = level;
+	msgbuf_init(&mb);
+	msgbuf_put_u32(&mb, (uint32_t)level);
+	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		struct worker *wk = &m->m_workers[i];
+
+		if (wk->wk_pid != 0 && !wk->wk_eof)
+			(void)ipc_send(wk->wk_sock, IPC_LOG_LEVEL, -1, &mb);
+	}
+	if (m->m_health.hp_sock != -1)
+		(void)ipc_send(m->m_health.hp_sock, IPC_LOG_LEVEL, -1, &mb);
+	for (i = 0; i < KEYHOLDER_SLOTS; i++)
+		if (m->m_keyholders[i].kh_pid != 0 &&
+		    m->m_keyholders[i].kh_sock != -1)
+			(void)ipc_send(m->m_keyholders[i].kh_sock,
+			    IPC_LOG_LEVEL, -1, &mb);
+	msgbuf_free(&mb);
+}
+
+static void
+cmd_log(struct master *m, const char *arg, int json, struct strbuf *out)
+{
+	int	level;
+
+	if (arg != NULL) {
+		for (level = 0; level < 3; level++)
+			if (strcasecmp(arg, level_names[level]) == 0)
+				break;
+		if (level == 3) {
+			strbuf_printf(out, "error: unknown log level \"%s\" "
+			    "(brief, verbose, debug)\n", arg);
+			return;
+		}
+		if (level != m->m_conf->rc_log_level)
+			log_notice("control: log level %s (was %s)",
+			    level_names[level],
+			    level_names[m->m_conf->rc_log_level]);
+		set_log_level(m, level);
+	}
+	level = m->m_conf->rc_log_level;
+	if (json)
+		strbuf_printf(out, "ok\n{\"log_level\":\"%s\"}\n",
+		    level_names[level]);
+	else
+		strbuf_printf(out, "ok\nlog level %s\n", level_names[level]);
+}
+
+static void
+cmd_stop(struct master *m, int json, struct strbuf *out, int *action)
+{
+	unsigned	timeout = m->m_conf->rc_shutdown_timeout;
+
+	if (m->m_stopping) {
+		strbuf_printf(out, "ok\n%s\n", json ? "{\"stopping\":true}" :
+		    "already stopping");
+		return;
+	}
+	log_notice("control: stop requested");
+	*action = CONTROL_ACTION_STOP;
+	if (json)
+		strbuf_printf(out, "ok\n{\"stopping\":true,"
+		    "\"shutdown_timeout\":%u}\n", timeout);
+	else
+		strbuf_printf(out, "ok\nstopping; workers have %u s to "
+		    "finish\n", timeout);
+}
+
+void
+control_command(struct master *m, char *line, struct strbuf *out,
+    int *action)
+{
+	char	*word[CONTROL_WORDS_MAX], *save = NULL, *p;
+	int	 n = 0, json = 0;
+
+	*action = CONTROL_ACTION_NONE;
+	for (p = strtok_r(line, " \t", &save); p != NULL;
+	    p = strtok_r(NULL, " \t", &save)) {
+		if (n == CONTROL_WORDS_MAX) {
+			strbuf_printf(out, "error: too many words\n");
+			return;
+		}
+		word[n++] = p;
+	}
+	if (n > 0 && strcmp(word[0], "json") == 0) {
+		json = 1;
+		memmove(word, word + 1, sizeof(word[0]) * (size_t)--n);
+	}
+	if (n == 0) {
+		strbuf_printf(out, "error: empty request\n");
+	} else if (strcmp(word[0], "status") == 0 && n == 1) {
+		strbuf_printf(out, "ok\n");
+		control_status(m, json, out);
+	} else if (strcmp(word[0], "reload") == 0 && n == 1) {
+		if (m->m_stopping)
+			strbuf_printf(out, "error: rpxd is stopping\n");
+		else
+			cmd_reload(m, json, out);
+	} else if (strcmp(word[0], "stop") == 0 && n == 1) {
+		cmd_stop(m, json, out, action);
+	} else if (strcmp(word[0], "log") == 0 && n <= 2) {
+		cmd_log(m, n == 2 ? word[1] : NULL, json, out);
+	} else if (strcmp(word[0], "show") == 0 && n == 2 &&
+	    strcmp(word[1], "config") == 0) {
+		strbuf_printf(out, "ok\n");
+		control_show_config(m->m_conf, json, out);
+	} else {
+		strbuf_printf(out, "error: unknown command \"%s\" (status, "
+		    "reload, stop, log [brief|verbose|debug], show config)\n",
+		    word[0]);
+	}
+}

@@ -1,0 +1,303 @@
+/*
+ * rpxctl status: the generation, every worker (from the scoreboard), the
+ * health checker, the key holders and every backend server (from the
+ * health board), as a table for a person or as JSON.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "master.h"
+
+static const char *const level_names[] = { "brief", "verbose", "debug" };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "3d04h", "2h05m", "4m10s", "12s": short enough for a table. */
+static const char *
+duration(long long s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%llds", s);
+	return buf;
+}
+
+/* A worker's listener and route names, when it runs this generation's
+ * configuration (older ones number another configuration's). */
+static void
+worker_where(const struct master *m, const struct scoreboard_slot *ss,
+    uint32_t generation, const char **listener, const char **route)
+{
+	const struct rpxd_conf	*c = m->m_conf;
+	int32_t			 li = ss->ss_listener, ri = ss->ss_route;
+
+	*listener = *route = NULL;
+	if (generation != m->m_generation || li < 0 ||
+	    (unsigned)li >= c->rc_nlisteners)
+		return;
+	*listener = c->rc_listeners[li].ls_name;
+	if (ri >= 0 && (unsigned)ri < c->rc_listeners[li].ls_nroutes)
+		*route = c->rc_listeners[li].ls_routes[ri].rt_name;
+}
+
+/* What the workers see of a server: a check's verdict, or a passive hold
+ * after a failed connection, or up. */
+static const char *
+server_state(const struct hb_server *hs, int64_t now)
+{
+	if (hs == NULL)
+		return "unknown";
+	if (hs->hs_state == HB_DOWN)
+		return "down";
+	if (hs->hs_down_until > now)
+		return "held-back";
+	return "up";
+}
+
+static unsigned long long
+log_dropped_all(const struct master *m)
+{
+	unsigned long long	n = log_dropped();
+	unsigned		i;
+
+	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+		if (m->m_workers[i].wk_pid != 0)
+			n += m->m_sb.sb_slots[i].ss_log_dropped;
+	return n;
+}
+
+static void
+status_json(struct master *m, struct strbuf *out)
+{
+	const struct rpxd_conf	*c = m->m_conf;
+	struct json		 js;
+	time_t			 now = time(NULL);
+	int64_t			 now_ms = mono_ms();
+	const char		*ln, *rn;
+	unsigned		 i, b, s;
+
+	json_init(&js, out);
+	json_object(&js, NULL);
+	json_int(&js, "pid", (long long)getpid());
+	json_int(&js, "generation", m->m_generation);
+	json_str(&js, "config", m->m_conf_file);
+	json_int(&js, "started", (long long)m->m_started);
+	json_int(&js, "uptime", (long long)(now - m->m_started));
+	json_str(&js, "log_level", level_names[c->rc_log_level]);
+	json_int(&js, "log_dropped", (long long)log_dropped_all(m));
+	json_bool(&js, "stopping", m->m_stopping);
+	json_array(&js, "workers");
+	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		const struct worker *wk = &m->m_workers[i];
+		const struct scoreboard_slot *ss = &m->m_sb.sb_slots[i];
+
+		if (wk->wk_pid == 0)
+			continue;
+		worker_where(m, ss, wk->wk_generation, &ln, &rn);
+		json_object(&js, NULL);
+		json_int(&js, "pid", wk->wk_pid);
+		json_int(&js, "generation", wk->wk_generation);
+		json_str(&js, "state", wk->wk_stopping && ss->ss_state !=
+		    WS_BUSY ? "stopping" : worker_state_name(ss->ss_state));
+		json_bool(&js, "stopping", wk->wk_stopping);
+		json_int(&js, "connections", (long long)ss->ss_connections);
+		json_int(&js, "requests", (long long)ss->ss_requests);
+		json_int(&js, "since", (long long)ss->ss_since);
+		json_int(&js, "for", (long long)(now - ss->ss_since));
+		if (ss->ss_state == WS_BUSY && ss->ss_client[0] != '\0') {
+			char client[sizeof(ss->ss_client)];
+
+			memcpy(client, (const char *)ss->ss_client,
+			    sizeof(client));
+			client[sizeof(client) - 1] = '\0';
+			json_str(&js, "client", client);
+		} else
+			json_null(&js, "client");
+		if (ln != NULL && ss->ss_state == WS_BUSY)
+			json_str(&js, "listener", ln);
+		else
+			json_null(&js, "listener");
+		if (rn != NULL && ss->ss_state == WS_BUSY)
+			json_str(&js, "route", rn);
+		else
+			json_null(&js, "route");
+		json_int(&js, "log_dropped", (long long)ss->ss_log_dropped);
+		json_end(&js, '}');
+	}
+	json_end(&js, ']');
+	json_object(&js, "health_checker");
+	json_int(&js, "pid", m->m_health.hp_pid);
+	json_end(&js, '}');
+	json_array(&js, "key_holders");
+	for (i = 0; i < KEYHOLDER_SLOTS; i++) {
+		const struct keyholder *kh = &m->m_keyholders[i];
+
+		if (kh->kh_pid == 0)
+			continue;
+		json_object(&js, NULL);
+		json_int(&js, "pid", kh->kh_pid);
+		json_int(&js, "generation", kh->kh_generation);
+		json_end(&js, '}');
+	}
+	json_end(&js, ']');
+	json_array(&js, "backends");
+	for (b = 0; b < c->rc_nbackends; b++) {
+		const struct backend_conf *be = &c->rc_backends[b];
+
+		json_object(&js, NULL);
+		json_str(&js, "name", be->be_name);
+		json_bool(&js, "health_check", be->be_health.hc_enabled);
+		json_array(&js, "servers");
+		for (s = 0; s < be->be_nservers; s++) {
+			const struct hb_server *hs =
+			    healthboard_server(&m->m_hb, be, s);
+
+			json_object(&js, NULL);
+			json_str(&js, "name", be->be_servers[s].sv_name);
+			json_str(&js, "state", server_state(hs, now_ms));
+			if (hs != NULL) {
+				json_int(&js, "active", hs->hs_active);
+				json_int(&js, "pinned", hs->hs_pinned);
+				json_int(&js, "checks", (long long)hs->hs_checks);
+				json_int(&js, "last_check_status",
+				    hs->hs_last_status);
+				json_int(&js, "in_a_row", hs->hs_run);
+				json_int(&js, "changed",
+				    (long long)hs->hs_changed);
+			}
+			json_end(&js, '}');
+		}
+		json_end(&js, ']');
+		json_end(&js, '}');
+	}
+	json_end(&js, ']');
+	json_end(&js, '}');
+	strbuf_add(out, "\n", 1);
+}
+
+static void
+status_workers(struct master *m, struct strbuf *out, time_t now)
+{
+	const char	*ln, *rn;
+	char		 d[32], client[48];
+	unsigned	 i;
+
+	strbuf_printf(out, "\n%-8s %-4s %-9s %9s %9s %7s  %-16s %-16s %s\n",
+	    "WORKER", "GEN", "STATE", "REQUESTS", "CONNS", "FOR", "LISTENER",
+	    "ROUTE", "CLIENT");
+	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		const struct worker *wk = &m->m_workers[i];
+		const struct scoreboard_slot *ss = &m->m_sb.sb_slots[i];
+		int busy;
+
+		if (wk->wk_pid == 0)
+			continue;
+		busy = ss->ss_state == WS_BUSY;
+		worker_where(m, ss, wk->wk_generation, &ln, &rn);
+		memcpy(client, (const char *)ss->ss_client, sizeof(client));
+		client[sizeof(client) - 1] = '\0';
+		strbuf_printf(out, "%-8ld %-4u %-9s %9llu %9llu %7s  %-16s "
+		    "%-16s %s\n", (long)wk->wk_pid, wk->wk_generation,
+		    wk->wk_stopping && !busy ? "stopping" :
+		    worker_state_name(ss->ss_state),
+		    (unsigned long long)ss->ss_requests,
+		    (unsigned long long)ss->ss_connections,
+		    duration(now - ss->ss_since, d, sizeof(d)),
+		    busy && ln != NULL ? ln : "-",
+		    busy && rn != NULL ? rn : "-",
+		    busy && client[0] != '\0' ? client : "-");
+	}
+}
+
+static void
+status_backends(struct master *m, struct strbuf *out, time_t now)
+{
+	const struct rpxd_conf	*c = m->m_conf;
+	int64_t			 now_ms = mono_ms();
+	char			 d[32], check[32];
+	unsigned		 b, s;
+
+	strbuf_printf(out, "\n%-24s %-32s %-9s %-10s %6s %6s %8s\n", "BACKEND",
+	    "SERVER", "STATE", "CHECK", "ACTIVE", "PINNED", "CHANGED");
+	for (b = 0; b < c->rc_nbackends; b++) {
+		const struct backend_conf *be = &c->rc_backends[b];
+
+		for (s = 0; s < be->be_nservers; s++) {
+			const struct hb_server *hs =
+			    healthboard_server(&m->m_hb, be, s);
+
+			if (!be->be_health.hc_enabled || hs == NULL)
+				snprintf(check, sizeof(check), "-");
+			else if (hs->hs_checks == 0)
+				snprintf(check, sizeof(check), "pending");
+			else if (hs->hs_last_status == 0)
+				snprintf(check, sizeof(check), "failed");
+			else
+				snprintf(check, sizeof(check), "%u",
+				    hs->hs_last_status);
+			strbuf_printf(out, "%-24s %-32s %-9s %-10s %6u %6u "
+			    "%8s\n", s == 0 ? be->be_name : "",
+			    be->be_servers[s].sv_name,
+			    server_state(hs, now_ms), check,
+			    hs != NULL ? hs->hs_active : 0,
+			    hs != NULL ? hs->hs_pinned : 0,
+			    hs != NULL && hs->hs_changed != 0 ?
+			    duration(now - hs->hs_changed, d, sizeof(d)) :
+			    "-");
+		}
+	}
+}
+
+void
+control_status(struct master *m, int json, struct strbuf *out)
+{
+	const struct rpxd_conf	*c = m->m_conf;
+	time_t			 now = time(NULL);
+	char			 d[32];
+	unsigned		 i, n = 0, busy = 0, holders = 0;
+
+	if (json) {
+		status_json(m, out);
+		return;
+	}
+	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		if (m->m_workers[i].wk_pid == 0)
+			continue;
+		n++;
+		if (m->m_sb.sb_slots[i].ss_state == WS_BUSY)
+			busy++;
+	}
+	for (i = 0; i < KEYHOLDER_SLOTS; i++)
+		if (m->m_keyholders[i].kh_pid != 0)
+			holders++;
+	strbuf_printf(out, "rpxd pid %ld, generation %u, up %s%s\n",
+	    (long)getpid(), m->m_generation,
+	    duration(now - m->m_started, d, sizeof(d)),
+	    m->m_stopping ? ", STOPPING" : "");
+	strbuf_printf(out, "config %s, log level %s, log lines dropped "
+	    "%llu\n", m->m_conf_file, level_names[c->rc_log_level],
+	    log_dropped_all(m));
+	strbuf_printf(out, "workers %u (%u busy), health checker %s, "
+	    "key holders %u\n", n, busy, m->m_health.hp_pid != 0 ?
+	    "running" : "none", holders);
+	status_workers(m, out, now);
+	status_backends(m, out, now);
+}
