@@ -156,7 +156,7 @@ int	 ntlm_check(struct master *m, int sock, pid_t pid, struct msgbuf *mb);
  * says is logged and, with out, added there too. */
 int	 reload(struct master *m, struct strbuf *out);
 
-/* main.c */
+/* shutdown.c */
 void	 master_shutdown_begin(struct master *m);
 
 /* signals.c */
