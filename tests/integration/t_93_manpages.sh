@@ -53,3 +53,14 @@ done
 for n in lync2013.conf exchange.conf; do
 	check "etc/examples/$n exists" test -s "$TOP/etc/examples/$n"
 done
+
+# make install puts the examples where rpxd.conf(5) FILES says.
+make -s -C "$TOP" install DESTDIR="$WORK/inst" PREFIX=/usr/local \
+    >"$WORK/inst.log" 2>&1 || fail "make install DESTDIR=..." \
+    "$(tail -3 "$WORK/inst.log")"
+for f in "$TOP"/etc/examples/*.conf; do
+	check "make install puts $(basename "$f") in share/examples/rpxd" \
+	    cmp -s "$f" "$WORK/inst/usr/local/share/examples/rpxd/$(basename "$f")"
+done
+check "rpxd.conf.5 FILES names share/examples/rpxd" \
+    grep -q '^\.It Pa /usr/local/share/examples/rpxd/$' "$TOP/etc/rpxd.conf.5"
