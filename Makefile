@@ -9,6 +9,7 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 LIBEXECDIR	?= $(PREFIX)/libexec
 MANDIR		?= $(PREFIX)/share/man
+EXAMPLESDIR	?= $(PREFIX)/share/examples/rpxd
 SYSCONFDIR	?= /etc
 SYSTEMDDIR	?= /lib/systemd/system
 DESTDIR		?=
@@ -183,6 +184,8 @@ install: $(PROGS)
 	install -m 0644 etc/rpxd.8 $(DESTDIR)$(MANDIR)/man8/rpxd.8
 	install -m 0644 etc/rpxctl.8 $(DESTDIR)$(MANDIR)/man8/rpxctl.8
 	install -m 0644 etc/rpxd.conf.5 $(DESTDIR)$(MANDIR)/man5/rpxd.conf.5
+	install -d $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 etc/examples/*.conf $(DESTDIR)$(EXAMPLESDIR)
 	$(MAKE) install-service
 	test -e $(DESTDIR)$(SYSCONFDIR)/rpxd.conf || { \
 	    install -d $(DESTDIR)$(SYSCONFDIR); \
