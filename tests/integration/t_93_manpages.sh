@@ -1,11 +1,11 @@
-# The man pages: clean under mandoc's linter; rpxd.conf(5) documents every
+# The man pages: all three clean under mandoc's linter; rpxd.conf(5) documents every
 # option of the parser with its default, and etc/rpxd.conf names each one;
 # the EXAMPLES of rpxd.conf(5) are etc/examples/*.conf word for word, and
 # rpxd -n accepts each of those with real certificates and CA files.
 if command -v mandoc >/dev/null; then
 	out=$(mandoc -T lint -W warning "$TOP/etc/rpxd.8" \
-	    "$TOP/etc/rpxd.conf.5" 2>&1)
-	expect "mandoc -T lint -W warning: rpxd.8 and rpxd.conf.5 are clean" \
+	    "$TOP/etc/rpxd.conf.5" "$TOP/etc/rpxctl.8" 2>&1)
+	expect "mandoc -T lint -W warning: rpxd.8, rpxd.conf.5, rpxctl.8 clean" \
 	    "$out" ""
 else
 	fail "mandoc is installed (tests/install-deps.sh)"
