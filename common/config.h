@@ -14,6 +14,8 @@
 #define RPXD_HOST_MAX		256	/* an FQDN is at most 253 octets */
 #define RPXD_PATH_MAX		1024
 #define RPXD_FILE_MAX		1024
+#define RPXD_SYSLOG_PATH_MAX	108	/* sun_path on Linux */
+#define RPXD_SYSLOG_TAG_MAX	33	/* RFC 3164: at most 32 characters */
 #define RPXD_MAX_WORKERS	1024	/* scoreboard capacity */
 #define RPXD_MAX_LISTENERS	256
 #define RPXD_MAX_ROUTES		1024	/* per listener */
@@ -169,6 +171,8 @@ struct rpxd_conf {
 	char			 rc_chroot[RPXD_FILE_MAX];
 	char			 rc_pidfile[RPXD_FILE_MAX];
 	int			 rc_facility;		/* LOG_DAEMON ... */
+	char			 rc_syslog_socket[RPXD_SYSLOG_PATH_MAX];
+	char			 rc_syslog_tag[RPXD_SYSLOG_TAG_MAX];
 	int			 rc_log_level;		/* LOG_LEVEL_* */
 	/* prefork pool */
 	unsigned		 rc_min_spare;

@@ -197,4 +197,5 @@ access_log(struct worker_env *w, struct request_log *rl)
 	    rl->rl_auth_req[0] ? rl->rl_auth_req : "-",
 	    rl->rl_auth_resp[0] ? rl->rl_auth_resp : "-",
 	    rl->rl_pinned ? "yes" : "no", bconn, log_getpid());
+	w->w_slot->ss_log_dropped = log_dropped();
 }
