@@ -20,5 +20,6 @@ Suite	*suite_ntlm_users(void);
 Suite	*suite_verdict(void);
 Suite	*suite_board(void);
 Suite	*suite_keys(void);
+Suite	*suite_log(void);
 
 #endif
