@@ -168,6 +168,22 @@ else
 	expect "... and new access lines reach the new syslogd (after $i)" \
 	    "$ok" 1
 
+	# A reload applies a new tag and facility to the master and to the
+	# new workers.
+	sl_conf | sed -e 's/"rpxtest"/"rpxnew"/' -e 's/"local3"/"local5"/' \
+	    > "$SL/rpxd.conf"
+	kill -HUP "$RPXD_PID"
+	check "syslog reload: the master logs with the new tag and facility" \
+	    sl_wait "$SL/messages2" '^local5\.notice rpxnew\[[0-9]*\]: reload: generation 2 ' 5
+	ok=0
+	for i in $(seq 1 20); do
+		sl_get "/small.txt?t=reloaded-$i" >/dev/null
+		if grep -q '^local5\.info rpxnew\[[0-9]*\]: access .* path=/small.txt?t=reloaded-' \
+		    "$SL/messages2"; then ok=1; break; fi
+		sleep 0.1
+	done
+	expect "... and so do the new workers" "$ok" 1
+
 	stop_rpxd
 	sl_stop
 fi
