@@ -18,6 +18,8 @@
 #ifndef RPXD_CONTROL_SOCKET
 #define RPXD_CONTROL_SOCKET	"/var/run/rpxd.sock"	/* rpxctl's too */
 #endif
+#define RPXD_SYSLOG_PATH_MAX	108	/* sun_path on Linux */
+#define RPXD_SYSLOG_TAG_MAX	33	/* RFC 3164: at most 32 characters */
 #define RPXD_MAX_WORKERS	1024	/* scoreboard capacity */
 #define RPXD_MAX_LISTENERS	256
 #define RPXD_MAX_ROUTES		1024	/* per listener */
@@ -175,6 +177,8 @@ struct rpxd_conf {
 	char			 rc_control_socket[RPXD_SOCKET_PATH_MAX];	/*
 					   master only; "": none */
 	int			 rc_facility;		/* LOG_DAEMON ... */
+	char			 rc_syslog_socket[RPXD_SYSLOG_PATH_MAX];
+	char			 rc_syslog_tag[RPXD_SYSLOG_TAG_MAX];
 	int			 rc_log_level;		/* LOG_LEVEL_* */
 	/* prefork pool */
 	unsigned		 rc_min_spare;

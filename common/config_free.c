@@ -22,6 +22,8 @@ config_defaults(struct rpxd_conf *c)
 	snprintf(c->rc_control_socket, sizeof(c->rc_control_socket), "%s",
 	    RPXD_CONTROL_SOCKET);
 	c->rc_facility = LOG_DAEMON;
+	snprintf(c->rc_syslog_socket, sizeof(c->rc_syslog_socket), "/dev/log");
+	snprintf(c->rc_syslog_tag, sizeof(c->rc_syslog_tag), "rpxd");
 	c->rc_log_level = LOG_LEVEL_BRIEF;
 	c->rc_min_spare = 4;
 	c->rc_max_spare = 16;

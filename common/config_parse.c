@@ -305,6 +305,36 @@ v_control_socket(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 static int
+v_syslog_socket(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	if (v[0] != '/')
+		perr(cfg->line, "syslog-socket: \"%s\" is not an absolute path",
+		    v);
+	else if (strlen(v) >= RPXD_SYSLOG_PATH_MAX)
+		perr(cfg->line, "syslog-socket: the path is longer than %d "
+		    "bytes", RPXD_SYSLOG_PATH_MAX - 1);
+	return 0;
+}
+
+/* What syslogd takes as a tag (RFC 3164): letters, digits and a few
+ * punctuation marks that cannot end it, at most 32. */
+static int
+v_syslog_tag(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+	size_t		 len = strlen(v);
+
+	if (len == 0 || len >= RPXD_SYSLOG_TAG_MAX ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_.") != len)
+		perr(cfg->line, "syslog-tag: \"%s\" must be 1 to %d letters, "
+		    "digits, '-', '_' or '.'", v, RPXD_SYSLOG_TAG_MAX - 1);
+	return 0;
+}
+
+static int
 v_facility(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char	*v = cfg_opt_getnstr(opt, 0);
@@ -651,6 +681,8 @@ static const struct {
 	{ "pidfile", v_pidfile },
 	{ "control-socket", v_control_socket },
 	{ "syslog-facility", v_facility },
+	{ "syslog-socket", v_syslog_socket },
+	{ "syslog-tag", v_syslog_tag },
 	{ "log-level", v_log_level },
 	{ "backend", v_section_end },
 	{ "backend|server", v_server },
@@ -832,7 +864,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static cfg_t *
 config_schema(void)
 {
-	static cfg_opt_t	 opts[N_INT_OPTIONS + 12];
+	static cfg_opt_t	 opts[N_INT_OPTIONS + 14];
 	size_t			 i, n = 0;
 	cfg_t			*cfg;
 
@@ -844,6 +876,8 @@ config_schema(void)
 	opts[n++] = (cfg_opt_t)CFG_STR("control-socket", RPXD_CONTROL_SOCKET,
 	    CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("syslog-facility", "daemon", CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_STR("syslog-socket", "/dev/log", CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_STR("syslog-tag", "rpxd", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("log-level", "brief", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-users", NULL, CFGF_NODEFAULT);
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-domain", "RPXD", CFGF_NONE);
@@ -1014,6 +1048,10 @@ fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 	    cfg_getstr(cfg, "control-socket"));
 	c->rc_facility = log_facility_from_name(cfg_getstr(cfg,
 	    "syslog-facility"));
+	copy_str(c->rc_syslog_socket, sizeof(c->rc_syslog_socket),
+	    cfg_getstr(cfg, "syslog-socket"));
+	copy_str(c->rc_syslog_tag, sizeof(c->rc_syslog_tag),
+	    cfg_getstr(cfg, "syslog-tag"));
 	c->rc_log_level = log_level(cfg_getstr(cfg, "log-level"));
 }
 

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "msgbuf.h"
 
-#define CONFIG_WIRE_VERSION	4
+#define CONFIG_WIRE_VERSION	5
 #define NO_ROUTE		UINT32_MAX	/* ls_default_route -1 */
 
 /* The fewest bytes each element can take, to bound counts by what is
@@ -186,6 +186,8 @@ config_encode(const struct rpxd_conf *c, struct msgbuf *mb)
 	msgbuf_put_str(mb, c->rc_chroot);
 	msgbuf_put_str(mb, c->rc_pidfile);
 	msgbuf_put_u32(mb, (uint32_t)c->rc_facility);
+	msgbuf_put_str(mb, c->rc_syslog_socket);
+	msgbuf_put_str(mb, c->rc_syslog_tag);
 	msgbuf_put_u32(mb, (uint32_t)c->rc_log_level);
 	msgbuf_put_str(mb, c->rc_ntlm_domain);
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
@@ -529,7 +531,12 @@ get_process(struct msgbuf *mb, struct rpxd_conf *c)
 	    strcmp(log_facility_name((int)u), "unknown") == 0)
 		return -1;
 	c->rc_facility = (int)u;
-	if (get_uint(mb, &u, LOG_LEVEL_BRIEF, LOG_LEVEL_DEBUG) == -1)
+	if (msgbuf_get_str(mb, c->rc_syslog_socket,
+	    sizeof(c->rc_syslog_socket)) == -1 ||
+	    c->rc_syslog_socket[0] != '/' ||
+	    msgbuf_get_str(mb, c->rc_syslog_tag,
+	    sizeof(c->rc_syslog_tag)) == -1 || c->rc_syslog_tag[0] == '\0' ||
+	    get_uint(mb, &u, LOG_LEVEL_BRIEF, LOG_LEVEL_DEBUG) == -1)
 		return -1;
 	c->rc_log_level = (int)u;
 	if (msgbuf_get_str(mb, c->rc_ntlm_domain,

@@ -13,6 +13,11 @@
 #define LOG_LEVEL_DEBUG   2	/* plus debug */
 
 void	log_init(int to_stderr, const char *ident, int facility);
+/* Where syslog lines go, with which tag and facility (the configuration's
+ * syslog-socket, syslog-tag, syslog-facility); reconnects, so call it
+ * before any chroot. */
+void	log_syslog_config(const char *socket_path, const char *tag,
+	    int facility);
 void	log_set_level(int level);
 /* Called on entering the sandbox: syslog is never reconnected (see
  * log_syslog.c), lines are dropped instead. */
@@ -35,7 +40,10 @@ void	fatalx(const char *fmt, ...)
 
 /* The pid as of log_init, for log lines without a syscall each. */
 long	log_getpid(void);
-/* Lines that could not be written (syslog down, stderr full). */
+/* Lines that could not be written (syslog down or slow, stderr full). */
 unsigned long log_dropped(void);
+/* 1 when a sandboxed process's syslog socket is dead for good (syslogd
+ * restarted): only a new process can log again. */
+int	log_lost(void);
 
 #endif

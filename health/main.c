@@ -284,8 +284,8 @@ main(int argc, char *argv[])
 		fatal("health: started without its socket on fd %d",
 		    RPXD_IPC_FD);
 	checker_setup(ch);
-	if (!foreground && ch->ch_conf->rc_facility != LOG_DAEMON)
-		log_init(foreground, "rpxd", ch->ch_conf->rc_facility);
+	log_syslog_config(ch->ch_conf->rc_syslog_socket,
+	    ch->ch_conf->rc_syslog_tag, ch->ch_conf->rc_facility);
 	log_set_level(ch->ch_conf->rc_log_level);
 	checker_limits(ch);
 	/* Contexts are built before the chroot: OpenSSL may read its

@@ -206,10 +206,8 @@ main(int argc, char *argv[])
 	if (OPENSSL_init_ssl(0, NULL) != 1)
 		fatalx("keys: OpenSSL initialisation failed");
 	holder_setup(RPXD_IPC_FD);
-	if (!foreground && conf->rc_facility != LOG_DAEMON) {
-		closelog();
-		log_init(foreground, "rpxd", conf->rc_facility);
-	}
+	log_syslog_config(conf->rc_syslog_socket, conf->rc_syslog_tag,
+	    conf->rc_facility);
 	log_set_level(conf->rc_log_level);
 	privdrop(conf->rc_chroot, conf->rc_uid, conf->rc_gid);
 	/* Room for a channel from every worker slot. */

@@ -217,8 +217,10 @@ main(int argc, char *argv[])
 	if (!m->m_foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("startup: daemon");
-		log_init(0, "rpxd", m->m_conf->rc_facility);
+		log_init(0, "rpxd", LOG_DAEMON);
 	}
+	log_syslog_config(m->m_conf->rc_syslog_socket,
+	    m->m_conf->rc_syslog_tag, m->m_conf->rc_facility);
 	if (pidfile_create(m->m_conf->rc_pidfile) == -1)
 		exit(1);
 	m->m_started = time(NULL);

@@ -76,6 +76,9 @@ reload(struct master *m, struct strbuf *out)
 	healthboard_close(&m->m_hb);	/* old workers keep their mapping */
 	m->m_hb = hb;
 	log_set_level(conf->rc_log_level);
+	/* New children get them over IPC with the new configuration. */
+	log_syslog_config(conf->rc_syslog_socket, conf->rc_syslog_tag,
+	    conf->rc_facility);
 	m->m_generation++;
 	m->m_spawn_rate = 1;
 	m->m_max_logged = 0;

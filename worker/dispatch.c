@@ -30,7 +30,10 @@ worker_close_listeners(struct worker_env *w)
 int
 worker_stop_requested(struct worker_env *w)
 {
-	if ((w->w_slot->ss_stop || tls_keys_lost()) && !w->w_stop)
+	/* A lost syslog socket cannot be remade in the sandbox: a fresh
+	 * worker opens a new one (log_syslog.c). */
+	if ((w->w_slot->ss_stop || tls_keys_lost() || log_lost()) &&
+	    !w->w_stop)
 		w->w_stop = 1;
 	if (w->w_stop && w->w_listen_fds[0] != -1)
 		worker_close_listeners(w);

@@ -14,30 +14,42 @@
 #define RESPOND_TIMEOUT_MS	10000	/* to deliver an error response */
 
 /* Copy for the log: bytes outside printable ASCII, space and quotes are
- * written as \xHH so a line can always be split on spaces. */
+ * written as \xHH so a line can always be split on spaces; a value that
+ * does not fit ends with "..." (rpxd.conf(5), LOGGING). */
 void
 log_copy_sanitized(char *dst, size_t dstlen, const char *src, size_t len)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i, o = 0;
+	size_t			 i, o = 0, total = 0, room, need;
 	unsigned char		 c;
 
-	if (dstlen == 0)
+	if (dstlen < 5) {
+		if (dstlen > 0)
+			dst[0] = '\0';
 		return;
+	}
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)src[i];
-		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			if (o + 1 >= dstlen)
-				break;
+		total += c > 0x20 && c < 0x7f && c != '"' && c != '\\' ? 1 : 4;
+	}
+	room = total < dstlen ? dstlen - 1 : dstlen - 4;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)src[i];
+		need = c > 0x20 && c < 0x7f && c != '"' && c != '\\' ? 1 : 4;
+		if (o + need > room)
+			break;	/* an escape is never cut in half */
+		if (need == 1) {
 			dst[o++] = (char)c;
 			continue;
 		}
-		if (o + 4 >= dstlen)
-			break;
 		dst[o++] = '\\';
 		dst[o++] = 'x';
 		dst[o++] = hex[c >> 4];
 		dst[o++] = hex[c & 0xf];
+	}
+	if (total >= dstlen) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
 	}
 	dst[o] = '\0';
 }
@@ -185,7 +197,7 @@ access_log(struct worker_env *w, struct request_log *rl)
 
 	log_access("access client=%s listener=%s host=%s method=%s path=%s "
 	    "status=%d in=%llu out=%llu ms=%lld route=%s backend=%s "
-	    "server=%s auth=%s/%s pin=%s bconn=%s pid=%ld",
+	    "server=%s auth=%s/%s pin=%s bconn=%s pid=%ld ua=%s",
 	    w->w_client_addr, ls->ls_name,
 	    rl->rl_host[0] ? rl->rl_host : "-",
 	    rl->rl_method[0] ? rl->rl_method : "-",
@@ -196,5 +208,7 @@ access_log(struct worker_env *w, struct request_log *rl)
 	    rl->rl_server ? rl->rl_server : "-",
 	    rl->rl_auth_req[0] ? rl->rl_auth_req : "-",
 	    rl->rl_auth_resp[0] ? rl->rl_auth_resp : "-",
-	    rl->rl_pinned ? "yes" : "no", bconn, log_getpid());
+	    rl->rl_pinned ? "yes" : "no", bconn, log_getpid(),
+	    rl->rl_ua[0] ? rl->rl_ua : "-");
+	w->w_slot->ss_log_dropped = log_dropped();
 }

@@ -211,6 +211,11 @@ session_route(struct worker_env *w, const struct http_message *req,
 static void
 session_log_init(struct request_log *rl, const struct http_message *req)
 {
+	const struct http_header	*ua;
+
+	if ((ua = http_find_header(req, "User-Agent")) != NULL)
+		log_copy_sanitized(rl->rl_ua, sizeof(rl->rl_ua), ua->hh_value,
+		    ua->hh_valuelen);
 	if (req->hm_method != NULL) {
 		log_copy_sanitized(rl->rl_method, sizeof(rl->rl_method),
 		    req->hm_method, req->hm_methodlen);

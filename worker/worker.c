@@ -186,6 +186,7 @@ worker_loop(struct worker_env *w, struct accept_wait *aw)
 
 	while (!worker_stop_requested(w) && (limit == 0 || served < limit)) {
 		scoreboard_set_state(w->w_slot, WS_IDLE);
+		w->w_slot->ss_log_dropped = log_dropped();
 		if ((n = accept_wait(aw, ready, 16)) == -1)
 			fatal("worker: waiting for connections");
 		for (i = 0; i < n; i++)
@@ -216,8 +217,8 @@ main(int argc, char *argv[])
 		fatal("worker: started without its socket on fd %d",
 		    RPXD_IPC_FD);
 	worker_setup(w);
-	if (!foreground && w->w_conf->rc_facility != LOG_DAEMON)
-		log_init(foreground, "rpxd", w->w_conf->rc_facility);
+	log_syslog_config(w->w_conf->rc_syslog_socket, w->w_conf->rc_syslog_tag,
+	    w->w_conf->rc_facility);
 	log_set_level(w->w_conf->rc_log_level);
 	worker_limits(w);
 	/* Contexts are built before the chroot: OpenSSL may read its

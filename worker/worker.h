@@ -79,6 +79,7 @@ struct request_log {
 	char		 rl_method[32];
 	char		 rl_host[128];
 	char		 rl_path[256];
+	char		 rl_ua[128];	/* User-Agent */
 	int		 rl_status;
 	int		 rl_route;
 	uint64_t	 rl_in;

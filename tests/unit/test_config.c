@@ -238,6 +238,8 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->rc_chroot, "/var/empty");
 	ck_assert_str_eq(c->rc_pidfile, "/var/run/rpxd.pid");
 	ck_assert_int_eq(c->rc_facility, LOG_DAEMON);
+	ck_assert_str_eq(c->rc_syslog_socket, "/dev/log");
+	ck_assert_str_eq(c->rc_syslog_tag, "rpxd");
 	ck_assert_int_eq(c->rc_log_level, LOG_LEVEL_BRIEF);
 	ck_assert_uint_eq(d.rc_min_spare, 4);
 	ck_assert_uint_eq(d.rc_max_spare, 16);
@@ -478,6 +480,11 @@ START_TEST(test_global_errors)
 	expect_error("max-headers = 10001\n" OK, 1, "max-headers", NULL);
 	expect_error("syslog-facility = \"kern9\"\n" OK, 1, "syslog-facility",
 	    "kern9", NULL);
+	expect_error("syslog-socket = \"dev/log\"\n" OK, 1, "syslog-socket",
+	    "absolute", NULL);
+	expect_error("syslog-tag = \"rp xd\"\n" OK, 1, "syslog-tag",
+	    "rp xd", NULL);
+	expect_error("syslog-tag = \"\"\n" OK, 1, "syslog-tag", NULL);
 	expect_error("log-level = \"loud\"\n" OK, 1, "log-level", "loud", NULL);
 	expect_error("chroot = \"var/empty\"\n" OK, 1, "chroot", "absolute",
 	    NULL);
@@ -694,6 +701,8 @@ assert_conf_eq(const struct rpxd_conf *a, const struct rpxd_conf *b)
 	ck_assert_str_eq(a->rc_chroot, b->rc_chroot);
 	ck_assert_str_eq(a->rc_pidfile, b->rc_pidfile);
 	ck_assert_int_eq(a->rc_facility, b->rc_facility);
+	ck_assert_str_eq(a->rc_syslog_socket, b->rc_syslog_socket);
+	ck_assert_str_eq(a->rc_syslog_tag, b->rc_syslog_tag);
 	ck_assert_int_eq(a->rc_log_level, b->rc_log_level);
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
 		ck_assert_uint_eq(config_int_get(a, i), config_int_get(b, i));
@@ -866,8 +875,8 @@ START_TEST(test_wire_corrupt)
 
 	msgbuf_init(&mb);
 	ck_assert_int_eq(config_encode(c, &mb), 0);
-	expect_refused(&mb, 0, 3);				/* old version */
-	expect_refused(&mb, 0, 5);
+	expect_refused(&mb, 0, 4);				/* old version */
+	expect_refused(&mb, 0, 6);
 	/* Counts: huge, over the limit, or more than the bytes left. */
 	off = field_offset(c, &mb, &be->be_line) - 4 - 4 - strlen("fe");
 	expect_refused(&mb, off, UINT32_MAX);			/* nbackends */
