@@ -144,6 +144,10 @@ else
 	took=$(($(date +%s) - start))
 	expect "syslog stopped: 300 requests all get 200" "$codes" 300
 	check "... within 30 s (took ${took} s)" test "$took" -le 30
+	dropped=$("$TOP/rpxctl" -s "$WORK/rpxd.sock" -j status |
+	    python3 -c 'import json,sys; print(json.load(sys.stdin)["log_dropped"])')
+	check "... and rpxctl status counts the dropped lines (${dropped:-?})" \
+	    test "${dropped:-0}" -gt 0
 	kill -CONT "$SL_PID"
 	for i in $(seq 1 20); do
 		sl_get "/small.txt?t=cont-$i" >/dev/null
