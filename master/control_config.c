@@ -175,6 +175,8 @@ show_globals(struct emit *e, const struct rpxd_conf *c)
 	e_str(e, "chroot", c->rc_chroot);
 	e_str(e, "pidfile", c->rc_pidfile);
 	e_str(e, "control-socket", c->rc_control_socket);
+	e_str(e, "syslog-socket", c->rc_syslog_socket);
+	e_str(e, "syslog-tag", c->rc_syslog_tag);
 	e_str(e, "syslog-facility", log_facility_name(c->rc_facility));
 	e_str(e, "log-level", level_names[c->rc_log_level]);
 	e_opt(e, "ntlm-users", c->rc_ntlm_users);
@@ -264,7 +266,8 @@ show_route(struct emit *e, const struct route_conf *rt)
 		for (i = 0; i < rt->rt_nhosts; i++)
 			e_list_str(e, i, rt->rt_hosts[i]);
 		e_list_end(e);
-	}
+	} else if (e->e_json)
+		json_null(&e->e_js, "host");	/* any host */
 	e_str(e, "path", rt->rt_path);
 	e_bool(e, "path-case-insensitive", rt->rt_path_icase);
 	e_opt(e, "backend", rt->rt_backend_name);

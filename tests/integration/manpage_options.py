@@ -4,8 +4,10 @@
 # t_93_manpages.sh: every option must be documented in the page's
 # subsection for its section, with its default (or "required", "optional",
 # "no default"), and appear in etc/rpxd.conf (commented out is fine).
-# Usage: manpage_options.py TOP page|conf; prints one line per problem and
-# exits 1 when there is one.
+# With "json FILE", it checks that the JSON of `rpxctl -j show config`
+# names every option (t_82_rpxctl.sh), so show config misses none.
+# Usage: manpage_options.py TOP page|conf|json [FILE]; prints one line per
+# problem and exits 1 when there is one.
 import os
 import re
 import sys
@@ -219,16 +221,45 @@ def check_conf(top, opts):
     return problems
 
 
+def check_json(path, opts):
+    """Every option as a key of the objects its section path leads to."""
+    import json
+    with open(path) as fh:
+        root = json.load(fh)
+    problems = []
+    for spath, kind, opt, dflt in opts:
+        if spath.startswith("?"):
+            continue
+        objs = [root]
+        for part in spath.split("|") if spath else []:
+            nxt = []
+            for o in objs:
+                v = o.get(part)
+                nxt.extend(v if isinstance(v, list) else
+                           [v] if isinstance(v, dict) else [])
+            objs = nxt
+        if not objs:
+            problems.append("%s: no such section in the JSON" % spath)
+        elif not any(opt in o for o in objs):
+            problems.append("%s%s: not in show config"
+                            % (spath + "|" if spath else "", opt))
+    return problems
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in ("page", "conf"):
-        sys.exit("usage: manpage_options.py TOP page|conf")
+    modes = {"page": 3, "conf": 3, "json": 4}
+    if len(sys.argv) < 3 or modes.get(sys.argv[2]) != len(sys.argv):
+        sys.exit("usage: manpage_options.py TOP page|conf|json [FILE]")
     top = sys.argv[1]
     opts = walk(tables(c_sources(top)))
     if len(opts) < 40:
         sys.exit("manpage_options.py: only %d options read from the "
                  "parser: the tables changed shape" % len(opts))
-    problems = (check_page if sys.argv[2] == "page" else check_conf)(top,
-                                                                    opts)
+    if sys.argv[2] == "json":
+        problems = check_json(sys.argv[3], opts)
+    else:
+        problems = (check_page if sys.argv[2] == "page" else
+                    check_conf)(top, opts)
     for p in problems:
         print(p)
     sys.exit(1 if problems else 0)

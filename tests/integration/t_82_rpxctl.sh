@@ -183,3 +183,42 @@ expect_match "a stale socket file is replaced at start" "$(ctl status)" \
     "generation 1,"
 out=$(ctl status 2>&1 >/dev/null; "$TOP/rpxctl" -s "$WORK/nothing.sock" status 2>&1)
 expect_match "rpxctl without rpxd says so" "$out" "cannot reach rpxd at"
+
+# show config misses no option: with a TLS listener, a TLS backend and a
+# health check, the JSON names every option of the parser's tables (unset
+# ones as null), and the text form loads again with rpxd -n.
+stop_rpxd
+. "$IT/tls_pki.sh"
+make_pki "$WORK/pki" || fail "the test PKI is made"
+{
+	base_conf
+	cat <<CONF
+backend "fe" {
+	server = { "127.0.0.1:4443" }
+	tls = true
+	ca-file = "$WORK/pki/ca.pem"
+	verify-name = "fe01.corp.local"
+	health-check { path = "/" interval = 5 timeout = 2 status = { 200, 204 } }
+}
+listener "https" {
+	address = "127.0.0.1"
+	port = 8443
+	tls {
+		certificate "$WORK/pki/lync-rsa.pem" { key = "$WORK/pki/lync-rsa.key" }
+	}
+	route "all" { backend = "fe" }
+}
+listener "http" {
+	address = "127.0.0.1"
+	port = 80
+	route "all" { backend = "fe" }
+}
+CONF
+} > "$WORK/ctl-tls.conf"
+start_rpxd "$WORK/ctl-tls.conf" || fail "rpxd starts with a TLS listener"
+ctl -j show config > "$WORK/ctl-shown.json"
+out=$(python3 "$IT/manpage_options.py" "$TOP" json "$WORK/ctl-shown.json" 2>&1)
+expect "show config -j names every option of the parser" "$out" ""
+ctl show config > "$WORK/ctl-shown-tls.conf"
+expect_match "rpxd -n accepts show config's TLS output" \
+    "$("$TOP/rpxd" -n -f "$WORK/ctl-shown-tls.conf" 2>&1)" "configuration OK"
