@@ -26,6 +26,8 @@ usage(void)
 	    "commands:\n"
 	    "  status                   generation, workers, backends\n"
 	    "  reload                   read the configuration again\n"
+	    "  upgrade                  exec the installed rpxd, keeping "
+	    "the sockets\n"
 	    "  stop                     finish the connections and exit\n"
 	    "  log [brief|verbose|debug]  show or set the log level\n"
 	    "  show config              the running configuration\n"

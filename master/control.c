@@ -320,6 +320,8 @@ conn_write(struct master *m, struct control_conn *cc)
 	/* After the answer is out, so that rpxctl sees it. */
 	if (action == CONTROL_ACTION_STOP)
 		master_shutdown_begin(m);
+	else if (action == CONTROL_ACTION_UPGRADE)
+		upgrade_exec(m);
 }
 
 unsigned

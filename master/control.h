@@ -16,7 +16,8 @@
 
 enum control_action {
 	CONTROL_ACTION_NONE = 0,
-	CONTROL_ACTION_STOP	/* once the answer is sent */
+	CONTROL_ACTION_STOP,	/* once the answer is sent */
+	CONTROL_ACTION_UPGRADE
 };
 
 struct control_conn {

@@ -103,6 +103,42 @@ cmd_log(struct master *m, const char *arg, int json, struct strbuf *out)
 }
 
 static void
+cmd_upgrade(struct master *m, int json, struct strbuf *out, int *action)
+{
+	struct strbuf	msg;
+	int		ok;
+
+	log_notice("control: upgrade requested");
+	strbuf_init(&msg);
+	ok = upgrade_prepare(m, &msg) == 0;
+	if (ok)
+		*action = CONTROL_ACTION_UPGRADE;
+	if (json) {
+		struct json	js;
+
+		strbuf_printf(out, "%s\n", ok ? "ok" : "error: upgrade refused");
+		json_init(&js, out);
+		json_object(&js, NULL);
+		json_bool(&js, "upgrading", ok);
+		json_str(&js, "program", m->m_self_path);
+		json_str(&js, "messages", msg.sb_buf != NULL ? msg.sb_buf :
+		    "");
+		json_end(&js, '}');
+		strbuf_add(out, "\n", 1);
+	} else {
+		if (ok)
+			strbuf_printf(out, "ok\nexecuting %s; generation %u "
+			    "follows\n", m->m_self_path, m->m_generation + 1);
+		else
+			strbuf_printf(out, "error: upgrade refused; the running "
+			    "program stays\n");
+		if (msg.sb_buf != NULL)
+			strbuf_add(out, msg.sb_buf, msg.sb_len);
+	}
+	strbuf_free(&msg);
+}
+
+static void
 cmd_stop(struct master *m, int json, struct strbuf *out, int *action)
 {
 	unsigned	timeout = m->m_conf->rc_shutdown_timeout;
@@ -152,6 +188,11 @@ control_command(struct master *m, char *line, struct strbuf *out,
 			strbuf_printf(out, "error: rpxd is stopping\n");
 		else
 			cmd_reload(m, json, out);
+	} else if (strcmp(word[0], "upgrade") == 0 && n == 1) {
+		if (m->m_stopping)
+			strbuf_printf(out, "error: rpxd is stopping\n");
+		else
+			cmd_upgrade(m, json, out, action);
 	} else if (strcmp(word[0], "stop") == 0 && n == 1) {
 		cmd_stop(m, json, out, action);
 	} else if (strcmp(word[0], "log") == 0 && n <= 2) {
@@ -162,7 +203,7 @@ control_command(struct master *m, char *line, struct strbuf *out,
 		control_show_config(m->m_conf, json, out);
 	} else {
 		strbuf_printf(out, "error: unknown command \"%s\" (status, "
-		    "reload, stop, log [brief|verbose|debug], show config)\n",
-		    word[0]);
+		    "reload, upgrade, stop, log [brief|verbose|debug], show "
+		    "config)\n", word[0]);
 	}
 }

@@ -26,8 +26,8 @@ same_addr(const struct listener_conf *a, const struct listener_conf *b)
 	    memcmp(&a->ls_addr, &b->ls_addr, a->ls_addrlen) == 0;
 }
 
-static int
-listener_bind_one(const struct listener_conf *ls, char *err, size_t errlen)
+int
+listener_bind(const struct listener_conf *ls, char *err, size_t errlen)
 {
 	int	fd, on = 1;
 
@@ -87,7 +87,7 @@ listeners_bind(const struct rpxd_conf *conf, const struct rpxd_conf *old,
 				break;
 			}
 		}
-		if (fds[i] == -1 && (fds[i] = listener_bind_one(
+		if (fds[i] == -1 && (fds[i] = listener_bind(
 		    &conf->rc_listeners[i], err, errlen)) == -1)
 			goto fail;
 	}

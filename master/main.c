@@ -61,6 +61,36 @@ chroot_prepare(const char *dir)
 		    "writable by group or others", dir);
 }
 
+/* daemon() moves to "/": a relative -f or -W path must still be found
+ * by a reload, a new worker or an upgrade. */
+static const char *
+absolute_path(const char *file)
+{
+	char	cwd[RPXD_FILE_MAX], *path;
+
+	if (file[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return file;
+	if (asprintf(&path, "%s/%s", cwd, file) == -1)
+		fatal("startup: asprintf");
+	return path;	/* kept for the life of the process */
+}
+
+/* SIGUSR2: what rpxctl upgrade does, with the messages only logged. */
+static void
+master_upgrade(struct master *m)
+{
+	struct strbuf	 out;
+	char		*line, *save = NULL;
+
+	strbuf_init(&out);
+	if (upgrade_prepare(m, &out) == 0)
+		upgrade_exec(m);
+	for (line = out.sb_buf != NULL ? strtok_r(out.sb_buf, "\n", &save) :
+	    NULL; line != NULL; line = strtok_r(NULL, "\n", &save))
+		log_warnx("upgrade: %s", line);
+	strbuf_free(&out);
+}
+
 static void
 master_handle_signals(struct master *m)
 {
@@ -77,6 +107,10 @@ master_handle_signals(struct master *m)
 			break;
 		case MSIG_CHILD:
 			pool_reap(m);
+			break;
+		case MSIG_UPGRADE:
+			if (!m->m_stopping)
+				master_upgrade(m);
 			break;
 		case MSIG_NONE:
 			break;
@@ -158,7 +192,8 @@ main(int argc, char *argv[])
 {
 	struct master	*m = &master;
 	char		 err[8192];
-	int		 ch, check_only = 0, sigfd;
+	int		 ch, check_only = 0, sigfd, upgraded;
+	uint32_t	 generation = 0;
 
 	m->m_conf_file = RPXD_CONF_PATH;
 	m->m_worker_path = RPXD_WORKER_PATH;
@@ -182,6 +217,9 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
+	upgrade_init(m, argv[0]);
+	m->m_conf_file = absolute_path(m->m_conf_file);
+	m->m_worker_path = absolute_path(m->m_worker_path);
 
 	log_init(1, "rpxd", LOG_DAEMON);
 	if ((m->m_conf = config_load(m->m_conf_file, err,
@@ -204,18 +242,23 @@ main(int argc, char *argv[])
 	control_init(m);
 	chroot_prepare(m->m_conf->rc_chroot);
 	log_set_level(m->m_conf->rc_log_level);
-	if ((m->m_listen_fds = listeners_bind(m->m_conf, NULL, NULL, err,
-	    sizeof(err))) == NULL)
+	m->m_listen_fds = upgrade_adopt(m->m_conf, &generation,
+	    m->m_hash_key);
+	upgraded = m->m_listen_fds != NULL;
+	if (!upgraded && (m->m_listen_fds = listeners_bind(m->m_conf, NULL,
+	    NULL, err, sizeof(err))) == NULL)
 		fatalx("startup: %s", err);
 	if (scoreboard_create(&m->m_sb) == -1)
 		fatal("startup: scoreboard");
 	if (healthboard_create(&m->m_hb, m->m_conf->rc_nservers) == -1)
 		fatal("startup: health board");
-	if (RAND_bytes(m->m_hash_key, sizeof(m->m_hash_key)) != 1)
+	if (!upgraded && RAND_bytes(m->m_hash_key,
+	    sizeof(m->m_hash_key)) != 1)
 		fatalx("startup: no random bytes for the hash key");
 	control_start(m);	/* before daemon(): its errors reach stderr */
 	if (!m->m_foreground) {
-		if (daemon(0, 0) == -1)
+		/* An upgraded image is the daemon already: same pid. */
+		if (!upgraded && daemon(0, 0) == -1)
 			fatal("startup: daemon");
 		log_init(0, "rpxd", LOG_DAEMON);
 	}
@@ -227,9 +270,14 @@ main(int argc, char *argv[])
 	sigfd = signals_init();
 	pool_init(m);
 	tickets_init(m);
-	m->m_generation = 1;
-	log_notice("startup: rpxd started, generation 1, %u listener(s)",
-	    m->m_conf->rc_nlisteners);
+	m->m_generation = generation + 1;
+	if (upgraded)
+		log_notice("upgrade: rpxd re-executed, generation %u, %u "
+		    "listener(s) kept", m->m_generation,
+		    m->m_conf->rc_nlisteners);
+	else
+		log_notice("startup: rpxd started, generation 1, %u "
+		    "listener(s)", m->m_conf->rc_nlisteners);
 	keyholders_launch(m);
 	for (ch = 0; ch < (int)m->m_conf->rc_min_spare; ch++)
 		if (pool_spawn(m) == -1)

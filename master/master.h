@@ -88,6 +88,8 @@ struct master {
 	char			 m_ctl_path[RPXD_SOCKET_PATH_MAX];
 	struct control_conn	 m_ctl[CONTROL_CONNS_MAX];
 	time_t			 m_started;
+	/* binary upgrade (upgrade.c) */
+	char			 m_self_path[RPXD_FILE_MAX];
 	/* shutdown */
 	int			 m_stopping;
 	time_t			 m_stop_deadline;
@@ -98,6 +100,15 @@ int	*listeners_bind(const struct rpxd_conf *conf,
 	    const struct rpxd_conf *old, int *old_fds, char *err,
 	    size_t errlen);
 void	 listeners_close(int *fds, unsigned n);
+int	 listener_bind(const struct listener_conf *ls, char *err,
+	    size_t errlen);
+
+/* upgrade.c */
+void	 upgrade_init(struct master *m, const char *argv0);
+int	 upgrade_prepare(struct master *m, struct strbuf *out);
+void	 upgrade_exec(struct master *m);	/* returns only on failure */
+int	*upgrade_adopt(const struct rpxd_conf *conf, uint32_t *generation,
+	    unsigned char hash_key[HB_KEY_SIZE]);
 
 /* pool.c */
 void	 pool_init(struct master *m);
@@ -161,7 +172,7 @@ void	 master_shutdown_begin(struct master *m);
 
 /* signals.c */
 enum signal_event {
-	MSIG_NONE = 0, MSIG_RELOAD, MSIG_STOP, MSIG_CHILD
+	MSIG_NONE = 0, MSIG_RELOAD, MSIG_STOP, MSIG_CHILD, MSIG_UPGRADE
 };
 int	 signals_init(void);		/* returns the fd to poll */
 enum signal_event signals_next(void);	/* drains one event */

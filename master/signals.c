@@ -26,6 +26,9 @@ signal_handler(int sig)
 	case SIGCHLD:
 		ev = MSIG_CHILD;
 		break;
+	case SIGUSR2:
+		ev = MSIG_UPGRADE;
+		break;
 	default:
 		ev = MSIG_STOP;
 		break;
@@ -39,7 +42,8 @@ signals_init(void)
 {
 	struct sigaction	sa;
 	int			i;
-	const int		sigs[] = { SIGHUP, SIGCHLD, SIGTERM, SIGINT };
+	const int		sigs[] = { SIGHUP, SIGCHLD, SIGTERM, SIGINT,
+				    SIGUSR2 };
 
 	if (pipe(signal_pipe) == -1)
 		fatal("%s: pipe", __func__);
@@ -73,7 +77,8 @@ void
 signals_reset_child(void)
 {
 	sigset_t	set;
-	const int	sigs[] = { SIGHUP, SIGCHLD, SIGTERM, SIGINT, SIGPIPE };
+	const int	sigs[] = { SIGHUP, SIGCHLD, SIGTERM, SIGINT, SIGPIPE,
+			    SIGUSR2 };
 	size_t		i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
