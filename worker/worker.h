@@ -95,6 +95,7 @@ struct request_log {
 
 /* worker.c */
 int	 worker_stop_requested(struct worker_env *w);
+void	 worker_catch_term(void);
 void	 worker_dispatch_master(struct worker_env *w);
 struct ipc_msg;
 int	 worker_await_master(struct worker_env *w, uint32_t want,
