@@ -75,6 +75,14 @@ worker_stop_requested(struct worker_env *w)
 	return w->w_stop;
 }
 
+/* Whether an idle keep-alive connection is closed soon (rpxd stops, or
+ * the master is gone), rather than kept for its next request. */
+int
+worker_stop_soon(struct worker_env *w)
+{
+	return w->w_master_gone || w->w_slot->ss_stop == SS_STOP_SHUTDOWN;
+}
+
 /* A message the master sends unasked: IPC_STOP or new ticket keys. */
 static void
 worker_handle_master(struct worker_env *w, struct ipc_msg *msg)
@@ -99,7 +107,7 @@ worker_dispatch_master(struct worker_env *w)
 
 	rv = ipc_recv(w->w_ipc, &msg);
 	if (rv == 0) {
-		w->w_stop = 1;		/* the master is gone */
+		w->w_stop = w->w_master_gone = 1;
 		return;
 	}
 	if (rv == -1)
@@ -126,7 +134,7 @@ worker_await_master(struct worker_env *w, uint32_t want, struct ipc_msg *msg,
 			return -1;
 		rv = ipc_recv(w->w_ipc, msg);
 		if (rv == 0) {
-			w->w_stop = 1;
+			w->w_stop = w->w_master_gone = 1;
 			return -1;
 		}
 		if (rv == -1)

@@ -212,6 +212,24 @@ if start_rpxd "$RL/rpxd.conf" && wait_port 127.0.0.1 443 5 &&
 		grep -q "rpxd\[$w\]: worker: SIGTERM" "$WORK/rpxd.log" ||
 		    fail "worker $w logs that SIGTERM stops it"
 	done
+	# An idle keep-alive connection of an old worker is kept past the
+	# reload: its next request, 2 s later, gets 200 and Connection: close
+	exec 3<>/dev/tcp/127.0.0.1/80
+	printf 'GET / HTTP/1.1\r\nHost: lyncweb.example.com\r\n\r\n' >&3
+	len=0
+	while IFS= read -r -t 5 line <&3 && [ "$line" != $'\r' ]; do
+		[[ $line =~ ^Content-Length:\ ([0-9]+) ]] &&
+		    len=${BASH_REMATCH[1]}
+	done
+	read -r -t 5 -N "$len" _ <&3
+	rl_reload 8181 $((gen + 1)) || fail "reload: generation $((gen + 1))"
+	sleep 2
+	printf 'GET / HTTP/1.1\r\nHost: lyncweb.example.com\r\n\r\n' >&3
+	second=$(timeout 5 cat <&3 | tr -d '\r')
+	exec 3<&-
+	expect_match "a keep-alive request 2 s after a reload: 200, then close" \
+	    "$(head -1 <<< "$second") $(grep -ci '^Connection: close' \
+	    <<< "$second")" '^HTTP/1.1 200 .* 1$'
 	kill -0 "$RPXD_PID" 2>/dev/null && wait_workers 8 5
 	check "the master is up with its pool after the reloads" test $? = 0
 else
