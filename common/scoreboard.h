@@ -21,12 +21,19 @@ enum worker_state {
 	WS_STOPPING	/* told to stop, finishing */
 };
 
+/* ss_stop: a reload's stop waits for an idle client's next request; a
+ * shutdown's closes idle keep-alive connections within a second. */
+#define SS_STOP_RELOAD		1
+#define SS_STOP_SHUTDOWN	2
+
 struct scoreboard_slot {
 	volatile pid_t		 ss_pid;
 	volatile uint32_t	 ss_generation;
 	volatile uint32_t	 ss_state;	/* enum worker_state */
 	volatile uint32_t	 ss_stop;	/* set by the master with IPC_STOP:
-						   read between requests */
+						   read between requests;
+						   SS_STOP_SHUTDOWN when
+						   rpxd stops */
 	volatile uint64_t	 ss_connections;	/* served */
 	volatile uint64_t	 ss_requests;
 	volatile int64_t	 ss_since;	/* time of the last state change */

@@ -232,11 +232,15 @@ static void
 worker_stop(struct master *m, unsigned slot)
 {
 	struct worker	*wk = &m->m_workers[slot];
+	uint32_t	 how = m->m_stopping ? SS_STOP_SHUTDOWN : SS_STOP_RELOAD;
 
-	if (wk->wk_pid == 0 || wk->wk_stopping)
+	/* A shutdown tells again the workers a reload stopped: they keep an
+	 * idle keep-alive connection for its next request, it need not. */
+	if (wk->wk_pid == 0 || (wk->wk_stopping &&
+	    m->m_sb.sb_slots[slot].ss_stop >= how))
 		return;
 	wk->wk_stopping = 1;
-	m->m_sb.sb_slots[slot].ss_stop = 1;
+	m->m_sb.sb_slots[slot].ss_stop = how;
 	if (ipc_send(wk->wk_sock, IPC_STOP, -1, NULL) == -1 &&
 	    errno != EPIPE)
 		log_warn("pool: cannot tell worker %ld to stop",

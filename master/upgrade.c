@@ -197,9 +197,13 @@ upgrade_exec(struct master *m)
 	/*
 	 * Every child's socket to the master closes at exec: workers finish
 	 * their connection and exit, the health checker exits, key holders
-	 * serve their workers to the end. Meanwhile the backlog waits for
-	 * the new image's workers. A failed exec changes nothing.
+	 * serve their workers to the end. Told to stop as by a reload first,
+	 * workers keep an idle keep-alive connection for its next request
+	 * (answered with "Connection: close") instead of racing it. The
+	 * backlog waits for the new image's workers. After a failed exec
+	 * the pool replaces the stopped workers.
 	 */
+	pool_stop_all(m);
 	upgrade_cloexec(m, 1);
 	/* What it was started with, the paths made absolute (main.c). */
 	snprintf(conf, sizeof(conf), "%s", m->m_conf_file);

@@ -4,7 +4,7 @@
 # the tests start their own nginx and Apache httpd on loopback ports.
 set -eu
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
-nginx curl python3 procps iproute2 mandoc openssl testssl.sh systemd
+nginx curl python3 procps iproute2 mandoc openssl testssl.sh systemd wrk
 apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-requests-ntlm
 rsyslog"
 missing=""

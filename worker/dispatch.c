@@ -1,11 +1,14 @@
 /*
  * Messages from the master while the worker runs: IPC_STOP (also seen as
  * a flag in the scoreboard slot), new TLS ticket keys, and the answers
- * to the worker's own questions (auth = ntlm checks); and what a
- * stopping worker lets go of at once. Called from the accept loop
- * (worker.c) and between requests (session.c).
+ * to the worker's own questions (auth = ntlm checks); SIGTERM, a stop
+ * like IPC_STOP; and what a stopping worker lets go of at once. Called
+ * from the accept loop (worker.c), between requests (session.c) and
+ * during an exchange (exchange.c).
  */
 #include <poll.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ipc.h"
@@ -27,17 +30,62 @@ worker_close_listeners(struct worker_env *w)
 	}
 }
 
+static volatile sig_atomic_t	worker_terminated;
+
+static void
+worker_on_term(int sig)
+{
+	(void)sig;
+	worker_terminated = 1;
+}
+
+/*
+ * SIGTERM to a worker is a graceful stop, as IPC_STOP: it answers the
+ * request in progress with Connection: close, finishes its connection and
+ * exits; the master starts a replacement. No SA_RESTART: a blocking wait
+ * returns EINTR and the loops look at the flag.
+ */
+void
+worker_catch_term(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = worker_on_term;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1)
+		fatal("worker: sigaction SIGTERM");
+}
+
 int
 worker_stop_requested(struct worker_env *w)
 {
+	static int	term_logged;
+
+	if (worker_terminated && !term_logged) {
+		term_logged = 1;
+		log_notice("worker: SIGTERM; finishing the current connection, "
+		    "then exiting");
+	}
 	/* A lost syslog socket cannot be remade in the sandbox: a fresh
 	 * worker opens a new one (log_syslog.c). */
-	if ((w->w_slot->ss_stop || tls_keys_lost() || log_lost()) &&
+	if ((w->w_slot->ss_stop || tls_keys_lost() || log_lost() ||
+	    worker_terminated) &&
 	    !w->w_stop)
 		w->w_stop = 1;
 	if (w->w_stop && w->w_listen_fds[0] != -1)
 		worker_close_listeners(w);
 	return w->w_stop;
+}
+
+/* Whether an idle keep-alive connection is closed soon (rpxd stops, or
+ * the master is gone), rather than kept for its next request. A master
+ * that said "reload" before it went (an upgrade execs it) is no crash. */
+int
+worker_stop_soon(struct worker_env *w)
+{
+	return (w->w_master_gone && w->w_slot->ss_stop != SS_STOP_RELOAD) ||
+	    w->w_slot->ss_stop == SS_STOP_SHUTDOWN;
 }
 
 /* A message the master sends unasked: IPC_STOP or new ticket keys. */
@@ -69,7 +117,7 @@ worker_dispatch_master(struct worker_env *w)
 
 	rv = ipc_recv(w->w_ipc, &msg);
 	if (rv == 0) {
-		w->w_stop = 1;		/* the master is gone */
+		w->w_stop = w->w_master_gone = 1;
 		return;
 	}
 	if (rv == -1)
@@ -96,7 +144,7 @@ worker_await_master(struct worker_env *w, uint32_t want, struct ipc_msg *msg,
 			return -1;
 		rv = ipc_recv(w->w_ipc, msg);
 		if (rv == 0) {
-			w->w_stop = 1;
+			w->w_stop = w->w_master_gone = 1;
 			return -1;
 		}
 		if (rv == -1)

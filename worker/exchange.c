@@ -506,12 +506,16 @@ static int
 exchange_loop(struct exchange *x)
 {
 	struct worker_env	*w = x->x_w;
-	struct pollfd		 pfd[2];
-	struct io		*ios[2] = { &w->w_client, &w->w_backend };
+	struct pollfd		 pfd[3];
+	struct io		*ios[3] = { &w->w_client, &w->w_backend, NULL };
 	int64_t			 deadline, now;
 	int			 rv;
 
 	for (;;) {
+		/* A stop (reload, SIGTERM) closes the listeners now, not at
+		 * the end of a long download or long poll: a listener the
+		 * reload removed must refuse connections at once. */
+		(void)worker_stop_requested(w);
 		if (exchange_pump(x) == -1)
 			return -1;
 		if (exchange_truncated(x))
@@ -538,10 +542,16 @@ exchange_loop(struct exchange *x)
 		deadline = exchange_deadline(x);
 		if ((now = now_ms()) >= deadline)
 			return exchange_timeout(x);
-		rv = io_poll(pfd, ios, 2, (int)min_size((size_t)(deadline - now),
+		pfd[2].fd = w->w_ipc;
+		pfd[2].events = w->w_stop ? 0 : POLLIN;
+		rv = io_poll(pfd, ios, 3, (int)min_size((size_t)(deadline - now),
 		    3600000));
 		if (rv == -1 && errno != EINTR)
 			return exchange_fail(x, 500, "poll failed");
+		if (rv > 0 && pfd[2].revents) {
+			worker_dispatch_master(w);
+			rv--;
+		}
 		if (rv <= 0)
 			continue;
 		if ((rv = exchange_io(x, pfd)) == -1)

@@ -46,8 +46,11 @@ session_peer_name(struct worker_env *w, const struct sockaddr_storage *peer)
 /*
  * Wait for a whole request head. The first byte of a request may take up
  * to the idle timeout (the header timeout on a new connection); the head
- * must then be complete within the header timeout. After IPC_STOP an idle
- * connection lingers only STOP_LINGER_MS.
+ * must then be complete within the header timeout. A worker stopped by a
+ * reload or SIGTERM keeps waiting, and answers the next request with
+ * Connection: close: closing an idle connection at an arbitrary moment
+ * races with a request the client may be sending (RFC 9112, 9.6). At
+ * shutdown, or with the master gone, it lingers only STOP_LINGER_MS.
  */
 static enum head_result
 session_read_head(struct worker_env *w, struct http_message *req,
@@ -90,7 +93,7 @@ session_read_head(struct worker_env *w, struct http_message *req,
 			deadline = head_deadline;
 		}
 		if (in->b_len == 0 && worker_stop_requested(w) &&
-		    deadline > now + STOP_LINGER_MS)
+		    worker_stop_soon(w) && deadline > now + STOP_LINGER_MS)
 			deadline = now + STOP_LINGER_MS;
 		if (now >= deadline) {
 			if (in->b_len == 0)
@@ -102,7 +105,7 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		}
 		pfd[0].fd = w->w_client.io_fd;
 		pfd[1].fd = w->w_ipc;
-		pfd[1].events = w->w_stop ? 0 : POLLIN;
+		pfd[1].events = w->w_master_gone ? 0 : POLLIN;
 		pfd[0].events = w->w_client.io_rwant;
 		/* A pinned backend connection that closes ends the client's. */
 		npfd = 2;
@@ -123,8 +126,8 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		}
 		if (pfd[1].revents) {
 			worker_dispatch_master(w);
-			if (w->w_stop)
-				w->w_slot->ss_stop = 1;
+			if (w->w_stop && w->w_slot->ss_stop == 0)
+				w->w_slot->ss_stop = SS_STOP_RELOAD;
 		}
 		if (pfd[0].revents) {
 			n = io_read(&w->w_client);

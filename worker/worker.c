@@ -211,6 +211,7 @@ main(int argc, char *argv[])
 				    strcmp(argv[1], "-d") == 0;
 
 	signal(SIGPIPE, SIG_IGN);
+	worker_catch_term();
 	log_init(foreground, "rpxd", LOG_DAEMON);
 	w->w_ipc = RPXD_IPC_FD;
 	if (fcntl(w->w_ipc, F_SETFD, FD_CLOEXEC) == -1)

@@ -37,6 +37,7 @@ struct worker_env {
 	int			*w_listen_fds;
 	int			 w_ipc;
 	int			 w_stop;	/* IPC_STOP or master gone */
+	int			 w_master_gone;	/* its socket closed */
 	struct scoreboard	 w_sb;
 	struct scoreboard_slot	*w_slot;
 	uint32_t		 w_generation;
@@ -96,6 +97,8 @@ struct request_log {
 
 /* worker.c */
 int	 worker_stop_requested(struct worker_env *w);
+void	 worker_catch_term(void);
+int	 worker_stop_soon(struct worker_env *w);
 void	 worker_dispatch_master(struct worker_env *w);
 struct ipc_msg;
 int	 worker_await_master(struct worker_env *w, uint32_t want,
