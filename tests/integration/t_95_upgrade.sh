@@ -66,6 +66,12 @@ while time.time() < end:
 print("ok=%d bad=%d" % (ok, bad))
 PY
 load=$!
+# A keep-alive connection idle across the upgrade: its old worker keeps it
+# for the next request and answers that with "Connection: close".
+python3 "$IT/rawhttp.py" --pause 4 \
+    'GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n' \
+    'GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n' >"$UPG/ka.out" 2>&1 &
+ka=$!
 sleep 1.5
 
 install_new
@@ -98,6 +104,11 @@ expect "new workers run the new rpxd-worker" "$new_ok" 1
 wait "$load"
 expect_match "requests during the upgrade: none failed" \
     "$(cat "$UPG/load.out")" "^ok=[1-9][0-9]* bad=0$"
+wait "$ka"
+expect "a keep-alive connection idle across the upgrade gets both answers" \
+    "$(grep -c '^HTTP/1.1 200' "$UPG/ka.out")" 2
+expect "... the second with Connection: close" \
+    "$(grep -ci '^connection: close' "$UPG/ka.out")" 1
 wait "$dl"
 expect "an in-flight download completes across the upgrade" \
     "$(sha256sum < "$UPG/1m.got")" "$(sha256sum < "$WORK/nginx/1m.bin")"
