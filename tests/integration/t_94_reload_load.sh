@@ -92,12 +92,23 @@ rl_busy_worker() {
 		sleep 0.1
 	done
 }
+# An idle worker is returned stopped (SIGSTOP), so that it cannot accept a
+# connection between the look and the kill; a stopped worker found busy
+# after all is let go on.
 rl_idle_worker() {
 	local i busy w
 	for i in $(seq 1 50); do
 		busy=$(rl_conn_pids)
 		for w in $(workers); do
-			grep -qx "$w" <<< "$busy" || { echo "$w"; return; }
+			grep -qx "$w" <<< "$busy" && continue
+			kill -STOP "$w" 2>/dev/null || continue
+			sleep 0.05
+			if rl_conn_pids | grep -qx "$w"; then
+				kill -CONT "$w"
+				continue
+			fi
+			echo "$w"
+			return
 		done
 		sleep 0.1
 	done
