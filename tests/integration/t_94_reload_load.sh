@@ -21,6 +21,7 @@ rl_conf() {
 user = "nobody"
 chroot = "$WORK/empty"
 pidfile = "$WORK/rpxd.pid"
+control-socket = "$WORK/rpxd.sock"
 min-spare-workers = 8
 max-spare-workers = 16
 max-workers = 48
