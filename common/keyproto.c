@@ -162,12 +162,3 @@ key_status_name(uint32_t status)
 		return "bad status";
 	}
 }
-
-uint64_t
-key_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}

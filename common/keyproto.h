@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 #include <openssl/evp.h>
 
 #define KEY_ID_SIZE	32	/* SHA-256 of the DER SubjectPublicKeyInfo */
@@ -74,6 +76,5 @@ size_t	key_md_size(uint32_t nid);
 uint32_t key_md_for_size(size_t size);
 uint32_t key_md_nid(size_t i);
 const char *key_status_name(uint32_t status);
-uint64_t key_now_ms(void);
 
 #endif

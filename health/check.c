@@ -31,15 +31,6 @@
 
 static void	check_read(struct check *ck);
 
-int64_t
-check_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Host: the configured one, else the server's "host:port" without a
  * default port. */
 static void

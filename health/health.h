@@ -12,6 +12,7 @@
 
 #include <openssl/ssl.h>
 
+#include "clock.h"
 #include "config.h"
 #include "healthboard.h"
 #include "http.h"
@@ -46,7 +47,6 @@ struct check {
 };
 
 /* check.c */
-int64_t	 check_now_ms(void);
 /* first: ms of the first start. */
 void	 check_init(struct check *ck, const struct backend_conf *be,
 	    unsigned sv, struct hb_server *hs, SSL_CTX *ctx,

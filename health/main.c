@@ -115,7 +115,7 @@ checker_checks(struct checker *ch)
 {
 	const struct rpxd_conf	*c = ch->ch_conf;
 	unsigned		 i, j, n = 0, nbe = 0;
-	int64_t			 now = check_now_ms();
+	int64_t			 now = now_ms();
 
 	for (i = 0; i < c->rc_nbackends; i++)
 		if (c->rc_backends[i].be_health.hc_enabled) {
@@ -206,7 +206,7 @@ checker_dispatch_master(struct checker *ch)
 static int
 checker_poll(struct checker *ch, struct pollfd *pfd, int *slot)
 {
-	int64_t		now = check_now_ms(), d;
+	int64_t		now = now_ms(), d;
 	int64_t		due = now + IDLE_WAKE_MS;
 	nfds_t		n = 2;
 	unsigned	i;
@@ -261,7 +261,7 @@ checker_loop(struct checker *ch)
 			}
 		} else
 			memset(pfd, 0, (ch->ch_nchecks + 2) * sizeof(*pfd));
-		now = check_now_ms();
+		now = now_ms();
 		for (i = 0; i < ch->ch_nchecks; i++)
 			check_run(&ch->ch_checks[i], slot[i] == -1 ? 0 :
 			    pfd[slot[i]].revents, now);

@@ -150,7 +150,7 @@ sign_request(const struct key_request *kr, struct key_answer *ka)
 		ka->ka_status = KEY_ERR_UNKNOWN;
 	else if (!request_fits(key, kr))
 		ka->ka_status = KEY_ERR_REQUEST;
-	else if (key_now_ms() > kr->kr_deadline)
+	else if ((uint64_t)now_ms() > kr->kr_deadline)
 		ka->ka_status = KEY_ERR_EXPIRED;
 	else if (sign_with(key, kr, ka) == -1)
 		ka->ka_status = KEY_ERR_SIGN;

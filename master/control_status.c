@@ -8,20 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "master.h"
 
 static const char *const level_names[] = { "brief", "verbose", "debug" };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "3d04h", "2h05m", "4m10s", "12s": short enough for a table. */
 static const char *
@@ -90,7 +82,7 @@ status_json(struct master *m, struct strbuf *out)
 	const struct rpxd_conf	*c = m->m_conf;
 	struct json		 js;
 	time_t			 now = time(NULL);
-	int64_t			 now_ms = mono_ms();
+	int64_t			 ms = now_ms();
 	const char		*ln, *rn;
 	unsigned		 i, b, s;
 
@@ -172,7 +164,7 @@ status_json(struct master *m, struct strbuf *out)
 
 			json_object(&js, NULL);
 			json_str(&js, "name", be->be_servers[s].sv_name);
-			json_str(&js, "state", server_state(hs, now_ms));
+			json_str(&js, "state", server_state(hs, ms));
 			if (hs != NULL) {
 				json_int(&js, "active", hs->hs_active);
 				json_int(&js, "pinned", hs->hs_pinned);
@@ -231,7 +223,7 @@ static void
 status_backends(struct master *m, struct strbuf *out, time_t now)
 {
 	const struct rpxd_conf	*c = m->m_conf;
-	int64_t			 now_ms = mono_ms();
+	int64_t			 ms = now_ms();
 	char			 d[32], check[32];
 	unsigned		 b, s;
 
@@ -256,7 +248,7 @@ status_backends(struct master *m, struct strbuf *out, time_t now)
 			strbuf_printf(out, "%-24s %-32s %-9s %-10s %6u %6u "
 			    "%8s\n", s == 0 ? be->be_name : "",
 			    be->be_servers[s].sv_name,
-			    server_state(hs, now_ms), check,
+			    server_state(hs, ms), check,
 			    hs != NULL ? hs->hs_active : 0,
 			    hs != NULL ? hs->hs_pinned : 0,
 			    hs != NULL && hs->hs_changed != 0 ?

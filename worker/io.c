@@ -330,12 +330,3 @@ io_close(struct io *io)
 		close(io->io_fd);
 	io->io_fd = -1;
 }
-
-int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

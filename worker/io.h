@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct buf {
 	char	*b_data;
 	size_t	 b_cap;
@@ -67,8 +69,5 @@ int	 io_wait(int fd, short events, int timeout_ms);
 /* Write all of b within timeout_ms; 0, or -1 on error or timeout. */
 int	 io_flush(struct io *io, struct buf *b, int timeout_ms);
 void	 io_close(struct io *io);
-
-/* Monotonic milliseconds. */
-int64_t	 now_ms(void);
 
 #endif

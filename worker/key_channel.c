@@ -60,7 +60,7 @@ await_answer(uint64_t id, uint64_t deadline, struct key_answer *ka)
 	int		rv;
 
 	for (;;) {
-		if ((now = key_now_ms()) >= deadline) {
+		if ((now = (uint64_t)now_ms()) >= deadline) {
 			log_warnx("tls: key service: no answer in %d ms",
 			    KEY_SIGN_TIMEOUT_MS);
 			return -1;
@@ -103,7 +103,7 @@ key_channel_sign(const unsigned char *id, uint32_t scheme, uint32_t md,
 		return -1;
 	kr = (struct key_request){ .kr_op = KEY_OP_SIGN,
 	    .kr_id = next_request++,
-	    .kr_deadline = key_now_ms() + KEY_SIGN_TIMEOUT_MS,
+	    .kr_deadline = (uint64_t)now_ms() + KEY_SIGN_TIMEOUT_MS,
 	    .kr_scheme = scheme, .kr_md = md, .kr_len = (uint32_t)inlen };
 	memcpy(kr.kr_key, id, KEY_ID_SIZE);
 	memcpy(kr.kr_data, in, inlen);

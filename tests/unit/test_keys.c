@@ -63,7 +63,7 @@ request(struct key_request *kr, EVP_PKEY *key, uint32_t scheme,
 	memset(kr, 0, sizeof(*kr));
 	kr->kr_op = KEY_OP_SIGN;
 	kr->kr_id = 42;
-	kr->kr_deadline = key_now_ms() + 1000;
+	kr->kr_deadline = (uint64_t)now_ms() + 1000;
 	ck_assert_int_eq(key_id_of(key, kr->kr_key), 0);
 	kr->kr_scheme = scheme;
 	kr->kr_md = md;
@@ -244,7 +244,7 @@ START_TEST(test_keys_refusals)
 	sign_request(&kr, &ka);
 	ck_assert_uint_eq(ka.ka_status, KEY_ERR_UNKNOWN);
 	request(&kr, ec_key, KEY_ECDSA, NID_sha256, dgst, 32);
-	kr.kr_deadline = key_now_ms() - 1;
+	kr.kr_deadline = (uint64_t)now_ms() - 1;
 	sign_request(&kr, &ka);
 	ck_assert_uint_eq(ka.ka_status, KEY_ERR_EXPIRED);
 	request(&kr, ec_key, KEY_ECDSA, NID_sha256, dgst, 32);
