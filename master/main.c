@@ -217,7 +217,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	upgrade_init(m, argv[0]);
+	upgrade_init(m, strchr(argv[0], '/') != NULL ?
+	    absolute_path(argv[0]) : argv[0]);
 	m->m_conf_file = absolute_path(m->m_conf_file);
 	m->m_worker_path = absolute_path(m->m_worker_path);
 

@@ -30,24 +30,20 @@
 #define UPGRADE_CHECK_WAIT	60	/* s for the new program's rpxd -n */
 #define UPGRADE_OUTPUT_MAX	4096	/* bytes of its messages kept */
 
-/* The program's absolute path, as started: exec needs it after daemon()
- * has moved to "/". A bare name is looked up in PATH. */
+/* The program's path, as started: exec needs it after daemon() has moved
+ * to "/". A path with a slash comes made absolute (main.c); a bare name
+ * is looked up in PATH. */
 void
 upgrade_init(struct master *m, const char *argv0)
 {
 	const char	*path, *p, *end;
-	char		 cwd[RPXD_FILE_MAX];
 	size_t		 len;
 	int		 n;
 
 	m->m_self_path[0] = '\0';
 	if (strchr(argv0, '/') != NULL) {
-		if (argv0[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-			n = snprintf(m->m_self_path, sizeof(m->m_self_path),
-			    "%s", argv0);
-		else
-			n = snprintf(m->m_self_path, sizeof(m->m_self_path),
-			    "%s/%s", cwd, argv0);
+		n = snprintf(m->m_self_path, sizeof(m->m_self_path), "%s",
+		    argv0);
 		if (n < 0 || (size_t)n >= sizeof(m->m_self_path))
 			m->m_self_path[0] = '\0';	/* no upgrade */
 		return;
