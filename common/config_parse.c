@@ -346,23 +346,11 @@ v_facility(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 static int
-log_level(const char *v)
-{
-	if (strcmp(v, "brief") == 0)
-		return LOG_LEVEL_BRIEF;
-	if (strcmp(v, "verbose") == 0)
-		return LOG_LEVEL_VERBOSE;
-	if (strcmp(v, "debug") == 0)
-		return LOG_LEVEL_DEBUG;
-	return -1;
-}
-
-static int
 v_log_level(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char	*v = cfg_opt_getnstr(opt, 0);
 
-	if (log_level(v) == -1)
+	if (log_level_from_name(v) == -1)
 		perr(cfg->line, "log-level: \"%s\" is not \"brief\", \"verbose\" "
 		    "or \"debug\"", v);
 	return 0;
@@ -1052,7 +1040,7 @@ fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 	    cfg_getstr(cfg, "syslog-socket"));
 	copy_str(c->rc_syslog_tag, sizeof(c->rc_syslog_tag),
 	    cfg_getstr(cfg, "syslog-tag"));
-	c->rc_log_level = log_level(cfg_getstr(cfg, "log-level"));
+	c->rc_log_level = log_level_from_name(cfg_getstr(cfg, "log-level"));
 }
 
 /* The name of global integer option i (config_int_ref's order). */

@@ -79,6 +79,27 @@ log_set_level(int level)
 	log_level = level;
 }
 
+/* The words of log-level and rpxctl log, by LOG_LEVEL_*. */
+static const char *const log_level_names[] = { "brief", "verbose", "debug" };
+
+int
+log_level_from_name(const char *name)
+{
+	int	i;
+
+	for (i = LOG_LEVEL_BRIEF; i <= LOG_LEVEL_DEBUG; i++)
+		if (strcmp(name, log_level_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+log_level_name(int level)
+{
+	return level >= LOG_LEVEL_BRIEF && level <= LOG_LEVEL_DEBUG ?
+	    log_level_names[level] : "unknown";
+}
+
 int
 log_facility_from_name(const char *name)
 {

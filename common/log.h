@@ -23,6 +23,8 @@ void	log_set_level(int level);
  * log_syslog.c), lines are dropped instead. */
 void	log_sandboxed(void);
 int	log_facility_from_name(const char *name);	/* -1 if unknown */
+int	log_level_from_name(const char *name);	/* -1 if unknown */
+const char *log_level_name(int level);
 const char *log_facility_name(int facility);
 
 /* log_warn appends ": strerror(errno)"; log_warnx does not. */

@@ -1,11 +1,12 @@
 /*
- * The control socket's commands: status, reload, stop, log, show config.
+ * The control socket's commands: status, reload, upgrade, stop, log,
+ * show config.
  * A request line is "[json] command [argument]"; the answer starts with
  * "ok" or "error: why" on a line of its own.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "control.h"
 #include "log.h"
@@ -14,36 +15,54 @@
 
 #define CONTROL_WORDS_MAX	4
 
-static const char *const level_names[] = { "brief", "verbose", "debug" };
+/*
+ * The answer of a command that may be refused (reload, upgrade): the first
+ * line; as JSON, an object opened with the outcome under flag, for the
+ * caller's members. outcome_end adds what the command said (msg).
+ */
+static void
+outcome_begin(struct json *js, struct strbuf *out, int json, int ok,
+    const char *flag, const char *refused_json, const char *refused_text)
+{
+	strbuf_printf(out, "%s\n", ok ? "ok" : json ? refused_json :
+	    refused_text);
+	if (!json)
+		return;
+	json_init(js, out);
+	json_object(js, NULL);
+	json_bool(js, flag, ok);
+}
+
+static void
+outcome_end(struct json *js, struct strbuf *out, int json,
+    struct strbuf *msg)
+{
+	const char	*text = msg->sb_buf != NULL ? msg->sb_buf : "";
+
+	if (json) {
+		json_str(js, "messages", text);
+		json_end(js, '}');
+		strbuf_add(out, "\n", 1);
+	} else
+		strbuf_add(out, text, strlen(text));
+	strbuf_free(msg);
+}
 
 static void
 cmd_reload(struct master *m, int json, struct strbuf *out)
 {
 	struct strbuf	msg;
+	struct json	js;
 	int		ok;
 
 	log_notice("control: reload requested");
 	strbuf_init(&msg);
 	ok = reload(m, &msg) == 0;
-	if (json) {
-		struct json	js;
-
-		strbuf_printf(out, "%s\n", ok ? "ok" : "error: reload failed");
-		json_init(&js, out);
-		json_object(&js, NULL);
-		json_bool(&js, "reloaded", ok);
+	outcome_begin(&js, out, json, ok, "reloaded", "error: reload failed",
+	    "error: reload failed; the running configuration is kept");
+	if (json)
 		json_int(&js, "generation", m->m_generation);
-		json_str(&js, "messages", msg.sb_buf != NULL ? msg.sb_buf :
-		    "");
-		json_end(&js, '}');
-		strbuf_add(out, "\n", 1);
-	} else {
-		strbuf_printf(out, "%s\n", ok ? "ok" : "error: reload failed; "
-		    "the running configuration is kept");
-		if (msg.sb_buf != NULL)
-			strbuf_add(out, msg.sb_buf, msg.sb_len);
-	}
-	strbuf_free(&msg);
+	outcome_end(&js, out, json, &msg);
 }
 
 /* The new level for the master, every worker, the health checker and
@@ -77,65 +96,54 @@ set_log_level(struct master *m, int level)
 static void
 cmd_log(struct master *m, const char *arg, int json, struct strbuf *out)
 {
+	char	lower[CONTROL_LINE_MAX + 1];
+	size_t	i;
 	int	level;
 
 	if (arg != NULL) {
-		for (level = 0; level < 3; level++)
-			if (strcasecmp(arg, level_names[level]) == 0)
-				break;
-		if (level == 3) {
+		/* any case, as an operator may type it */
+		for (i = 0; arg[i] != '\0' && i < sizeof(lower) - 1; i++)
+			lower[i] = (char)tolower((unsigned char)arg[i]);
+		lower[i] = '\0';
+		if ((level = log_level_from_name(lower)) == -1) {
 			strbuf_printf(out, "error: unknown log level \"%s\" "
 			    "(brief, verbose, debug)\n", arg);
 			return;
 		}
 		if (level != m->m_conf->rc_log_level)
 			log_notice("control: log level %s (was %s)",
-			    level_names[level],
-			    level_names[m->m_conf->rc_log_level]);
+			    log_level_name(level),
+			    log_level_name(m->m_conf->rc_log_level));
 		set_log_level(m, level);
 	}
 	level = m->m_conf->rc_log_level;
 	if (json)
 		strbuf_printf(out, "ok\n{\"log_level\":\"%s\"}\n",
-		    level_names[level]);
+		    log_level_name(level));
 	else
-		strbuf_printf(out, "ok\nlog level %s\n", level_names[level]);
+		strbuf_printf(out, "ok\nlog level %s\n", log_level_name(level));
 }
 
 static void
 cmd_upgrade(struct master *m, int json, struct strbuf *out, int *action)
 {
 	struct strbuf	msg;
+	struct json	js;
 	int		ok;
 
 	log_notice("control: upgrade requested");
 	strbuf_init(&msg);
-	ok = upgrade_prepare(m, &msg) == 0;
-	if (ok)
+	if ((ok = upgrade_prepare(m, &msg) == 0))
 		*action = CONTROL_ACTION_UPGRADE;
-	if (json) {
-		struct json	js;
-
-		strbuf_printf(out, "%s\n", ok ? "ok" : "error: upgrade refused");
-		json_init(&js, out);
-		json_object(&js, NULL);
-		json_bool(&js, "upgrading", ok);
+	outcome_begin(&js, out, json, ok, "upgrading",
+	    "error: upgrade refused",
+	    "error: upgrade refused; the running program stays");
+	if (json)
 		json_str(&js, "program", m->m_self_path);
-		json_str(&js, "messages", msg.sb_buf != NULL ? msg.sb_buf :
-		    "");
-		json_end(&js, '}');
-		strbuf_add(out, "\n", 1);
-	} else {
-		if (ok)
-			strbuf_printf(out, "ok\nexecuting %s; generation %u "
-			    "follows\n", m->m_self_path, m->m_generation + 1);
-		else
-			strbuf_printf(out, "error: upgrade refused; the running "
-			    "program stays\n");
-		if (msg.sb_buf != NULL)
-			strbuf_add(out, msg.sb_buf, msg.sb_len);
-	}
-	strbuf_free(&msg);
+	else if (ok)
+		strbuf_printf(out, "executing %s; generation %u follows\n",
+		    m->m_self_path, m->m_generation + 1);
+	outcome_end(&js, out, json, &msg);
 }
 
 static void

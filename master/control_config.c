@@ -9,8 +9,6 @@
 #include "control.h"
 #include "log.h"
 
-static const char *const level_names[] = { "brief", "verbose", "debug" };
-
 /* One writer for both forms: sections become nested blocks or objects,
  * groups of sections become nothing or arrays. */
 struct emit {
@@ -178,7 +176,7 @@ show_globals(struct emit *e, const struct rpxd_conf *c)
 	e_str(e, "syslog-socket", c->rc_syslog_socket);
 	e_str(e, "syslog-tag", c->rc_syslog_tag);
 	e_str(e, "syslog-facility", log_facility_name(c->rc_facility));
-	e_str(e, "log-level", level_names[c->rc_log_level]);
+	e_str(e, "log-level", log_level_name(c->rc_log_level));
 	e_opt(e, "ntlm-users", c->rc_ntlm_users);
 	e_str(e, "ntlm-domain", c->rc_ntlm_domain);
 	for (i = 0; (name = config_int_name(i)) != NULL; i++)

@@ -13,8 +13,6 @@
 #include "log.h"
 #include "master.h"
 
-static const char *const level_names[] = { "brief", "verbose", "debug" };
-
 /* "3d04h", "2h05m", "4m10s", "12s": short enough for a table. */
 static const char *
 duration(long long s, char *buf, size_t len)
@@ -32,22 +30,57 @@ duration(long long s, char *buf, size_t len)
 	return buf;
 }
 
-/* A worker's listener and route names, when it runs this generation's
- * configuration (older ones number another configuration's). */
-static void
-worker_where(const struct master *m, const struct scoreboard_slot *ss,
-    uint32_t generation, const char **listener, const char **route)
-{
-	const struct rpxd_conf	*c = m->m_conf;
-	int32_t			 li = ss->ss_listener, ri = ss->ss_route;
+/* What status shows of a worker, for the table and JSON alike. */
+struct worker_view {
+	const char	*wv_state;	/* "stopping" once told, unless busy */
+	const char	*wv_listener;	/* NULL unless busy */
+	const char	*wv_route;	/* NULL unless busy */
+	const char	*wv_client;	/* NULL unless busy */
+	char		 wv_client_buf[sizeof(((struct scoreboard_slot *)0)->
+			    ss_client)];
+};
 
-	*listener = *route = NULL;
-	if (generation != m->m_generation || li < 0 ||
+/*
+ * The listener and route are named only for a worker of this generation:
+ * older ones number another configuration's. The client address is
+ * copied out of the shared slot, which the worker may be rewriting.
+ */
+static void
+worker_view(const struct master *m, unsigned slot, struct worker_view *v)
+{
+	const struct rpxd_conf		*c = m->m_conf;
+	const struct worker		*wk = &m->m_workers[slot];
+	const struct scoreboard_slot	*ss = &m->m_sb.sb_slots[slot];
+	int32_t				 li = ss->ss_listener;
+	int32_t				 ri = ss->ss_route;
+	int				 busy = ss->ss_state == WS_BUSY;
+
+	v->wv_state = wk->wk_stopping && !busy ? "stopping" :
+	    worker_state_name(ss->ss_state);
+	v->wv_listener = v->wv_route = v->wv_client = NULL;
+	if (!busy)
+		return;
+	memcpy(v->wv_client_buf, (const char *)ss->ss_client,
+	    sizeof(v->wv_client_buf));
+	v->wv_client_buf[sizeof(v->wv_client_buf) - 1] = '\0';
+	if (v->wv_client_buf[0] != '\0')
+		v->wv_client = v->wv_client_buf;
+	if (wk->wk_generation != m->m_generation || li < 0 ||
 	    (unsigned)li >= c->rc_nlisteners)
 		return;
-	*listener = c->rc_listeners[li].ls_name;
+	v->wv_listener = c->rc_listeners[li].ls_name;
 	if (ri >= 0 && (unsigned)ri < c->rc_listeners[li].ls_nroutes)
-		*route = c->rc_listeners[li].ls_routes[ri].rt_name;
+		v->wv_route = c->rc_listeners[li].ls_routes[ri].rt_name;
+}
+
+/* A string member, or null. */
+static void
+json_str_or_null(struct json *js, const char *key, const char *v)
+{
+	if (v != NULL)
+		json_str(js, key, v);
+	else
+		json_null(js, key);
 }
 
 /* What the workers see of a server: a check's verdict, or a passive hold
@@ -83,7 +116,7 @@ status_json(struct master *m, struct strbuf *out)
 	struct json		 js;
 	time_t			 now = time(NULL);
 	int64_t			 ms = now_ms();
-	const char		*ln, *rn;
+	struct worker_view	 v;
 	unsigned		 i, b, s;
 
 	json_init(&js, out);
@@ -93,7 +126,7 @@ status_json(struct master *m, struct strbuf *out)
 	json_str(&js, "config", m->m_conf_file);
 	json_int(&js, "started", (long long)m->m_started);
 	json_int(&js, "uptime", (long long)(now - m->m_started));
-	json_str(&js, "log_level", level_names[c->rc_log_level]);
+	json_str(&js, "log_level", log_level_name(c->rc_log_level));
 	json_int(&js, "log_dropped", (long long)log_dropped_all(m));
 	json_bool(&js, "stopping", m->m_stopping);
 	json_array(&js, "workers");
@@ -103,34 +136,19 @@ status_json(struct master *m, struct strbuf *out)
 
 		if (wk->wk_pid == 0)
 			continue;
-		worker_where(m, ss, wk->wk_generation, &ln, &rn);
+		worker_view(m, i, &v);
 		json_object(&js, NULL);
 		json_int(&js, "pid", wk->wk_pid);
 		json_int(&js, "generation", wk->wk_generation);
-		json_str(&js, "state", wk->wk_stopping && ss->ss_state !=
-		    WS_BUSY ? "stopping" : worker_state_name(ss->ss_state));
+		json_str(&js, "state", v.wv_state);
 		json_bool(&js, "stopping", wk->wk_stopping);
 		json_int(&js, "connections", (long long)ss->ss_connections);
 		json_int(&js, "requests", (long long)ss->ss_requests);
 		json_int(&js, "since", (long long)ss->ss_since);
 		json_int(&js, "for", (long long)(now - ss->ss_since));
-		if (ss->ss_state == WS_BUSY && ss->ss_client[0] != '\0') {
-			char client[sizeof(ss->ss_client)];
-
-			memcpy(client, (const char *)ss->ss_client,
-			    sizeof(client));
-			client[sizeof(client) - 1] = '\0';
-			json_str(&js, "client", client);
-		} else
-			json_null(&js, "client");
-		if (ln != NULL && ss->ss_state == WS_BUSY)
-			json_str(&js, "listener", ln);
-		else
-			json_null(&js, "listener");
-		if (rn != NULL && ss->ss_state == WS_BUSY)
-			json_str(&js, "route", rn);
-		else
-			json_null(&js, "route");
+		json_str_or_null(&js, "client", v.wv_client);
+		json_str_or_null(&js, "listener", v.wv_listener);
+		json_str_or_null(&js, "route", v.wv_route);
 		json_int(&js, "log_dropped", (long long)ss->ss_log_dropped);
 		json_end(&js, '}');
 	}
@@ -188,9 +206,9 @@ status_json(struct master *m, struct strbuf *out)
 static void
 status_workers(struct master *m, struct strbuf *out, time_t now)
 {
-	const char	*ln, *rn;
-	char		 d[32], client[48];
-	unsigned	 i;
+	struct worker_view	v;
+	char			d[32];
+	unsigned		i;
 
 	strbuf_printf(out, "\n%-8s %-4s %-9s %9s %9s %7s  %-16s %-16s %s\n",
 	    "WORKER", "GEN", "STATE", "REQUESTS", "CONNS", "FOR", "LISTENER",
@@ -198,24 +216,19 @@ status_workers(struct master *m, struct strbuf *out, time_t now)
 	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
 		const struct worker *wk = &m->m_workers[i];
 		const struct scoreboard_slot *ss = &m->m_sb.sb_slots[i];
-		int busy;
 
 		if (wk->wk_pid == 0)
 			continue;
-		busy = ss->ss_state == WS_BUSY;
-		worker_where(m, ss, wk->wk_generation, &ln, &rn);
-		memcpy(client, (const char *)ss->ss_client, sizeof(client));
-		client[sizeof(client) - 1] = '\0';
+		worker_view(m, i, &v);
 		strbuf_printf(out, "%-8ld %-4u %-9s %9llu %9llu %7s  %-16s "
 		    "%-16s %s\n", (long)wk->wk_pid, wk->wk_generation,
-		    wk->wk_stopping && !busy ? "stopping" :
-		    worker_state_name(ss->ss_state),
+		    v.wv_state,
 		    (unsigned long long)ss->ss_requests,
 		    (unsigned long long)ss->ss_connections,
 		    duration(now - ss->ss_since, d, sizeof(d)),
-		    busy && ln != NULL ? ln : "-",
-		    busy && rn != NULL ? rn : "-",
-		    busy && client[0] != '\0' ? client : "-");
+		    v.wv_listener != NULL ? v.wv_listener : "-",
+		    v.wv_route != NULL ? v.wv_route : "-",
+		    v.wv_client != NULL ? v.wv_client : "-");
 	}
 }
 
@@ -285,7 +298,7 @@ control_status(struct master *m, int json, struct strbuf *out)
 	    duration(now - m->m_started, d, sizeof(d)),
 	    m->m_stopping ? ", STOPPING" : "");
 	strbuf_printf(out, "config %s, log level %s, log lines dropped "
-	    "%llu\n", m->m_conf_file, level_names[c->rc_log_level],
+	    "%llu\n", m->m_conf_file, log_level_name(c->rc_log_level),
 	    log_dropped_all(m));
 	strbuf_printf(out, "workers %u (%u busy), health checker %s, "
 	    "key holders %u\n", n, busy, m->m_health.hp_pid != 0 ?
