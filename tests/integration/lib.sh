@@ -54,6 +54,17 @@ wait_port() {	# host port seconds
 	return 1
 }
 
+# wait_pidfile FILE: a daemon writes its pidfile after its command returns;
+# wait up to 5 s for it to hold something.
+wait_pidfile() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 start_nginx() {
 	mkdir -p "$WORK/nginx/logs" "$WORK/nginx/dav" "$WORK/nginx/tmp"
 	# nginx's workers run as nobody: they write uploads here
@@ -79,11 +90,7 @@ start_nginx_tls() {
 	    "$IT/nginx-tls.conf.in" > "$WORK/nginx-tls/nginx.conf"
 	nginx -c "$WORK/nginx-tls/nginx.conf" -p "$WORK/nginx-tls" \
 	    -g "pid $WORK/nginx-tls/nginx.pid;" || return 1
-	# the daemonized master writes its pidfile after the command returns
-	for _ in $(seq 1 50); do
-		[ -s "$WORK/nginx-tls/nginx.pid" ] && break
-		sleep 0.1
-	done
+	wait_pidfile "$WORK/nginx-tls/nginx.pid"
 	NGINX_TLS_PID=$(cat "$WORK/nginx-tls/nginx.pid") || return 1
 	EXTRA_PIDS+=("$NGINX_TLS_PID")
 	wait_port 127.0.0.1 4443 5 && wait_port 127.0.0.1 4446 5

@@ -84,11 +84,7 @@ else
 	sl_conf > "$SL/rpxd.conf"
 	"$TOP/rpxd" -f "$SL/rpxd.conf" -W "$TOP/rpxd-worker"
 	expect "syslog: rpxd starts detached" "$?" 0
-	# the daemonized master writes its pidfile after the command returns
-	for _ in $(seq 1 50); do
-		[ -s "$SL/rpxd.pid" ] && break
-		sleep 0.1
-	done
+	wait_pidfile "$SL/rpxd.pid"
 	RPXD_PID=$(cat "$SL/rpxd.pid" 2>/dev/null)
 	check "syslog: the detached rpxd wrote its pidfile" test -n "$RPXD_PID"
 	wait_port 127.0.0.1 80 5
