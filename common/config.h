@@ -201,6 +201,9 @@ struct rpxd_conf {
 	unsigned		 rc_auth_failure_limit;	/* a minute, per address */
 	unsigned		 rc_auth_failure_delay;	/* s, beyond the limit */
 	unsigned		 rc_key_holders;	/* 0: one per CPU */
+	/* a request body still coming after its final response */
+	unsigned		 rc_early_body_max;	/* bytes */
+	unsigned		 rc_early_body_timeout;	/* s */
 	/* auth = ntlm */
 	char			 rc_ntlm_users[RPXD_FILE_MAX];	/* "": none */
 	char			 rc_ntlm_domain[RPXD_NAME_MAX];
@@ -229,7 +232,7 @@ void	 config_defaults(struct rpxd_conf *conf);
 /* The global integer options, in the order of config_parse.c's table:
  * min-spare-workers ... max-headers, tls-ticket-rotation,
  * auth-failure-limit, auth-failure-delay, key-holders. */
-#define CONFIG_GLOBAL_INTS	18
+#define CONFIG_GLOBAL_INTS	20
 unsigned *config_int_ref(struct rpxd_conf *conf, unsigned i);
 unsigned config_int_get(const struct rpxd_conf *conf, unsigned i);
 const char *config_int_name(unsigned i);	/* NULL past the last */

@@ -42,6 +42,8 @@ config_defaults(struct rpxd_conf *c)
 	c->rc_ticket_rotation = 3600;
 	c->rc_auth_failure_limit = 5;
 	c->rc_auth_failure_delay = 3;
+	c->rc_early_body_max = 8388608;
+	c->rc_early_body_timeout = 30;
 	snprintf(c->rc_ntlm_domain, sizeof(c->rc_ntlm_domain), "RPXD");
 }
 

@@ -25,6 +25,8 @@ static const size_t	config_int_offsets[CONFIG_GLOBAL_INTS] = {
 	offsetof(struct rpxd_conf, rc_auth_failure_limit),
 	offsetof(struct rpxd_conf, rc_auth_failure_delay),
 	offsetof(struct rpxd_conf, rc_key_holders),
+	offsetof(struct rpxd_conf, rc_early_body_max),
+	offsetof(struct rpxd_conf, rc_early_body_timeout),
 };
 
 unsigned *

@@ -50,6 +50,8 @@ static const struct int_option {
 	{ "auth-failure-limit", 5, 0, 100000 },
 	{ "auth-failure-delay", 3, 1, 60 },
 	{ "key-holders", 0, 0, 64 },
+	{ "early-response-body-max", 8388608, 0, 1L << 30 },
+	{ "early-response-body-timeout", 30, 1, 3600 },
 };
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
 _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "

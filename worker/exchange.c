@@ -53,6 +53,13 @@ struct exchange {
 	int				 x_backend_bytes;
 	int				 x_shut_backend;	/* tunnel */
 	int				 x_shut_client;
+	/* A final response before the whole request body: the rest of the
+	 * body still goes to the backend (which reads it, as HTTP requires
+	 * of a kept connection), within early-response-body-max bytes and
+	 * early-response-body-timeout seconds of the response's end. */
+	int				 x_early;
+	uint64_t			 x_early_base;	/* h_consumed then */
+	int64_t				 x_early_ms;	/* response end */
 	int64_t				 x_progress_ms;
 	char				 x_sts[64];	/* HSTS value or "" */
 	char				 x_cookie[RPXD_NAME_MAX + 64];
@@ -222,6 +229,38 @@ exchange_auth_response(struct exchange *x, const struct http_message *resp)
 	return 0;
 }
 
+/*
+ * A final response came before the whole request body. Keeping both
+ * connections needs the rest of the body sent to the backend: possible
+ * when the backend keeps its connection and the body left to come is
+ * within early-response-body-max. Otherwise the client connection closes
+ * (with Connection: close) and a line says why. 1: keep.
+ */
+static int
+exchange_early_keep(struct exchange *x)
+{
+	struct worker_env	*w = x->x_w;
+	uint64_t		 max = w->w_conf->rc_early_body_max;
+	const char		*why = NULL;
+
+	if (!x->x_backend_keep)
+		why = "the backend closes its connection";
+	else if (x->x_up.h_mode == HM_LENGTH && x->x_up.h_remaining > max)
+		why = "the rest of the body is larger than "
+		    "early-response-body-max";
+	if (why != NULL) {
+		log_notice("request: client %s host %s: final response before "
+		    "the whole request body (%llu bytes of it received); "
+		    "closing the connection: %s", w->w_client_addr,
+		    x->x_log->rl_host[0] ? x->x_log->rl_host : "-",
+		    (unsigned long long)x->x_up.h_consumed, why);
+		return 0;
+	}
+	x->x_early = 1;
+	x->x_early_base = x->x_up.h_consumed;
+	return 1;
+}
+
 /* The response head, once whole: 1 when consumed, 0 to wait, -1 error. */
 static int
 exchange_response_head(struct exchange *x)
@@ -267,7 +306,8 @@ exchange_response_head(struct exchange *x)
 		 * and is not cut short by a reload between requests. */
 		x->x_close |= !client11 || x->x_req_close ||
 		    body == BODY_CLOSE || (body == BODY_CHUNKED && !rechunk) ||
-		    !x->x_up.h_done || (w->w_pinned ? !x->x_backend_keep :
+		    (!x->x_up.h_done && !exchange_early_keep(x)) ||
+		    (w->w_pinned ? !x->x_backend_keep :
 		    worker_stop_requested(w));
 	}
 	if (rewrite_response(&resp, head, rechunk, x->x_close, &x->x_add,
@@ -308,8 +348,10 @@ exchange_pump(struct exchange *x)
 				    x->x_down.h_dec.cd_error);
 			progress |= before != w->w_backend.io_in.b_len +
 			    w->w_to_client.b_len;
-			if (x->x_down.h_done)
+			if (x->x_down.h_done) {
 				x->x_resp_state = RS_DONE;
+				x->x_early_ms = now_ms();
+			}
 		}
 	} while (progress);
 	return 0;
@@ -344,6 +386,13 @@ exchange_retryable(const struct exchange *x)
 	    x->x_up.h_mode == HM_NONE && x->x_resp_state == RS_HEAD;
 }
 
+/* The response is out and the rest of the request body is awaited. */
+static int
+exchange_early_waiting(const struct exchange *x)
+{
+	return x->x_early && x->x_resp_state == RS_DONE && !x->x_up.h_done;
+}
+
 /* The wait allowed before the next event, from the route or globals. */
 static int64_t
 exchange_deadline(const struct exchange *x)
@@ -352,18 +401,28 @@ exchange_deadline(const struct exchange *x)
 	const struct route_conf	*rt = x->x_route;
 	unsigned		 s;
 
+	int64_t			 d;
+
 	if (x->x_up.h_done && x->x_resp_state == RS_HEAD)
 		s = rt->rt_backend_timeout ? rt->rt_backend_timeout :
 		    c->rc_backend_timeout;
 	else
 		s = rt->rt_idle_timeout ? rt->rt_idle_timeout :
 		    c->rc_idle_timeout;
-	return x->x_progress_ms + 1000 * (int64_t)s;
+	d = x->x_progress_ms + 1000 * (int64_t)s;
+	if (exchange_early_waiting(x) &&
+	    x->x_early_ms + 1000 * (int64_t)c->rc_early_body_timeout < d)
+		d = x->x_early_ms + 1000 * (int64_t)c->rc_early_body_timeout;
+	return d;
 }
 
 static int
 exchange_timeout(struct exchange *x)
 {
+	if (exchange_early_waiting(x))
+		return exchange_fail(x, 408, "the rest of the request body "
+		    "did not come within early-response-body-timeout after "
+		    "the final response; closing the connection");
 	if (x->x_resp_state != RS_HEAD)
 		return exchange_fail(x, 504, "idle-timeout while streaming");
 	if (!x->x_up.h_done && x->x_w->w_to_backend.b_len == 0)
@@ -406,6 +465,11 @@ exchange_read_backend(struct exchange *x)
 	}
 	if (n == -2)
 		return 0;
+	if (exchange_early_waiting(x))
+		return exchange_fail(x, 502, n == 0 ? "backend closed its "
+		    "connection while the request body was still coming after "
+		    "the final response" : "backend connection reset while the "
+		    "request body was still coming after the final response");
 	if (x->x_resp_state == RS_HEAD)
 		return exchange_fail(x, 502, n == 0 ? "backend closed the "
 		    "connection before a response" : "backend connection "
@@ -521,6 +585,11 @@ exchange_loop(struct exchange *x)
 		if (exchange_truncated(x))
 			return exchange_fail(x, 502, "backend closed inside "
 			    "the response body");
+		if (x->x_early && !x->x_up.h_done && x->x_up.h_consumed -
+		    x->x_early_base > w->w_conf->rc_early_body_max)
+			return exchange_fail(x, 413, "the request body after "
+			    "the final response passed early-response-body-max; "
+			    "closing the connection");
 		if ((rv = exchange_write_now(x)) == -1)
 			return -1;
 		if (rv > 0) {
@@ -535,7 +604,7 @@ exchange_loop(struct exchange *x)
 			return 0;
 		pfd[0].fd = w->w_client.io_fd;
 		pfd[0].events = peer_events(&w->w_client, &w->w_to_client,
-		    x->x_resp_state != RS_DONE);
+		    x->x_resp_state != RS_DONE || !x->x_up.h_done);
 		pfd[1].fd = w->w_backend.io_fd;
 		pfd[1].events = peer_events(&w->w_backend, &w->w_to_backend,
 		    x->x_resp_state != RS_DONE);
@@ -568,7 +637,8 @@ exchange_log_error(struct exchange *x)
 
 	log_warnx("%s: client %s host %s: backend \"%s\" server %s: %s",
 	    x->x_error_status == 499 || x->x_error_status == 400 ||
-	    x->x_error_status == 408 ? "request" : "backend",
+	    x->x_error_status == 408 || x->x_error_status == 413 ?
+	    "request" : "backend",
 	    w->w_client_addr, x->x_log->rl_host[0] ? x->x_log->rl_host : "-",
 	    x->x_log->rl_backend, x->x_log->rl_server,
 	    x->x_error ? x->x_error : "error");

@@ -327,6 +327,82 @@ def killed(a):
     return 0
 
 
+def post100_step(c, auth, body, wait, expect=True):
+    """One POST the way .NET clients send it: the head with Expect:
+    100-continue, then the body once 100 Continue came, or the final
+    response came first and kept the connection (its framing still needs
+    the body), or nothing came within wait seconds. Without expect, the
+    head alone, then the body after wait seconds or after an early final
+    response. Returns (final response or None, whether the final response
+    came before the body)."""
+    req = ("POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\n"
+           "Content-Type: text/xml\r\nContent-Length: %d\r\n%s\r\n" %
+           (c.path, c.host, auth, len(body),
+            "Expect: 100-continue\r\n" if expect else ""))
+    c.s.sendall(req.encode())
+    c.s.settimeout(wait)
+    try:
+        r = c.response()
+    except socket.timeout:
+        r = 100, {}, ""
+    c.s.settimeout(c.timeout)
+    if r is None:
+        return None, False
+    early = r[0] != 100
+    if early and "close" in ",".join(r[1].get("connection", [])).lower():
+        return r, True
+    c.s.sendall(body)
+    if early:
+        return r, True
+    while True:
+        r = c.response()
+        if r is None or r[0] != 100:
+            return r, False
+
+
+def post100(a):
+    """An NTLM login with POSTs that carry Expect: 100-continue and a body
+    (.NET's EWS, Autodiscover, web ticket service): prints what each step
+    got, e.g. "challenge=401 early=yes kept=yes final=200 user=...
+    conn=...", or why it stopped."""
+    from ntlm_auth.ntlm import NtlmContext
+
+    _, dom, name, pw = split_user(a.users[0])
+    ctx = NtlmContext(name, pw, domain=dom, ntlm_compatibility=3)
+    c = Conn(a)
+    c.timeout = a.timeout
+    body = a.body.encode()
+    r, early = post100_step(c, "NTLM " + base64.b64encode(ctx.step()).decode(),
+                            body, a.wait, not a.no_expect)
+    if r is None:
+        print("closed before the challenge")
+        return 0
+    out = "challenge=%d early=%s" % (r[0], "yes" if early else "no")
+    chal = None
+    for v in r[1].get("www-authenticate", []):
+        if v.split(" ")[0] in ("NTLM", "Negotiate"):
+            chal = base64.b64decode(v.split(" ", 1)[1])
+    if "close" in ",".join(r[1].get("connection", [])).lower():
+        print(out + " kept=no (Connection: close)")
+        return 0
+    if r[0] != 401 or chal is None:
+        print(out + " no challenge")
+        return 0
+    out += " kept=yes"
+    try:
+        r, _ = post100_step(c, "NTLM " + base64.b64encode(ctx.step(chal)).decode(),
+                            body, a.wait, not a.no_expect)
+    except OSError as e:
+        print(out + " final=closed (%s)" % e)
+        return 0
+    if r is None:
+        print(out + " final=closed")
+        return 0
+    first = r[2].split("\n")[0]
+    print(out + " final=%d %s" % (r[0], first))
+    return 0
+
+
 def login(a):
     """One NTLM handshake on one connection at LM compatibility level
     --compat (0-2 send NTLMv1, 3 NTLMv2); prints the final status and the
@@ -345,7 +421,7 @@ def login(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=("rounds", "killed", "login"))
+    p.add_argument("mode", choices=("rounds", "killed", "login", "post100"))
     p.add_argument("url")
     p.add_argument("users", nargs="+", metavar="DOMAIN\\USER:PASSWORD")
     p.add_argument("--rounds", type=int, default=200)
@@ -355,11 +431,19 @@ def main():
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--compat", type=int, default=3,
                    help="login: LM compatibility level (0-2: NTLMv1)")
+    p.add_argument("--body", default="<x/>\n",
+                   help="post100: the body of each POST")
+    p.add_argument("--wait", type=float, default=2.0,
+                   help="post100: how long to wait for 100 Continue")
+    p.add_argument("--no-expect", action="store_true",
+                   help="post100: no Expect; the body follows after --wait")
     a = p.parse_args()
     if a.mode == "rounds":
         return rounds(a)
     if a.mode == "login":
         return login(a)
+    if a.mode == "post100":
+        return post100(a)
     return killed(a)
 
 

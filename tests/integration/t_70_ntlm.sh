@@ -1,7 +1,8 @@
 # NTLM pass-through (R11, DESIGN.md request path step 8): rpxd on 80 and
 # 443 in front of real NTLM backends, Apache httpd with mod_auth_gssapi and
 # gss-ntlmssp (apache_ntlm.sh): two plain instances on 8091 and 8092 (a
-# round-robin pool) and a TLS one on 4447. Clients are curl --ntlm,
+# round-robin pool) and a TLS one on 4447, and early_backend.py on 8093,
+# which challenges on the head before the body the way IIS does. Clients are curl --ntlm,
 # requests-ntlm sessions interleaved (ntlm_client.py rounds) and NTLM by
 # hand on a raw socket (ntlm_client.py killed). Checks what the users see
 # and the access line's auth=, pin= and bconn= fields. Takes about 40 s
@@ -54,6 +55,9 @@ ntlm_prereqs() {
 ntlm_conf() {
 	base_conf
 	cat <<CONF
+early-response-body-max = 65536
+early-response-body-timeout = 2
+backend "early" { server = { "127.0.0.1:8093" } }
 backend "ntlm" { server = { "127.0.0.1:8091" } }
 backend "ntlm-pool" {
 	server = { "127.0.0.1:8091", "127.0.0.1:8092" }
@@ -74,6 +78,7 @@ listener "http" {
 		auth = "passthrough"
 	}
 	route "pool" { host = { "pool.example.com" } backend = "ntlm-pool" }
+	route "ews" { host = { "ews.example.com" } backend = "early" }
 	route "noauth" {
 		host = { "noauth.example.com" }
 		backend = "ntlm"
@@ -249,12 +254,77 @@ ntlm_killed() {
 	    fail "$name: Apache $inst restarts on $port"
 }
 
+# post100 URL [options]: ntlm_client.py post100 as alice
+post100() {
+	local url=$1
+	shift
+	"$NTLM_PY" "$IT/ntlm_client.py" post100 "$url" "$NTLM_A" "$@" 2>&1
+}
+
+# A final response before the whole request body (issue 16, 1): .NET's
+# POSTs with Expect: 100-continue get IIS's challenge on the head; the
+# login must complete on the connection that got it.
+ntlm_early() {
+	local r conn lines
+	r=$(post100 http://127.0.0.1:8093/ews)
+	expect_match "early backend alone: the challenge comes before the body and the login completes" \
+	    "$r" '^challenge=401 early=yes kept=yes final=200 user=RPXTEST\\alice '
+	r=$(post100 http://127.0.0.1/EWS/Exchange.asmx --host ews.example.com)
+	expect_match "Expect: 100-continue, challenge on the head: kept, and the login completes through rpxd" \
+	    "$r" '^challenge=401 early=yes kept=yes final=200 user=RPXTEST\\alice .* body=5$'
+	conn=$(printf '%s\n' "$r" | sed -n 's/.* conn=\([^ ]*\) .*/\1/p')
+	expect "... the challenged body reached the backend on the connection of the login" \
+	    "$(grep -c "^$conn POST /EWS/Exchange.asmx HTTP/1.1 type=1 body 5 of 5$" \
+	    "$WORK/early_backend.py.log")" 1
+	sleep 0.3
+	lines=$(ntlm_access /EWS/Exchange.asmx | tail -2)
+	expect "... both access lines: pinned, one backend connection" \
+	    "$(printf '%s\n' "$lines" | ntlm_field pin | tr '\n' ' ')$(printf '%s\n' "$lines" | ntlm_field bconn | sort -u | wc -l)" "yes yes 1"
+	r=$(post100 http://127.0.0.1/EWS/Exchange.asmx --host ews.example.com --wait 0.01)
+	expect_match "Expect, body sent before the challenge arrives: the login completes" \
+	    "$r" '^challenge=401 early=yes kept=yes final=200 user=RPXTEST\\alice .* body=5$'
+	r=$(post100 http://127.0.0.1/EWS/Exchange.asmx --host ews.example.com --no-expect --wait 0.5)
+	expect_match "no Expect, body 0.5 s after the head, challenge first: the login completes" \
+	    "$r" '^challenge=401 early=yes kept=yes final=200 user=RPXTEST\\alice .* body=5$'
+	r=$(post100 http://127.0.0.1/EWS/Exchange.asmx --host ews.example.com --body "$(head -c 70000 /dev/zero | tr '\0' x)")
+	expect "a body larger than early-response-body-max after the challenge: Connection: close" \
+	    "$r" "challenge=401 early=yes kept=no (Connection: close)"
+	check "... and a log line says why" grep -q 'final response before the whole request body .* larger than early-response-body-max' "$WORK/rpxd.log"
+	r=$(python3 - <<'PY'
+import socket, time
+s = socket.create_connection(("127.0.0.1", 80), timeout=10)
+s.sendall(b"POST /EWS/slow HTTP/1.1\r\nHost: ews.example.com\r\n"
+          b"Authorization: NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw==\r\n"
+          b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+t = time.time(); got = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += d
+print(got.split(b"\r\n")[0].decode(), "closed after %d s" % round(time.time() - t))
+PY
+)
+	expect "a body that never comes after the challenge: closed after early-response-body-timeout" \
+	    "$r" "HTTP/1.1 401 Unauthorized closed after 2 s"
+	check "... and a log line says why" grep -q 'did not come within early-response-body-timeout' "$WORK/rpxd.log"
+	# Apache httpd (the real NTLM check) reads a body before it answers,
+	# and closes after a challenge to an Expect: 100-continue request that
+	# it answered without 100 (its keep-alive rule); rpxd passes both on.
+	r=$(post100 http://127.0.0.1/whoami --host ntlm.example.com --no-expect --wait 0.3)
+	expect_match "Apache, POST with a body: the login completes on one connection" \
+	    "$r" '^challenge=401 early=no kept=yes final=200 user=RPXTEST\\alice server=a1 '
+	expect "Apache, Expect: 100-continue: its own Connection: close, direct and through rpxd alike" \
+	    "$(post100 http://127.0.0.1:8091/whoami) / $(post100 http://127.0.0.1/whoami --host ntlm.example.com)" \
+	    "challenge=401 early=yes kept=no (Connection: close) / challenge=401 early=yes kept=no (Connection: close)"
+}
+
 ntlm_tests() {
 	ntlm_prereqs || return
 	make_pki "$P" || { fail "test PKI made"; return; }
 	start_apache_ntlm a1 8091 && start_apache_ntlm a2 8092 &&
-	    start_apache_ntlm t1 4447 tls ||
-	    { fail "Apache NTLM backends start on 8091, 8092 and 4447"; return; }
+	    start_apache_ntlm t1 4447 tls && start_python early_backend.py 8093 ||
+	    { fail "NTLM backends start on 8091, 8092, 4447 and 8093"; return; }
 	ntlm_backend_direct
 	ntlm_conf > "$WORK/ntlm.conf"
 	if ! start_rpxd "$WORK/ntlm.conf" || ! wait_port 127.0.0.1 443 5; then
@@ -267,6 +337,7 @@ ntlm_tests() {
 	ntlm_log_fields
 	ntlm_not_pinned
 	ntlm_auth_none
+	ntlm_early
 	ntlm_killed "backend restarted" ntlm.example.com 1
 	ntlm_killed "pool server stopped" pool.example.com 0
 }
