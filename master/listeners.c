@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -17,13 +18,49 @@
 #include "log.h"
 #include "master.h"
 
-#define LISTEN_BACKLOG	1024
+/* The kernel clamps it to its own limit (Linux: net.core.somaxconn). */
+#define LISTEN_BACKLOG	65535
 
 static int
 same_addr(const struct listener_conf *a, const struct listener_conf *b)
 {
 	return a->ls_addrlen == b->ls_addrlen &&
 	    memcmp(&a->ls_addr, &b->ls_addr, a->ls_addrlen) == 0;
+}
+
+/*
+ * A connection wakes a worker only once its first bytes are there (every
+ * listener speaks second: a request head, a ClientHello), so connections
+ * that never send a byte cannot hold workers: TCP_DEFER_ACCEPT on Linux
+ * (released after secs, the client-header-timeout, for the worker to time
+ * out), an accept filter on FreeBSD (accf_data for TLS, accf_http for plain
+ * HTTP; without the kernel module loaded the listener works as before).
+ */
+void
+listener_defer(int fd, const struct listener_conf *ls, unsigned secs)
+{
+#if defined(TCP_DEFER_ACCEPT)
+	int	s = secs > 3600 ? 3600 : (int)secs;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &s, sizeof(s)) == -1)
+		log_warn("listener \"%s\": TCP_DEFER_ACCEPT", ls->ls_name);
+#elif defined(SO_ACCEPTFILTER)
+	struct accept_filter_arg	afa;
+
+	(void)secs;
+	memset(&afa, 0, sizeof(afa));
+	snprintf(afa.af_name, sizeof(afa.af_name), "%s",
+	    ls->ls_ncerts > 0 ? "dataready" : "httpready");
+	if (setsockopt(fd, SOL_SOCKET, SO_ACCEPTFILTER, &afa,
+	    sizeof(afa)) == -1 && errno != EINVAL)
+		log_info("listener \"%s\": no accept filter %s (kldload "
+		    "accf_data accf_http): %s", ls->ls_name, afa.af_name,
+		    strerror(errno));
+#else
+	(void)fd;
+	(void)ls;
+	(void)secs;
+#endif
 }
 
 int
@@ -91,6 +128,9 @@ listeners_bind(const struct rpxd_conf *conf, const struct rpxd_conf *old,
 		    &conf->rc_listeners[i], err, errlen)) == -1)
 			goto fail;
 	}
+	for (i = 0; i < conf->rc_nlisteners; i++)
+		listener_defer(fds[i], &conf->rc_listeners[i],
+		    conf->rc_client_header_timeout);
 	for (j = 0; old != NULL && j < old->rc_nlisteners; j++)
 		if (taken[j])
 			old_fds[j] = -1;

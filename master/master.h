@@ -100,6 +100,8 @@ int	*listeners_bind(const struct rpxd_conf *conf,
 	    const struct rpxd_conf *old, int *old_fds, char *err,
 	    size_t errlen);
 void	 listeners_close(int *fds, unsigned n);
+void	 listener_defer(int fd, const struct listener_conf *ls,
+	    unsigned secs);
 int	 listener_bind(const struct listener_conf *ls, char *err,
 	    size_t errlen);
 

@@ -283,6 +283,7 @@ upgrade_adopt(const struct rpxd_conf *conf, uint32_t *generation,
 		if (fds[i] == -1 && (fds[i] = listener_bind(ls, err,
 		    sizeof(err))) == -1)
 			fatalx("upgrade: %s", err);
+		listener_defer(fds[i], ls, conf->rc_client_header_timeout);
 	}
 	for (j = 0; j < n; j++)
 		if (inherited[j] != -1)
