@@ -61,7 +61,8 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/config_free.c common/config_ints.c common/tls_pem.c \
 		  common/tls_backend.c common/keyproto.c common/clock.c \
 		  common/base64.c common/ntlm_header.c common/ntlm_msg.c \
-		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c
+		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c \
+		  common/netprefix.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_tls.c
 MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))

@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <stdint.h>
 
+#include "netprefix.h"
+
 #define RPXD_NAME_MAX		64	/* listener, route, backend names */
 #define RPXD_HOST_MAX		256	/* an FQDN is at most 253 octets */
 #define RPXD_PATH_MAX		1024
@@ -27,6 +29,7 @@
 #define RPXD_MAX_BACKENDS	1024
 #define RPXD_MAX_SERVERS	256	/* per backend */
 #define RPXD_MAX_CERTS		64	/* per TLS listener */
+#define RPXD_PROXY_FROM_MAX	64	/* proxy-protocol-from prefixes */
 #define RPXD_TLS_LIST_MAX	1024	/* protocols, ciphers, curves */
 #define RPXD_PEM_MAX		(4u * 1024 * 1024)	/* one file's bytes */
 #define RPXD_NO_BACKEND		UINT32_MAX	/* a redirect-only route */
@@ -161,6 +164,11 @@ struct listener_conf {
 	char			 ls_curves[RPXD_TLS_LIST_MAX];
 	unsigned		 ls_hsts;	/* max-age; 0: no header */
 	int			 ls_hsts_subdomains;
+	/* PROXY protocol: the client's address from a trusted balancer */
+	int			 ls_proxy_protocol;
+	unsigned		 ls_proxy_line;
+	unsigned		 ls_nproxy_from;
+	struct net_prefix	 ls_proxy_from[RPXD_PROXY_FROM_MAX];
 };
 
 struct ntlm_users;

@@ -371,6 +371,20 @@ v_server(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* proxy-protocol-from: addresses or prefixes of trusted balancers. */
+static int
+v_proxy_from(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct net_prefix	 np;
+	const char		*v, *why;
+
+	note(cfg);
+	if ((v = new_list_element(opt)) != NULL &&
+	    net_prefix_parse(v, &np, &why) == -1)
+		perr(cfg->line, "proxy-protocol-from: \"%.64s\": %s", v, why);
+	return 0;
+}
+
 static int
 v_address(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -700,6 +714,8 @@ static const struct {
 	{ "listener|tls|ciphersuites", v_tls_list },
 	{ "listener|tls|curves", v_tls_list },
 	{ "listener|tls|hsts", v_hsts },
+	{ "listener|proxy-protocol", v_note },
+	{ "listener|proxy-protocol-from", v_proxy_from },
 	{ "listener|tls|hsts-include-subdomains", v_note },
 	{ "backend|tls", v_note },
 	{ "backend|verify", v_note },
@@ -763,6 +779,8 @@ static cfg_opt_t listener_opts[] = {
 	CFG_SEC("route", route_opts, CFGF_MULTI | CFGF_TITLE |
 	    CFGF_NO_TITLE_DUPES),
 	CFG_SEC("tls", tls_opts, CFGF_NODEFAULT),
+	CFG_BOOL("proxy-protocol", cfg_false, CFGF_NONE),
+	CFG_STR_LIST("proxy-protocol-from", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -1263,6 +1281,33 @@ fill_listener_tls(struct listener_conf *ls, cfg_t *tls)
 	    "hsts-include-subdomains") ? 1 : 0;
 }
 
+/* proxy-protocol needs its trusted sources, and they need it. */
+static void
+fill_listener_proxy(struct listener_conf *ls, cfg_t *sec)
+{
+	unsigned	 i, n = cfg_size(sec, "proxy-protocol-from");
+	const char	*why;
+
+	ls->ls_proxy_protocol = cfg_getbool(sec, "proxy-protocol") ? 1 : 0;
+	ls->ls_proxy_line = (unsigned)sec->line;
+	if (ls->ls_proxy_protocol && n == 0)
+		perr(sec->line, "listener \"%s\": proxy-protocol: needs "
+		    "proxy-protocol-from, the addresses of the balancers that "
+		    "send it", ls->ls_name);
+	else if (!ls->ls_proxy_protocol && n > 0)
+		perr(sec->line, "listener \"%s\": proxy-protocol-from: set "
+		    "without proxy-protocol = true", ls->ls_name);
+	if (n > RPXD_PROXY_FROM_MAX) {
+		perr(sec->line, "listener \"%s\": proxy-protocol-from: more "
+		    "than %d entries", ls->ls_name, RPXD_PROXY_FROM_MAX);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (net_prefix_parse(cfg_getnstr(sec, "proxy-protocol-from",
+		    i), &ls->ls_proxy_from[i], &why) == 0)
+			ls->ls_nproxy_from++;
+}
+
 static void
 fill_listener(struct listener_conf *ls, cfg_t *sec)
 {
@@ -1282,6 +1327,7 @@ fill_listener(struct listener_conf *ls, cfg_t *sec)
 	    cfg_getstr(sec, "default-route"));
 	if (cfg_size(sec, "tls") > 0)
 		fill_listener_tls(ls, cfg_getsec(sec, "tls"));
+	fill_listener_proxy(ls, sec);
 	if (n == 0 || n > RPXD_MAX_ROUTES) {
 		if (n == 0)
 			perr(sec->line, "listener \"%s\": route: none (at "

@@ -131,6 +131,11 @@ put_listener_tls(struct msgbuf *mb, const struct listener_conf *ls)
 	msgbuf_put_str(mb, ls->ls_curves);
 	msgbuf_put_u32(mb, ls->ls_hsts);
 	msgbuf_put_u32(mb, (uint32_t)ls->ls_hsts_subdomains);
+	msgbuf_put_u32(mb, (uint32_t)ls->ls_proxy_protocol);
+	msgbuf_put_u32(mb, ls->ls_nproxy_from);
+	for (i = 0; i < ls->ls_nproxy_from; i++)
+		msgbuf_put_bytes(mb, &ls->ls_proxy_from[i],
+		    sizeof(ls->ls_proxy_from[i]));
 }
 
 static void
@@ -421,6 +426,18 @@ get_listener_tls(struct msgbuf *mb, struct listener_conf *ls)
 	    get_uint(mb, &u, 0, 1) == -1)
 		return -1;
 	ls->ls_hsts_subdomains = (int)u;
+	if (get_uint(mb, &u, 0, 1) == -1 ||
+	    get_uint(mb, &ls->ls_nproxy_from, 0, RPXD_PROXY_FROM_MAX) == -1)
+		return -1;
+	ls->ls_proxy_protocol = (int)u;
+	for (i = 0; i < ls->ls_nproxy_from; i++) {
+		struct net_prefix *np = &ls->ls_proxy_from[i];
+
+		if (msgbuf_get_bytes(mb, np, sizeof(*np)) == -1 ||
+		    (np->np_family != AF_INET && np->np_family != AF_INET6) ||
+		    np->np_bits > (np->np_family == AF_INET ? 32 : 128))
+			return -1;
+	}
 	return 0;
 }
 

@@ -292,6 +292,19 @@ show_listener(struct emit *e, const struct listener_conf *ls)
 	e_str(e, "address", ls->ls_address);
 	e_int(e, "port", ls->ls_port);
 	e_opt(e, "default-route", ls->ls_default_route_name);
+	e_bool(e, "proxy-protocol", ls->ls_proxy_protocol);
+	if (ls->ls_nproxy_from > 0) {
+		char	np[64];
+
+		e_list_begin(e, "proxy-protocol-from");
+		for (i = 0; i < ls->ls_nproxy_from; i++) {
+			net_prefix_format(&ls->ls_proxy_from[i], np,
+			    sizeof(np));
+			e_list_str(e, i, np);
+		}
+		e_list_end(e);
+	} else if (e->e_json)
+		json_null(&e->e_js, "proxy-protocol-from");
 	if (ls->ls_ncerts > 0)
 		show_tls(e, ls);
 	e_group(e, "route");

@@ -310,11 +310,20 @@ session_serve(struct worker_env *w, int fd,
 	int	on = 1, first;
 	size_t	len;
 
+	struct sockaddr_storage	client = *peer;
+
 	scoreboard_set_state(w->w_slot, WS_BUSY);
 	w->w_slot->ss_connections++;
 	w->w_slot->ss_listener = (int32_t)listener;
 	w->w_listener = listener;
-	session_peer_name(w, peer);
+	w->w_lb_addr[0] = '\0';
+	if (w->w_conf->rc_listeners[listener].ls_proxy_protocol &&
+	    proxy_session_read(w, fd, &client) == -1) {
+		close(fd);
+		w->w_slot->ss_listener = w->w_slot->ss_route = -1;
+		return;
+	}
+	session_peer_name(w, &client);
 	len = strlen(w->w_client_addr);
 	if (len >= sizeof(w->w_slot->ss_client))
 		len = sizeof(w->w_slot->ss_client) - 1;

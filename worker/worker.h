@@ -49,6 +49,8 @@ struct worker_env {
 	struct io		 w_client;
 	char			 w_client_addr[64];	/* "ip:port" */
 	char			 w_client_ip[48];
+	char			 w_lb_addr[64];	/* the balancer that sent a
+						   PROXY header, "" if none */
 	unsigned		 w_listener;
 	/* the backend connection, kept within one client connection */
 	struct io		 w_backend;
@@ -104,6 +106,9 @@ struct ipc_msg;
 int	 worker_await_master(struct worker_env *w, uint32_t want,
 	    struct ipc_msg *msg, int timeout_ms);
 
+/* proxy_session.c: 0 with *peer the client's address, -1 to close */
+int	 proxy_session_read(struct worker_env *w, int fd,
+	    struct sockaddr_storage *peer);
 /* session.c */
 void	 session_serve(struct worker_env *w, int fd,
 	    const struct sockaddr_storage *peer, unsigned listener);
