@@ -64,6 +64,7 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c \
 		  common/netprefix.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
+		  common/config_fleet.c \
 		  common/config_tls.c
 MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))
 # One accept_wait_*.c per system: epoll (EPOLLEXCLUSIVE) on Linux.
@@ -124,8 +125,8 @@ rpxd-keys: keys/main.o $(KEYS_OBJS) worker/privdrop.o $(SANDBOX_OBJS) \
 		$(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
-rpxctl: ctl/rpxctl.o
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+rpxctl: ctl/rpxctl.o ctl/ticket_key.o common/config_fleet.o common/base64.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
 # For the integration tests only, never installed: a worker that breaks
 # its sandbox on request (GET /.rpxd-sandbox-selftest/open, execve,

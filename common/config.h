@@ -30,6 +30,7 @@
 #define RPXD_MAX_SERVERS	256	/* per backend */
 #define RPXD_MAX_CERTS		64	/* per TLS listener */
 #define RPXD_PROXY_FROM_MAX	64	/* proxy-protocol-from prefixes */
+#define RPXD_TICKET_FILE_KEYS	8	/* keys in a tls-ticket-key-file */
 #define RPXD_TLS_LIST_MAX	1024	/* protocols, ciphers, curves */
 #define RPXD_PEM_MAX		(4u * 1024 * 1024)	/* one file's bytes */
 #define RPXD_NO_BACKEND		UINT32_MAX	/* a redirect-only route */
@@ -216,6 +217,14 @@ struct rpxd_conf {
 	char			 rc_ntlm_users[RPXD_FILE_MAX];	/* "": none */
 	char			 rc_ntlm_domain[RPXD_NAME_MAX];
 	struct ntlm_users	*rc_users;	/* master only, never sent */
+	/* secrets shared by a fleet (config_fleet.c): master only, never
+	 * sent as part of a configuration */
+	char			 rc_ticket_key_file[RPXD_FILE_MAX];	/* "" */
+	unsigned		 rc_nticket_keys;	/* from it; 0: none */
+	unsigned char		 rc_ticket_keys[RPXD_TICKET_FILE_KEYS][80];
+	char			 rc_balance_key_file[RPXD_FILE_MAX];	/* "" */
+	int			 rc_have_balance_key;
+	unsigned char		 rc_balance_key[16];
 	unsigned		 rc_nservers;	/* of all backends together */
 	/* what is published */
 	unsigned		 rc_nlisteners;

@@ -98,6 +98,8 @@ config_free(struct rpxd_conf *c)
 		backend_free(&c->rc_backends[i]);
 	free(c->rc_listeners);
 	free(c->rc_backends);
+	explicit_bzero(c->rc_ticket_keys, sizeof(c->rc_ticket_keys));
+	explicit_bzero(c->rc_balance_key, sizeof(c->rc_balance_key));
 	ntlm_users_free(c->rc_users);
 	free(c);
 }

@@ -23,6 +23,7 @@
 #include "config_parse.h"
 #include "log.h"
 #include "ntlm_users.h"
+#include "config_fleet.h"
 
 #define CONF_FILE_MAX	(16u * 1024 * 1024)	/* bytes of rpxd.conf */
 #define ROUTE_TIMEOUT_MAX	(7 * 86400)
@@ -725,6 +726,8 @@ static const struct {
 	{ "backend|client-certificate", v_file },
 	{ "backend|client-key", v_file },
 	{ "ntlm-users", v_file },
+	{ "tls-ticket-key-file", v_file },
+	{ "balance-key-file", v_file },
 };
 
 static cfg_opt_t route_opts[] = {
@@ -872,7 +875,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static cfg_t *
 config_schema(void)
 {
-	static cfg_opt_t	 opts[N_INT_OPTIONS + 14];
+	static cfg_opt_t	 opts[N_INT_OPTIONS + 16];
 	size_t			 i, n = 0;
 	cfg_t			*cfg;
 
@@ -889,6 +892,10 @@ config_schema(void)
 	opts[n++] = (cfg_opt_t)CFG_STR("log-level", "brief", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-users", NULL, CFGF_NODEFAULT);
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-domain", "RPXD", CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_STR("tls-ticket-key-file", NULL,
+	    CFGF_NODEFAULT);
+	opts[n++] = (cfg_opt_t)CFG_STR("balance-key-file", NULL,
+	    CFGF_NODEFAULT);
 	for (i = 0; i < N_INT_OPTIONS; i++)
 		opts[n++] = (cfg_opt_t)CFG_INT(int_options[i].name,
 		    int_options[i].def, CFGF_NONE);
@@ -1061,6 +1068,10 @@ fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 	copy_str(c->rc_syslog_tag, sizeof(c->rc_syslog_tag),
 	    cfg_getstr(cfg, "syslog-tag"));
 	c->rc_log_level = log_level_from_name(cfg_getstr(cfg, "log-level"));
+	copy_str(c->rc_ticket_key_file, sizeof(c->rc_ticket_key_file),
+	    cfg_getstr(cfg, "tls-ticket-key-file"));
+	copy_str(c->rc_balance_key_file, sizeof(c->rc_balance_key_file),
+	    cfg_getstr(cfg, "balance-key-file"));
 }
 
 /* The name of global integer option i (config_int_ref's order). */
@@ -1439,7 +1450,8 @@ config_load(const char *file, char *err, size_t errlen)
 	if (config_check(c, err, errlen) == -1 ||
 	    config_tls_load(c, err, errlen) == -1 ||
 	    (c->rc_ntlm_users[0] != '\0' && (c->rc_users =
-	    ntlm_users_load(c->rc_ntlm_users, err, errlen)) == NULL)) {
+	    ntlm_users_load(c->rc_ntlm_users, err, errlen)) == NULL) ||
+	    fleet_keys_load(c, err, errlen) == -1) {
 		config_free(c);
 		return NULL;
 	}

@@ -51,7 +51,8 @@ enum ipc_type {
 /* A TLS session-ticket key: name, AES-256 key, HMAC-SHA256 key. */
 #define TICKET_NAME_SIZE	16
 #define TICKET_KEY_SIZE		(TICKET_NAME_SIZE + 32 + 32)
-#define TICKET_KEYS_MAX		2	/* the current and the previous */
+#define TICKET_KEYS_MAX		8	/* the current first, then older ones
+					   (or a tls-ticket-key-file's) */
 
 /* IPC_TLS_KEY (master -> key holder) kinds: whose private key it is. */
 enum tls_key_kind {

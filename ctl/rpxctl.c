@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"	/* RPXD_CONTROL_SOCKET */
+#include "ctl.h"
 
 #define REQUEST_MAX	255	/* the master's CONTROL_LINE_MAX, less '\n' */
 #define ANSWER_WAIT	60	/* s: a reload reads every key and file */
@@ -31,6 +32,8 @@ usage(void)
 	    "  stop                     finish the connections and exit\n"
 	    "  log [brief|verbose|debug]  show or set the log level\n"
 	    "  show config              the running configuration\n"
+	    "  ticket-key new FILE [KEEP]  rotate a tls-ticket-key-file "
+	    "(no rpxd needed)\n"
 	    "  -j  JSON instead of text\n"
 	    "  -s  control socket (default " RPXD_CONTROL_SOCKET ")\n");
 	exit(2);
@@ -191,6 +194,13 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0)
 		usage();
+	if (strcmp(argv[0], "ticket-key") == 0) {
+		int	rv = ticket_key_command(argc, argv);
+
+		if (rv == 2)
+			usage();
+		return rv;
+	}
 	len = request_line(req, sizeof(req), json, argc, argv);
 	fd = connect_to(path);
 	send_all(fd, req, len);

@@ -253,7 +253,11 @@ main(int argc, char *argv[])
 		fatal("startup: scoreboard");
 	if (healthboard_create(&m->m_hb, m->m_conf->rc_nservers) == -1)
 		fatal("startup: health board");
-	if (!upgraded && RAND_bytes(m->m_hash_key,
+	/* balance-key-file: the same key on every instance of a fleet. */
+	if (m->m_conf->rc_have_balance_key)
+		memcpy(m->m_hash_key, m->m_conf->rc_balance_key,
+		    sizeof(m->m_hash_key));
+	else if (!upgraded && RAND_bytes(m->m_hash_key,
 	    sizeof(m->m_hash_key)) != 1)
 		fatalx("startup: no random bytes for the hash key");
 	control_start(m);	/* before daemon(): its errors reach stderr */

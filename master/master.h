@@ -160,6 +160,7 @@ struct msgbuf;
 void	 tickets_init(struct master *m);
 void	 tickets_encode(const struct master *m, struct msgbuf *mb);
 void	 tickets_rotate(struct master *m);
+void	 tickets_reload(struct master *m, int had_file);
 
 /* ntlm_check.c */
 struct msgbuf;

@@ -41,7 +41,7 @@ reload(struct master *m, struct strbuf *out)
 	struct rpxd_conf	*conf;
 	struct healthboard	 hb;
 	char			 err[8192];
-	int			*fds;
+	int			*fds, had_ticket_file;
 	unsigned		 i;
 
 	log_notice("reload: reading %s", m->m_conf_file);
@@ -68,6 +68,7 @@ reload(struct master *m, struct strbuf *out)
 		log_warnx("reload: pidfile changed to %s; it takes effect "
 		    "at the next restart", conf->rc_pidfile);
 	/* Commit: from here nothing can fail. */
+	had_ticket_file = m->m_conf->rc_nticket_keys > 0;
 	healthboard_carry(&hb, conf, &m->m_hb, m->m_conf);
 	listeners_close(m->m_listen_fds, m->m_conf->rc_nlisteners);
 	config_free(m->m_conf);
@@ -79,6 +80,10 @@ reload(struct master *m, struct strbuf *out)
 	/* New children get them over IPC with the new configuration. */
 	log_syslog_config(conf->rc_syslog_socket, conf->rc_syslog_tag,
 	    conf->rc_facility);
+	if (conf->rc_have_balance_key)
+		memcpy(m->m_hash_key, conf->rc_balance_key,
+		    sizeof(m->m_hash_key));
+	tickets_reload(m, had_ticket_file);
 	m->m_generation++;
 	m->m_spawn_rate = 1;
 	m->m_max_logged = 0;

@@ -4,7 +4,7 @@ a PROXY header (v1, v2 with TLVs, v2 LOCAL, a partial one, or none) with a
 chosen source address, then optionally TLS, then one GET, and prints the
 status line and the body's first line, or "closed" when the proxy closed
 without answering. Usage: proxy_client.py PORT MODE SRC [--tls CAFILE]
-[--host HOST] [--path PATH]; MODE is v1, v2, v2local, partial or none."""
+[--host HOST] [--path PATH] [--connect ADDR]; MODE is v1, v2, v2local, partial or none."""
 import argparse
 import ipaddress
 import socket
@@ -52,8 +52,10 @@ def main():
     p.add_argument("--host", default="lyncweb.example.com")
     p.add_argument("--path", default="/")
     p.add_argument("--timeout", type=float, default=10)
+    p.add_argument("--connect", default="127.0.0.1",
+                   help="the proxy's address")
     a = p.parse_args()
-    s = socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout)
+    s = socket.create_connection((a.connect, a.port), timeout=a.timeout)
     h = header(a.mode, a.src, 40000, "127.0.0.1", a.port)
     try:
         t0 = time.time()
