@@ -39,3 +39,35 @@ expect_match "the daemon serves" "$r" '^backend=A .*uri=/daemon '
 kill -TERM "${dpid:-0}" 2>/dev/null
 for _ in $(seq 1 50); do kill -0 "${dpid:-0}" 2>/dev/null || break; sleep 0.1; done
 check "SIGTERM stops the daemon" test ! -e "/proc/${dpid:-0}"
+
+# The programs rpxd execs (issue 16): -W given a directory, or a file that
+# is not executable, is refused by rpxd -n and at start-up, naming the
+# path, instead of a daemon whose workers die with status 127 forever.
+# The key holder and the health checker, beside the worker, are checked
+# when the configuration needs them.
+mkdir -p "$WORK/wdir"
+{ base_conf; printf 'backend "A" { server = { "127.0.0.1:8080" } }\nlistener "a" {\n\taddress = "127.0.0.1"\n\tport = 80\n\troute "r" { backend = "A" }\n}\n'; } > "$WORK/w.conf"
+out=$("$TOP/rpxd" -n -f "$WORK/w.conf" -W "$WORK/wdir" 2>&1); rc=$?
+expect "rpxd -n -W <directory>: exit 1" "$rc" 1
+expect "rpxd -n -W <directory>: names the path" "$out" \
+    "rpxd: worker program $WORK/wdir: is a directory, not a program"
+out=$(timeout 10 "$TOP/rpxd" -d -f "$WORK/w.conf" -W "$WORK/wdir" 2>&1); rc=$?
+expect "rpxd -d -W <directory>: start-up refused (exit 1)" "$rc" 1
+expect_match "... naming the path" "$out" \
+    "startup: worker program $WORK/wdir: is a directory, not a program"
+check "... and nothing listens on port 80" test -z "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' http://127.0.0.1/ | grep -v 000)"
+printf '#!/bin/sh\n' > "$WORK/wdir/rpxd-worker"
+chmod 644 "$WORK/wdir/rpxd-worker"
+out=$("$TOP/rpxd" -n -f "$WORK/w.conf" -W "$WORK/wdir/rpxd-worker" 2>&1); rc=$?
+expect "rpxd -n -W <file without x bit>: refused, naming the path" \
+    "$rc $out" "1 rpxd: worker program $WORK/wdir/rpxd-worker: is not executable"
+rm -f "$WORK/wdir/rpxd-worker"
+cp "$TOP/rpxd-worker" "$WORK/wdir/rpxd-worker"
+mkdir -p "$WORK/wdir/rpxd-health"
+out=$("$TOP/rpxd" -n -f "$WORK/w.conf" -W "$WORK/wdir/rpxd-worker" 2>&1); rc=$?
+expect "rpxd -n: no health checks, so rpxd-health is not needed" "$rc" 0
+sed 's|server = { "127.0.0.1:8080" }|& health-check { path = "/" }|' \
+    "$WORK/w.conf" > "$WORK/wh.conf"
+out=$("$TOP/rpxd" -n -f "$WORK/wh.conf" -W "$WORK/wdir/rpxd-worker" 2>&1); rc=$?
+expect "rpxd -n: with health checks, a directory as rpxd-health is refused" \
+    "$rc $out" "1 rpxd: health checker $WORK/wdir/rpxd-health: is a directory, not a program"
