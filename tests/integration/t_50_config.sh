@@ -71,3 +71,15 @@ sed 's|server = { "127.0.0.1:8080" }|& health-check { path = "/" }|' \
 out=$("$TOP/rpxd" -n -f "$WORK/wh.conf" -W "$WORK/wdir/rpxd-worker" 2>&1); rc=$?
 expect "rpxd -n: with health checks, a directory as rpxd-health is refused" \
     "$rc $out" "1 rpxd: health checker $WORK/wdir/rpxd-health: is a directory, not a program"
+
+# rpxd -n names the line of the mistake (issue 16): a string whose closing
+# quote is missing, at the line where it starts (libconfuse let it run on
+# and blamed a later line); a NUL byte, at its line.
+printf 'user = "nobody\nbackend "b" {\n server = { "127.0.0.1:1" }\n}\n' > "$WORK/quote.conf"
+out=$("$TOP/rpxd" -n -f "$WORK/quote.conf" 2>&1); rc=$?
+expect "rpxd -n: a missing closing quote on line 1 is reported at line 1" \
+    "$rc $out" "1 $WORK/quote.conf:1: syntax error: string not closed (no \" before the end of the line)"
+printf 'user = "nobody"\n\nmax-workers = 8\0\n' > "$WORK/nul.conf"
+out=$("$TOP/rpxd" -n -f "$WORK/nul.conf" 2>&1); rc=$?
+expect "rpxd -n: a NUL byte on line 3 is reported at line 3" \
+    "$rc $out" "1 $WORK/nul.conf:3: syntax error: a NUL byte (the file must be text)"

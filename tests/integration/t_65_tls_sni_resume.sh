@@ -85,3 +85,34 @@ for v in -tls1_2 -tls1_3; do
 	    "$(sni_req $v lyncweb.example.com lyncweb.example.com -sess_in "$S2")" \
 	    "New lyncweb.example.com 200 host=lyncweb.example.com"
 done
+
+# rpxd -n names the option's line (issue 16): a refused cipher at the
+# ciphers line, not at "tls {"; a backend client-key that does not match
+# its client-certificate at the client-key line, with both files.
+cat > "$WORK/cipher-line.conf" <<CONF
+backend "siteA" { server = { "127.0.0.1:8080" } }
+listener "https" {
+	port = 443
+	tls {
+		certificate "$P/owa.pem" { key = "$P/owa.key" }
+		ciphers = "AES128-GCM-SHA256"
+	}
+	route "owa" { backend = "siteA" }
+}
+CONF
+out=$("$TOP/rpxd" -n -f "$WORK/cipher-line.conf" 2>&1); rc=$?
+expect "rpxd -n: a refused cipher is reported at the ciphers line" "$rc $out" \
+    "1 $WORK/cipher-line.conf:6: listener \"https\": tls: ciphers: AES128-GCM-SHA256 uses RSA key exchange, which needs a decryption; private keys only sign (add \":!kRSA\")"
+cat > "$WORK/client-key.conf" <<CONF
+backend "b" {
+	server = { "127.0.0.1:4443" }
+	tls = yes
+	ca-file = "$P/ca.pem"
+	client-certificate = "$P/client.pem"
+	client-key = "$P/owa.key"
+}
+listener "http" { port = 80 route "r" { backend = "b" } }
+CONF
+out=$("$TOP/rpxd" -n -f "$WORK/client-key.conf" 2>&1); rc=$?
+expect "rpxd -n: a client-key that does not match: its line, both files" "$rc $out" \
+    "1 $WORK/client-key.conf:6: backend \"b\": client-certificate \"$P/client.pem\": client-key \"$P/owa.key\": key does not match the certificate"
