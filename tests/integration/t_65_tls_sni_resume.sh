@@ -4,7 +4,8 @@
 # handshake with that name's certificate; a request for the new name is
 # then served, and a request for a name the connection's certificate does
 # not cover still gets 421. TLS 1.2 and 1.3, with openssl s_client
-# -sess_out / -sess_in against the real daemon. Takes about 5 s.
+# -sess_out / -sess_in against the real daemon. Then rpxd -n on TLS
+# mistakes that must be reported at their own line. Takes about 5 s.
 start_nginx_tls || fail "nginx TLS backends start on 4443..4446"
 P=$WORK/pki
 
