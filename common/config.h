@@ -89,6 +89,8 @@ struct blob {
 struct backend_conf {
 	char			 be_name[RPXD_NAME_MAX];
 	unsigned		 be_line;
+	unsigned		 be_client_cert_line;	/* of the options */
+	unsigned		 be_client_key_line;
 	unsigned		 be_nservers;
 	struct server_conf	*be_servers;
 	/* TLS to the servers */
@@ -157,6 +159,9 @@ struct listener_conf {
 	char			 ls_default_route_name[RPXD_NAME_MAX];
 	/* TLS: ls_ncerts > 0 makes the listener a TLS one */
 	unsigned		 ls_tls_line;
+	unsigned		 ls_ciphers_line;	/* of the option; the */
+	unsigned		 ls_ciphersuites_line;	/* master's checks only */
+	unsigned		 ls_curves_line;
 	unsigned		 ls_ncerts;
 	struct cert_conf	*ls_certs;	/* the first is the default */
 	char			 ls_protocols[RPXD_TLS_LIST_MAX];

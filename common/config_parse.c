@@ -81,6 +81,11 @@ static struct parse_ctx {
 	const char		*list_last;
 	int			 tls_line;	/* opening lines, as above */
 	int			 cert_line;
+	struct opt_line {			/* lines of options that */
+		const cfg_opt_t	*ol_opt;	/* later checks report */
+		int		 ol_line;
+	}			*opt_lines;
+	unsigned		 n_opt_lines, cap_opt_lines;
 } ctx;
 
 #define perr	config_perr
@@ -96,6 +101,40 @@ config_perr(int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	config_err(ctx.err, "%s:%d: %s", ctx.file, line, msg);
+}
+
+/*
+ * The line of an option that a check after parsing reports (a TLS list,
+ * a file): cfg_opt_t has no line, so the validator notes it here, keyed
+ * by the option of its section. Without room the section's line is used.
+ */
+static void
+opt_line_note(const cfg_opt_t *opt, int line)
+{
+	struct opt_line	*p;
+	unsigned	 cap;
+
+	if (ctx.n_opt_lines == ctx.cap_opt_lines) {
+		cap = ctx.cap_opt_lines ? ctx.cap_opt_lines * 2 : 64;
+		if ((p = reallocarray(ctx.opt_lines, cap, sizeof(*p))) == NULL)
+			return;
+		ctx.opt_lines = p;
+		ctx.cap_opt_lines = cap;
+	}
+	ctx.opt_lines[ctx.n_opt_lines++] = (struct opt_line){ opt, line };
+}
+
+/* The line of option name of sec, or sec's line if it was not given. */
+static unsigned
+opt_line(cfg_t *sec, const char *name)
+{
+	const cfg_opt_t	*opt = cfg_getopt(sec, name);
+	unsigned	 i;
+
+	for (i = ctx.n_opt_lines; opt != NULL && i > 0; i--)
+		if (ctx.opt_lines[i - 1].ol_opt == opt)
+			return (unsigned)ctx.opt_lines[i - 1].ol_line;
+	return (unsigned)sec->line;
 }
 
 /* Is sec the section kind, "listener", "backend", "route" or "root"? */
@@ -577,6 +616,7 @@ v_file(cfg_t *cfg, cfg_opt_t *opt)
 	note(cfg);
 	if (v == NULL)
 		return 0;
+	opt_line_note(opt, cfg->line);
 	if (v[0] != '/')
 		perr(cfg->line, "%s: \"%.64s\" is not an absolute path",
 		    opt->name, v);
@@ -617,6 +657,7 @@ v_tls_list(cfg_t *cfg, cfg_opt_t *opt)
 	const char	*v = cfg_opt_getnstr(opt, 0);
 
 	note(cfg);
+	opt_line_note(opt, cfg->line);
 	if (v[0] == '\0' || strlen(v) >= RPXD_TLS_LIST_MAX)
 		perr(cfg->line, "%s: must be 1 to %d characters", opt->name,
 		    RPXD_TLS_LIST_MAX - 1);
@@ -921,7 +962,10 @@ config_schema(void)
  * list is a syntax error there), so comments are blanked out first, their
  * newlines kept: '#' to the end of the line, and "//" and C comments where
  * a token starts. Quoted strings are copied as they are. In place. It
- * also catches a "{" left open at the end, which libconfuse accepts.
+ * also catches a "{" left open at the end, which libconfuse accepts, and
+ * a quoted string that does not end on its line: no rpxd value holds a
+ * newline, and libconfuse would let the string run on into the lines
+ * after it and blame some later line.
  */
 static int
 strip_comments(char *buf)
@@ -932,15 +976,18 @@ strip_comments(char *buf)
 	while (*r != '\0') {
 		if (*r == '"' || *r == '\'') {
 			q = *w++ = *r++;
-			while (*r != '\0' && *r != q) {
-				if (*r == '\n')
-					line++;
-				if (*r == '\\' && r[1] != '\0')
+			while (*r != '\0' && *r != q && *r != '\n') {
+				if (*r == '\\' && r[1] != '\0' &&
+				    r[1] != '\n')
 					*w++ = *r++;
 				*w++ = *r++;
 			}
-			if (*r == q)
-				*w++ = *r++;
+			if (*r != q) {
+				perr(line, "syntax error: string not closed "
+				    "(no %c before the end of the line)", q);
+				return -1;
+			}
+			*w++ = *r++;
 			at_token = 1;
 			ctx.last_line = line;
 		} else if (*r == '#' || (at_token && r[0] == '/' &&
@@ -983,6 +1030,18 @@ strip_comments(char *buf)
 	return 0;
 }
 
+/* The line of byte off of buf. */
+static int
+line_of(const char *buf, size_t off)
+{
+	size_t	i;
+	int	line = 1;
+
+	for (i = 0; i < off; i++)
+		line += buf[i] == '\n';
+	return line;
+}
+
 /* The whole file, comments blanked; NULL after an error. */
 static char *
 read_file(const char *file)
@@ -1020,7 +1079,8 @@ read_file(const char *file)
 	}
 	buf[len] = '\0';
 	if (strlen(buf) != len) {
-		config_err(ctx.err, "%s: holds a NUL byte", file);
+		perr(line_of(buf, strlen(buf)), "syntax error: a NUL byte "
+		    "(the file must be text)");
 		goto fail;
 	}
 	fclose(fp);
@@ -1136,6 +1196,8 @@ fill_backend_tls(struct backend_conf *be, cfg_t *sec)
 	copy_str(be->be_sni, sizeof(be->be_sni), cfg_getstr(sec, "sni"));
 	copy_str(be->be_client_cert, sizeof(be->be_client_cert), cert);
 	copy_str(be->be_client_key, sizeof(be->be_client_key), key);
+	be->be_client_cert_line = opt_line(sec, "client-certificate");
+	be->be_client_key_line = opt_line(sec, "client-key");
 	if ((cert == NULL) != (key == NULL))
 		perr(sec->line, "backend \"%s\": client-certificate and "
 		    "client-key go together", be->be_name);
@@ -1287,6 +1349,9 @@ fill_listener_tls(struct listener_conf *ls, cfg_t *tls)
 	    cfg_getstr(tls, "ciphersuites"));
 	copy_str(ls->ls_curves, sizeof(ls->ls_curves),
 	    cfg_getstr(tls, "curves"));
+	ls->ls_ciphers_line = opt_line(tls, "ciphers");
+	ls->ls_ciphersuites_line = opt_line(tls, "ciphersuites");
+	ls->ls_curves_line = opt_line(tls, "curves");
 	ls->ls_hsts = (unsigned)cfg_getint(tls, "hsts");
 	ls->ls_hsts_subdomains = cfg_getbool(tls,
 	    "hsts-include-subdomains") ? 1 : 0;
@@ -1429,12 +1494,14 @@ config_parse(const char *file, char *err, size_t errlen)
 		goto fail;
 	cfg_free(cfg);
 	free(text);
+	free(ctx.opt_lines);
 	memset(&ctx, 0, sizeof(ctx));
 	return c;
 fail:
 	if (cfg != NULL)
 		cfg_free(cfg);
 	free(text);
+	free(ctx.opt_lines);
 	config_free(c);
 	memset(&ctx, 0, sizeof(ctx));
 	return NULL;

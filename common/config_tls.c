@@ -165,7 +165,7 @@ check_rsa_kex(const struct rpxd_conf *c, const struct listener_conf *ls,
 			config_err(ce, "%s:%u: listener \"%s\": tls: ciphers: "
 			    "%s uses RSA key exchange, which needs a "
 			    "decryption; private keys only sign (add "
-			    "\":!kRSA\")", c->rc_file, ls->ls_tls_line,
+			    "\":!kRSA\")", c->rc_file, ls->ls_ciphers_line,
 			    ls->ls_name, SSL_CIPHER_get_name(ci));
 			return;
 		}
@@ -184,17 +184,17 @@ check_lists(const struct rpxd_conf *c, const struct listener_conf *ls,
 		return;
 	if (SSL_CTX_set_cipher_list(ctx, ls->ls_ciphers) != 1)
 		config_err(ce, "%s:%u: listener \"%s\": tls: ciphers: no cipher "
-		    "in \"%.64s\" is known", c->rc_file, ls->ls_tls_line,
+		    "in \"%.64s\" is known", c->rc_file, ls->ls_ciphers_line,
 		    ls->ls_name, ls->ls_ciphers);
 	else
 		check_rsa_kex(c, ls, ctx, ce);
 	if (SSL_CTX_set_ciphersuites(ctx, ls->ls_ciphersuites) != 1)
 		config_err(ce, "%s:%u: listener \"%s\": tls: ciphersuites: "
 		    "\"%.64s\" is not a list of TLS 1.3 suites", c->rc_file,
-		    ls->ls_tls_line, ls->ls_name, ls->ls_ciphersuites);
+		    ls->ls_ciphersuites_line, ls->ls_name, ls->ls_ciphersuites);
 	if (tls_set_groups(ctx, ls->ls_curves) != 1)
 		config_err(ce, "%s:%u: listener \"%s\": tls: curves: \"%.64s\" "
-		    "holds an unknown curve", c->rc_file, ls->ls_tls_line,
+		    "holds an unknown curve", c->rc_file, ls->ls_curves_line,
 		    ls->ls_name, ls->ls_curves);
 	ERR_clear_error();
 	SSL_CTX_free(ctx);
@@ -292,6 +292,40 @@ check_ca(const struct blob *b, struct config_err *ce, const char *where,
 	BIO_free(bio);
 }
 
+/* The client certificate and key, each reported at its own line, and the
+ * pair at the key's line with both files, as a listener's certificate. */
+static void
+load_client_pair(const struct rpxd_conf *c, struct backend_conf *be,
+    struct config_err *ce)
+{
+	char	where[4 * RPXD_FILE_MAX];
+	X509	*leaf;
+
+	snprintf(where, sizeof(where), "%s:%u: backend \"%s\": "
+	    "client-certificate", c->rc_file, be->be_client_cert_line,
+	    be->be_name);
+	if (load_file(be->be_client_cert, &be->be_client_cert_pem, ce,
+	    where) == -1)
+		return;
+	if ((leaf = pem_first_cert(&be->be_client_cert_pem)) == NULL) {
+		config_err(ce, "%s: %s: no PEM certificate: %s", where,
+		    be->be_client_cert, tls_error_string("not understood"));
+		return;
+	}
+	X509_free(leaf);
+	snprintf(where, sizeof(where), "%s:%u: backend \"%s\": client-key",
+	    c->rc_file, be->be_client_key_line, be->be_name);
+	if (load_file(be->be_client_key, &be->be_client_key_pem, ce,
+	    where) == -1)
+		return;
+	snprintf(where, sizeof(where), "%s:%u: backend \"%s\": "
+	    "client-certificate \"%s\": client-key \"%s\"", c->rc_file,
+	    be->be_client_key_line, be->be_name, be->be_client_cert,
+	    be->be_client_key);
+	check_pair(&be->be_client_cert_pem, &be->be_client_key_pem, ce, where,
+	    NULL);
+}
+
 static void
 load_backend(const struct rpxd_conf *c, struct backend_conf *be,
     struct config_err *ce)
@@ -309,12 +343,7 @@ load_backend(const struct rpxd_conf *c, struct backend_conf *be,
 		check_ca(&be->be_ca_pem, ce, where, ca);
 	if (be->be_client_cert[0] == '\0')
 		return;
-	if (load_file(be->be_client_cert, &be->be_client_cert_pem, ce,
-	    where) == -1 || load_file(be->be_client_key,
-	    &be->be_client_key_pem, ce, where) == -1)
-		return;
-	check_pair(&be->be_client_cert_pem, &be->be_client_key_pem, ce, where,
-	    NULL);
+	load_client_pair(c, be, ce);
 }
 
 int

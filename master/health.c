@@ -28,7 +28,7 @@
 					   loop and doubles the hold-off */
 #define HEALTH_HOLDOFF_MAX	60	/* s */
 
-static int
+int
 health_needed(const struct rpxd_conf *c)
 {
 	unsigned	i;

@@ -71,7 +71,7 @@ keys_send_all(const struct rpxd_conf *c, int sock)
 }
 
 /* How many holders a configuration needs: none without private keys. */
-static unsigned
+unsigned
 keyholders_wanted(const struct rpxd_conf *c)
 {
 	unsigned	i, keys = 0;

@@ -192,7 +192,7 @@ main(int argc, char *argv[])
 {
 	struct master	*m = &master;
 	char		 err[8192];
-	int		 ch, check_only = 0, sigfd, upgraded;
+	int		 ch, check_only = 0, sigfd, upgraded, given_w = 0;
 	uint32_t	 generation = 0;
 
 	m->m_conf_file = RPXD_CONF_PATH;
@@ -210,6 +210,7 @@ main(int argc, char *argv[])
 			break;
 		case 'W':
 			m->m_worker_path = optarg;
+			given_w = 1;
 			break;
 		default:
 			usage();
@@ -230,14 +231,23 @@ main(int argc, char *argv[])
 			fputc('\n', stderr);
 		return 1;
 	}
+	/* rpxd -n checks the programs -W names; without -W it checks the
+	 * configuration only, so that it works where rpxd is not installed
+	 * (a build tree, a configuration management host). */
+	if ((given_w || !check_only) &&
+	    programs_check(m, err, sizeof(err)) == -1) {
+		if (check_only) {
+			fprintf(stderr, "rpxd: %s\n", err);
+			return 1;
+		}
+		fatalx("startup: %s", err);
+	}
 	if (check_only) {
 		fprintf(stderr, "%s: configuration OK\n", m->m_conf_file);
 		return 0;
 	}
 	if (geteuid() != 0)
 		fatalx("startup: rpxd must be started as root");
-	if (access(m->m_worker_path, X_OK) == -1)
-		fatal("startup: worker program %s", m->m_worker_path);
 	health_init(m);
 	keyholders_init(m);
 	control_init(m);

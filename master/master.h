@@ -112,6 +112,10 @@ void	 upgrade_exec(struct master *m);	/* returns only on failure */
 int	*upgrade_adopt(const struct rpxd_conf *conf, uint32_t *generation,
 	    unsigned char hash_key[HB_KEY_SIZE]);
 
+/* programs.c: the worker, key holder and health checker programs are
+ * executable files; -1 with err naming the path and why. */
+int	 programs_check(const struct master *m, char *err, size_t len);
+
 /* pool.c */
 void	 pool_init(struct master *m);
 int	 pool_spawn(struct master *m);
@@ -132,6 +136,7 @@ void	 child_exec(const struct master *m, const char *path,
 	    const char *name, int sock) __attribute__((noreturn));
 
 /* health.c */
+int	 health_needed(const struct rpxd_conf *conf);
 void	 health_init(struct master *m);
 void	 health_launch(struct master *m);
 void	 health_maintain(struct master *m);
@@ -143,6 +148,7 @@ void	 health_reaped(struct master *m, pid_t pid, int status);
 void	 health_dispatch(struct master *m);
 
 /* keyholders.c */
+unsigned keyholders_wanted(const struct rpxd_conf *conf);
 void	 keyholders_init(struct master *m);
 void	 keyholders_launch(struct master *m);
 int	 keyholders_needed(const struct master *m);

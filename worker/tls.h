@@ -44,6 +44,13 @@ int	 key_channel_lost(void);
 int	 tls_tickets_receive(struct msgbuf *mb);
 void	 tls_tickets_attach(SSL_CTX *ctx);
 
+/* tls_resume.c: resumption only under the session's SNI name. attach
+ * installs the callbacks on a listener context; check, from the
+ * servername callback, is -1 when a session was resumed for a name other
+ * than the one offered (the handshake must fail). */
+void	 tls_resume_attach(SSL_CTX *ctx);
+int	 tls_resume_check(SSL *ssl);
+
 /* tls_server.c */
 void	 tls_server_init(const struct rpxd_conf *conf);
 /* Handshake on w->w_client within client-header-timeout; 0 or -1 (the

@@ -108,7 +108,10 @@ sni_cb(SSL *ssl, int *alert, void *arg)
 	const char			*name;
 	int				 g;
 
-	(void)alert;
+	if (tls_resume_check(ssl) == -1) {
+		*alert = SSL_AD_INTERNAL_ERROR;
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	}
 	name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 	if (name == NULL || tl->tl_ngroups < 2)
 		return SSL_TLSEXT_ERR_OK;
@@ -192,10 +195,12 @@ server_ctx(const struct listener_conf *ls, struct tls_listener *tl)
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	/* Resumption by tickets only, with keys every worker shares. */
+	/* Resumption by tickets only, with keys every worker shares, and
+	 * only under the session's own SNI name (tls_resume.c). */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 1);
 	tls_tickets_attach(ctx);
+	tls_resume_attach(ctx);
 	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
 	SSL_CTX_set_tlsext_servername_arg(ctx, tl);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
@@ -361,12 +366,20 @@ tls_server_accept(struct worker_env *w)
 	return -1;
 }
 
-/* The SNI name the client sent, or NULL. */
+/*
+ * The SNI name the connection was authenticated for, or NULL: the name
+ * bound to its session, which is the name of the full handshake that
+ * showed the certificate. (SSL_get_servername gives the name offered now
+ * on a TLS 1.3 resumption; tls_resume.c refuses to resume under another
+ * name, so the two agree, but the 421 check asks the session.)
+ */
 const char *
 tls_server_name(const struct worker_env *w)
 {
-	if (w->w_client.io_ssl == NULL)
+	SSL_SESSION	*sess;
+
+	if (w->w_client.io_ssl == NULL ||
+	    (sess = SSL_get_session(w->w_client.io_ssl)) == NULL)
 		return NULL;
-	return SSL_get_servername(w->w_client.io_ssl,
-	    TLSEXT_NAMETYPE_host_name);
+	return SSL_SESSION_get0_hostname(sess);
 }

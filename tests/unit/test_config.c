@@ -287,6 +287,53 @@ START_TEST(test_lines_after_comments)
 }
 END_TEST
 
+/* The len bytes of text are refused with exactly "path" then want. */
+static void
+expect_exact(const char *text, size_t len, const char *want)
+{
+	struct rpxd_conf	*c;
+	char			 full[512];
+	int			 fd;
+
+	snprintf(path, sizeof(path), "/tmp/rpxd-unit.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	c = config_load(path, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(c == NULL, "accepted:\n%s", text);
+	snprintf(full, sizeof(full), "%s%s\n", path, want);
+	ck_assert_str_eq(err, full);
+}
+
+/* Issue 16: the line where the mistake is, not one before or after. */
+START_TEST(test_error_lines)
+{
+	static const char	nul[] = "user = \"nobody\"\n\nmax-workers = 8\0\n";
+	static const char	q1[] = "user = \"nobody\nbackend \"b\" {\n"
+				    " server = { \"127.0.0.1:1\" }\n}\n";
+	static const char	q6[] = "user = \"nobody\"\n"
+				    "# a comment with a \" quote\n"
+				    BE LS(RT)
+				    "syslog-socket = \"/dev/log\n"
+				    "syslog-tag = \"rpxd\"\n"
+				    "pidfile = \"/run/rpxd.pid\"\n";
+	static const char	qeof[] = OK "syslog-tag = 'rpxd";
+
+	expect_exact(nul, sizeof(nul) - 1,
+	    ":3: syntax error: a NUL byte (the file must be text)");
+	expect_exact(q1, sizeof(q1) - 1, ":1: syntax error: string not "
+	    "closed (no \" before the end of the line)");
+	expect_exact(q6, sizeof(q6) - 1, ":8: syntax error: string not "
+	    "closed (no \" before the end of the line)");
+	expect_exact(qeof, sizeof(qeof) - 1, ":6: syntax error: string not "
+	    "closed (no ' before the end of the line)");
+	/* An escaped quote does not close a string; the next one does. */
+	expect_error("syslog-tag = \"rp\\\"xd\" # \"\n" OK, 1,
+	    "syslog-tag: \"rp\"xd\" must be", NULL);
+}
+END_TEST
+
 START_TEST(test_syntax_errors)
 {
 	ck_assert_ptr_null(config_load("/nonexistent/rpxd.conf", err,
@@ -1080,6 +1127,7 @@ suite_config(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_lines_after_comments);
 	tcase_add_test(tc, test_syntax_errors);
+	tcase_add_test(tc, test_error_lines);
 	tcase_add_test(tc, test_listener_errors);
 	tcase_add_test(tc, test_backend_errors);
 	tcase_add_test(tc, test_route_errors);

@@ -152,6 +152,26 @@ expect_error(const char *text, int line, const char *what)
 	ck_assert_msg(strstr(err, what) != NULL, "no '%s' in '%s'", what, err);
 }
 
+/* The whole error text is the file's name then want, "@" being dir. */
+static void
+expect_exact(const char *text, const char *want)
+{
+	char			 full[4096], *o;
+	const char		*s;
+	struct rpxd_conf	*c = load(text);
+
+	ck_assert_msg(c == NULL, "accepted: %s", text);
+	o = full + snprintf(full, sizeof(full), "%s", file);
+	for (s = want; *s != '\0' && o < full + sizeof(full) - 80; s++) {
+		if (*s == '@')
+			o += snprintf(o, 80, "%s", dir);
+		else
+			*o++ = *s;
+	}
+	strcpy(o, "\n");
+	ck_assert_str_eq(err, full);
+}
+
 #define BE	"backend \"b\" { server = { \"127.0.0.1:8080\" } }\n"
 /* Lines 2-4 open a TLS listener; x follows from line 5 on. */
 #define TLS(x)	"listener \"s\" {\n port = 443\n tls {\n" x " }\n" \
@@ -208,15 +228,21 @@ START_TEST(test_tls_list_errors)
 {
 	expect_error(BE TLS(GOOD "  protocols = \"TLSv1.1 TLSv1.2\"\n"), 6,
 	    "\"TLSv1.1\" is not TLSv1.2 or TLSv1.3");
-	expect_error(BE TLS(GOOD "  ciphers = \"NOPE-CIPHER\"\n"), 4,
+	/* Each at the line of its option, not of "tls {" (issue 16). */
+	expect_error(BE TLS(GOOD "  ciphers = \"NOPE-CIPHER\"\n"), 6,
 	    "ciphers: no cipher");
-	expect_error(BE TLS(GOOD "  ciphersuites = \"TLS_NOPE\"\n"), 4,
+	expect_error(BE TLS(GOOD "  ciphersuites = \"TLS_NOPE\"\n"), 6,
 	    "ciphersuites");
 	/* RSA key exchange needs a decryption the key holders refuse. */
 	expect_error(BE TLS(GOOD "  ciphers = \"ECDHE-RSA-AES128-GCM-SHA256:"
-	    "AES128-GCM-SHA256\"\n"), 4, "AES128-GCM-SHA256 uses RSA key "
+	    "AES128-GCM-SHA256\"\n"), 6, "AES128-GCM-SHA256 uses RSA key "
 	    "exchange");
-	expect_error(BE TLS(GOOD "  curves = \"P-1\"\n"), 4, "curves");
+	expect_exact(BE TLS(GOOD "  hsts = 600\n"
+	    "  ciphers = \"AES128-GCM-SHA256\"\n"),
+	    ":7: listener \"s\": tls: ciphers: AES128-GCM-SHA256 uses RSA key "
+	    "exchange, which needs a decryption; private keys only sign (add "
+	    "\":!kRSA\")");
+	expect_error(BE TLS(GOOD "  curves = \"P-1\"\n"), 6, "curves");
 	expect_error(BE TLS(GOOD "  hsts = -1\n"), 6, "hsts");
 }
 END_TEST
@@ -266,12 +292,28 @@ START_TEST(test_backend_tls_errors)
 	    " client-certificate = \"@/good.pem\"\n}\n"
 	    "listener \"h\" { port = 80 route \"r\" { backend = \"b\" } }\n", 1,
 	    "client-certificate and client-key go together");
-	expect_error("backend \"b\" {\n server = { \"127.0.0.1:1\" }\n"
+	/* At the client-key line, naming both files (issue 16). */
+	expect_exact("backend \"b\" {\n server = { \"127.0.0.1:1\" }\n"
 	    " tls = yes\n ca-file = \"@/good.pem\"\n"
 	    " client-certificate = \"@/good.pem\"\n"
 	    " client-key = \"@/other.key\"\n}\n"
-	    "listener \"h\" { port = 80 route \"r\" { backend = \"b\" } }\n", 1,
-	    "key does not match");
+	    "listener \"h\" { port = 80 route \"r\" { backend = \"b\" } }\n",
+	    ":6: backend \"b\": client-certificate \"@/good.pem\": client-key "
+	    "\"@/other.key\": key does not match the certificate");
+	expect_exact("backend \"b\" {\n server = { \"127.0.0.1:1\" }\n"
+	    " tls = yes\n ca-file = \"@/good.pem\"\n"
+	    " client-key = \"@/good.key\"\n\n"
+	    " client-certificate = \"@/none.pem\"\n}\n"
+	    "listener \"h\" { port = 80 route \"r\" { backend = \"b\" } }\n",
+	    ":7: backend \"b\": client-certificate: cannot read @/none.pem: "
+	    "No such file or directory");
+	expect_error("backend \"b\" {\n server = { \"127.0.0.1:1\" }\n"
+	    " tls = yes\n ca-file = \"@/good.pem\"\n"
+	    " client-certificate = \"@/good.key\"\n"
+	    " client-key = \"@/good.key\"\n}\n"
+	    "listener \"h\" { port = 80 route \"r\" { backend = \"b\" } }\n",
+	    5, "backend \"b\": client-certificate: /");
+	ck_assert_ptr_nonnull(strstr(err, "/good.key: no PEM certificate: "));
 	expect_error("backend \"b\" {\n server = { \"127.0.0.1:1\" }\n"
 	    " tls = yes\n sni = \"bad name!\"\n}\n"
 	    "listener \"h\" { port = 80 route \"r\" { backend = \"b\" } }\n", 4,
