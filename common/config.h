@@ -141,6 +141,7 @@ struct route_conf {
 	unsigned		 rt_idle_timeout;	/* s; 0: global value */
 	int			 rt_redirect_https;	/* 308 to https:// */
 	unsigned		 rt_redirect_port;	/* 0: none in Location */
+	int			 rt_access_log;		/* access-log */
 	int			 rt_auth;	/* enum auth_mode */
 	char			 rt_auth_header[RPXD_NAME_MAX];	/* AUTH_NTLM:
 					   the identity field to the backend */
@@ -171,6 +172,8 @@ struct listener_conf {
 	unsigned		 ls_hsts;	/* max-age; 0: no header */
 	int			 ls_hsts_subdomains;
 	/* PROXY protocol: the client's address from a trusted balancer */
+	int			 ls_access_log;		/* access-log */
+	int			 ls_tls_tickets;	/* tls { tls-tickets } */
 	int			 ls_proxy_protocol;
 	unsigned		 ls_proxy_line;
 	unsigned		 ls_nproxy_from;

@@ -757,6 +757,9 @@ static const struct {
 	{ "listener|tls|curves", v_tls_list },
 	{ "listener|tls|hsts", v_hsts },
 	{ "listener|proxy-protocol", v_note },
+	{ "listener|access-log", v_note },
+	{ "listener|route|access-log", v_note },
+	{ "listener|tls|tls-tickets", v_note },
 	{ "listener|proxy-protocol-from", v_proxy_from },
 	{ "listener|tls|hsts-include-subdomains", v_note },
 	{ "backend|tls", v_note },
@@ -784,6 +787,7 @@ static cfg_opt_t route_opts[] = {
 	CFG_INT("redirect-port", 0, CFGF_NONE),
 	CFG_STR("auth", "passthrough", CFGF_NONE),
 	CFG_STR("auth-header", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("access-log", cfg_true, CFGF_NONE),
 	CFG_END()
 };
 
@@ -813,6 +817,7 @@ static cfg_opt_t tls_opts[] = {
 	CFG_STR("curves", "X25519:prime256v1:secp384r1", CFGF_NONE),
 	CFG_INT("hsts", 0, CFGF_NONE),
 	CFG_BOOL("hsts-include-subdomains", cfg_false, CFGF_NONE),
+	CFG_BOOL("tls-tickets", cfg_true, CFGF_NONE),
 	CFG_END()
 };
 
@@ -823,6 +828,7 @@ static cfg_opt_t listener_opts[] = {
 	CFG_SEC("route", route_opts, CFGF_MULTI | CFGF_TITLE |
 	    CFGF_NO_TITLE_DUPES),
 	CFG_SEC("tls", tls_opts, CFGF_NODEFAULT),
+	CFG_BOOL("access-log", cfg_true, CFGF_NONE),
 	CFG_BOOL("proxy-protocol", cfg_false, CFGF_NONE),
 	CFG_STR_LIST("proxy-protocol-from", NULL, CFGF_NODEFAULT),
 	CFG_END()
@@ -1271,6 +1277,7 @@ fill_route(struct route_conf *rt, cfg_t *sec, const char *ls_name)
 	copy_str(rt->rt_path, sizeof(rt->rt_path), cfg_getstr(sec, "path"));
 	rt->rt_path_icase = cfg_getbool(sec, "path-case-insensitive") ? 1 : 0;
 	rt->rt_redirect_https = cfg_getbool(sec, "redirect-https") ? 1 : 0;
+	rt->rt_access_log = cfg_getbool(sec, "access-log") ? 1 : 0;
 	t = cfg_getint(sec, "redirect-port");
 	rt->rt_redirect_port = t < 0 || t > 65535 ? 0 : (unsigned)t;
 	if (cfg_getstr(sec, "backend") == NULL && !rt->rt_redirect_https)
@@ -1355,6 +1362,7 @@ fill_listener_tls(struct listener_conf *ls, cfg_t *tls)
 	ls->ls_hsts = (unsigned)cfg_getint(tls, "hsts");
 	ls->ls_hsts_subdomains = cfg_getbool(tls,
 	    "hsts-include-subdomains") ? 1 : 0;
+	ls->ls_tls_tickets = cfg_getbool(tls, "tls-tickets") ? 1 : 0;
 }
 
 /* proxy-protocol needs its trusted sources, and they need it. */
@@ -1365,6 +1373,7 @@ fill_listener_proxy(struct listener_conf *ls, cfg_t *sec)
 	const char	*why;
 
 	ls->ls_proxy_protocol = cfg_getbool(sec, "proxy-protocol") ? 1 : 0;
+	ls->ls_access_log = cfg_getbool(sec, "access-log") ? 1 : 0;
 	ls->ls_proxy_line = (unsigned)sec->line;
 	if (ls->ls_proxy_protocol && n == 0)
 		perr(sec->line, "listener \"%s\": proxy-protocol: needs "

@@ -65,6 +65,7 @@ put_route(struct msgbuf *mb, const struct route_conf *rt)
 	msgbuf_put_u32(mb, rt->rt_redirect_port);
 	msgbuf_put_u32(mb, (uint32_t)rt->rt_auth);
 	msgbuf_put_str(mb, rt->rt_auth_header);
+	msgbuf_put_u32(mb, (uint32_t)rt->rt_access_log);
 }
 
 /* Public bytes only: private keys travel in their own message. */
@@ -131,6 +132,8 @@ put_listener_tls(struct msgbuf *mb, const struct listener_conf *ls)
 	msgbuf_put_str(mb, ls->ls_curves);
 	msgbuf_put_u32(mb, ls->ls_hsts);
 	msgbuf_put_u32(mb, (uint32_t)ls->ls_hsts_subdomains);
+	msgbuf_put_u32(mb, (uint32_t)ls->ls_access_log);
+	msgbuf_put_u32(mb, (uint32_t)ls->ls_tls_tickets);
 	msgbuf_put_u32(mb, (uint32_t)ls->ls_proxy_protocol);
 	msgbuf_put_u32(mb, ls->ls_nproxy_from);
 	for (i = 0; i < ls->ls_nproxy_from; i++)
@@ -305,8 +308,10 @@ get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
 	rt->rt_auth = (int)u;
 	if (msgbuf_get_str(mb, rt->rt_auth_header,
 	    sizeof(rt->rt_auth_header)) == -1 ||
-	    (rt->rt_auth == AUTH_NTLM && rt->rt_auth_header[0] == '\0'))
+	    (rt->rt_auth == AUTH_NTLM && rt->rt_auth_header[0] == '\0') ||
+	    get_uint(mb, &u, 0, 1) == -1)
 		return -1;
+	rt->rt_access_log = (int)u;
 	return 0;
 }
 
@@ -426,6 +431,12 @@ get_listener_tls(struct msgbuf *mb, struct listener_conf *ls)
 	    get_uint(mb, &u, 0, 1) == -1)
 		return -1;
 	ls->ls_hsts_subdomains = (int)u;
+	if (get_uint(mb, &u, 0, 1) == -1)
+		return -1;
+	ls->ls_access_log = (int)u;
+	if (get_uint(mb, &u, 0, 1) == -1)
+		return -1;
+	ls->ls_tls_tickets = (int)u;
 	if (get_uint(mb, &u, 0, 1) == -1 ||
 	    get_uint(mb, &ls->ls_nproxy_from, 0, RPXD_PROXY_FROM_MAX) == -1)
 		return -1;

@@ -252,6 +252,7 @@ show_tls(struct emit *e, const struct listener_conf *ls)
 	e_str(e, "curves", ls->ls_curves);
 	e_int(e, "hsts", ls->ls_hsts);
 	e_bool(e, "hsts-include-subdomains", ls->ls_hsts_subdomains);
+	e_bool(e, "tls-tickets", ls->ls_tls_tickets);
 	e_section_end(e);
 }
 
@@ -282,6 +283,7 @@ show_route(struct emit *e, const struct route_conf *rt)
 	/* the parser refuses it with any other auth */
 	e_opt(e, "auth-header", rt->rt_auth == AUTH_NTLM ?
 	    rt->rt_auth_header : "");
+	e_bool(e, "access-log", rt->rt_access_log);
 	e_section_end(e);
 }
 
@@ -294,6 +296,7 @@ show_listener(struct emit *e, const struct listener_conf *ls)
 	e_str(e, "address", ls->ls_address);
 	e_int(e, "port", ls->ls_port);
 	e_opt(e, "default-route", ls->ls_default_route_name);
+	e_bool(e, "access-log", ls->ls_access_log);
 	e_bool(e, "proxy-protocol", ls->ls_proxy_protocol);
 	if (ls->ls_nproxy_from > 0) {
 		char	np[64];

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "log.h"
 #include "route.h"
 #include "worker.h"
@@ -179,25 +181,50 @@ respond_redirect_https(struct worker_env *w, const struct http_message *req,
 	access_log(w, rl);
 }
 
+/* tls=VERSION/CIPHER and resumed=yes|no of the client connection. */
+static void
+access_tls(const struct worker_env *w, char *tls, size_t len,
+    const char **resumed)
+{
+	SSL	*ssl = w->w_client.io_ssl;
+
+	if (ssl == NULL) {
+		snprintf(tls, len, "-");
+		*resumed = "-";
+		return;
+	}
+	snprintf(tls, len, "%s/%s", SSL_get_version(ssl),
+	    SSL_get_cipher_name(ssl));
+	*resumed = SSL_session_reused(ssl) ? "yes" : "no";
+}
+
 void
 access_log(struct worker_env *w, struct request_log *rl)
 {
 	const struct listener_conf *ls = &w->w_conf->rc_listeners[w->w_listener];
 	long long	 ms;
-	char		 bconn[32] = "-";
+	char		 bconn[32] = "-", tls[96];
+	const char	*resumed;
 
 	if (rl->rl_logged)
+		return;
+	rl->rl_logged = 1;
+	/* access-log = false on the listener or the route (a balancer's
+	 * health check path, say): no line. */
+	if (!ls->ls_access_log || (rl->rl_route >= 0 &&
+	    !ls->ls_routes[rl->rl_route].rt_access_log))
 		return;
 	if (rl->rl_bconn != 0)
 		snprintf(bconn, sizeof(bconn), "%ld-%u", log_getpid(),
 		    rl->rl_bconn);
-	rl->rl_logged = 1;
+	access_tls(w, tls, sizeof(tls), &resumed);
 	ms = rl->rl_start_ms ? (long long)(now_ms() -
 			    rl->rl_start_ms) : 0;
 
 	log_access("access client=%s listener=%s host=%s method=%s path=%s "
 	    "status=%d in=%llu out=%llu ms=%lld route=%s backend=%s "
-	    "server=%s auth=%s/%s pin=%s bconn=%s pid=%ld ua=%s",
+	    "server=%s auth=%s/%s pin=%s bconn=%s pid=%ld ua=%s tls=%s "
+	    "resumed=%s lb=%s",
 	    w->w_client_addr, ls->ls_name,
 	    rl->rl_host[0] ? rl->rl_host : "-",
 	    rl->rl_method[0] ? rl->rl_method : "-",
@@ -209,6 +236,7 @@ access_log(struct worker_env *w, struct request_log *rl)
 	    rl->rl_auth_req[0] ? rl->rl_auth_req : "-",
 	    rl->rl_auth_resp[0] ? rl->rl_auth_resp : "-",
 	    rl->rl_pinned ? "yes" : "no", bconn, log_getpid(),
-	    rl->rl_ua[0] ? rl->rl_ua : "-");
+	    rl->rl_ua[0] ? rl->rl_ua : "-", tls, resumed,
+	    w->w_lb_addr[0] ? w->w_lb_addr : "-");
 	w->w_slot->ss_log_dropped = log_dropped();
 }

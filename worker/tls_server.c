@@ -198,7 +198,9 @@ server_ctx(const struct listener_conf *ls, struct tls_listener *tl)
 	/* Resumption by tickets only, with keys every worker shares, and
 	 * only under the session's own SNI name (tls_resume.c). */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_num_tickets(ctx, 1);
+	SSL_CTX_set_num_tickets(ctx, ls->ls_tls_tickets ? 1 : 0);
+	if (!ls->ls_tls_tickets)	/* tls-tickets = false: no resumption */
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	tls_tickets_attach(ctx);
 	tls_resume_attach(ctx);
 	SSL_CTX_set_tlsext_servername_callback(ctx, sni_cb);
