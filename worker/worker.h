@@ -64,8 +64,9 @@ struct worker_env {
 	struct backend_link	 w_parked;	/* pinned, while another
 						   backend serves a request */
 	/* auth = ntlm on this client connection (auth_ntlm.c) */
-	int			 w_ntlm_challenged;
-	unsigned char		 w_ntlm_challenge[8];
+	int			 w_ntlm_challenged;	/* a type 2 was
+						   sent: the master holds its
+						   challenge */
 	char			 w_identity[520];	/* DOMAIN\\user or "" */
 	/* output buffers and scratch space, allocated once */
 	struct buf		 w_to_client;
@@ -173,6 +174,7 @@ int	 rewrite_response(const struct http_message *resp, const char *head,
 	    int rechunk, int close, const struct resp_extra *add,
 	    struct buf *out);
 int	 is_hop_by_hop(const struct http_header *h);
+int	 rewrite_same_field(const struct http_header *h, const char *name);
 int	 rewrite_upgrade_requested(const struct http_message *req);
 
 /* respond.c */
