@@ -156,6 +156,20 @@ peer_of(const struct master *m, int fd, struct ntlm_peer *p,
 	return 1;
 }
 
+/*
+ * The master's close must return at once: a worker could set SO_LINGER
+ * and drop its own copy, making this close the last one, which would
+ * then wait for unsent data to drain.
+ */
+static void
+close_at_once(int fd)
+{
+	struct linger	l = { 0, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
 static int
 nonce_reply(int sock, int ok, const unsigned char *challenge)
 {
@@ -184,7 +198,7 @@ ntlm_challenge(struct master *m, unsigned slot, struct ipc_msg *msg)
 	if (msg->im_fd == -1 || msgbuf_end(&msg->im_payload) == -1)
 		return -1;
 	r = peer_of(m, msg->im_fd, &pc->pc_peer, &why);
-	close(msg->im_fd);	/* the master never reads a client's byte */
+	close_at_once(msg->im_fd);	/* it never reads a client's byte */
 	msg->im_fd = -1;
 	if (r == -1) {
 		log_warnx("auth: worker %ld sent a descriptor that is no "

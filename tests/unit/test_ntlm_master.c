@@ -101,7 +101,8 @@ nm_teardown(void)
 	close(sp[1]);
 	close(lfd);
 	close(cfd);
-	close(afd);
+	if (afd != -1)
+		close(afd);
 }
 
 /* What the master does with one message the worker sends. */
@@ -342,6 +343,35 @@ START_TEST(test_not_a_client_connection)
 }
 END_TEST
 
+/*
+ * A worker that sets SO_LINGER on its client connection, fills its send
+ * queue and drops its own copy makes the master's close the last one:
+ * it must still return at once.
+ */
+START_TEST(test_linger_does_not_block)
+{
+	struct linger	 l = { 1, 30 };
+	struct ipc_msg	 msg;
+	static char	 junk[65536];
+	unsigned char	 c[NTLM_CHALLENGE_LEN];
+	int64_t		 t0;
+
+	ck_assert_int_eq(setsockopt(afd, SOL_SOCKET, SO_LINGER, &l,
+	    sizeof(l)), 0);
+	while (send(afd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+	ck_assert_int_eq(ipc_send(sp[1], IPC_NTLM_CHALLENGE, afd, NULL), 0);
+	close(afd);
+	afd = -1;
+	t0 = now_ms();
+	ck_assert_int_eq(ipc_recv(sp[0], &msg), 1);
+	ck_assert_int_eq(ntlm_dispatch(&tm, 0, &msg), 0);
+	ipc_msg_free(&msg);
+	ck_assert_int_lt(now_ms() - t0, 1000);
+	ck_assert_int_eq(read_nonce(c), 1);
+}
+END_TEST
+
 START_TEST(test_peer_keys)
 {
 	struct sockaddr_storage	 ss;
@@ -387,6 +417,7 @@ suite_ntlm_master(void)
 	tcase_add_test(tc, test_challenge_once);
 	tcase_add_test(tc, test_limit_and_delay);
 	tcase_add_test(tc, test_not_a_client_connection);
+	tcase_add_test(tc, test_linger_does_not_block);
 	tcase_add_test(tc, test_peer_keys);
 	suite_add_tcase(s, tc);
 	return s;
