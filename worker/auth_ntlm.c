@@ -118,8 +118,6 @@ negotiate(struct worker_env *w, const struct http_message *req,
 	int			n;
 
 	memset(&c, 0, sizeof(c));
-	w->w_ntlm_challenged = 0;
-	w->w_identity[0] = '\0';
 	if (ntlm_parse_negotiate(m, len, &c.nc_client_flags) == -1) {
 		log_warnx("auth: client %s: malformed NTLM negotiate message",
 		    w->w_client_addr);
@@ -141,6 +139,7 @@ negotiate(struct worker_env *w, const struct http_message *req,
 		return AUTHN_CLOSE;
 	}
 	w->w_ntlm_challenged = 1;
+	w->w_identity[0] = '\0';
 	return challenge(w, req, rl, type2, (size_t)n);
 }
 

@@ -27,7 +27,7 @@ ntlm-users = "$WORK/nc-users"
 ntlm-domain = "RPXTEST"
 auth-failure-limit = 3
 auth-failure-delay = 2
-backend "echo" { server = { "127.0.0.1:8094" } }
+backend "echo" { server = { "127.0.0.1:8095" } }
 backend "a" { server = { "127.0.0.1:8080" } }
 listener "http" {
 	address = "127.0.0.1"
@@ -168,7 +168,8 @@ nc_tests() {
 	"$NTLM_PY" -c 'import ntlm_auth' 2>/dev/null || {
 		fail "NTLM test prerequisites installed" "python3-ntlm-auth: run tests/install-deps.sh"
 		return; }
-	start_python wsgi_echo.py 8094 || { fail "wsgiref backend starts on 8094"; return; }
+	start_python wsgi_echo.py 8095 || { fail "wsgiref backend starts on 8095"; return; }
+	NC_ECHO_PID=${EXTRA_PIDS[-1]}
 	nc_conf > "$WORK/nc.conf"
 	"$TOP/rpxd" -d -f "$WORK/nc.conf" -W "$TOP/rpxd-worker-selftest" \
 	    >>"$WORK/rpxd.log" 2>&1 &
@@ -188,3 +189,5 @@ nc_tests() {
 
 nc_tests
 stop_rpxd
+# The wsgiref backend: its port is free again for the next file.
+[ -n "${NC_ECHO_PID:-}" ] && kill "$NC_ECHO_PID" 2>/dev/null && wait "$NC_ECHO_PID" 2>/dev/null
