@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""NTLM clients for the integration tests (t_70_ntlm.sh), against the
-Apache backends of apache_ntlm.sh, directly or through rpxd.
+"""NTLM clients for the integration tests (t_70_ntlm.sh, and t_71 for
+oversize and replay), against the Apache backends of apache_ntlm.sh or
+rpxd's own auth = ntlm, directly or through rpxd.
 
   rounds URL USER:PASS USER:PASS ... [--rounds N]
       one keep-alive requests.Session per user with requests_ntlm's

@@ -8,6 +8,7 @@
  * timer, not at once.
  */
 #include <sys/types.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
