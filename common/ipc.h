@@ -32,11 +32,13 @@ enum ipc_type {
 	IPC_TICKET_KEYS,	/* u32 count, count * TICKET_KEY_SIZE bytes,
 				   the current key first */
 	/* auth = ntlm: the worker asks, the master answers (ntlm_check.c) */
-	IPC_NTLM_CHECK,		/* str client ip, NTLM_CHALLENGE_LEN bytes
-				   challenge, str user, str domain, u32 len,
-				   len bytes NT response */
-	IPC_NTLM_RESULT,	/* u32 ok, u32 delay s, str identity
-				   ("DOMAIN\\user") or why it failed */
+	IPC_NTLM_CHECK,		/* str user, str domain, u32 len (at most
+				   NTLM_NT_RESPONSE_MAX), len bytes NT
+				   response; checked against the challenge
+				   the master gave this worker */
+	IPC_NTLM_RESULT,	/* u32 ok, str identity ("DOMAIN\\user")
+				   or why it failed; a refusal may come
+				   auth-failure-delay seconds later */
 	/* the key service (keyproto.h): each worker's channel to a key
 	   holder is a SOCK_SEQPACKET socketpair made by the master */
 	IPC_KEY_SERVICE,	/* master -> worker, at start-up, before
@@ -45,6 +47,12 @@ enum ipc_type {
 				   payload: u32 worker pid */
 	IPC_LOG_LEVEL,		/* master -> any child: u32 LOG_LEVEL_*,
 				   from rpxctl log */
+	IPC_NTLM_CHALLENGE,	/* worker -> master: fd: the client
+				   connection (the master reads its address
+				   and closes it); no payload */
+	IPC_NTLM_NONCE,		/* master -> worker: u32 ok,
+				   NTLM_CHALLENGE_LEN bytes server challenge
+				   (zeros if not ok) */
 	IPC_TYPE_MAX
 };
 

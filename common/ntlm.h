@@ -19,6 +19,12 @@
 #define NTLM_CHALLENGE_LEN	8
 /* The NTProofStr and the shortest NTLMv2 blob (MS-NLMP 2.2.2.7). */
 #define NTLM_V2_RESPONSE_MIN	(NTLM_HASH_LEN + 28)
+/*
+ * The longest NT response checked (Windows sends about 300 bytes): the
+ * worker's parser refuses a longer one, so the master's check, which
+ * takes no more, never sees one from an honest worker.
+ */
+#define NTLM_NT_RESPONSE_MAX	4096
 
 /* NegotiateFlags (MS-NLMP 2.2.2.5). */
 #define NTLM_NEGOTIATE_UNICODE			0x00000001u

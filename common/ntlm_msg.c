@@ -400,6 +400,8 @@ ntlm_parse_authenticate(const unsigned char *m, size_t len,
 		    "NTLMv1 response; only NTLMv2 is accepted");
 	if (a->na_ntlen < NTLM_V2_RESPONSE_MIN)
 		return refuse(why, "NT response too short for NTLMv2");
+	if (a->na_ntlen > NTLM_NT_RESPONSE_MAX)
+		return refuse(why, "NT response longer than 4096 bytes");
 	if (a->na_nt[NTLM_HASH_LEN] != 1 || a->na_nt[NTLM_HASH_LEN + 1] != 1)
 		return refuse(why, "NTLMv2 response of an unknown version");
 	return 0;

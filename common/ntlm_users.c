@@ -375,10 +375,10 @@ ntlm_users_load(const char *file, char *err, size_t errlen)
 }
 
 const unsigned char *
-ntlm_users_find(const struct ntlm_users *u, const char *user,
-    const char *domain)
+ntlm_users_find_entry(const struct ntlm_users *u, const char *user,
+    const char *domain, const char **file_user, const char **file_domain)
 {
-	const struct ntlm_user	*l = u->nus_list, *any = NULL;
+	const struct ntlm_user	*l = u->nus_list, *any = NULL, *e = NULL;
 	size_t			 lo = 0, hi = u->nus_count, mid;
 
 	/* The first entry of user: the one with the empty domain, if any. */
@@ -389,14 +389,27 @@ ntlm_users_find(const struct ntlm_users *u, const char *user,
 		else
 			hi = mid;
 	}
-	for (; lo < u->nus_count && ascii_casecmp(l[lo].nu_user, user) == 0;
-	    lo++) {
+	for (; e == NULL && lo < u->nus_count &&
+	    ascii_casecmp(l[lo].nu_user, user) == 0; lo++) {
 		if (l[lo].nu_domain[0] == '\0')
 			any = &l[lo];
 		else if (ascii_casecmp(l[lo].nu_domain, domain) == 0)
-			return l[lo].nu_hash;
+			e = &l[lo];
 	}
-	return any != NULL ? any->nu_hash : NULL;
+	if (e == NULL && (e = any) == NULL)
+		return NULL;
+	if (file_user != NULL)
+		*file_user = e->nu_user;
+	if (file_domain != NULL)
+		*file_domain = e->nu_domain;
+	return e->nu_hash;
+}
+
+const unsigned char *
+ntlm_users_find(const struct ntlm_users *u, const char *user,
+    const char *domain)
+{
+	return ntlm_users_find_entry(u, user, domain, NULL, NULL);
 }
 
 size_t

@@ -30,6 +30,14 @@ struct ntlm_users	*ntlm_users_load(const char *file, char *err,
  */
 const unsigned char	*ntlm_users_find(const struct ntlm_users *u,
 			    const char *user, const char *domain);
+/*
+ * The same, and the entry's own spelling of its user and domain ("" for
+ * an entry of any domain), which the identity sent to backends uses
+ * rather than the client's.
+ */
+const unsigned char	*ntlm_users_find_entry(const struct ntlm_users *u,
+			    const char *user, const char *domain,
+			    const char **file_user, const char **file_domain);
 size_t			 ntlm_users_count(const struct ntlm_users *u);
 /* Wipes the hashes and frees; NULL is fine. */
 void			 ntlm_users_free(struct ntlm_users *u);

@@ -182,6 +182,7 @@ master_loop(struct master *m, int sigfd)
 			health_maintain(m);
 			tickets_rotate(m);
 			control_expire(m);
+			ntlm_check_tick(m);
 			last = now;
 		}
 	}

@@ -168,9 +168,10 @@ void	 tickets_encode(const struct master *m, struct msgbuf *mb);
 void	 tickets_rotate(struct master *m);
 void	 tickets_reload(struct master *m, int had_file);
 
-/* ntlm_check.c */
-struct msgbuf;
-int	 ntlm_check(struct master *m, int sock, pid_t pid, struct msgbuf *mb);
+/* ntlm_check.c: IPC_NTLM_CHALLENGE and IPC_NTLM_CHECK (-1: kill the
+ * worker); the tick sends the delayed refusals that are due. */
+int	 ntlm_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg);
+void	 ntlm_check_tick(struct master *m);
 
 /* reload.c: 0, or -1 when the running configuration stays; what it
  * says is logged and, with out, added there too. */

@@ -1,45 +1,61 @@
 /*
  * auth = ntlm, the master's half: a worker sends the client's NTLMv2
- * response with the challenge it gave; the master looks up the user's NT
- * hash in the ntlm-users file (read at load time, root only) and answers
- * yes or no, so no worker ever holds a hash. Failed logins are counted
- * per client address: beyond auth-failure-limit in a minute, further
- * attempts from that address are refused unchecked and the worker waits
- * auth-failure-delay seconds before it answers.
+ * response; the master checks it against the challenge it minted for
+ * that worker's connection (ntlm_challenge.c, taken once) and the user's
+ * NT hash in the ntlm-users file (read at load time, root only), so no
+ * worker ever holds a hash or a challenge it could reuse. Failed logins
+ * are counted per client address as the connection gave it (an IPv6
+ * client by its /64): beyond auth-failure-limit in a minute, further
+ * attempts from that address are refused unchecked, and the refusal is
+ * answered auth-failure-delay seconds later from the main loop's timer
+ * (ntlm_check_tick), never by sleeping. Called from pool_dispatch.
  */
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "master.h"
 #include "ntlm.h"
+#include "ntlm_check.h"
 #include "ntlm_users.h"
 
-#define NT_RESPONSE_MAX	4096	/* NTProofStr and blob; Windows: ~300 */
 #define FAILURE_WINDOW	60	/* s, of auth-failure-limit */
 #define FAILURE_SLOTS	1024	/* addresses remembered */
+#define WHY_MAX		64
 
 struct failure_slot {
-	char	fs_ip[48];
-	time_t	fs_start;	/* of its window */
-	unsigned fs_count;
+	int		fs_family;	/* 0: free */
+	unsigned char	fs_key[16];
+	time_t		fs_start;	/* of its window */
+	unsigned	fs_count;
+};
+
+/* A refusal to be answered later; one per worker, which waits for it. */
+struct delayed_answer {
+	pid_t		da_pid;		/* 0: none */
+	int64_t		da_due;		/* now_ms() */
+	char		da_why[WHY_MAX];
 };
 
 static struct failure_slot	failures[FAILURE_SLOTS];
+static struct delayed_answer	delayed[RPXD_MAX_WORKERS];
 
-/* The slot of ip, or a free or the oldest one taken over for it. */
+/* The slot of p, or a free or the oldest one taken over for it. */
 static struct failure_slot *
-failure_slot(const char *ip, time_t now)
+failure_slot(const struct ntlm_peer *p, time_t now)
 {
 	struct failure_slot	*fs, *oldest = &failures[0];
 	unsigned		 i;
 
 	for (i = 0; i < FAILURE_SLOTS; i++) {
 		fs = &failures[i];
-		if (strcmp(fs->fs_ip, ip) == 0) {
+		if (fs->fs_family == p->np_family &&
+		    memcmp(fs->fs_key, p->np_key, sizeof(fs->fs_key)) == 0) {
 			if (now - fs->fs_start >= FAILURE_WINDOW) {
 				fs->fs_start = now;
 				fs->fs_count = 0;
@@ -49,102 +65,169 @@ failure_slot(const char *ip, time_t now)
 		if (fs->fs_start < oldest->fs_start)
 			oldest = fs;
 	}
-	snprintf(oldest->fs_ip, sizeof(oldest->fs_ip), "%s", ip);
+	oldest->fs_family = p->np_family;
+	memcpy(oldest->fs_key, p->np_key, sizeof(oldest->fs_key));
 	oldest->fs_start = now;
 	oldest->fs_count = 0;
 	return oldest;
 }
 
 static int
-reply(int sock, int ok, unsigned delay, const char *text)
+reply(int sock, int ok, const char *text)
 {
 	struct msgbuf	mb;
 	int		rv;
 
 	msgbuf_init(&mb);
 	msgbuf_put_u32(&mb, ok ? 1 : 0);
-	msgbuf_put_u32(&mb, delay);
 	msgbuf_put_str(&mb, text);
 	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_NTLM_RESULT, -1, &mb);
 	msgbuf_free(&mb);
 	return rv;
 }
 
-/* Check the response; 1 good, 0 bad with *why set. */
+/* A refusal now, or after delay seconds. */
+static int
+refuse(struct master *m, unsigned slot, unsigned delay, const char *why)
+{
+	struct delayed_answer	*da = &delayed[slot];
+
+	if (delay == 0)
+		return reply(m->m_workers[slot].wk_sock, 0, why);
+	da->da_pid = m->m_workers[slot].wk_pid;
+	da->da_due = now_ms() + (int64_t)delay * 1000;
+	snprintf(da->da_why, sizeof(da->da_why), "%s", why);
+	return 0;
+}
+
+/* The delayed refusals that are due; a worker gone meanwhile gets none. */
+void
+ntlm_check_tick(struct master *m)
+{
+	struct delayed_answer	*da;
+	struct worker		*wk;
+	int64_t			 now = now_ms();
+	unsigned		 i;
+
+	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		da = &delayed[i];
+		if (da->da_pid == 0 || da->da_due > now)
+			continue;
+		wk = &m->m_workers[i];
+		if (wk->wk_pid == da->da_pid && !wk->wk_eof &&
+		    reply(wk->wk_sock, 0, da->da_why) == -1) {
+			log_warn("auth: worker %ld cannot be answered; "
+			    "killing it", (long)wk->wk_pid);
+			kill(wk->wk_pid, SIGKILL);
+			wk->wk_eof = 1;
+		}
+		da->da_pid = 0;
+	}
+}
+
+/* Check the response; 1 good, 0 bad with *why set. The identity is the
+ * file's spelling; an entry for any domain gets ntlm-domain. */
 static int
 verify(const struct master *m, const struct ntlm_auth *a,
-    const unsigned char *challenge, const char **why)
+    const unsigned char *challenge, char *identity, size_t len,
+    const char **why)
 {
 	const unsigned char	*hash;
+	const char		*user, *domain;
 	int			 rv;
 
 	if (m->m_conf->rc_users == NULL) {
 		*why = "no ntlm-users file is loaded";
 		return 0;
 	}
-	if ((hash = ntlm_users_find(m->m_conf->rc_users, a->na_user,
-	    a->na_domain)) == NULL) {
+	if ((hash = ntlm_users_find_entry(m->m_conf->rc_users, a->na_user,
+	    a->na_domain, &user, &domain)) == NULL) {
 		*why = "unknown user";
 		return 0;
 	}
-	if ((rv = ntlm_verify_v2(hash, a, challenge)) == 1)
+	if ((rv = ntlm_verify_v2(hash, a, challenge)) == 1) {
+		snprintf(identity, len, "%s\\%s", domain[0] != '\0' ? domain :
+		    m->m_conf->rc_ntlm_domain, user);
 		return 1;
+	}
 	*why = rv == 0 ? "wrong password" : "HMAC-MD5 unavailable in OpenSSL";
 	return 0;
 }
 
-/*
- * One IPC_NTLM_CHECK from worker pid on sock. -1 if the message is
- * malformed (the caller kills that worker).
- */
-int
-ntlm_check(struct master *m, int sock, pid_t pid, struct msgbuf *mb)
+/* The fields of an IPC_NTLM_CHECK into a (nt, ntlen bytes); -1 if bad. */
+static int
+check_decode(struct msgbuf *mb, struct ntlm_auth *a, unsigned char *nt,
+    size_t ntlen)
+{
+	uint32_t	n;
+
+	memset(a, 0, sizeof(*a));
+	if (msgbuf_get_str(mb, a->na_user, sizeof(a->na_user)) == -1 ||
+	    msgbuf_get_str(mb, a->na_domain, sizeof(a->na_domain)) == -1 ||
+	    msgbuf_get_u32(mb, &n) == -1 || n > ntlen ||
+	    msgbuf_get_bytes(mb, nt, n) == -1 || msgbuf_end(mb) == -1)
+		return -1;
+	a->na_nt = nt;
+	a->na_ntlen = n;
+	return 0;
+}
+
+/* IPC_NTLM_CHECK from the worker in slot; -1 if malformed or out of
+ * turn (the caller kills that worker). */
+static int
+ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 {
 	struct ntlm_auth	 a;
+	struct ntlm_peer	 p;
 	struct failure_slot	*fs;
 	unsigned char		 challenge[NTLM_CHALLENGE_LEN];
-	unsigned char		 nt[NT_RESPONSE_MAX];
-	char			 ip[48], identity[2 * NTLM_NAME_MAX + 2];
+	unsigned char		 nt[NTLM_NT_RESPONSE_MAX];
+	char			 identity[2 * NTLM_NAME_MAX + 2];
 	const char		*why = NULL;
-	char			*p;
-	uint32_t		 ntlen;
-	time_t			 now = time(NULL);
+	pid_t			 pid = m->m_workers[slot].wk_pid;
 	unsigned		 limit = m->m_conf->rc_auth_failure_limit;
-	int			 ok;
+	unsigned		 delay = m->m_conf->rc_auth_failure_delay;
 
-	memset(&a, 0, sizeof(a));
-	if (msgbuf_get_str(mb, ip, sizeof(ip)) == -1 ||
-	    msgbuf_get_bytes(mb, challenge, sizeof(challenge)) == -1 ||
-	    msgbuf_get_str(mb, a.na_user, sizeof(a.na_user)) == -1 ||
-	    msgbuf_get_str(mb, a.na_domain, sizeof(a.na_domain)) == -1 ||
-	    msgbuf_get_u32(mb, &ntlen) == -1 || ntlen > sizeof(nt) ||
-	    msgbuf_get_bytes(mb, nt, ntlen) == -1 || msgbuf_end(mb) == -1)
+	/* An honest worker waits for its answer before it asks again. */
+	if (check_decode(mb, &a, nt, sizeof(nt)) == -1 ||
+	    delayed[slot].da_pid == pid)
 		return -1;
-	a.na_nt = nt;
-	a.na_ntlen = ntlen;
-	fs = failure_slot(ip, now);
+	if (!ntlm_challenge_take(slot, pid, challenge, &p)) {
+		log_warnx("auth: worker %ld: NTLM login of %s\\%s refused: no "
+		    "challenge of the master is pending for its connection",
+		    (long)pid, a.na_domain, a.na_user);
+		return reply(m->m_workers[slot].wk_sock, 0, "no challenge "
+		    "is pending (expired, or used already)");
+	}
+	fs = failure_slot(&p, time(NULL));
 	if (limit > 0 && fs->fs_count >= limit) {
 		log_warnx("auth: client %s: NTLM login of %s\\%s refused: %u "
-		    "failures from this address within %d s (worker %ld)", ip,
-		    a.na_domain, a.na_user, fs->fs_count, FAILURE_WINDOW,
-		    (long)pid);
-		return reply(sock, 0, m->m_conf->rc_auth_failure_delay,
+		    "failures from this address within %d s (worker %ld)",
+		    p.np_text, a.na_domain, a.na_user, fs->fs_count,
+		    FAILURE_WINDOW, (long)pid);
+		return refuse(m, slot, delay,
 		    "too many failed logins from this address");
 	}
-	ok = verify(m, &a, challenge, &why);
-	if (!ok) {
+	if (!verify(m, &a, challenge, identity, sizeof(identity), &why)) {
 		fs->fs_count++;
 		log_warnx("auth: client %s: NTLM login failed for %s\\%s: %s",
-		    ip, a.na_domain, a.na_user, why);
-		return reply(sock, 0, limit > 0 && fs->fs_count >= limit ?
-		    m->m_conf->rc_auth_failure_delay : 0, why);
+		    p.np_text, a.na_domain, a.na_user, why);
+		return refuse(m, slot, limit > 0 && fs->fs_count >= limit ?
+		    delay : 0, why);
 	}
-	snprintf(identity, sizeof(identity), "%s\\%s", a.na_domain,
-	    a.na_user);
-	/* Domains are case-insensitive: one spelling for the backend. */
-	for (p = identity; *p != '\\'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	log_info("auth: client %s: NTLM login of %s", ip, identity);
-	return reply(sock, 1, 0, identity);
+	log_info("auth: client %s: NTLM login of %s (as %s\\%s)", p.np_text,
+	    identity, a.na_domain, a.na_user);
+	return reply(m->m_workers[slot].wk_sock, 1, identity);
+}
+
+/* The NTLM messages of the worker in slot; -1 kills it. */
+int
+ntlm_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg)
+{
+	if (msg->im_type == IPC_NTLM_CHALLENGE)
+		return delayed[slot].da_pid == m->m_workers[slot].wk_pid ? -1 :
+		    ntlm_challenge(m, slot, msg);
+	if (msg->im_type == IPC_NTLM_CHECK && msg->im_fd == -1)
+		return ntlm_check(m, slot, &msg->im_payload);
+	return -1;
 }

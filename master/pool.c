@@ -429,13 +429,15 @@ pool_dispatch(struct master *m, unsigned slot)
 		wk->wk_eof = 1;
 		return;
 	}
-	if (rv == 1 && msg.im_type == IPC_NTLM_CHECK && msg.im_fd == -1) {
-		rv = ntlm_check(m, wk->wk_sock, wk->wk_pid, &msg.im_payload);
+	if (rv == 1 && (msg.im_type == IPC_NTLM_CHECK ||
+	    msg.im_type == IPC_NTLM_CHALLENGE)) {
+		rv = ntlm_dispatch(m, slot, &msg);
 		ipc_msg_free(&msg);
 		if (rv == 0)
 			return;
-		log_warnx("pool: worker %ld sent a malformed ntlm check or "
-		    "cannot be answered; killing it", (long)wk->wk_pid);
+		log_warnx("pool: worker %ld sent a malformed or untimely %s "
+		    "or cannot be answered; killing it", (long)wk->wk_pid,
+		    ipc_type_name(msg.im_type));
 	} else if (rv == 1) {
 		log_warnx("pool: worker %ld sent an unexpected %s message; "
 		    "killing it", (long)wk->wk_pid, ipc_type_name(msg.im_type));

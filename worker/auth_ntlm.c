@@ -1,11 +1,15 @@
 /*
  * auth = ntlm, the worker's half: rpxd itself authenticates the client
  * with NTLMv2 in a 401 exchange (RFC 4559 style) before anything goes to
- * the backend. The worker makes the challenge; the master checks the
- * client's response against the ntlm-users file (master/ntlm_check.c),
- * so no hash is ever in a worker. The identity belongs to the client
- * connection, as NTLM authenticates connections, and reaches the backend
- * in the route's auth-header (rewrite.c), never the client's own.
+ * the backend. The master mints the challenge for this client connection
+ * (the worker passes it the connection's socket) and checks the client's
+ * response against the ntlm-users file (master/ntlm_challenge.c,
+ * ntlm_check.c), so a worker holds no hash, cannot pick or reuse a
+ * challenge, and cannot name the address the failure limit counts. The
+ * worker refuses a response larger than the master takes itself. The
+ * identity belongs to the client connection, as NTLM authenticates
+ * connections, and reaches the backend in the route's auth-header
+ * (rewrite.c), never the client's own.
  */
 #include <sys/types.h>
 
@@ -15,16 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "base64.h"
 #include "ipc.h"
+#include "ipc_addr.h"
 #include "log.h"
 #include "ntlm.h"
 #include "worker.h"
 
 #define CHALLENGE_MSG_MAX	1024	/* a type 2 with our AV pairs */
-#define MASTER_ANSWER_MS	10000
+#define MASTER_ANSWER_MS	10000	/* beyond a refusal's delay */
 /* Seconds from 1601-01-01 (FILETIME) to 1970-01-01. */
 #define FILETIME_UNIX_OFFSET	11644473600ULL
 
@@ -32,7 +35,6 @@ void
 auth_ntlm_reset(struct worker_env *w)
 {
 	w->w_ntlm_challenged = 0;
-	explicit_bzero(w->w_ntlm_challenge, sizeof(w->w_ntlm_challenge));
 	w->w_identity[0] = '\0';
 }
 
@@ -81,6 +83,39 @@ challenge(struct worker_env *w, const struct http_message *req,
 	return AUTHN_ANSWERED;
 }
 
+/*
+ * A challenge from the master for this client connection: 1 and
+ * challenge, 0 if the master makes none (the client has gone), -1 if it
+ * does not answer.
+ */
+static int
+master_challenge(struct worker_env *w, unsigned char *challenge)
+{
+	struct ipc_msg	msg;
+	struct msgbuf	mb;
+	uint32_t	ok = 0;
+	int		rv;
+
+	/* Behind a balancer, the client of the PROXY header; the master
+	 * takes it only from a connection of a trusted balancer. */
+	msgbuf_init(&mb);
+	ipc_addr_put(&mb, &w->w_proxy_src);
+	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHALLENGE,
+	    w->w_client.io_fd, &mb);
+	msgbuf_free(&mb);
+	if (rv == -1 || worker_await_master(w, IPC_NTLM_NONCE, &msg,
+	    MASTER_ANSWER_MS) == -1)
+		return -1;
+	rv = msgbuf_get_u32(&msg.im_payload, &ok) == -1 ||
+	    msgbuf_get_bytes(&msg.im_payload, challenge,
+	    NTLM_CHALLENGE_LEN) == -1 || msgbuf_end(&msg.im_payload) == -1 ||
+	    msg.im_fd != -1 ? -1 : 0;
+	ipc_msg_free(&msg);
+	if (rv == -1)
+		fatalx("worker: malformed ntlm nonce from the master");
+	return ok ? 1 : 0;
+}
+
 static enum authn_result
 negotiate(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const unsigned char *m, size_t len)
@@ -96,12 +131,12 @@ negotiate(struct worker_env *w, const struct http_message *req,
 		    w->w_client_addr);
 		return challenge(w, req, rl, NULL, 0);
 	}
-	if (RAND_bytes(w->w_ntlm_challenge, sizeof(w->w_ntlm_challenge)) != 1) {
-		respond_error(w, rl, 500, "no random bytes for an NTLM "
-		    "challenge");
+	if ((n = master_challenge(w, c.nc_challenge)) != 1) {
+		respond_error(w, rl, 503, n == 0 ? "the master made no NTLM "
+		    "challenge for this connection" : "no answer from the "
+		    "master to an NTLM challenge request");
 		return AUTHN_CLOSE;
 	}
-	memcpy(c.nc_challenge, w->w_ntlm_challenge, sizeof(c.nc_challenge));
 	computer_name(computer, sizeof(computer));
 	c.nc_nb_domain = w->w_conf->rc_ntlm_domain;
 	c.nc_nb_computer = computer;
@@ -116,19 +151,21 @@ negotiate(struct worker_env *w, const struct http_message *req,
 	return challenge(w, req, rl, type2, (size_t)n);
 }
 
-/* Ask the master; 1 with w_identity set, 0 refused, -1 no answer. */
+/*
+ * Ask the master; 1 with w_identity set, 0 refused, -1 no answer. A
+ * refusal may come auth-failure-delay seconds later: the master holds
+ * it back, so the wait is that much longer.
+ */
 static int
-ask_master(struct worker_env *w, const struct ntlm_auth *a, unsigned *delay,
-    char *why, size_t whylen)
+ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
+    size_t whylen)
 {
 	struct msgbuf	mb;
 	struct ipc_msg	msg;
-	uint32_t	ok = 0, d = 0;
+	uint32_t	ok = 0;
 	int		rv;
 
 	msgbuf_init(&mb);
-	msgbuf_put_str(&mb, w->w_client_ip);
-	msgbuf_put_bytes(&mb, w->w_ntlm_challenge, sizeof(w->w_ntlm_challenge));
 	msgbuf_put_str(&mb, a->na_user);
 	msgbuf_put_str(&mb, a->na_domain);
 	msgbuf_put_u32(&mb, (uint32_t)a->na_ntlen);
@@ -136,17 +173,16 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, unsigned *delay,
 	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
 	if (rv == -1 || worker_await_master(w, IPC_NTLM_RESULT, &msg,
-	    MASTER_ANSWER_MS) == -1)
+	    MASTER_ANSWER_MS + 1000 * (int)w->w_conf->rc_auth_failure_delay)
+	    == -1)
 		return -1;
 	rv = msgbuf_get_u32(&msg.im_payload, &ok) == -1 ||
-	    msgbuf_get_u32(&msg.im_payload, &d) == -1 || d > 3600 ||
 	    msgbuf_get_str(&msg.im_payload, ok ? w->w_identity : why,
 	    ok ? sizeof(w->w_identity) : whylen) == -1 ||
 	    msgbuf_end(&msg.im_payload) == -1 || msg.im_fd != -1 ? -1 : 0;
 	ipc_msg_free(&msg);
 	if (rv == -1)
 		fatalx("worker: malformed ntlm result from the master");
-	*delay = d;
 	return ok ? 1 : 0;
 }
 
@@ -157,7 +193,6 @@ authenticate(struct worker_env *w, const struct http_message *req,
 	struct ntlm_auth	 a;
 	const char		*reason = NULL;
 	char			 why[256] = "";
-	unsigned		 delay = 0;
 	int			 rv;
 
 	if (!w->w_ntlm_challenged) {
@@ -166,13 +201,15 @@ authenticate(struct worker_env *w, const struct http_message *req,
 		return challenge(w, req, rl, NULL, 0);
 	}
 	w->w_ntlm_challenged = 0;
+	/* What the master would not take is refused here (the parser's
+	 * bounds are the master's), so a client never gets its worker
+	 * treated as hostile. */
 	if (ntlm_parse_authenticate(m, len, &a, &reason) == -1) {
 		log_warnx("auth: client %s: NTLM login refused: %s",
 		    w->w_client_addr, reason);
 		return challenge(w, req, rl, NULL, 0);
 	}
-	rv = ask_master(w, &a, &delay, why, sizeof(why));
-	explicit_bzero(w->w_ntlm_challenge, sizeof(w->w_ntlm_challenge));
+	rv = ask_master(w, &a, why, sizeof(why));
 	if (rv == 1)
 		return AUTHN_FORWARD;
 	w->w_identity[0] = '\0';
@@ -182,8 +219,6 @@ authenticate(struct worker_env *w, const struct http_message *req,
 		return AUTHN_CLOSE;
 	}
 	/* The master logged the failure with user and address. */
-	if (delay > 0)
-		sleep(delay);
 	return challenge(w, req, rl, NULL, 0);
 }
 

@@ -125,8 +125,10 @@ proxy_session_read(struct worker_env *w, int fd, struct sockaddr_storage *peer)
 		    w->w_lb_addr, ls->ls_name);
 		return -1;
 	}
-	if (!ph.ph_local)
+	if (!ph.ph_local) {
 		memcpy(peer, &ph.ph_src, sizeof(*peer));
+		memcpy(&w->w_proxy_src, &ph.ph_src, sizeof(w->w_proxy_src));
+	}
 	log_debug("proxy: balancer %s on listener \"%s\": v%d header, client "
 	    "%s", w->w_lb_addr, ls->ls_name, ph.ph_version,
 	    ph.ph_local ? "(its own connection)" : "from the header");

@@ -149,8 +149,35 @@ rewrite_forwarded(const struct http_message *req, const struct fwd_ctx *ctx,
 	return rv ? -1 : 0;
 }
 
+static int
+fold_name_char(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	return c == '_' ? '-' : c;
+}
+
+/*
+ * Whether h is name in any spelling a backend may take for it: CGI, PHP
+ * and IIS map both X-Authenticated-User and X_Authenticated_User to
+ * HTTP_X_AUTHENTICATED_USER, so case and '_'/'-' are folded.
+ */
+int
+rewrite_same_field(const struct http_header *h, const char *name)
+{
+	size_t	i;
+
+	if (h->hh_namelen != strlen(name))
+		return 0;
+	for (i = 0; i < h->hh_namelen; i++)
+		if (fold_name_char(h->hh_name[i]) != fold_name_char(name[i]))
+			return 0;
+	return 1;
+}
+
 /* Credentials and identities that a route's auth mode keeps from the
- * backend: with auth none or ntlm the client's own never pass. */
+ * backend: with auth none or ntlm the client's own never pass, nor a
+ * client's identity header in any spelling. */
 static int
 auth_field_dropped(const struct fwd_ctx *ctx, const struct http_header *h)
 {
@@ -161,8 +188,7 @@ auth_field_dropped(const struct fwd_ctx *ctx, const struct http_header *h)
 	if (http_header_is(h, "Authorization") ||
 	    http_header_is(h, "Proxy-Authorization"))
 		return 1;
-	return rt->rt_auth == AUTH_NTLM && http_header_is(h,
-	    rt->rt_auth_header);
+	return rewrite_same_field(h, rt->rt_auth_header);
 }
 
 static int

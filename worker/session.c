@@ -251,6 +251,7 @@ session_request(struct worker_env *w, int first)
 	session_log_init(&rl, &req);
 #ifdef RPXD_SANDBOX_SELFTEST
 	sandbox_selftest(req.hm_path, req.hm_pathlen);
+	ntlm_selftest(w, req.hm_path, req.hm_pathlen);
 #endif
 	w->w_slot->ss_requests++;
 	if ((route = session_route(w, &req, &rl)) == -1)
@@ -317,6 +318,7 @@ session_serve(struct worker_env *w, int fd,
 	w->w_slot->ss_listener = (int32_t)listener;
 	w->w_listener = listener;
 	w->w_lb_addr[0] = '\0';
+	memset(&w->w_proxy_src, 0, sizeof(w->w_proxy_src));
 	if (w->w_conf->rc_listeners[listener].ls_proxy_protocol &&
 	    proxy_session_read(w, fd, &client) == -1) {
 		close(fd);

@@ -51,6 +51,8 @@ struct worker_env {
 	char			 w_client_ip[48];
 	char			 w_lb_addr[64];	/* the balancer that sent a
 						   PROXY header, "" if none */
+	struct sockaddr_storage	 w_proxy_src;	/* its client, AF_UNSPEC if
+						   none (the checker's too) */
 	unsigned		 w_listener;
 	/* the backend connection, kept within one client connection */
 	struct io		 w_backend;
@@ -66,8 +68,9 @@ struct worker_env {
 	struct backend_link	 w_parked;	/* pinned, while another
 						   backend serves a request */
 	/* auth = ntlm on this client connection (auth_ntlm.c) */
-	int			 w_ntlm_challenged;
-	unsigned char		 w_ntlm_challenge[8];
+	int			 w_ntlm_challenged;	/* a type 2 was
+						   sent: the master holds its
+						   challenge */
 	char			 w_identity[520];	/* DOMAIN\\user or "" */
 	/* output buffers and scratch space, allocated once */
 	struct buf		 w_to_client;
@@ -178,6 +181,7 @@ int	 rewrite_response(const struct http_message *resp, const char *head,
 	    int rechunk, int close, const struct resp_extra *add,
 	    struct buf *out);
 int	 is_hop_by_hop(const struct http_header *h);
+int	 rewrite_same_field(const struct http_header *h, const char *name);
 int	 rewrite_upgrade_requested(const struct http_message *req);
 
 /* respond.c */
@@ -197,5 +201,6 @@ void	 privdrop(const char *dir, uid_t uid, gid_t gid);
 
 /* sandbox_selftest.c, in rpxd-worker-selftest only */
 void	 sandbox_selftest(const char *path, size_t len);
+void	 ntlm_selftest(struct worker_env *w, const char *path, size_t len);
 
 #endif

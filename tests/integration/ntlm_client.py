@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""NTLM clients for the integration tests (t_70_ntlm.sh), against the
-Apache backends of apache_ntlm.sh, directly or through rpxd.
+"""NTLM clients for the integration tests (t_70_ntlm.sh, and t_71 for
+oversize and replay), against the Apache backends of apache_ntlm.sh or
+rpxd's own auth = ntlm, directly or through rpxd.
 
   rounds URL USER:PASS USER:PASS ... [--rounds N]
       one keep-alive requests.Session per user with requests_ntlm's
@@ -22,8 +23,20 @@ Apache backends of apache_ntlm.sh, directly or through rpxd.
       response), or "status=NNN [user=... conn=...] closed|open" (a
       response, then EOF within 3 s or not).
 
+  oversize URL USER:PASSWORD --nt-len N
+      type 1 by ntlm_auth, then a hand-made type 3 for USER whose NT
+      response is N bytes (an NTLMv2 start, then zeros); prints
+      "status=NNN then=NNN|closed": the answer to it, then to a plain
+      request on the same connection (or that it was closed).
+
+  replay URL USER:PASSWORD
+      logs in on one connection, then sends that type 3 again on a new
+      connection after a fresh type 1 / type 2; prints "first=NNN
+      replayed=NNN|closed".
+
 USER is DOMAIN\\name. --host sets the Host header (and the TLS server name
-in killed mode); https URLs take --cacert FILE or --insecure.
+in killed mode); https URLs take --cacert FILE or --insecure; --source
+ADDRESS binds the client's end (killed, login, oversize, replay).
 """
 import argparse
 import base64
@@ -196,7 +209,9 @@ class Conn:
         self.path = u.path or "/"
         self.host = a.host or u.netloc
         port = u.port or (443 if u.scheme == "https" else 80)
-        s = socket.create_connection((u.hostname, port), timeout=a.timeout)
+        src = (a.source, 0) if a.source else None
+        s = socket.create_connection((u.hostname, port), timeout=a.timeout,
+                                     source_address=src)
         if u.scheme == "https":
             ctx = ssl.create_default_context(cafile=a.cacert)
             if a.insecure:
@@ -419,9 +434,83 @@ def login(a):
     return 0
 
 
+def type3(user, domain, nt):
+    """A Unicode AUTHENTICATE message with an empty LM response."""
+    flags = 0x00000001 | 0x00000200 | 0x00080000
+    fields = [b"", nt, domain.encode("utf-16-le"),
+              user.encode("utf-16-le"), "WS".encode("utf-16-le"), b""]
+    hdr, body = b"NTLMSSP\0" + struct.pack("<I", 3), b""
+    for f in fields:
+        hdr += struct.pack("<HHI", len(f), len(f), 64 + len(body))
+        body += f
+    return hdr + struct.pack("<I", flags) + body
+
+
+def after(c):
+    """The status of a plain request on c, or "closed"."""
+    try:
+        c.send()
+        r = c.response()
+    except OSError:
+        r = None
+    return "closed" if r is None else "%d" % r[0]
+
+
+def oversize(a):
+    from ntlm_auth.ntlm import NtlmContext
+
+    _, dom, name, pw = split_user(a.users[0])
+    c = Conn(a)
+    c.send("NTLM " + base64.b64encode(
+        NtlmContext(name, pw, domain=dom).step()).decode())
+    r = c.response()
+    if r is None or r[0] != 401:
+        print("no NTLM challenge: %r" % (r,))
+        return 1
+    nt = b"\x11" * 16 + b"\x01\x01" + b"\0" * (a.nt_len - 18)
+    c.send("NTLM " + base64.b64encode(type3(name, dom, nt)).decode())
+    r = c.response()
+    print("status=%s then=%s" % ("closed" if r is None else r[0],
+                                 "closed" if r is None else after(c)))
+    return 0
+
+
+def replay(a):
+    from ntlm_auth.ntlm import NtlmContext
+
+    _, dom, name, pw = split_user(a.users[0])
+    c = Conn(a)
+    ctx = NtlmContext(name, pw, domain=dom, ntlm_compatibility=3)
+    c.send("NTLM " + base64.b64encode(ctx.step()).decode())
+    r = c.response()
+    chal = [v for v in (r[1].get("www-authenticate", []) if r else [])
+            if v.startswith("NTLM ")]
+    if not chal:
+        print("no NTLM challenge: %r" % (r,))
+        return 1
+    t3 = "NTLM " + base64.b64encode(
+        ctx.step(base64.b64decode(chal[0][5:]))).decode()
+    c.send(t3)
+    r = c.response()
+    first = "closed" if r is None else "%d" % r[0]
+    c = Conn(a)
+    c.send("NTLM " + base64.b64encode(
+        NtlmContext(name, pw, domain=dom).step()).decode())
+    r = c.response()
+    if r is None or r[0] != 401:
+        print("first=%s no second challenge: %r" % (first, r))
+        return 1
+    c.send(t3)
+    r = c.response()
+    print("first=%s replayed=%s" % (first,
+                                    "closed" if r is None else r[0]))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=("rounds", "killed", "login", "post100"))
+    p.add_argument("mode", choices=("rounds", "killed", "login", "oversize",
+                                    "replay", "post100"))
     p.add_argument("url")
     p.add_argument("users", nargs="+", metavar="DOMAIN\\USER:PASSWORD")
     p.add_argument("--rounds", type=int, default=200)
@@ -437,6 +526,9 @@ def main():
                    help="post100: how long to wait for 100 Continue")
     p.add_argument("--no-expect", action="store_true",
                    help="post100: no Expect; the body follows after --wait")
+    p.add_argument("--source", help="the client's own address")
+    p.add_argument("--nt-len", type=int, default=5000,
+                   help="oversize: bytes of the NT response")
     a = p.parse_args()
     if a.mode == "rounds":
         return rounds(a)
@@ -444,6 +536,10 @@ def main():
         return login(a)
     if a.mode == "post100":
         return post100(a)
+    if a.mode == "oversize":
+        return oversize(a)
+    if a.mode == "replay":
+        return replay(a)
     return killed(a)
 
 

@@ -67,8 +67,8 @@ auth_ntlm_tests() {
 	expect "auth = ntlm: curl --ntlm as alice reaches nginx as RPXTEST\\alice" \
 	    "$r" 'user=RPXTEST\alice authz= backend=A'
 	r=$(get ntlm.example.com /whoami --ntlm -u 'corp\bob:Bob-pw-8')
-	expect "auth = ntlm: an entry without a domain takes any (CORP\\bob)" \
-	    "$r" 'user=CORP\bob authz= backend=A'
+	expect "auth = ntlm: an entry without a domain takes any, named in ntlm-domain (RPXTEST\\bob)" \
+	    "$r" 'user=RPXTEST\bob authz= backend=A'
 	r=$(get ntlm.example.com /whoami --ntlm -u 'RPXTEST\alice:Alice-pw-7' \
 	    -H 'X-Authenticated-User: RPXTEST\administrator')
 	expect "auth = ntlm: the client's own identity header is removed" \

@@ -376,7 +376,8 @@ END_TEST
 enum spoil {
 	SP_NO_USER, SP_NO_NT, SP_ANON_FLAG, SP_NTLMV1, SP_NTLM2_SESSION,
 	SP_SHORT_NT, SP_BAD_UTF16, SP_ODD_UTF16, SP_LONG_USER, SP_CONTROL,
-	SP_OEM_8BIT, SP_OEM_NUL, SP_C1_CONTROL, SP_LONG_DOMAIN, SP_COUNT
+	SP_OEM_8BIT, SP_OEM_NUL, SP_C1_CONTROL, SP_LONG_DOMAIN, SP_LONG_NT,
+	SP_COUNT
 };
 
 static const struct {
@@ -398,13 +399,14 @@ static const struct {
 	{ SP_OEM_NUL, "workstation name has control characters" },
 	{ SP_C1_CONTROL, "workstation name has control characters" },
 	{ SP_LONG_DOMAIN, "domain name is longer than 256 bytes" },
+	{ SP_LONG_NT, "NT response longer than 4096 bytes" },
 };
 
 START_TEST(test_auth_refused)
 {
 	struct ntlm_auth	 a;
 	const char		*why = NULL;
-	unsigned char		 big[600];
+	static unsigned char	 big[NTLM_NT_RESPONSE_MAX + 1];
 	size_t			 i;
 	static const unsigned char lone[] = { 'a', 0, 0x00, 0xdc },
 	    ctl[] = { 'a', 0, 0x09, 0 }, c1[] = { 0x85, 0 };
@@ -473,6 +475,12 @@ START_TEST(test_auth_refused)
 		base.f[F_DOMAIN] = big;
 		base.flen[F_DOMAIN] = 400;
 		break;
+	case SP_LONG_NT:
+		/* A valid NTLMv2 start, one byte beyond what the master takes. */
+		memcpy(big, t_nt, sizeof(t_nt));
+		base.f[F_NT] = big;
+		base.flen[F_NT] = NTLM_NT_RESPONSE_MAX + 1;
+		break;
 	case SP_COUNT:
 		break;
 	}
@@ -488,6 +496,21 @@ START_TEST(test_auth_refused)
 		ck_assert_str_eq(a.na_user, "");
 	if (spoilt[_i].s == SP_NTLMV1)
 		ck_assert_str_eq(a.na_user, "Alice");
+}
+END_TEST
+
+/* The one bound the worker and the master share: at it is accepted. */
+START_TEST(test_nt_response_bound)
+{
+	static unsigned char	 nt[NTLM_NT_RESPONSE_MAX];
+	struct ntlm_auth	 a;
+	const char		*why = NULL;
+
+	memcpy(nt, t_nt, sizeof(t_nt));
+	base.f[F_NT] = nt;
+	base.flen[F_NT] = sizeof(nt);
+	ck_assert_int_eq(parse(&base, &a, &why), 0);
+	ck_assert_uint_eq(a.na_ntlen, NTLM_NT_RESPONSE_MAX);
 }
 END_TEST
 
@@ -829,6 +852,7 @@ suite_ntlm(void)
 	tcase_add_loop_test(tc, test_auth_refused, 0,
 	    sizeof(spoilt) / sizeof(spoilt[0]));
 	tcase_add_test(tc, test_auth_malformed);
+	tcase_add_test(tc, test_nt_response_bound);
 	tcase_add_test(tc, test_negotiate);
 	tcase_add_test(tc, test_challenge_round_trip);
 	tcase_add_test(tc, test_challenge_oem_and_names);

@@ -121,6 +121,30 @@ START_TEST(test_good_file)
 }
 END_TEST
 
+/* The identity a backend gets is spelled as the file spells it. */
+START_TEST(test_canonical_spelling)
+{
+	struct ntlm_users	*u;
+	const char		*fu = NULL, *fd = NULL;
+
+	u = load_text("User:Domain:" H1 "\nalice::" H3 "\n");
+	ck_assert_msg(u != NULL, "%s", err);
+	ck_assert_ptr_nonnull(ntlm_users_find_entry(u, "USER", "dOMAIN",
+	    &fu, &fd));
+	ck_assert_str_eq(fu, "User");
+	ck_assert_str_eq(fd, "Domain");
+	ck_assert_ptr_nonnull(ntlm_users_find_entry(u, "ALICE", "Corp",
+	    &fu, &fd));
+	ck_assert_str_eq(fu, "alice");
+	ck_assert_str_eq(fd, "");
+	fu = fd = "untouched";
+	ck_assert_ptr_null(ntlm_users_find_entry(u, "mallory", "Domain",
+	    &fu, &fd));
+	ck_assert_str_eq(fu, "untouched");
+	ntlm_users_free(u);
+}
+END_TEST
+
 START_TEST(test_line_errors)
 {
 	static const struct {
@@ -257,6 +281,7 @@ suite_ntlm_users(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_good_file);
+	tcase_add_test(tc, test_canonical_spelling);
 	tcase_add_test(tc, test_line_errors);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_file_checks);

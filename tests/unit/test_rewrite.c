@@ -243,6 +243,45 @@ START_TEST(test_response_length_and_101)
 }
 END_TEST
 
+/*
+ * auth = ntlm and none: the client's identity header goes in every
+ * spelling a CGI-style backend folds into one (case, '_' for '-'); only
+ * rpxd's own reaches the backend, and passthrough leaves them alone.
+ */
+static const char	spoofed_identity[] = "GET / HTTP/1.1\r\nHost: a\r\n"
+    "X-Authenticated-User: CORP\\a\r\nX_Authenticated_User: CORP\\b\r\n"
+    "x_authenticated-USER: CORP\\c\r\nX-Authenticated-Users: keep\r\n"
+    "X-Authenticated_User2: keep2\r\n\r\n";
+
+START_TEST(test_identity_header_spellings)
+{
+	const char	*r;
+	int		 mode;
+
+	strcpy(route.rt_auth_header, "X-Authenticated-User");
+	for (mode = AUTH_NONE; mode <= AUTH_NTLM; mode++) {
+		route.rt_auth = mode;
+		ctx.fc_identity = mode == AUTH_NTLM ? "RPXTEST\\alice" : NULL;
+		out.b_len = 0;
+		r = rewrite_req(spoofed_identity);
+		ck_assert_ptr_null(strstr(r, "CORP"));
+		ck_assert_ptr_nonnull(strstr(r,
+		    "\r\nX-Authenticated-Users: keep\r\n"));
+		ck_assert_ptr_nonnull(strstr(r,
+		    "\r\nX-Authenticated_User2: keep2\r\n"));
+		if (mode == AUTH_NTLM)
+			ck_assert_ptr_nonnull(strstr(r, "\r\n"
+			    "X-Authenticated-User: RPXTEST\\alice\r\n"));
+		else
+			ck_assert_ptr_null(strstr(r, "uthenticated-User:"));
+	}
+	route.rt_auth = AUTH_PASSTHROUGH;
+	out.b_len = 0;
+	r = rewrite_req(spoofed_identity);
+	ck_assert_ptr_nonnull(strstr(r, "X_Authenticated_User: CORP\\b"));
+}
+END_TEST
+
 START_TEST(test_rewrite_overflow_fails)
 {
 	char	req[4096];
@@ -281,6 +320,7 @@ suite_rewrite(void)
 	tcase_add_test(tc, test_response_dechunked_for_http10);
 	tcase_add_test(tc, test_response_length_and_101);
 	tcase_add_test(tc, test_rewrite_overflow_fails);
+	tcase_add_test(tc, test_identity_header_spellings);
 	suite_add_tcase(s, tc);
 	return s;
 }

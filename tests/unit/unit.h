@@ -17,6 +17,7 @@ Suite	*suite_ipc(void);
 Suite	*suite_ntlm(void);
 Suite	*suite_ntlm_header(void);
 Suite	*suite_ntlm_users(void);
+Suite	*suite_ntlm_master(void);
 Suite	*suite_verdict(void);
 Suite	*suite_board(void);
 Suite	*suite_keys(void);

@@ -23,6 +23,7 @@ main(void)
 	srunner_add_suite(sr, suite_ntlm_header());
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_ntlm_users());
+	srunner_add_suite(sr, suite_ntlm_master());
 	srunner_add_suite(sr, suite_verdict());
 	srunner_add_suite(sr, suite_board());
 	srunner_add_suite(sr, suite_keys());

@@ -1,0 +1,40 @@
+/*
+ * auth = ntlm on the master's side: the challenges it mints for workers'
+ * client connections (ntlm_challenge.c) and the checks of the answers,
+ * with the failure limit and delay (ntlm_check.c). pool.c hands it the
+ * workers' NTLM messages; main.c's loop calls ntlm_check_tick.
+ */
+#ifndef RPXD_NTLM_CHECK_H
+#define RPXD_NTLM_CHECK_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include "ntlm.h"
+
+/* The client a challenge was minted for, as its connection says. */
+struct ntlm_peer {
+	int		 np_family;	/* AF_INET or AF_INET6 */
+	unsigned char	 np_key[16];	/* IPv4: 4 bytes; IPv6: its /64 */
+	char		 np_text[INET6_ADDRSTRLEN];	/* the full address */
+};
+
+/* The key of the failure limit for sa: an IPv4 address (also when
+ * v4-mapped) or an IPv6 /64. -1 for any other family. */
+int	ntlm_peer_from_addr(const struct sockaddr_storage *sa,
+	    struct ntlm_peer *p);
+struct master;
+struct ipc_msg;
+
+/* IPC_NTLM_CHALLENGE from the worker in slot: 0, or -1 to kill it. */
+int	ntlm_challenge(struct master *m, unsigned slot, struct ipc_msg *msg);
+/*
+ * Takes (and so ends) the challenge minted for worker pid in slot: 1
+ * with it and its client, 0 if there is none or it has expired.
+ */
+int	ntlm_challenge_take(unsigned slot, pid_t pid,
+	    unsigned char challenge[NTLM_CHALLENGE_LEN], struct ntlm_peer *p);
+
+#endif
