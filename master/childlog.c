@@ -130,14 +130,21 @@ child_fork(const struct master *m, const char *ident)
 	return pid;
 }
 
-/* The pipes to poll: all but those over their rate this second. */
+/*
+ * The pipes to poll: all but those over their rate this second, and none
+ * while our own stderr takes nothing (rpxd -d | a stalled reader): then
+ * the children wait on their pipes and the master goes on.
+ */
 nfds_t
 childlog_pollfds(struct pollfd *pfd, nfds_t max)
 {
+	struct pollfd	out = { .fd = STDERR_FILENO, .events = POLLOUT };
 	time_t		now = time(NULL);
 	nfds_t		n = 0;
 	unsigned	i;
 
+	if (poll(&out, 1, 0) == 0)
+		return 0;
 	for (i = 0; i < CHILDLOG_MAX && n < max; i++) {
 		struct childlog	*cl = childlogs[i];
 
