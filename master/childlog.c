@@ -102,12 +102,14 @@ child_fork(const struct master *m, const char *ident)
 	int	p[2] = { -1, -1 }, slot = -1;
 	pid_t	pid;
 
+	errno = 0;
 	if (m->m_foreground && (pipe2(p, O_CLOEXEC) == -1 ||
 	    fcntl(p[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    (slot = childlog_new(p[0], 0, ident)) == -1)) {
 		if (!full_said)
 			log_warnx("childlog: no pipe for the stderr of %s (%s);"
-			    " it writes to /dev/null", ident, strerror(errno));
+			    " it writes to /dev/null", ident, errno != 0 ?
+			    strerror(errno) : "every slot taken");
 		full_said = 1;
 		if (p[0] != -1) {
 			close(p[0]);
@@ -225,7 +227,7 @@ childlog_drain(void)
 /*
  * A binary upgrade: the pipes stay open across exec and their children
  * are named in the environment, so that the new image relays what the
- * old one's children still write (on =1 before exec; on = 0 after a
+ * old one's children still write (on = 1 before exec; on = 0 after a
  * failed one, when upgrade.c has made every descriptor close-on-exec
  * again).
  */
@@ -247,6 +249,8 @@ childlog_export(int on)
 
 		if (cl == NULL || fcntl(cl->cl_fd, F_SETFD, 0) == -1)
 			continue;
+		/* A line begun here ends in the new image, as two. */
+		childlog_flush(&cl->cl_buf, write_line, NULL);
 		n = snprintf(p, len - (size_t)(p - env), "%s%d:%ld:%s",
 		    p == env ? "" : ",", cl->cl_fd, cl->cl_buf.cb_pid,
 		    cl->cl_buf.cb_ident);
