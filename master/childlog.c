@@ -132,6 +132,24 @@ child_fork(const struct master *m, const char *ident)
 	return pid;
 }
 
+/* Has cl had its CHILDLOG_RATE bytes this second? Said once per child. */
+static int
+over_rate(struct childlog *cl, time_t now)
+{
+	if (cl->cl_second != now) {
+		cl->cl_second = now;
+		cl->cl_used = 0;
+	}
+	if (cl->cl_used < CHILDLOG_RATE)
+		return 0;
+	if (!cl->cl_said)
+		log_warnx("childlog: %s %ld writes more than %d bytes a second "
+		    "to stderr; it is read no faster", cl->cl_buf.cb_ident,
+		    cl->cl_buf.cb_pid, CHILDLOG_RATE);
+	cl->cl_said = 1;
+	return 1;
+}
+
 /*
  * The pipes to poll: all but those over their rate this second, and none
  * while our own stderr takes nothing (rpxd -d | a stalled reader): then
@@ -150,21 +168,8 @@ childlog_pollfds(struct pollfd *pfd, nfds_t max)
 	for (i = 0; i < CHILDLOG_MAX && n < max; i++) {
 		struct childlog	*cl = childlogs[i];
 
-		if (cl == NULL)
+		if (cl == NULL || over_rate(cl, now))
 			continue;
-		if (cl->cl_second != now) {
-			cl->cl_second = now;
-			cl->cl_used = 0;
-		}
-		if (cl->cl_used >= CHILDLOG_RATE) {
-			if (!cl->cl_said)
-				log_warnx("childlog: %s %ld writes more than %d "
-				    "bytes a second to stderr; it is read no "
-				    "faster", cl->cl_buf.cb_ident,
-				    cl->cl_buf.cb_pid, CHILDLOG_RATE);
-			cl->cl_said = 1;
-			continue;
-		}
 		polled[n] = i;
 		pfd[n].fd = cl->cl_fd;
 		pfd[n].events = POLLIN;
