@@ -74,7 +74,8 @@ else
 ACCEPT_WAIT	= worker/accept_wait_poll.c
 endif
 WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c \
-		  worker/sandbox_selftest.c worker/ntlm_selftest.c worker/tls_keys_%.c, \
+		  worker/sandbox_selftest.c worker/ntlm_selftest.c \
+		  worker/stderr_selftest.c worker/tls_keys_%.c, \
 		  $(wildcard worker/*.c)) $(ACCEPT_WAIT) $(TLS_KEYS)
 # One sandbox_*.c per system (SANDBOX=null builds without one).
 SYSTEM		:= $(shell uname -s)
@@ -132,7 +133,8 @@ rpxctl: ctl/rpxctl.o ctl/ticket_key.o common/config_fleet.o common/base64.o
 # its sandbox on request (GET /.rpxd-sandbox-selftest/open, execve,
 # socket-unix), to show that the sandbox kills it.
 SELFTEST_OBJS	= worker/worker.o $(filter-out worker/session.o,$(WORKER_OBJS)) \
-		  worker/session-selftest.o worker/sandbox_selftest.o worker/ntlm_selftest.o \
+		  worker/session-selftest.o worker/sandbox_selftest.o \
+		  worker/ntlm_selftest.o worker/stderr_selftest.o \
 		  $(SANDBOX_OBJS) $(COMMON_OBJS)
 rpxd-worker-selftest: $(SELFTEST_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)

@@ -82,6 +82,9 @@ check_user(struct rpxd_conf *c, struct config_err *ce)
 		    c->rc_group);
 	else
 		c->rc_gid = gr->gr_gid;
+	if (c->rc_gid == 0)	/* config_parse.c said where already */
+		config_err(ce, "%s: user: \"%s\" would run with gid 0",
+		    c->rc_file, c->rc_user);
 }
 
 /* "host:port" or "[v6]:port" into host and port; why not, or NULL. */

@@ -86,6 +86,7 @@ static struct parse_ctx {
 		int		 ol_line;
 	}			*opt_lines;
 	unsigned		 n_opt_lines, cap_opt_lines;
+	int			 user_line;	/* 0: the default user */
 } ctx;
 
 #define perr	config_perr
@@ -277,6 +278,7 @@ v_user(cfg_t *cfg, cfg_opt_t *opt)
 	const char	*v = cfg_opt_getnstr(opt, 0);
 	struct passwd	*pw;
 
+	ctx.user_line = cfg->line;
 	if (strlen(v) >= RPXD_NAME_MAX || (pw = getpwnam(v)) == NULL)
 		perr(cfg->line, "user: unknown user \"%s\"", v);
 	else if (pw->pw_uid == 0)
@@ -289,10 +291,35 @@ static int
 v_group(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char	*v = cfg_opt_getnstr(opt, 0);
+	struct group	*gr = NULL;
 
-	if (v[0] != '\0' && (strlen(v) >= RPXD_NAME_MAX || getgrnam(v) == NULL))
+	if (v[0] != '\0' && (strlen(v) >= RPXD_NAME_MAX ||
+	    (gr = getgrnam(v)) == NULL))
 		perr(cfg->line, "group: unknown group \"%s\"", v);
+	else if (gr != NULL && gr->gr_gid == 0)
+		perr(cfg->line, "group: \"%s\" is gid 0; workers must not run "
+		    "with root's group", v);
 	return 0;
+}
+
+/* Without group, the children run with the user's primary group: gid 0
+ * is refused there as uid 0 is. */
+static void
+check_user_group(const struct rpxd_conf *c)
+{
+	struct passwd	*pw;
+
+	if (c->rc_group[0] != '\0' || (pw = getpwnam(c->rc_user)) == NULL ||
+	    pw->pw_uid == 0 || pw->pw_gid != 0)
+		return;
+	if (ctx.user_line > 0)
+		perr(ctx.user_line, "user: \"%s\" has primary group 0; workers "
+		    "must not run with root's group (set group, or choose "
+		    "another user)", c->rc_user);
+	else
+		config_err(ctx.err, "%s: user: the default user \"%s\" has "
+		    "primary group 0; workers must not run with root's group "
+		    "(set user or group)", ctx.file, c->rc_user);
 }
 
 /* The master creates a missing chroot; an existing one must be safe. */
@@ -1439,6 +1466,7 @@ fill(struct rpxd_conf *c, cfg_t *cfg)
 			nl = cfg_size(cfg, "listener");
 
 	fill_globals(c, cfg);
+	check_user_group(c);
 	config_fill_auth_globals(c, cfg);
 	check_global_limits(c);
 	if (nb > RPXD_MAX_BACKENDS)

@@ -83,32 +83,74 @@ control_clear_stale(const char *path, char *err, size_t errlen)
 	return unlink(path);
 }
 
+/*
+ * The socket is bound in a private directory made beside path (0700,
+ * root's), given its owner and mode there, and then linked to path: it
+ * appears at path already root's and 0600, and no chown or chmod ever
+ * goes through a name that someone who can write path's directory could
+ * have swapped for a symbolic link between bind and chown. fchown and
+ * fchmod on the socket's descriptor would be simpler, but on Linux they
+ * change the socket's own inode, not the file bind made. link, unlike
+ * rename, never replaces what may have appeared at path meanwhile. A
+ * restrictive umask stays as a second wall.
+ */
+static int
+control_bind_private(int fd, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un	sun;
+	char			dir[sizeof(sun.sun_path) + 16];
+	char			tmp[sizeof(dir) + 2];
+	const char		*slash = strrchr(path, '/');
+	mode_t			old;
+	int			rv = -1, saved, n;
+
+	n = snprintf(dir, sizeof(dir), "%.*s/.rpxdXXXXXX",
+	    (int)(slash - path), path);
+	if (n < 0 || (size_t)n + 2 >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "%s: too long: the socket is first made "
+		    "in a private directory beside it, whose path must fit "
+		    "in %zu bytes", path, sizeof(sun.sun_path) - 1);
+		return -1;
+	}
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s/s", dir);
+	old = umask(0077);
+	if (control_addr(tmp, &sun) == 0 &&
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    lchown(tmp, 0, 0) == 0 && chmod(tmp, 0600) == 0)
+		rv = link(tmp, path);
+	saved = errno;
+	umask(old);
+	(void)unlink(tmp);
+	(void)rmdir(dir);
+	errno = saved;
+	return rv;
+}
+
 /* The listening socket at path; -1 with err (or errno) on failure. */
 static int
 control_listen(const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un	sun;
-	mode_t			old;
-	int			fd, saved;
+	int	fd, saved;
 
 	err[0] = '\0';
-	if (control_clear_stale(path, err, errlen) == -1 ||
-	    control_addr(path, &sun) == -1)
+	if (path[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (control_clear_stale(path, err, errlen) == -1)
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
 		return -1;
-	old = umask(0077);	/* never a moment with a wider mode */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if (control_bind_private(fd, path, err, errlen) == -1) {
 		saved = errno;
-		umask(old);
 		close(fd);
 		errno = saved;
 		return -1;
 	}
-	umask(old);
-	if (chown(path, 0, 0) == -1 || chmod(path, 0600) == -1 ||
-	    listen(fd, CONTROL_BACKLOG) == -1) {
+	if (listen(fd, CONTROL_BACKLOG) == -1) {
 		saved = errno;
 		unlink(path);
 		close(fd);

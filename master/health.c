@@ -83,7 +83,7 @@ health_launch(struct master *m)
 		m->m_health_holdoff = time(NULL) + HEALTH_HOLDOFF_MAX;
 		return;
 	}
-	switch ((pid = fork())) {
+	switch ((pid = child_fork(m, "rpxd-health"))) {
 	case -1:
 		log_warn("health: fork");
 		close(sp[0]);

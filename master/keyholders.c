@@ -137,7 +137,7 @@ holder_spawn(struct master *m, unsigned index)
 		log_warn("keys: socketpair");
 		return;
 	}
-	switch ((pid = fork())) {
+	switch ((pid = child_fork(m, "rpxd-keys"))) {
 	case -1:
 		log_warn("keys: fork");
 		close(sp[0]);

@@ -121,9 +121,10 @@ master_handle_signals(struct master *m)
 static void
 master_loop(struct master *m, int sigfd)
 {
-	struct pollfd	pfd[RPXD_MAX_WORKERS + 3 + CONTROL_CONNS_MAX];
+	struct pollfd	pfd[RPXD_MAX_WORKERS + 3 + CONTROL_CONNS_MAX +
+			    CHILDLOG_MAX];
 	unsigned	slots[RPXD_MAX_WORKERS + 2];
-	nfds_t		n, nw, nh, nc, i;
+	nfds_t		n, nw, nh, nc, nl, i;
 	time_t		last = 0, now;
 	int		rv;
 
@@ -161,6 +162,8 @@ master_loop(struct master *m, int sigfd)
 		nh = n;
 		nc = control_pollfds(m, pfd + n);
 		n += nc;
+		nl = childlog_pollfds(pfd + n, CHILDLOG_MAX);
+		n += nl;
 		rv = poll(pfd, n, 1000);
 		if (rv == -1 && errno != EINTR)
 			fatal("%s: poll", __func__);
@@ -172,6 +175,8 @@ master_loop(struct master *m, int sigfd)
 			health_dispatch(m);
 		if (rv > 0 && nc > 0)
 			control_events(m, pfd + nh, (unsigned)nc);
+		if (rv > 0 && nl > 0)
+			childlog_events(pfd + n - nl, nl);
 		if (rv > 0 && (pfd[0].revents & POLLIN))
 			master_handle_signals(m);
 		now = time(NULL);
@@ -285,6 +290,7 @@ main(int argc, char *argv[])
 	m->m_started = time(NULL);
 	sigfd = signals_init();
 	pool_init(m);
+	childlog_adopt();	/* an upgrade's old children's stderr */
 	tickets_init(m);
 	m->m_generation = generation + 1;
 	if (upgraded)
@@ -300,6 +306,7 @@ main(int argc, char *argv[])
 			break;
 	health_launch(m);
 	master_loop(m, sigfd);
+	childlog_drain();	/* what the last children wrote */
 	control_shutdown(m);
 	pidfile_remove(m->m_conf->rc_pidfile);
 	log_notice("shutdown: done");

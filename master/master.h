@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "childlog.h"
 #include "config.h"
 #include "control.h"
 #include "healthboard.h"

@@ -1,8 +1,11 @@
 /*
  * The pidfile, locked for the master's lifetime so that a second rpxd on
  * the same file refuses to start instead of fighting over the listeners.
+ * Opened without following a symbolic link: root would otherwise truncate
+ * and write whatever file a link planted at that path points to.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +20,28 @@ int
 pidfile_create(const char *path)
 {
 	struct flock	fl;
+	struct stat	st;
 	char		buf[32];
 	int		fd, n;
 
 	if (path[0] == '\0')
 		return 0;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* O_NONBLOCK: a FIFO planted there must not stall the start. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0644);
+	if (fd == -1 && errno == ELOOP) {
+		log_warnx("pidfile: %s is a symbolic link; rpxd does not "
+		    "follow it (remove it, or set pidfile to the real path)",
+		    path);
+		return -1;
+	}
 	if (fd == -1) {
 		log_warn("pidfile: cannot open %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_warnx("pidfile: %s is not a regular file", path);
+		close(fd);
 		return -1;
 	}
 	memset(&fl, 0, sizeof(fl));

@@ -199,7 +199,7 @@ pool_spawn(struct master *m)
 	ss->ss_generation = m->m_generation;
 	ss->ss_listener = ss->ss_route = -1;
 	scoreboard_set_state(ss, WS_STARTING);
-	switch ((pid = fork())) {
+	switch ((pid = child_fork(m, "rpxd-worker"))) {
 	case -1:
 		log_warn("pool: fork");
 		close(sp[0]);

@@ -201,6 +201,7 @@ upgrade_exec(struct master *m)
 	 */
 	pool_stop_all(m);
 	upgrade_cloexec(m, 1);
+	childlog_export(1);
 	/* What it was started with, the paths made absolute (main.c). */
 	snprintf(conf, sizeof(conf), "%s", m->m_conf_file);
 	snprintf(worker, sizeof(worker), "%s", m->m_worker_path);
@@ -217,6 +218,7 @@ upgrade_exec(struct master *m)
 	log_warn("upgrade: cannot execute %s; the running program stays",
 	    m->m_self_path);
 	unsetenv(UPGRADE_ENV);
+	childlog_export(0);
 	upgrade_cloexec(m, 0);
 }
 

@@ -252,6 +252,7 @@ session_request(struct worker_env *w, int first)
 #ifdef RPXD_SANDBOX_SELFTEST
 	sandbox_selftest(req.hm_path, req.hm_pathlen);
 	ntlm_selftest(w, req.hm_path, req.hm_pathlen);
+	stderr_selftest(req.hm_path, req.hm_pathlen);
 #endif
 	w->w_slot->ss_requests++;
 	if ((route = session_route(w, &req, &rl)) == -1)

@@ -198,9 +198,11 @@ void	 log_copy_sanitized(char *dst, size_t dstlen, const char *src,
 
 /* privdrop.c */
 void	 privdrop(const char *dir, uid_t uid, gid_t gid);
+const char *privdrop_verify(uid_t uid, gid_t gid);
 
 /* sandbox_selftest.c, in rpxd-worker-selftest only */
 void	 sandbox_selftest(const char *path, size_t len);
 void	 ntlm_selftest(struct worker_env *w, const char *path, size_t len);
+void	 stderr_selftest(const char *path, size_t len);	/* stderr_selftest.c */
 
 #endif

@@ -105,22 +105,24 @@ else
 	    grep -q 'path=/small.txt status=200' <(sb_log)
 	stop_rpxd
 
-	# The selftest worker, with stderr a regular file as in start_rpxd:
-	# no RLIMIT_FSIZE then, and its log lines still arrive.
+	# The selftest worker, with the master's stderr a regular file as in
+	# start_rpxd: the worker's stderr is still a pipe of its own (the
+	# master relays it), so RLIMIT_FSIZE 0 applies, and its log lines
+	# still arrive.
 	"$TOP/rpxd" -d -f "$WORK/sandbox.conf" \
 	    -W "$TOP/rpxd-worker-selftest" >>"$WORK/rpxd.log" 2>&1 &
 	RPXD_PID=$!
 	wait_port 127.0.0.1 "$RPXD_PORT" 5 && wait_workers 2 5
 	w=$(pgrep -P "$RPXD_PID" -x rpxd-worker-sel | head -1)
 	sb_ready "$w"
-	expect "stderr a regular file: worker's Max file size unlimited" \
-	    "$(awk '/^Max file size/ {print $4}' "/proc/$w/limits")" unlimited
+	expect "log a regular file: the worker's stderr is a pipe, Max file size 0" \
+	    "$(readlink "/proc/$w/fd/2" | cut -c1-5) $(awk '/^Max file size/ {print $4}' "/proc/$w/limits")" "pipe: 0"
 	for what in open execve socket-unix; do
 		got=$(status_of -H 'Host: meet.example.com' \
 		    "http://127.0.0.1/.rpxd-sandbox-selftest/$what")
 		expect "selftest $what: the client gets no response" "$got" 000
 		sleep 0.5
-		pid=$(sb_log | sed -n "s/^rpxd\[\([0-9]*\)\]: sandbox selftest: trying $what\$/\1/p" | tail -1)
+		pid=$(sb_log | sed -n "s/^rpxd-worker\[\([0-9]*\)\]: sandbox selftest: trying $what\$/\1/p" | tail -1)
 		check "selftest $what: the worker got the request" test -n "$pid"
 		check "selftest $what: the master logs the worker's SIGSYS" \
 		    grep -q "pool: worker ${pid:-none} (slot [0-9]*) killed by signal 31 (SIGSYS: a system call outside the sandbox); replacing it" <(sb_log)

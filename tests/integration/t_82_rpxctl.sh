@@ -96,7 +96,7 @@ sleep 0.3
 dbg=$(grep -c 'session: client 127.0.0.1:[0-9]* on listener "http"' \
     "$WORK/rpxd.log")
 dpid=$(grep 'session: client 127.0.0.1:[0-9]* on listener "http"' \
-    "$WORK/rpxd.log" | tail -1 | sed -n 's/^rpxd\[\([0-9]*\)\].*/\1/p')
+    "$WORK/rpxd.log" | tail -1 | sed -n 's/^rpxd-worker\[\([0-9]*\)\].*/\1/p')
 check "a running worker logs at debug after rpxctl log debug" \
     test "$dbg" -ge 1 -a -n "$dpid"
 expect_match "... a worker that was there before" " $before" " $dpid "

@@ -221,7 +221,7 @@ if start_rpxd "$RL/rpxd.conf" && wait_port 127.0.0.1 443 5 &&
 	for w in $termed; do
 		kill -0 "$w" 2>/dev/null &&
 		    fail "worker $w exits after SIGTERM and its connection"
-		grep -q "rpxd\[$w\]: worker: SIGTERM" "$WORK/rpxd.log" ||
+		grep -q "rpxd-worker\[$w\]: worker: SIGTERM" "$WORK/rpxd.log" ||
 		    fail "worker $w logs that SIGTERM stops it"
 	done
 	# An idle keep-alive connection of an old worker is kept past the

@@ -109,6 +109,15 @@ expect "a keep-alive connection idle across the upgrade gets both answers" \
     "$(grep -c '^HTTP/1.1 200' "$UPG/ka.out")" 2
 expect "... the second with Connection: close" \
     "$(grep -ci '^connection: close' "$UPG/ka.out")" 1
+# In -d the new image relays the old workers' stderr pipes (childlog.c):
+# the access line of that second answer still reaches the log.
+after=$(sed -n '/upgrade: rpxd re-executed, generation 2/,$p' "$WORK/rpxd.log")
+n=0
+for p in $old_workers; do
+	n=$((n + $(grep -c "^rpxd-worker\[$p\]: access " <<<"$after")))
+done
+check "an old worker's log lines after the upgrade still reach the log" \
+    test "$n" -ge 1
 wait "$dl"
 expect "an in-flight download completes across the upgrade" \
     "$(sha256sum < "$UPG/1m.got")" "$(sha256sum < "$WORK/nginx/1m.bin")"

@@ -502,6 +502,8 @@ START_TEST(test_global_errors)
 	expect_error("\nuser = \"root\"\n" OK, 2, "user", "root", NULL);
 	expect_error("group = \"no-such-group-rpxd\"\n" OK, 1, "group",
 	    "unknown group", NULL);
+	expect_error("\n\ngroup = \"root\"\n" OK, 3, "group: \"root\" is gid 0",
+	    NULL);
 	expect_error("max-spare-workers = 3\n" OK, 1, "min-spare-workers: 4 is "
 	    "larger than max-spare-workers (3)", NULL);
 	expect_error("max-spare-workers = 30\n\nmax-workers = 20\n" OK, 3,

@@ -24,5 +24,7 @@ Suite	*suite_keys(void);
 Suite	*suite_strbuf(void);
 Suite	*suite_log(void);
 Suite	*suite_proxy(void);
+Suite	*suite_childlog(void);
+Suite	*suite_privdrop(void);
 
 #endif

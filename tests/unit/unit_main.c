@@ -29,6 +29,8 @@ main(void)
 	srunner_add_suite(sr, suite_keys());
 	srunner_add_suite(sr, suite_strbuf());
 	srunner_add_suite(sr, suite_proxy());
+	srunner_add_suite(sr, suite_childlog());
+	srunner_add_suite(sr, suite_privdrop());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
