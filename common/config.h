@@ -113,9 +113,12 @@ struct cert_conf {
 	char			 ct_key_file[RPXD_FILE_MAX];
 	char			 ct_ocsp_file[RPXD_FILE_MAX];	/* "": none */
 	unsigned		 ct_line;
+	unsigned		 ct_ocsp_line;	/* of ocsp-response */
 	struct blob		 ct_chain_pem;	/* read by the master */
 	struct blob		 ct_key_pem;	/* secret */
-	struct blob		 ct_ocsp_der;
+	struct blob		 ct_ocsp_der;	/* checked (ocsp_check) */
+	int64_t			 ct_ocsp_next;	/* its nextUpdate, Unix
+						   time; 0: none given */
 };
 
 struct route_conf {

@@ -65,6 +65,12 @@ _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
  * and the callback at the end of the section stores it in the section's
  * cfg_t. A section without options keeps the line where it ends.
  */
+/* The line of a certificate's ocsp-response, for config_tls.c's errors. */
+struct ocsp_line {
+	const cfg_t		*ol_sec;
+	int			 ol_line;
+};
+
 static struct parse_ctx {
 	struct config_err	*err;
 	const char		*file;
@@ -78,6 +84,8 @@ static struct parse_ctx {
 	const char		*list_last;
 	int			 tls_line;	/* opening lines, as above */
 	int			 cert_line;
+	struct ocsp_line	*ocsp_lines;	/* ocsp-response by certificate */
+	unsigned		 nocsp_lines;
 } ctx;
 
 #define perr	config_perr
@@ -659,6 +667,33 @@ v_tls_section_end(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* ocsp-response: a file, and its line noted for the certificate. */
+static int
+v_ocsp_file(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct ocsp_line	*ol;
+
+	v_file(cfg, opt);
+	if (ctx.nocsp_lines >= RPXD_MAX_LISTENERS * RPXD_MAX_CERTS ||
+	    (ol = realloc(ctx.ocsp_lines, (ctx.nocsp_lines + 1) *
+	    sizeof(*ol))) == NULL)
+		return 0;
+	ctx.ocsp_lines = ol;
+	ol[ctx.nocsp_lines++] = (struct ocsp_line){ cfg, cfg->line };
+	return 0;
+}
+
+static int
+ocsp_line(const cfg_t *sec)
+{
+	unsigned	i;
+
+	for (i = 0; i < ctx.nocsp_lines; i++)
+		if (ctx.ocsp_lines[i].ol_sec == sec)
+			return ctx.ocsp_lines[i].ol_line;
+	return sec->line;
+}
+
 static const struct {
 	const char		*path;
 	cfg_validate_callback_t	 fn;
@@ -692,7 +727,7 @@ static const struct {
 	{ "listener|tls", v_tls_section_end },
 	{ "listener|tls|certificate", v_tls_section_end },
 	{ "listener|tls|certificate|key", v_file },
-	{ "listener|tls|certificate|ocsp-response", v_file },
+	{ "listener|tls|certificate|ocsp-response", v_ocsp_file },
 	{ "listener|tls|protocols", v_protocols },
 	{ "listener|tls|ciphers", v_tls_list },
 	{ "listener|tls|ciphersuites", v_tls_list },
@@ -1227,6 +1262,7 @@ fill_certificate(struct cert_conf *ct, cfg_t *sec, const char *ls_name)
 	copy_str(ct->ct_key_file, sizeof(ct->ct_key_file), key);
 	copy_str(ct->ct_ocsp_file, sizeof(ct->ct_ocsp_file),
 	    cfg_getstr(sec, "ocsp-response"));
+	ct->ct_ocsp_line = (unsigned)ocsp_line(sec);
 }
 
 static void
@@ -1370,6 +1406,7 @@ config_parse(const char *file, char *err, size_t errlen)
 		goto fail;
 	cfg_free(cfg);
 	free(text);
+	free(ctx.ocsp_lines);
 	memset(&ctx, 0, sizeof(ctx));
 	return c;
 fail:
@@ -1377,6 +1414,7 @@ fail:
 		cfg_free(cfg);
 	free(text);
 	config_free(c);
+	free(ctx.ocsp_lines);
 	memset(&ctx, 0, sizeof(ctx));
 	return NULL;
 }

@@ -181,6 +181,7 @@ master_loop(struct master *m, int sigfd)
 			pool_maintain(m);
 			health_maintain(m);
 			tickets_rotate(m);
+			ocsp_maintain(m);
 			control_expire(m);
 			last = now;
 		}
@@ -271,6 +272,7 @@ main(int argc, char *argv[])
 	sigfd = signals_init();
 	pool_init(m);
 	tickets_init(m);
+	ocsp_setup(m);
 	m->m_generation = generation + 1;
 	if (upgraded)
 		log_notice("upgrade: rpxd re-executed, generation %u, %u "

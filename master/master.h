@@ -88,6 +88,9 @@ struct master {
 	char			 m_ctl_path[RPXD_SOCKET_PATH_MAX];
 	struct control_conn	 m_ctl[CONTROL_CONNS_MAX];
 	time_t			 m_started;
+	/* OCSP responses (ocsp.c) */
+	struct ocsp_slot	*m_ocsp;	/* one per certificate with one */
+	unsigned		 m_nocsp;
 	/* binary upgrade (upgrade.c) */
 	char			 m_self_path[RPXD_FILE_MAX];
 	/* shutdown */
@@ -158,6 +161,10 @@ struct msgbuf;
 void	 tickets_init(struct master *m);
 void	 tickets_encode(const struct master *m, struct msgbuf *mb);
 void	 tickets_rotate(struct master *m);
+
+/* ocsp.c */
+void	 ocsp_setup(struct master *m);
+void	 ocsp_maintain(struct master *m);
 
 /* ntlm_check.c */
 struct msgbuf;

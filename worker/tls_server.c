@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -30,7 +31,8 @@
 struct tls_cert {
 	X509			*tc_leaf;
 	unsigned		 tc_group;
-	const struct blob	*tc_ocsp;	/* DER, or bl_len 0 */
+	struct blob		 tc_ocsp;	/* DER, or bl_len 0 */
+	int64_t			 tc_ocsp_next;	/* its nextUpdate; 0: none */
 };
 
 struct tls_listener {
@@ -134,7 +136,9 @@ alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* Staple the response of the certificate in use, if there is one. */
+/* Staple the response of the certificate in use, if there is one and
+ * its nextUpdate has not passed: a client must not be shown a status
+ * that is out of date (the master logs when that happens). */
 static int
 ocsp_cb(SSL *ssl, void *arg)
 {
@@ -144,10 +148,13 @@ ocsp_cb(SSL *ssl, void *arg)
 	unsigned			 i;
 
 	for (i = 0; i < tl->tl_ncerts; i++) {
-		const struct blob *o = tl->tl_certs[i].tc_ocsp;
+		const struct blob *o = &tl->tl_certs[i].tc_ocsp;
 
 		if (tl->tl_certs[i].tc_leaf != cur || o->bl_len == 0)
 			continue;
+		if (tl->tl_certs[i].tc_ocsp_next != 0 &&
+		    (int64_t)time(NULL) >= tl->tl_certs[i].tc_ocsp_next)
+			return SSL_TLSEXT_ERR_NOACK;
 		if ((copy = OPENSSL_memdup(o->bl_data, o->bl_len)) == NULL)
 			return SSL_TLSEXT_ERR_NOACK;
 		if (SSL_set_tlsext_status_ocsp_resp(ssl, copy,
@@ -158,6 +165,24 @@ ocsp_cb(SSL *ssl, void *arg)
 		return SSL_TLSEXT_ERR_OK;
 	}
 	return SSL_TLSEXT_ERR_NOACK;
+}
+
+/* The response to staple from now on (a copy: the master may send a
+ * fresher one, see tls_server_ocsp). */
+static int
+set_ocsp(struct tls_cert *tc, const struct blob *der, int64_t next)
+{
+	unsigned char	*copy = NULL;
+
+	if (der->bl_len > 0 && (copy = malloc(der->bl_len)) == NULL)
+		return -1;
+	if (copy != NULL)
+		memcpy(copy, der->bl_data, der->bl_len);
+	free(tc->tc_ocsp.bl_data);
+	tc->tc_ocsp.bl_data = copy;
+	tc->tc_ocsp.bl_len = der->bl_len;
+	tc->tc_ocsp_next = next;
+	return 0;
 }
 
 static int
@@ -276,7 +301,9 @@ listener_init(const struct listener_conf *ls, unsigned l,
 			fatalx("tls: listener \"%s\": certificate %s: %s",
 			    ls->ls_name, ct->ct_file, tls_error_string(TLS_PEER_GONE));
 		tl->tl_certs[j].tc_group = (unsigned)g;
-		tl->tl_certs[j].tc_ocsp = &ct->ct_ocsp_der;
+		if (set_ocsp(&tl->tl_certs[j], &ct->ct_ocsp_der,
+		    ct->ct_ocsp_next) == -1)
+			fatal("tls: malloc");
 	}
 }
 

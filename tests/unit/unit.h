@@ -21,6 +21,7 @@ Suite	*suite_verdict(void);
 Suite	*suite_board(void);
 Suite	*suite_keys(void);
 Suite	*suite_strbuf(void);
+Suite	*suite_ocsp(void);
 Suite	*suite_log(void);
 
 #endif

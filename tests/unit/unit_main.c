@@ -27,6 +27,7 @@ main(void)
 	srunner_add_suite(sr, suite_board());
 	srunner_add_suite(sr, suite_keys());
 	srunner_add_suite(sr, suite_strbuf());
+	srunner_add_suite(sr, suite_ocsp());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
