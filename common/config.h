@@ -119,6 +119,15 @@ struct cert_conf {
 	struct blob		 ct_ocsp_der;	/* checked (ocsp_check) */
 	int64_t			 ct_ocsp_next;	/* its nextUpdate, Unix
 						   time; 0: none given */
+	/* ocsp-fetch (master only, not sent to workers) */
+	int			 ct_ocsp_fetch;
+	char			 ct_ocsp_url[RPXD_PATH_MAX];	/* configured
+					   ocsp-responder, or from the AIA */
+	char			 ct_ocsp_host[RPXD_HOST_MAX + 8];	/* Host */
+	char			 ct_ocsp_path[RPXD_PATH_MAX];
+	struct sockaddr_storage	 ct_ocsp_addr;	/* resolved at load */
+	socklen_t		 ct_ocsp_addrlen;
+	int64_t			 ct_ocsp_this;	/* thisUpdate of the response */
 };
 
 struct route_conf {

@@ -683,6 +683,25 @@ v_ocsp_file(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* ocsp-responder: an http:// URL (RFC 6960 appendix A); the host is
+ * resolved by config_tls.c. */
+static int
+v_ocsp_url(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	note(cfg);
+	if (v == NULL)
+		return 0;
+	if (strncmp(v, "http://", 7) != 0 || v[7] == '\0' || v[7] == '/')
+		perr(cfg->line, "ocsp-responder: \"%.64s\" is not an "
+		    "http:// URL", v);
+	else if (strlen(v) >= RPXD_PATH_MAX)
+		perr(cfg->line, "ocsp-responder: longer than %d bytes",
+		    RPXD_PATH_MAX - 1);
+	return 0;
+}
+
 static int
 ocsp_line(const cfg_t *sec)
 {
@@ -728,6 +747,8 @@ static const struct {
 	{ "listener|tls|certificate", v_tls_section_end },
 	{ "listener|tls|certificate|key", v_file },
 	{ "listener|tls|certificate|ocsp-response", v_ocsp_file },
+	{ "listener|tls|certificate|ocsp-fetch", v_note },
+	{ "listener|tls|certificate|ocsp-responder", v_ocsp_url },
 	{ "listener|tls|protocols", v_protocols },
 	{ "listener|tls|ciphers", v_tls_list },
 	{ "listener|tls|ciphersuites", v_tls_list },
@@ -763,6 +784,8 @@ static cfg_opt_t route_opts[] = {
 static cfg_opt_t certificate_opts[] = {
 	CFG_STR("key", NULL, CFGF_NODEFAULT),
 	CFG_STR("ocsp-response", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("ocsp-fetch", cfg_false, CFGF_NONE),
+	CFG_STR("ocsp-responder", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -1263,6 +1286,13 @@ fill_certificate(struct cert_conf *ct, cfg_t *sec, const char *ls_name)
 	copy_str(ct->ct_ocsp_file, sizeof(ct->ct_ocsp_file),
 	    cfg_getstr(sec, "ocsp-response"));
 	ct->ct_ocsp_line = (unsigned)ocsp_line(sec);
+	ct->ct_ocsp_fetch = cfg_getbool(sec, "ocsp-fetch");
+	copy_str(ct->ct_ocsp_url, sizeof(ct->ct_ocsp_url),
+	    cfg_getstr(sec, "ocsp-responder"));
+	if (ct->ct_ocsp_url[0] != '\0' && !ct->ct_ocsp_fetch)
+		perr(sec->line, "listener \"%s\": certificate \"%s\": "
+		    "ocsp-responder: only with ocsp-fetch = true", ls_name,
+		    ct->ct_file);
 }
 
 static void

@@ -138,6 +138,7 @@ load_ocsp(const struct rpxd_conf *c, struct cert_conf *ct,
 	    ocsp_check(&ct->ct_ocsp_der, &ct->ct_chain_pem, &oi, reason,
 	    sizeof(reason)) == 0) {
 		ct->ct_ocsp_next = (int64_t)oi.oi_next_update;
+		ct->ct_ocsp_this = (int64_t)oi.oi_this_update;
 		if (oi.oi_next_update == 0 || oi.oi_next_update - time(NULL) >=
 		    OCSP_WARN_SECS)
 			return;
@@ -151,8 +152,17 @@ load_ocsp(const struct rpxd_conf *c, struct cert_conf *ct,
 		    ct->ct_ocsp_file, date);
 		return;
 	}
-	config_err(ce, "%s:%u: ocsp-response: %s: %s", c->rc_file,
-	    ct->ct_ocsp_line, ct->ct_ocsp_file, why != NULL ? why : reason);
+	/* With ocsp-fetch the file is only a start: a stale one must not
+	 * stop a reload. A revoked certificate always does. */
+	if (ct->ct_ocsp_fetch && (why != NULL ||
+	    oi.oi_status != OCSP_ST_REVOKED))
+		log_warnx("config: %s:%u: ocsp-response: %s: %s; not stapled, "
+		    "ocsp-fetch gets a new one", c->rc_file, ct->ct_ocsp_line,
+		    ct->ct_ocsp_file, why != NULL ? why : reason);
+	else
+		config_err(ce, "%s:%u: ocsp-response: %s: %s", c->rc_file,
+		    ct->ct_ocsp_line, ct->ct_ocsp_file, why != NULL ? why :
+		    reason);
 	if (why == NULL && oi.oi_status == OCSP_ST_REVOKED)
 		log_errx("config: %s:%u: certificate %s is REVOKED according to "
 		    "its OCSP response %s", c->rc_file, ct->ct_line,
@@ -283,6 +293,7 @@ load_listener(const struct rpxd_conf *c, struct listener_conf *ls,
 {
 	X509		*leaves[RPXD_MAX_CERTS];
 	char		 where[3 * RPXD_FILE_MAX];
+	const char	*why;
 	unsigned	 i, errors = ce->ce_count;
 
 	memset(leaves, 0, sizeof(leaves));
@@ -299,6 +310,9 @@ load_listener(const struct rpxd_conf *c, struct listener_conf *ls,
 		    &leaves[i]);
 		if (ct->ct_ocsp_file[0] != '\0')
 			load_ocsp(c, ct, ce);
+		if (ct->ct_ocsp_fetch && leaves[i] != NULL &&
+		    (why = ocsp_responder(ct, leaves[i])) != NULL)
+			config_err(ce, "%s: ocsp-fetch: %s", where, why);
 	}
 	check_lists(c, ls, ce);
 	if (ce->ce_count == errors)

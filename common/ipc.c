@@ -36,6 +36,9 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_KEY_SERVICE] = "key service",
 	[IPC_KEY_CLIENT] = "key client",
 	[IPC_LOG_LEVEL] = "log level",
+	[IPC_OCSP_FETCH] = "ocsp fetch",
+	[IPC_OCSP_ANSWER] = "ocsp answer",
+	[IPC_OCSP] = "ocsp response",
 };
 
 const char *

@@ -45,6 +45,16 @@ enum ipc_type {
 				   payload: u32 worker pid */
 	IPC_LOG_LEVEL,		/* master -> any child: u32 LOG_LEVEL_*,
 				   from rpxctl log */
+	/* ocsp-fetch (master/ocsp.c, health/ocsp_fetch.c, tls_server.c) */
+	IPC_OCSP_FETCH,		/* master -> health checker: u32 id, u32
+				   addrlen, addr, str Host, str path, u32
+				   len, len bytes DER request */
+	IPC_OCSP_ANSWER,	/* checker -> master: u32 id, u32 ok, str
+				   why, u32 len, len bytes body (at most
+				   OCSP_DER_MAX) */
+	IPC_OCSP,		/* master -> worker: u32 listener, u32
+				   certificate, u64 nextUpdate, u32 len, len
+				   bytes DER response (0: staple none) */
 	IPC_TYPE_MAX
 };
 

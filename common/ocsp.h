@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <openssl/x509.h>
+
 #include "config.h"
 
 #define OCSP_DER_MAX		(64u * 1024)	/* bytes of one response */
@@ -41,5 +43,18 @@ struct ocsp_info {
  */
 int	ocsp_check(const struct blob *der, const struct blob *chain_pem,
 	    struct ocsp_info *oi, char *why, size_t whylen);
+/* Every certificate of a PEM chain, the leaf first (NULL if none), and
+ * the one in it that issued the leaf (NULL if none). */
+STACK_OF(X509)	*ocsp_chain_certs(const struct blob *pem);
+X509		*ocsp_find_issuer(STACK_OF(X509) *sk);
+
+/* ocsp_request.c (master). The responder of ct: its ocsp-responder or
+ * the first OCSP URL of leaf's AIA, an http:// URL whose host is resolved
+ * now, into ct's ct_ocsp_url, _host, _path, _addr; NULL, or why not. */
+const char	*ocsp_responder(struct cert_conf *ct, X509 *leaf);
+/* The DER request (RFC 6960, SHA-1 certificate ID, no nonce: answers are
+ * shared by every client) for the first certificate of chain_pem; 0, or
+ * -1. The caller frees req->bl_data with OPENSSL_free. */
+int		 ocsp_request(const struct blob *chain_pem, struct blob *req);
 
 #endif

@@ -35,8 +35,8 @@ fail(char *why, size_t whylen, const char *fmt, ...)
 }
 
 /* Every certificate of a PEM chain, the leaf first; NULL if none. */
-static STACK_OF(X509) *
-chain_certs(const struct blob *pem)
+STACK_OF(X509) *
+ocsp_chain_certs(const struct blob *pem)
 {
 	STACK_OF(X509)	*sk = sk_X509_new_null();
 	BIO		*bio;
@@ -62,8 +62,8 @@ chain_certs(const struct blob *pem)
 }
 
 /* The certificate in the chain that issued the leaf, or NULL. */
-static X509 *
-find_issuer(STACK_OF(X509) *sk)
+X509 *
+ocsp_find_issuer(STACK_OF(X509) *sk)
 {
 	X509	*leaf = sk_X509_value(sk, 0);
 	int	 i;
@@ -240,12 +240,12 @@ ocsp_check(const struct blob *der, const struct blob *chain_pem,
 	oi->oi_status = OCSP_ST_INVALID;
 	if ((bs = basic_response(der, why, whylen)) == NULL)
 		return -1;
-	if ((sk = chain_certs(chain_pem)) == NULL) {
+	if ((sk = ocsp_chain_certs(chain_pem)) == NULL) {
 		fail(why, whylen, "the certificate does not parse");
 		goto done;
 	}
 	leaf = sk_X509_value(sk, 0);
-	if ((issuer = find_issuer(sk)) == NULL) {
+	if ((issuer = ocsp_find_issuer(sk)) == NULL) {
 		fail(why, whylen, "the certificate's issuer is not in its "
 		    "file (put the chain after the certificate)");
 		goto done;

@@ -36,7 +36,7 @@ health_needed(const struct rpxd_conf *c)
 	for (i = 0; i < c->rc_nbackends; i++)
 		if (c->rc_backends[i].be_health.hc_enabled)
 			return 1;
-	return 0;
+	return ocsp_fetching(c);	/* it fetches the OCSP responses */
 }
 
 void
@@ -224,8 +224,9 @@ health_reaped(struct master *m, pid_t pid, int status)
 	m->m_health_holdoff = now + holdoff;
 }
 
-/* The checker sends nothing in this protocol version: anything is a
- * breach; EOF means it is exiting, and SIGCHLD will tell. */
+/* The checker sends only the answers of OCSP fetches (ocsp.c checks
+ * them): anything else is a breach; EOF means it is exiting, and SIGCHLD
+ * will tell. */
 void
 health_dispatch(struct master *m)
 {
@@ -233,7 +234,13 @@ health_dispatch(struct master *m)
 	struct ipc_msg		 msg;
 	int			 rv;
 
-	if ((rv = ipc_recv(hp->hp_sock, &msg)) == 1) {
+	if ((rv = ipc_recv(hp->hp_sock, &msg)) == 1 &&
+	    msg.im_type == IPC_OCSP_ANSWER && msg.im_fd == -1 &&
+	    ocsp_answer(m, &msg.im_payload) == 0) {
+		ipc_msg_free(&msg);
+		return;
+	}
+	if (rv == 1) {
 		log_warnx("health: checker %ld sent an unexpected %s message; "
 		    "killing it", (long)hp->hp_pid, ipc_type_name(msg.im_type));
 		ipc_msg_free(&msg);

@@ -165,6 +165,8 @@ void	 tickets_rotate(struct master *m);
 /* ocsp.c */
 void	 ocsp_setup(struct master *m);
 void	 ocsp_maintain(struct master *m);
+int	 ocsp_fetching(const struct rpxd_conf *conf);
+int	 ocsp_answer(struct master *m, struct msgbuf *mb);
 
 /* ntlm_check.c */
 struct msgbuf;

@@ -22,6 +22,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "ocsp.h"
 #include "tls.h"
 #include "tls_pem.h"
 #include "worker.h"
@@ -305,6 +306,42 @@ listener_init(const struct listener_conf *ls, unsigned l,
 		    ct->ct_ocsp_next) == -1)
 			fatal("tls: malloc");
 	}
+}
+
+/*
+ * An IPC_OCSP from the master: a fresher response (ocsp-fetch) for
+ * certificate j of listener l, or none (len 0), for c and, once they
+ * are built, the contexts; -1 if malformed.
+ */
+int
+tls_server_ocsp(struct rpxd_conf *c, struct msgbuf *mb)
+{
+	struct cert_conf	*ct;
+	struct blob		 der;
+	uint32_t		 l, j, len;
+	uint64_t		 next;
+
+	if (msgbuf_get_u32(mb, &l) == -1 || l >= c->rc_nlisteners ||
+	    msgbuf_get_u32(mb, &j) == -1 ||
+	    j >= c->rc_listeners[l].ls_ncerts ||
+	    msgbuf_get_u64(mb, &next) == -1 || next > INT64_MAX ||
+	    msgbuf_get_u32(mb, &len) == -1 || len > OCSP_DER_MAX ||
+	    len != mb->mb_len - mb->mb_off)
+		return -1;
+	der.bl_data = mb->mb_data + mb->mb_off;
+	der.bl_len = len;
+	ct = &c->rc_listeners[l].ls_certs[j];
+	if (tls_listeners != NULL && set_ocsp(&tls_listeners[l].tl_certs[j],
+	    &der, (int64_t)next) == -1)
+		return -1;
+	blob_free(&ct->ct_ocsp_der);
+	if (len > 0 && (ct->ct_ocsp_der.bl_data = malloc(len)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(ct->ct_ocsp_der.bl_data, der.bl_data, len);
+	ct->ct_ocsp_der.bl_len = len;
+	ct->ct_ocsp_next = (int64_t)next;
+	return 0;
 }
 
 void

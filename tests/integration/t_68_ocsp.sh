@@ -171,3 +171,127 @@ stapled >/dev/null
 expect "rpxd says once that the response expired and is not stapled" \
     "$(ocsp_log | grep -c 'ocsp: listener "https": certificate .*site.pem: the OCSP response expired on .*no longer stapled')" 1
 stop_rpxd
+
+# --- ocsp-fetch: a real responder (openssl ocsp) on loopback, signing
+# with the delegated responder certificate
+RESP_PID=
+# Ready when it says so: a probe connection that sends nothing would
+# hold up `openssl ocsp`, which serves one connection at a time.
+responder_start() {
+	local i before
+	before=$(grep -c 'waiting for OCSP client' "$O/responder.log" 2>/dev/null)
+	# OpenSSL 3.0 takes a port only; run.sh's callers give the tests
+	# a network namespace with loopback alone
+	openssl ocsp -index "$O/int/index.txt" -port "$OCSP_PORT" \
+	    -rsigner "$O/responder.crt" -rkey "$O/responder.key" \
+	    -CA "$O/int/int.crt" -nmin 20 >>"$O/responder.log" 2>&1 &
+	RESP_PID=$!
+	EXTRA_PIDS+=("$RESP_PID")
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c 'waiting for OCSP client' "$O/responder.log")" \
+		    -gt "${before:-0}" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+responder_stop() {
+	[ -n "$RESP_PID" ] && kill "$RESP_PID" 2>/dev/null
+	wait "$RESP_PID" 2>/dev/null
+	RESP_PID=
+}
+# wait_log REGEX SECONDS: until rpxd has logged it since this test began
+wait_log() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		ocsp_log | grep -q -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+fetch_conf() {	# [ocsp-response file] [more options]
+	ocsp_conf "${1:-}" "ocsp-fetch = true ${2:-}" |
+	    sed '/ocsp-response = ""/d'
+}
+
+fetch_conf > "$WORK/ocsp.conf"
+out=$("$TOP/rpxd" -n -f "$WORK/ocsp.conf" 2>&1)
+expect_match "rpxd -n accepts ocsp-fetch with the responder of the AIA" \
+    "$out" "configuration OK"
+ocsp_conf "" "ocsp-responder = \"http://127.0.0.1:9/\"" |
+    sed '/ocsp-response = ""/d' > "$WORK/ocsp-bad.conf"
+out=$("$TOP/rpxd" -n -f "$WORK/ocsp-bad.conf" 2>&1)
+expect_match "ocsp-responder without ocsp-fetch is an error" "$out" \
+    "ocsp-bad.conf:[0-9]*: .*ocsp-responder: only with ocsp-fetch = true"
+
+# Started with the responder down: no response, retried with back-off;
+# once the responder is up the next try gets one and it is stapled.
+LOG_MARK=$(wc -l < "$WORK/rpxd.log")
+start_rpxd "$WORK/ocsp.conf" || fail "rpxd starts with ocsp-fetch"
+check "with the responder down, the fetch fails and says so" \
+    wait_log "ocsp: listener \"https\": certificate $O/site.pem: fetch from http://127.0.0.1:$OCSP_PORT/ocsp failed: connect: Connection refused; no response to staple; next try in 5 s" 5
+expect_match "nothing is stapled before a response was fetched" \
+    "$(stapled)" "OCSP response: no response sent"
+responder_start || fail "the OCSP responder starts on $OCSP_PORT"
+check "the retry fetches a good response from the live responder" \
+    wait_log "certificate $O/site.pem: a new OCSP response from http://127.0.0.1:$OCSP_PORT/ocsp, good, next update .*; stapled; next fetch in" 20
+expect_match "the fetched response is stapled by the running workers, good" \
+    "$(stapled)" "OCSP Response Status: successful.*Cert Status: good"
+stop_rpxd
+
+# A response past half its validity is refreshed at start; with the
+# responder down the last good one stays stapled.
+responder_stop
+ocsp_make stale.ocsp site good -7000 3600 || fail "a stale response is made"
+fetch_conf "$O/stale.ocsp" > "$WORK/ocsp.conf"
+LOG_MARK=$(wc -l < "$WORK/rpxd.log")
+start_rpxd "$WORK/ocsp.conf" || fail "rpxd starts with a stale response"
+check "responder down: the last good response stays, and the log says so" \
+    wait_log "certificate $O/site.pem: fetch from http://127.0.0.1:$OCSP_PORT/ocsp failed: connect: Connection refused; the last good response stays stapled (until " 5
+expect_match "responder down: the last good response is still stapled" \
+    "$(stapled)" "OCSP Response Status: successful.*Cert Status: good"
+stop_rpxd
+
+# A responder that answers garbage (ocsp-responder overrides the AIA):
+# the last good response stays.
+python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"<html>not an OCSP response</html>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+' $((OCSP_PORT + 1)) &
+junk_pid=$!
+EXTRA_PIDS+=("$junk_pid")
+wait_port 127.0.0.1 $((OCSP_PORT + 1)) 5
+fetch_conf "$O/stale.ocsp" \
+    "ocsp-responder = \"http://127.0.0.1:$((OCSP_PORT + 1))/junk\"" \
+    > "$WORK/ocsp.conf"
+LOG_MARK=$(wc -l < "$WORK/rpxd.log")
+start_rpxd "$WORK/ocsp.conf" || fail "rpxd starts with ocsp-responder"
+check "a garbage answer is refused and the last good response stays" \
+    wait_log "fetch from http://127.0.0.1:$((OCSP_PORT + 1))/junk failed: a bad answer: not a DER OCSP response; the last good response stays stapled" 5
+expect_match "after a garbage answer the last good response is still stapled" \
+    "$(stapled)" "OCSP Response Status: successful.*Cert Status: good"
+stop_rpxd
+kill "$junk_pid" 2>/dev/null
+
+# The responder says "revoked": logged loudly, nothing stapled any more.
+PKI_SAN=DNS:unused.invalid PKI_KU=digitalSignature openssl ca \
+    -config "$O/int/ca.cnf" -revoke "$O/site.crt" >/dev/null 2>&1 ||
+    fail "the site certificate is revoked in the CA's index"
+responder_start || fail "the OCSP responder starts again"
+fetch_conf "$O/stale.ocsp" > "$WORK/ocsp.conf"
+LOG_MARK=$(wc -l < "$WORK/rpxd.log")
+start_rpxd "$WORK/ocsp.conf" || fail "rpxd starts with a revoked certificate"
+check "a revoked answer is logged loudly" \
+    wait_log "ocsp: listener \"https\": certificate $O/site.pem is REVOKED according to its OCSP responder http://127.0.0.1:$OCSP_PORT/ocsp .*no OCSP response is stapled for it" 5
+expect_match "after a revoked answer no response is stapled" \
+    "$(stapled)" "OCSP response: no response sent"
+stop_rpxd
+responder_stop

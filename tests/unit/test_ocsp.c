@@ -1,7 +1,9 @@
 /*
- * Unit tests for ocsp_check.c: what an OCSP response must be before rpxd
- * staples it. A CA, its leaves and responders are made here with OpenSSL,
- * and so is every response, good or bad in one way each.
+ * Unit tests for ocsp_check.c (what an OCSP response must be before rpxd
+ * staples it), ocsp_request.c (the responder and the request of
+ * ocsp-fetch) and the worker's IPC_OCSP (tls_server_ocsp). A CA, its
+ * leaves and responders are made here with OpenSSL, and so is every
+ * response, good or bad in one way each.
  */
 #include <sys/types.h>
 
@@ -13,7 +15,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <netinet/in.h>
+
+#include "msgbuf.h"
 #include "ocsp.h"
+#include "tls.h"
 #include "unit.h"
 
 static EVP_PKEY	*ca_key, *leaf_key, *resp_key;
@@ -267,6 +273,144 @@ START_TEST(chain_without_issuer)
 }
 END_TEST
 
+/* A leaf with an AIA OCSP URL (NULL: no AIA). */
+static X509 *
+aia_leaf(const char *url)
+{
+	X509		*x = make_cert("aia", leaf_key, ca, ca_key, 9, NULL);
+	X509V3_CTX	 v3;
+	X509_EXTENSION	*ext;
+	char		 v[256];
+
+	if (url == NULL)
+		return x;
+	snprintf(v, sizeof(v), "OCSP;URI:%s", url);
+	X509V3_set_ctx(&v3, ca, x, NULL, NULL, 0);
+	ck_assert_ptr_nonnull(ext = X509V3_EXT_conf_nid(NULL, &v3,
+	    NID_info_access, v));
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert_int_gt(X509_sign(x, ca_key, EVP_sha256()), 0);
+	return x;
+}
+
+START_TEST(responder_from_aia_or_option)
+{
+	struct cert_conf	 ct;
+	X509			*x;
+	struct sockaddr_in	*sin;
+
+	memset(&ct, 0, sizeof(ct));
+	x = aia_leaf("http://127.0.0.1:8891/ocsp/a?b=1");
+	ck_assert_ptr_null(ocsp_responder(&ct, x));
+	ck_assert_str_eq(ct.ct_ocsp_url, "http://127.0.0.1:8891/ocsp/a?b=1");
+	ck_assert_str_eq(ct.ct_ocsp_host, "127.0.0.1:8891");
+	ck_assert_str_eq(ct.ct_ocsp_path, "/ocsp/a?b=1");
+	sin = (struct sockaddr_in *)&ct.ct_ocsp_addr;
+	ck_assert_int_eq(sin->sin_family, AF_INET);
+	ck_assert_int_eq(ntohs(sin->sin_port), 8891);
+	/* the option wins over the AIA; port 80 is not in Host */
+	memset(&ct, 0, sizeof(ct));
+	snprintf(ct.ct_ocsp_url, sizeof(ct.ct_ocsp_url), "http://127.0.0.1");
+	ck_assert_ptr_null(ocsp_responder(&ct, x));
+	ck_assert_str_eq(ct.ct_ocsp_host, "127.0.0.1");
+	ck_assert_str_eq(ct.ct_ocsp_path, "/");
+	X509_free(x);
+	memset(&ct, 0, sizeof(ct));
+	x = aia_leaf("https://127.0.0.1/ocsp");
+	ck_assert_ptr_nonnull(strstr(ocsp_responder(&ct, x), "https://"));
+	X509_free(x);
+	memset(&ct, 0, sizeof(ct));
+	x = aia_leaf(NULL);
+	ck_assert_ptr_nonnull(strstr(ocsp_responder(&ct, x), "names no OCSP "
+	    "responder"));
+	X509_free(x);
+}
+END_TEST
+
+START_TEST(request_for_the_leaf)
+{
+	struct blob		 req, alone = { NULL, 0 };
+	const unsigned char	*p;
+	OCSP_REQUEST		*rq;
+	OCSP_CERTID		*mine;
+
+	ck_assert_int_eq(ocsp_request(&chain, &req), 0);
+	p = req.bl_data;
+	ck_assert_ptr_nonnull(rq = d2i_OCSP_REQUEST(NULL, &p,
+	    (long)req.bl_len));
+	ck_assert_int_eq(OCSP_request_onereq_count(rq), 1);
+	mine = OCSP_cert_to_id(NULL, leaf, ca);
+	ck_assert_int_eq(OCSP_id_cmp(mine, OCSP_onereq_get0_id(
+	    OCSP_request_onereq_get0(rq, 0))), 0);
+	OCSP_CERTID_free(mine);
+	OCSP_REQUEST_free(rq);
+	OPENSSL_free(req.bl_data);
+	pem_chain(&alone, leaf, NULL);
+	ck_assert_int_eq(ocsp_request(&alone, &req), -1);
+	blob_free(&alone);
+}
+END_TEST
+
+/* An IPC_OCSP payload: listener, certificate, nextUpdate, len, bytes. */
+static void
+ocsp_msg(struct msgbuf *mb, uint32_t l, uint32_t j, uint32_t len,
+    size_t real)
+{
+	unsigned char	der[64];
+
+	memset(der, 0x30, sizeof(der));
+	msgbuf_init(mb);
+	msgbuf_put_u32(mb, l);
+	msgbuf_put_u32(mb, j);
+	msgbuf_put_u64(mb, 1234567890);
+	msgbuf_put_u32(mb, len);
+	if (real > 0)
+		msgbuf_put_bytes(mb, der, real);
+}
+
+START_TEST(worker_takes_bounded_updates)
+{
+	struct rpxd_conf	 c;
+	struct listener_conf	 ls[2];
+	struct cert_conf	 ct[1];
+	struct msgbuf		 mb;
+
+	memset(&c, 0, sizeof(c));
+	memset(ls, 0, sizeof(ls));
+	memset(ct, 0, sizeof(ct));
+	ls[0].ls_ncerts = 1;
+	ls[0].ls_certs = ct;
+	c.rc_nlisteners = 2;	/* the second has no certificate */
+	c.rc_listeners = ls;
+	ocsp_msg(&mb, 0, 0, 64, 64);
+	ck_assert_int_eq(tls_server_ocsp(&c, &mb), 0);
+	ck_assert_uint_eq(ct[0].ct_ocsp_der.bl_len, 64);
+	ck_assert_int_eq(ct[0].ct_ocsp_next, 1234567890);
+	msgbuf_free(&mb);
+	ocsp_msg(&mb, 0, 0, 0, 0);	/* none: stop stapling */
+	ck_assert_int_eq(tls_server_ocsp(&c, &mb), 0);
+	ck_assert_uint_eq(ct[0].ct_ocsp_der.bl_len, 0);
+	msgbuf_free(&mb);
+	ocsp_msg(&mb, 1, 0, 64, 64);	/* a listener without certificates */
+	ck_assert_int_eq(tls_server_ocsp(&c, &mb), -1);
+	msgbuf_free(&mb);
+	ocsp_msg(&mb, 2, 0, 64, 64);
+	ck_assert_int_eq(tls_server_ocsp(&c, &mb), -1);
+	msgbuf_free(&mb);
+	ocsp_msg(&mb, 0, 0, 65, 64);	/* longer than what follows */
+	ck_assert_int_eq(tls_server_ocsp(&c, &mb), -1);
+	msgbuf_free(&mb);
+	ocsp_msg(&mb, 0, 0, 63, 64);	/* bytes after it */
+	ck_assert_int_eq(tls_server_ocsp(&c, &mb), -1);
+	msgbuf_free(&mb);
+	ocsp_msg(&mb, 0, 0, OCSP_DER_MAX + 1, 0);
+	ck_assert_int_eq(tls_server_ocsp(&c, &mb), -1);
+	msgbuf_free(&mb);
+	blob_free(&ct[0].ct_ocsp_der);
+}
+END_TEST
+
 Suite *
 suite_ocsp(void)
 {
@@ -279,6 +423,9 @@ suite_ocsp(void)
 	tcase_add_test(tc, wrong_or_garbage);
 	tcase_add_test(tc, status_and_dates);
 	tcase_add_test(tc, chain_without_issuer);
+	tcase_add_test(tc, responder_from_aia_or_option);
+	tcase_add_test(tc, request_for_the_leaf);
+	tcase_add_test(tc, worker_takes_bounded_updates);
 	suite_add_tcase(s, tc);
 	return s;
 }
