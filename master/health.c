@@ -23,6 +23,7 @@
 #include "master.h"
 
 #define HEALTH_SEND_TIMEOUT	5	/* s, to read its setup */
+#define HEALTH_FRAME_TIMEOUT	2	/* s, for the rest of a frame */
 #define HEALTH_STOP_GRACE	5	/* s, from SIGTERM to SIGKILL */
 #define HEALTH_STABLE		60	/* s; a shorter run counts as a crash
 					   loop and doubles the hold-off */
@@ -70,6 +71,7 @@ void
 health_launch(struct master *m)
 {
 	struct timeval	tv = { HEALTH_SEND_TIMEOUT, 0 };
+	struct timeval	rtv = { HEALTH_FRAME_TIMEOUT, 0 };
 	int		sp[2];
 	pid_t		pid;
 
@@ -99,6 +101,9 @@ health_launch(struct master *m)
 	m->m_health = (struct health_proc){ .hp_pid = pid, .hp_sock = sp[0],
 	    .hp_since = time(NULL) };
 	(void)setsockopt(sp[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* It sends OCSP answers: a frame it leaves half written must not
+	 * hold up the master (the read fails, and the checker is killed). */
+	(void)setsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv));
 	if (health_send_setup(m, sp[0]) == -1) {
 		log_warn("health: cannot send the setup to checker %ld",
 		    (long)pid);
