@@ -65,7 +65,7 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/netprefix.c common/ipc_addr.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_fleet.c \
-		  common/config_tls.c
+		  common/config_tls.c common/ocsp_check.c common/ocsp_request.c
 MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))
 # One accept_wait_*.c per system: epoll (EPOLLEXCLUSIVE) on Linux.
 ifeq ($(shell uname -s),Linux)

@@ -119,9 +119,21 @@ struct cert_conf {
 	char			 ct_key_file[RPXD_FILE_MAX];
 	char			 ct_ocsp_file[RPXD_FILE_MAX];	/* "": none */
 	unsigned		 ct_line;
+	unsigned		 ct_ocsp_line;	/* of ocsp-response */
 	struct blob		 ct_chain_pem;	/* read by the master */
 	struct blob		 ct_key_pem;	/* secret */
-	struct blob		 ct_ocsp_der;
+	struct blob		 ct_ocsp_der;	/* checked (ocsp_check) */
+	int64_t			 ct_ocsp_next;	/* its nextUpdate, Unix
+						   time; 0: none given */
+	/* ocsp-fetch (master only, not sent to workers) */
+	int			 ct_ocsp_fetch;
+	char			 ct_ocsp_url[RPXD_PATH_MAX];	/* configured
+					   ocsp-responder, or from the AIA */
+	char			 ct_ocsp_host[RPXD_HOST_MAX + 8];	/* Host */
+	char			 ct_ocsp_path[RPXD_PATH_MAX];
+	struct sockaddr_storage	 ct_ocsp_addr;	/* resolved at load */
+	socklen_t		 ct_ocsp_addrlen;
+	int64_t			 ct_ocsp_this;	/* thisUpdate of the response */
 };
 
 struct route_conf {

@@ -68,6 +68,12 @@ _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
  * and the callback at the end of the section stores it in the section's
  * cfg_t. A section without options keeps the line where it ends.
  */
+/* The line of a certificate's ocsp-response, for config_tls.c's errors. */
+struct ocsp_line {
+	const cfg_t		*ol_sec;
+	int			 ol_line;
+};
+
 static struct parse_ctx {
 	struct config_err	*err;
 	const char		*file;
@@ -87,6 +93,8 @@ static struct parse_ctx {
 	}			*opt_lines;
 	unsigned		 n_opt_lines, cap_opt_lines;
 	int			 user_line;	/* 0: the default user */
+	struct ocsp_line	*ocsp_lines;	/* ocsp-response by certificate */
+	unsigned		 nocsp_lines;
 } ctx;
 
 #define perr	config_perr
@@ -744,6 +752,52 @@ v_tls_section_end(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* ocsp-response: a file, and its line noted for the certificate. */
+static int
+v_ocsp_file(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct ocsp_line	*ol;
+
+	v_file(cfg, opt);
+	if (ctx.nocsp_lines >= RPXD_MAX_LISTENERS * RPXD_MAX_CERTS ||
+	    (ol = realloc(ctx.ocsp_lines, (ctx.nocsp_lines + 1) *
+	    sizeof(*ol))) == NULL)
+		return 0;
+	ctx.ocsp_lines = ol;
+	ol[ctx.nocsp_lines++] = (struct ocsp_line){ cfg, cfg->line };
+	return 0;
+}
+
+/* ocsp-responder: an http:// URL (RFC 6960 appendix A); the host is
+ * resolved by config_tls.c. */
+static int
+v_ocsp_url(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char	*v = cfg_opt_getnstr(opt, 0);
+
+	note(cfg);
+	if (v == NULL)
+		return 0;
+	if (strncmp(v, "http://", 7) != 0 || v[7] == '\0' || v[7] == '/')
+		perr(cfg->line, "ocsp-responder: \"%.64s\" is not an "
+		    "http:// URL", v);
+	else if (strlen(v) >= RPXD_PATH_MAX)
+		perr(cfg->line, "ocsp-responder: longer than %d bytes",
+		    RPXD_PATH_MAX - 1);
+	return 0;
+}
+
+static int
+ocsp_line(const cfg_t *sec)
+{
+	unsigned	i;
+
+	for (i = 0; i < ctx.nocsp_lines; i++)
+		if (ctx.ocsp_lines[i].ol_sec == sec)
+			return ctx.ocsp_lines[i].ol_line;
+	return sec->line;
+}
+
 static const struct {
 	const char		*path;
 	cfg_validate_callback_t	 fn;
@@ -777,7 +831,9 @@ static const struct {
 	{ "listener|tls", v_tls_section_end },
 	{ "listener|tls|certificate", v_tls_section_end },
 	{ "listener|tls|certificate|key", v_file },
-	{ "listener|tls|certificate|ocsp-response", v_file },
+	{ "listener|tls|certificate|ocsp-response", v_ocsp_file },
+	{ "listener|tls|certificate|ocsp-fetch", v_note },
+	{ "listener|tls|certificate|ocsp-responder", v_ocsp_url },
 	{ "listener|tls|protocols", v_protocols },
 	{ "listener|tls|ciphers", v_tls_list },
 	{ "listener|tls|ciphersuites", v_tls_list },
@@ -821,6 +877,8 @@ static cfg_opt_t route_opts[] = {
 static cfg_opt_t certificate_opts[] = {
 	CFG_STR("key", NULL, CFGF_NODEFAULT),
 	CFG_STR("ocsp-response", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("ocsp-fetch", cfg_false, CFGF_NONE),
+	CFG_STR("ocsp-responder", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -1354,6 +1412,14 @@ fill_certificate(struct cert_conf *ct, cfg_t *sec, const char *ls_name)
 	copy_str(ct->ct_key_file, sizeof(ct->ct_key_file), key);
 	copy_str(ct->ct_ocsp_file, sizeof(ct->ct_ocsp_file),
 	    cfg_getstr(sec, "ocsp-response"));
+	ct->ct_ocsp_line = (unsigned)ocsp_line(sec);
+	ct->ct_ocsp_fetch = cfg_getbool(sec, "ocsp-fetch");
+	copy_str(ct->ct_ocsp_url, sizeof(ct->ct_ocsp_url),
+	    cfg_getstr(sec, "ocsp-responder"));
+	if (ct->ct_ocsp_url[0] != '\0' && !ct->ct_ocsp_fetch)
+		perr(sec->line, "listener \"%s\": certificate \"%s\": "
+		    "ocsp-responder: only with ocsp-fetch = true", ls_name,
+		    ct->ct_file);
 }
 
 static void
@@ -1532,6 +1598,7 @@ config_parse(const char *file, char *err, size_t errlen)
 	cfg_free(cfg);
 	free(text);
 	free(ctx.opt_lines);
+	free(ctx.ocsp_lines);
 	memset(&ctx, 0, sizeof(ctx));
 	return c;
 fail:
@@ -1540,6 +1607,7 @@ fail:
 	free(text);
 	free(ctx.opt_lines);
 	config_free(c);
+	free(ctx.ocsp_lines);
 	memset(&ctx, 0, sizeof(ctx));
 	return NULL;
 }

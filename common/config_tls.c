@@ -26,6 +26,7 @@
 #include "config.h"
 #include "config_err.h"
 #include "log.h"
+#include "ocsp.h"
 #include "tls_pem.h"
 
 #define EXPIRY_WARN_DAYS	30
@@ -119,6 +120,54 @@ load_file(const char *file, struct blob *b, struct config_err *ce,
 		return 0;
 	config_err(ce, "%s: cannot read %s: %s", where, file, why);
 	return -1;
+}
+
+/* The certificate's OCSP response file, read and checked (ocsp_check):
+ * a bad, foreign, revoked or expired one is an error; one that expires
+ * within a day a warning. */
+static void
+load_ocsp(const struct rpxd_conf *c, struct cert_conf *ct,
+    struct config_err *ce)
+{
+	struct ocsp_info	 oi;
+	const char		*why;
+	char			 reason[512], date[64];
+	struct tm		 tm;
+
+	if ((why = read_blob(ct->ct_ocsp_file, &ct->ct_ocsp_der)) == NULL &&
+	    ocsp_check(&ct->ct_ocsp_der, &ct->ct_chain_pem, &oi, reason,
+	    sizeof(reason)) == 0) {
+		ct->ct_ocsp_next = (int64_t)oi.oi_next_update;
+		ct->ct_ocsp_this = (int64_t)oi.oi_this_update;
+		if (oi.oi_next_update == 0 || oi.oi_next_update - time(NULL) >=
+		    OCSP_WARN_SECS)
+			return;
+		date[0] = '\0';
+		if (gmtime_r(&oi.oi_next_update, &tm) != NULL)
+			strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC",
+			    &tm);
+		log_warnx("config: %s:%u: ocsp-response: %s: expires on %s "
+		    "(nextUpdate, in less than a day); it is not stapled "
+		    "after that", c->rc_file, ct->ct_ocsp_line,
+		    ct->ct_ocsp_file, date);
+		return;
+	}
+	/* With ocsp-fetch the file is only a start: a stale one must not
+	 * stop a reload. A revoked certificate always does. */
+	if (ct->ct_ocsp_fetch && (why != NULL ||
+	    oi.oi_status != OCSP_ST_REVOKED))
+		log_warnx("config: %s:%u: ocsp-response: %s: %s; not stapled, "
+		    "ocsp-fetch gets a new one", c->rc_file, ct->ct_ocsp_line,
+		    ct->ct_ocsp_file, why != NULL ? why : reason);
+	else
+		config_err(ce, "%s:%u: ocsp-response: %s: %s", c->rc_file,
+		    ct->ct_ocsp_line, ct->ct_ocsp_file, why != NULL ? why :
+		    reason);
+	if (why == NULL && oi.oi_status == OCSP_ST_REVOKED)
+		log_errx("config: %s:%u: certificate %s is REVOKED according to "
+		    "its OCSP response %s", c->rc_file, ct->ct_line,
+		    ct->ct_file, ct->ct_ocsp_file);
+	blob_free(&ct->ct_ocsp_der);
 }
 
 /* A certificate chain and its key: both parse, and they match. */
@@ -244,6 +293,7 @@ load_listener(const struct rpxd_conf *c, struct listener_conf *ls,
 {
 	X509		*leaves[RPXD_MAX_CERTS];
 	char		 where[3 * RPXD_FILE_MAX];
+	const char	*why;
 	unsigned	 i, errors = ce->ce_count;
 
 	memset(leaves, 0, sizeof(leaves));
@@ -256,11 +306,13 @@ load_listener(const struct rpxd_conf *c, struct listener_conf *ls,
 		if (load_file(ct->ct_file, &ct->ct_chain_pem, ce, where) == -1 ||
 		    load_file(ct->ct_key_file, &ct->ct_key_pem, ce, where) == -1)
 			continue;
-		if (ct->ct_ocsp_file[0] != '\0')
-			(void)load_file(ct->ct_ocsp_file, &ct->ct_ocsp_der, ce,
-			    where);
 		check_pair(&ct->ct_chain_pem, &ct->ct_key_pem, ce, where,
 		    &leaves[i]);
+		if (ct->ct_ocsp_file[0] != '\0')
+			load_ocsp(c, ct, ce);
+		if (ct->ct_ocsp_fetch && leaves[i] != NULL &&
+		    (why = ocsp_responder(ct, leaves[i])) != NULL)
+			config_err(ce, "%s: ocsp-fetch: %s", where, why);
 	}
 	check_lists(c, ls, ce);
 	if (ce->ce_count == errors)

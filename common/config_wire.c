@@ -125,6 +125,7 @@ put_listener_tls(struct msgbuf *mb, const struct listener_conf *ls)
 		msgbuf_put_u32(mb, ls->ls_certs[i].ct_line);
 		put_blob(mb, &ls->ls_certs[i].ct_chain_pem);
 		put_blob(mb, &ls->ls_certs[i].ct_ocsp_der);
+		msgbuf_put_u64(mb, (uint64_t)ls->ls_certs[i].ct_ocsp_next);
 	}
 	msgbuf_put_str(mb, ls->ls_protocols);
 	msgbuf_put_str(mb, ls->ls_ciphers);
@@ -404,6 +405,7 @@ static int
 get_listener_tls(struct msgbuf *mb, struct listener_conf *ls)
 {
 	unsigned	i, u;
+	uint64_t	next;
 
 	if (get_uint(mb, &ls->ls_tls_line, 0, UINT32_MAX) == -1 ||
 	    get_count(mb, &ls->ls_ncerts, 0, RPXD_MAX_CERTS, 16) == -1)
@@ -418,8 +420,10 @@ get_listener_tls(struct msgbuf *mb, struct listener_conf *ls)
 		    get_uint(mb, &ct->ct_line, 0, UINT32_MAX) == -1 ||
 		    get_blob(mb, &ct->ct_chain_pem) == -1 ||
 		    ct->ct_chain_pem.bl_len == 0 ||
-		    get_blob(mb, &ct->ct_ocsp_der) == -1)
+		    get_blob(mb, &ct->ct_ocsp_der) == -1 ||
+		    msgbuf_get_u64(mb, &next) == -1 || next > INT64_MAX)
 			return -1;
+		ct->ct_ocsp_next = (int64_t)next;
 	}
 	if (msgbuf_get_str(mb, ls->ls_protocols,
 	    sizeof(ls->ls_protocols)) == -1 ||

@@ -38,6 +38,9 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_LOG_LEVEL] = "log level",
 	[IPC_NTLM_CHALLENGE] = "ntlm challenge",
 	[IPC_NTLM_NONCE] = "ntlm nonce",
+	[IPC_OCSP_FETCH] = "ocsp fetch",
+	[IPC_OCSP_ANSWER] = "ocsp answer",
+	[IPC_OCSP] = "ocsp response",
 };
 
 const char *

@@ -49,10 +49,21 @@ enum ipc_type {
 				   from rpxctl log */
 	IPC_NTLM_CHALLENGE,	/* worker -> master: fd: the client
 				   connection (the master reads its address
-				   and closes it); no payload */
+				   and closes it); payload: ipc_addr, the
+				   client a PROXY header named, or none */
 	IPC_NTLM_NONCE,		/* master -> worker: u32 ok,
 				   NTLM_CHALLENGE_LEN bytes server challenge
 				   (zeros if not ok) */
+	/* ocsp-fetch (master/ocsp.c, health/ocsp_fetch.c, tls_server.c) */
+	IPC_OCSP_FETCH,		/* master -> health checker: u32 id, u32
+				   addrlen, addr, str Host, str path, u32
+				   len, len bytes DER request */
+	IPC_OCSP_ANSWER,	/* checker -> master: u32 id, u32 ok, str
+				   why, u32 len, len bytes body (at most
+				   OCSP_DER_MAX) */
+	IPC_OCSP,		/* master -> worker: u32 listener, u32
+				   certificate, u64 nextUpdate, u32 len, len
+				   bytes DER response (0: staple none) */
 	IPC_TYPE_MAX
 };
 

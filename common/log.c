@@ -248,6 +248,7 @@ fn(const char *fmt, ...)					\
 	va_end(ap);						\
 }
 
+LOG_FUNCTION(log_errx, LOG_ERR, LOG_LEVEL_BRIEF, 0)
 LOG_FUNCTION(log_warn, LOG_WARNING, LOG_LEVEL_BRIEF, 1)
 LOG_FUNCTION(log_warnx, LOG_WARNING, LOG_LEVEL_BRIEF, 0)
 LOG_FUNCTION(log_notice, LOG_NOTICE, LOG_LEVEL_BRIEF, 0)

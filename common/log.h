@@ -28,6 +28,7 @@ const char *log_level_name(int level);
 const char *log_facility_name(int facility);
 
 /* log_warn appends ": strerror(errno)"; log_warnx does not. */
+void	log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

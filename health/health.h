@@ -76,4 +76,13 @@ enum board_change board_record(struct hb_server *hs,
 	    const struct backend_conf *be, unsigned sv, int ok,
 	    unsigned status, const char *why, time_t now);
 
+/* ocsp_fetch.c: ocsp-fetch's HTTP POSTs, at most OCSP_FETCHES_MAX at once */
+#define OCSP_FETCHES_MAX	4
+struct msgbuf;
+struct pollfd;
+int	 ocsp_fetch_request(int ipc, struct msgbuf *mb);
+unsigned ocsp_fetch_pollfds(struct pollfd *pfd, int64_t *due);
+void	 ocsp_fetch_run(const struct pollfd *pfd, int64_t now);
+void	 ocsp_fetch_abort(void);
+
 #endif

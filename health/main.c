@@ -38,6 +38,7 @@ struct checker {
 	struct http_limits	 ch_lim;
 	struct check		*ch_checks;
 	unsigned		 ch_nchecks;
+	nfds_t			 ch_fetch_pfd;	/* ocsp-fetch's poll entries */
 };
 
 static struct checker	checker;
@@ -194,6 +195,13 @@ checker_dispatch_master(struct checker *ch)
 		ipc_msg_free(&msg);
 		return 0;
 	}
+	if (msg.im_type == IPC_OCSP_FETCH) {
+		if (msg.im_fd != -1 ||
+		    ocsp_fetch_request(ch->ch_ipc, &msg.im_payload) == -1)
+			fatalx("health: bad ocsp fetch message");
+		ipc_msg_free(&msg);
+		return 0;
+	}
 	if (msg.im_type != IPC_STOP || msg.im_fd != -1 ||
 	    msgbuf_end(&msg.im_payload) == -1)
 		fatalx("health: unexpected %s message from the master",
@@ -225,6 +233,8 @@ checker_poll(struct checker *ch, struct pollfd *pfd, int *slot)
 		if ((d = check_due(ck)) < due)
 			due = d;
 	}
+	ch->ch_fetch_pfd = n;
+	n += ocsp_fetch_pollfds(pfd + n, &due);
 	d = due > now ? due - now : 0;
 	if (poll(pfd, n, (int)(d < INT_MAX ? d : INT_MAX)) == -1) {
 		if (errno != EINTR)
@@ -243,7 +253,8 @@ checker_loop(struct checker *ch)
 	int64_t		 now;
 	char		 c;
 
-	if ((pfd = calloc(ch->ch_nchecks + 2, sizeof(*pfd))) == NULL ||
+	if ((pfd = calloc(ch->ch_nchecks + 2 + OCSP_FETCHES_MAX,
+	    sizeof(*pfd))) == NULL ||
 	    (slot = calloc(ch->ch_nchecks + 1, sizeof(*slot))) == NULL)
 		fatal("health: calloc");
 	for (;;) {
@@ -260,11 +271,13 @@ checker_loop(struct checker *ch)
 				break;
 			}
 		} else
-			memset(pfd, 0, (ch->ch_nchecks + 2) * sizeof(*pfd));
+			memset(pfd, 0, (ch->ch_nchecks + 2 + OCSP_FETCHES_MAX) *
+			    sizeof(*pfd));
 		now = now_ms();
 		for (i = 0; i < ch->ch_nchecks; i++)
 			check_run(&ch->ch_checks[i], slot[i] == -1 ? 0 :
 			    pfd[slot[i]].revents, now);
+		ocsp_fetch_run(pfd + ch->ch_fetch_pfd, now);
 	}
 	free(pfd);
 	free(slot);
@@ -297,10 +310,12 @@ main(int argc, char *argv[])
 	checker_signals();
 	privdrop(ch->ch_conf->rc_chroot, ch->ch_conf->rc_uid,
 	    ch->ch_conf->rc_gid);
-	/* A check holds one backend connection at a time. */
-	sandbox_enter(SANDBOX_HEALTH, ch->ch_nchecks);
+	/* A check holds one backend connection at a time, and so does an
+	 * OCSP fetch. */
+	sandbox_enter(SANDBOX_HEALTH, ch->ch_nchecks + OCSP_FETCHES_MAX);
 	checker_loop(ch);
 	for (i = 0; i < ch->ch_nchecks; i++)
 		check_abort(&ch->ch_checks[i]);
+	ocsp_fetch_abort();
 	return 0;
 }

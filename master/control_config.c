@@ -243,6 +243,9 @@ show_tls(struct emit *e, const struct listener_conf *ls)
 		e_section(e, "certificate", ls->ls_certs[i].ct_file);
 		e_str(e, "key", ls->ls_certs[i].ct_key_file);
 		e_opt(e, "ocsp-response", ls->ls_certs[i].ct_ocsp_file);
+		e_bool(e, "ocsp-fetch", ls->ls_certs[i].ct_ocsp_fetch);
+		/* the configured URL, or the AIA's */
+		e_opt(e, "ocsp-responder", ls->ls_certs[i].ct_ocsp_url);
 		e_section_end(e);
 	}
 	e_group_end(e);

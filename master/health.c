@@ -23,6 +23,7 @@
 #include "master.h"
 
 #define HEALTH_SEND_TIMEOUT	5	/* s, to read its setup */
+#define HEALTH_FRAME_TIMEOUT	2	/* s, for the rest of a frame */
 #define HEALTH_STOP_GRACE	5	/* s, from SIGTERM to SIGKILL */
 #define HEALTH_STABLE		60	/* s; a shorter run counts as a crash
 					   loop and doubles the hold-off */
@@ -36,7 +37,7 @@ health_needed(const struct rpxd_conf *c)
 	for (i = 0; i < c->rc_nbackends; i++)
 		if (c->rc_backends[i].be_health.hc_enabled)
 			return 1;
-	return 0;
+	return ocsp_fetching(c);	/* it fetches the OCSP responses */
 }
 
 void
@@ -70,6 +71,7 @@ void
 health_launch(struct master *m)
 {
 	struct timeval	tv = { HEALTH_SEND_TIMEOUT, 0 };
+	struct timeval	rtv = { HEALTH_FRAME_TIMEOUT, 0 };
 	int		sp[2];
 	pid_t		pid;
 
@@ -99,6 +101,9 @@ health_launch(struct master *m)
 	m->m_health = (struct health_proc){ .hp_pid = pid, .hp_sock = sp[0],
 	    .hp_since = time(NULL) };
 	(void)setsockopt(sp[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* It sends OCSP answers: a frame it leaves half written must not
+	 * hold up the master (the read fails, and the checker is killed). */
+	(void)setsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv));
 	if (health_send_setup(m, sp[0]) == -1) {
 		log_warn("health: cannot send the setup to checker %ld",
 		    (long)pid);
@@ -224,8 +229,9 @@ health_reaped(struct master *m, pid_t pid, int status)
 	m->m_health_holdoff = now + holdoff;
 }
 
-/* The checker sends nothing in this protocol version: anything is a
- * breach; EOF means it is exiting, and SIGCHLD will tell. */
+/* The checker sends only the answers of OCSP fetches (ocsp.c checks
+ * them): anything else is a breach; EOF means it is exiting, and SIGCHLD
+ * will tell. */
 void
 health_dispatch(struct master *m)
 {
@@ -233,7 +239,13 @@ health_dispatch(struct master *m)
 	struct ipc_msg		 msg;
 	int			 rv;
 
-	if ((rv = ipc_recv(hp->hp_sock, &msg)) == 1) {
+	if ((rv = ipc_recv(hp->hp_sock, &msg)) == 1 &&
+	    msg.im_type == IPC_OCSP_ANSWER && msg.im_fd == -1 &&
+	    ocsp_answer(m, &msg.im_payload) == 0) {
+		ipc_msg_free(&msg);
+		return;
+	}
+	if (rv == 1) {
 		log_warnx("health: checker %ld sent an unexpected %s message; "
 		    "killing it", (long)hp->hp_pid, ipc_type_name(msg.im_type));
 		ipc_msg_free(&msg);

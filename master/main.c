@@ -186,6 +186,7 @@ master_loop(struct master *m, int sigfd)
 			pool_maintain(m);
 			health_maintain(m);
 			tickets_rotate(m);
+			ocsp_maintain(m);
 			control_expire(m);
 			ntlm_check_tick(m);
 			last = now;
@@ -292,6 +293,7 @@ main(int argc, char *argv[])
 	pool_init(m);
 	childlog_adopt();	/* an upgrade's old children's stderr */
 	tickets_init(m);
+	ocsp_setup(m);
 	m->m_generation = generation + 1;
 	if (upgraded)
 		log_notice("upgrade: rpxd re-executed, generation %u, %u "

@@ -89,6 +89,9 @@ struct master {
 	char			 m_ctl_path[RPXD_SOCKET_PATH_MAX];
 	struct control_conn	 m_ctl[CONTROL_CONNS_MAX];
 	time_t			 m_started;
+	/* OCSP responses (ocsp.c) */
+	struct ocsp_slot	*m_ocsp;	/* one per certificate with one */
+	unsigned		 m_nocsp;
 	/* binary upgrade (upgrade.c) */
 	char			 m_self_path[RPXD_FILE_MAX];
 	/* shutdown */
@@ -173,6 +176,12 @@ void	 tickets_reload(struct master *m, int had_file);
  * worker); the tick sends the delayed refusals that are due. */
 int	 ntlm_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg);
 void	 ntlm_check_tick(struct master *m);
+
+/* ocsp.c */
+void	 ocsp_setup(struct master *m);
+void	 ocsp_maintain(struct master *m);
+int	 ocsp_fetching(const struct rpxd_conf *conf);
+int	 ocsp_answer(struct master *m, struct msgbuf *mb);
 
 /* reload.c: 0, or -1 when the running configuration stays; what it
  * says is logged and, with out, added there too. */

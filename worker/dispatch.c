@@ -102,6 +102,12 @@ worker_handle_master(struct worker_env *w, struct ipc_msg *msg)
 			fatalx("worker: bad log level message");
 		return;
 	}
+	if (msg->im_type == IPC_OCSP) {
+		if (msg->im_fd != -1 ||
+		    tls_server_ocsp(w->w_conf, &msg->im_payload) == -1)
+			fatalx("worker: bad ocsp response message");
+		return;
+	}
 	if (msg->im_type != IPC_STOP || msg->im_fd != -1 ||
 	    msgbuf_end(&msg->im_payload) == -1)
 		fatalx("worker: unexpected %s message from the master",

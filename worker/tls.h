@@ -53,6 +53,8 @@ int	 tls_resume_check(SSL *ssl);
 
 /* tls_server.c */
 void	 tls_server_init(const struct rpxd_conf *conf);
+struct msgbuf;
+int	 tls_server_ocsp(struct rpxd_conf *conf, struct msgbuf *mb);
 /* Handshake on w->w_client within client-header-timeout; 0 or -1 (the
  * failure is logged and the connection is to be closed). */
 int	 tls_server_accept(struct worker_env *w);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -21,6 +22,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "ocsp.h"
 #include "tls.h"
 #include "tls_pem.h"
 #include "worker.h"
@@ -30,7 +32,8 @@
 struct tls_cert {
 	X509			*tc_leaf;
 	unsigned		 tc_group;
-	const struct blob	*tc_ocsp;	/* DER, or bl_len 0 */
+	struct blob		 tc_ocsp;	/* DER, or bl_len 0 */
+	int64_t			 tc_ocsp_next;	/* its nextUpdate; 0: none */
 };
 
 struct tls_listener {
@@ -137,7 +140,9 @@ alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* Staple the response of the certificate in use, if there is one. */
+/* Staple the response of the certificate in use, if there is one and
+ * its nextUpdate has not passed: a client must not be shown a status
+ * that is out of date (the master logs when that happens). */
 static int
 ocsp_cb(SSL *ssl, void *arg)
 {
@@ -147,10 +152,13 @@ ocsp_cb(SSL *ssl, void *arg)
 	unsigned			 i;
 
 	for (i = 0; i < tl->tl_ncerts; i++) {
-		const struct blob *o = tl->tl_certs[i].tc_ocsp;
+		const struct blob *o = &tl->tl_certs[i].tc_ocsp;
 
 		if (tl->tl_certs[i].tc_leaf != cur || o->bl_len == 0)
 			continue;
+		if (tl->tl_certs[i].tc_ocsp_next != 0 &&
+		    (int64_t)time(NULL) >= tl->tl_certs[i].tc_ocsp_next)
+			return SSL_TLSEXT_ERR_NOACK;
 		if ((copy = OPENSSL_memdup(o->bl_data, o->bl_len)) == NULL)
 			return SSL_TLSEXT_ERR_NOACK;
 		if (SSL_set_tlsext_status_ocsp_resp(ssl, copy,
@@ -161,6 +169,24 @@ ocsp_cb(SSL *ssl, void *arg)
 		return SSL_TLSEXT_ERR_OK;
 	}
 	return SSL_TLSEXT_ERR_NOACK;
+}
+
+/* The response to staple from now on (a copy: the master may send a
+ * fresher one, see tls_server_ocsp). */
+static int
+set_ocsp(struct tls_cert *tc, const struct blob *der, int64_t next)
+{
+	unsigned char	*copy = NULL;
+
+	if (der->bl_len > 0 && (copy = malloc(der->bl_len)) == NULL)
+		return -1;
+	if (copy != NULL)
+		memcpy(copy, der->bl_data, der->bl_len);
+	free(tc->tc_ocsp.bl_data);
+	tc->tc_ocsp.bl_data = copy;
+	tc->tc_ocsp.bl_len = der->bl_len;
+	tc->tc_ocsp_next = next;
+	return 0;
 }
 
 static int
@@ -283,8 +309,46 @@ listener_init(const struct listener_conf *ls, unsigned l,
 			fatalx("tls: listener \"%s\": certificate %s: %s",
 			    ls->ls_name, ct->ct_file, tls_error_string(TLS_PEER_GONE));
 		tl->tl_certs[j].tc_group = (unsigned)g;
-		tl->tl_certs[j].tc_ocsp = &ct->ct_ocsp_der;
+		if (set_ocsp(&tl->tl_certs[j], &ct->ct_ocsp_der,
+		    ct->ct_ocsp_next) == -1)
+			fatal("tls: malloc");
 	}
+}
+
+/*
+ * An IPC_OCSP from the master: a fresher response (ocsp-fetch) for
+ * certificate j of listener l, or none (len 0), for c and, once they
+ * are built, the contexts; -1 if malformed.
+ */
+int
+tls_server_ocsp(struct rpxd_conf *c, struct msgbuf *mb)
+{
+	struct cert_conf	*ct;
+	struct blob		 der;
+	uint32_t		 l, j, len;
+	uint64_t		 next;
+
+	if (msgbuf_get_u32(mb, &l) == -1 || l >= c->rc_nlisteners ||
+	    msgbuf_get_u32(mb, &j) == -1 ||
+	    j >= c->rc_listeners[l].ls_ncerts ||
+	    msgbuf_get_u64(mb, &next) == -1 || next > INT64_MAX ||
+	    msgbuf_get_u32(mb, &len) == -1 || len > OCSP_DER_MAX ||
+	    len != mb->mb_len - mb->mb_off)
+		return -1;
+	der.bl_data = mb->mb_data + mb->mb_off;
+	der.bl_len = len;
+	ct = &c->rc_listeners[l].ls_certs[j];
+	if (tls_listeners != NULL && set_ocsp(&tls_listeners[l].tl_certs[j],
+	    &der, (int64_t)next) == -1)
+		return -1;
+	blob_free(&ct->ct_ocsp_der);
+	if (len > 0 && (ct->ct_ocsp_der.bl_data = malloc(len)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(ct->ct_ocsp_der.bl_data, der.bl_data, len);
+	ct->ct_ocsp_der.bl_len = len;
+	ct->ct_ocsp_next = (int64_t)next;
+	return 0;
 }
 
 void

@@ -81,6 +81,11 @@ worker_setup(struct worker_env *w)
 			    tls_tickets_receive(&msg.im_payload) == -1)
 				fatalx("setup: bad ticket keys message");
 			break;
+		case IPC_OCSP:	/* ocsp-fetch: fresher than the config's */
+			if (w->w_conf == NULL || msg.im_fd != -1 ||
+			    tls_server_ocsp(w->w_conf, &msg.im_payload) == -1)
+				fatalx("setup: bad ocsp response message");
+			break;
 		case IPC_LISTENER:
 			if (w->w_conf == NULL || msg.im_fd == -1 ||
 			    msgbuf_get_u32(&msg.im_payload, &idx) == -1 ||

@@ -22,6 +22,7 @@ Suite	*suite_verdict(void);
 Suite	*suite_board(void);
 Suite	*suite_keys(void);
 Suite	*suite_strbuf(void);
+Suite	*suite_ocsp(void);
 Suite	*suite_log(void);
 Suite	*suite_proxy(void);
 Suite	*suite_childlog(void);
