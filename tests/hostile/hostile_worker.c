@@ -18,7 +18,7 @@
  * (well-formed ntlm checks whenever the socket takes one, answers read
  * and dropped, so the master never finds it not reading), noread (ntlm checks, answers never read, so
  * the master's end fills up). It writes DIR/hostile.PID ("ATTACK MS",
- * MS the CLOCK_REALTIME milliseconds when the attack was sent) so the
+ * MS the CLOCK_REALTIME milliseconds just before the attack is sent) so the
  * test can tell hostile from real workers and time the master's answer,
  * and gives up after HOSTILE_LIFETIME seconds or when the master is gone.
  */
@@ -228,6 +228,8 @@ attack(const char *what)
 {
 	time_t	start = time(NULL);
 
+	/* First: the master may kill it as soon as the attack is sent. */
+	record(what);
 	if (strcmp(what, "stall") == 0)
 		send_partial(IPC_NTLM_CHECK, 1000, 10);
 	else if (strcmp(what, "oversize") == 0)
@@ -244,7 +246,6 @@ attack(const char *what)
 		fprintf(stderr, "hostile: unknown attack %s\n", what);
 		exit(2);
 	}
-	record(what);
 	while (!master_gone(start)) {
 		if (strcmp(what, "flood") == 0) {
 			flood_once();

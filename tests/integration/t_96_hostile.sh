@@ -194,6 +194,11 @@ ho_stop badtype
 # 4. ntlm checks whose answers are never read: the master's end fills.
 ho_start noread 2 none || fail "noread: rpxd starts"
 if pid=$(ho_first_attacker); then
+	sent=$(awk '{print $2}' "$HO/hostile.$pid")
+	ho_gone "$pid" 8
+	took=$(( $(ho_ms) - sent ))
+	check "noread: killed once its socket is full ($took ms)" \
+	    test "$took" -lt 1500
 	ho_killed noread "$pid" "does not read its socket"
 else
 	fail "noread: a hostile worker attacks"
