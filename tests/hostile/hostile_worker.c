@@ -14,7 +14,9 @@
  * ATTACK is one of: stall (a header announcing 1000 bytes, then 10 of
  * them, then silence), oversize (a header announcing 16 MiB), badtype (a
  * header of a type a worker never sends, announcing 1000 bytes, then
- * 10), halfheader (6 bytes of a header, then silence), flood
+ * 10), halfheader (6 bytes of a header, then silence), keynoread
+ * (signature requests to its key holder for the key whose id, in hex, is
+ * "keyid HEX" in hostile.conf, answers never read), flood
  * (well-formed ntlm checks whenever the socket takes one, answers read
  * and dropped, so the master never finds it not reading), noread (ntlm checks, answers never read, so
  * the master's end fills up). It writes DIR/hostile.PID ("ATTACK MS",
@@ -37,13 +39,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/obj_mac.h>
+
 #include "ipc.h"
+#include "keyproto.h"
 #include "scoreboard.h"
 
 #define HOSTILE_LIFETIME	60	/* s */
 
 static char	dir[PATH_MAX];
 static pid_t	master;
+static int	key_channel = -1;	/* IPC_KEY_SERVICE's, if any */
 
 static int64_t
 wall_ms(void)
@@ -83,7 +89,7 @@ self_dir(const char **base)
 static void
 conf_get(const char *key, char *val, size_t len, const char *def)
 {
-	char	path[PATH_MAX + 32], line[128], k[32], v[64];
+	char	path[PATH_MAX + 32], line[160], k[32], v[80];
 	FILE	*f;
 
 	snprintf(val, len, "%s", def);
@@ -91,7 +97,7 @@ conf_get(const char *key, char *val, size_t len, const char *def)
 	if ((f = fopen(path, "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "%31s %63s", k, v) == 2 && strcmp(k, key) == 0)
+		if (sscanf(line, "%31s %79s", k, v) == 2 && strcmp(k, key) == 0)
 			snprintf(val, len, "%s", v);
 	fclose(f);
 }
@@ -139,6 +145,10 @@ take_setup(void)
 		    scoreboard_attach(&sb, msg.im_fd) == 0) {
 			/* Ready, as far as the master can tell. */
 			scoreboard_set_state(&sb.sb_slots[slot], WS_IDLE);
+			msg.im_fd = -1;
+		}
+		if (msg.im_type == IPC_KEY_SERVICE) {
+			key_channel = msg.im_fd;
 			msg.im_fd = -1;
 		}
 		if (msg.im_type == IPC_START) {
@@ -217,6 +227,51 @@ flood_once(void)
 		ntlm_check();
 }
 
+/* A well-formed ECDSA P-256 signature request for key id, sent whether
+ * or not the answers are read; once the holder has closed the channel,
+ * nothing more. */
+static void
+key_request_once(const unsigned char id[KEY_ID_SIZE])
+{
+	static uint64_t		n = 1;
+	struct key_request	kr;
+	unsigned char		buf[KEY_REQ_MAX];
+	size_t			len;
+
+	if (key_channel == -1) {
+		sleep(1);
+		return;
+	}
+	memset(&kr, 0, sizeof(kr));
+	kr.kr_op = KEY_OP_SIGN;
+	kr.kr_id = n++;
+	kr.kr_deadline = (uint64_t)now_ms() + KEY_SIGN_TIMEOUT_MS;
+	memcpy(kr.kr_key, id, KEY_ID_SIZE);
+	kr.kr_scheme = KEY_ECDSA;
+	kr.kr_md = NID_sha256;
+	kr.kr_len = 32;
+	memset(kr.kr_data, 0x5a, 32);
+	len = key_request_encode(&kr, buf);
+	if (send(key_channel, buf, len, MSG_NOSIGNAL) == -1) {
+		close(key_channel);
+		key_channel = -1;
+	}
+}
+
+/* "keyid HEX" from hostile.conf. */
+static void
+key_id(unsigned char id[KEY_ID_SIZE])
+{
+	char		hex[2 * KEY_ID_SIZE + 1];
+	unsigned	i, b;
+
+	conf_get("keyid", hex, sizeof(hex), "");
+	memset(id, 0, KEY_ID_SIZE);
+	for (i = 0; i < KEY_ID_SIZE && sscanf(hex + 2 * i, "%2x", &b) == 1;
+	    i++)
+		id[i] = (unsigned char)b;
+}
+
 static int
 master_gone(time_t start)
 {
@@ -226,7 +281,8 @@ master_gone(time_t start)
 static void
 attack(const char *what)
 {
-	time_t	start = time(NULL);
+	unsigned char	id[KEY_ID_SIZE];
+	time_t		start = time(NULL);
 
 	/* First: the master may kill it as soon as the attack is sent. */
 	record(what);
@@ -239,10 +295,13 @@ attack(const char *what)
 	else if (strcmp(what, "halfheader") == 0) {
 		if (write(RPXD_IPC_FD, "\011\0\0\0\0\020", 6) != 6)
 			die("write");
-	} else if (strcmp(what, "flood") == 0 &&
+	} else if (strcmp(what, "keynoread") == 0)
+		key_id(id);
+	else if (strcmp(what, "flood") == 0 &&
 	    fcntl(RPXD_IPC_FD, F_SETFL, O_NONBLOCK) == -1)
 		die("O_NONBLOCK");
-	else if (strcmp(what, "flood") != 0 && strcmp(what, "noread") != 0) {
+	else if (strcmp(what, "flood") != 0 && strcmp(what, "noread") != 0 &&
+	    strcmp(what, "keynoread") != 0) {
 		fprintf(stderr, "hostile: unknown attack %s\n", what);
 		exit(2);
 	}
@@ -251,6 +310,8 @@ attack(const char *what)
 			flood_once();
 		} else if (strcmp(what, "noread") == 0)
 			ntlm_check();
+		else if (strcmp(what, "keynoread") == 0)
+			key_request_once(id);
 		else
 			sleep(1);
 	}

@@ -3,7 +3,8 @@
 # others are the real rpxd-worker) or of the health checker, takes its
 # setup like a real child, then sends a stalled partial frame, a header
 # announcing 16 MiB, a header of a type a worker never sends, a flood of
-# ntlm checks, or ntlm checks whose answers it never reads; or, as the
+# ntlm checks, ntlm checks whose answers it never reads, or signature
+# requests to its key holder whose answers it never reads; or, as the
 # health checker, part of a header. Each time:
 # rpxctl status answers within 3 s, the real workers keep serving curl,
 # the offender is killed and the log says why, SIGTERM stops rpxd within
@@ -15,6 +16,7 @@ HO_SHUTDOWN=4
 HO_MARK=0
 
 ho_log() { tail -n "+$((HO_MARK + 1))" "$WORK/rpxd.log"; }
+ho_log_has() { ho_log | grep -q -- "$1"; }
 ho_ms() { date +%s%3N; }
 
 ho_conf() {
@@ -37,13 +39,22 @@ listener "http" {
 	route "all" { backend = "A" }
 }
 CONF
+	[ -n "${1:-}" ] && cat <<CONF
+key-holders = 1
+listener "https" {
+	address = "127.0.0.1"
+	port = 443
+	tls { certificate "$WORK/pki/lync-ecdsa.pem" { key = "$WORK/pki/lync-ecdsa.key" } }
+	route "all" { backend = "A" }
+}
+CONF
 }
 
-# ho_start WORKER-ATTACK REAL-EVERY HEALTH-ATTACK
+# ho_start WORKER-ATTACK REAL-EVERY HEALTH-ATTACK [KEY-ID]
 ho_start() {
 	rm -f "$HO"/hostile.*
-	printf 'worker %s\nreal-every %s\nhealth %s\n' "$1" "$2" "$3" \
-	    > "$HO/hostile.conf"
+	printf 'worker %s\nreal-every %s\nhealth %s\nkeyid %s\n' "$1" "$2" \
+	    "$3" "${4:-}" > "$HO/hostile.conf"
 	HO_MARK=0
 	[ -f "$WORK/rpxd.log" ] && HO_MARK=$(wc -l < "$WORK/rpxd.log")
 	"$TOP/rpxd" -d -f "$WORK/hostile.conf" -W "$HO/rpxd-worker" \
@@ -232,4 +243,35 @@ fi
 ho_responsive health
 ho_serving health
 ho_stop health
+
+# 7. Signature requests to the key holder, answers never read: the
+# holder closes that channel and keeps signing for the real workers.
+if start_nginx_tls; then
+	ho_conf tls > "$WORK/hostile.conf"
+	keyid=$(openssl x509 -in "$WORK/pki/lync-ecdsa.pem" -pubkey -noout |
+	    openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+	ho_start keynoread 2 none "$keyid" || fail "keys: rpxd starts"
+	if pid=$(ho_first_attacker); then
+		for ((i = 0; i < 50; i++)); do
+			ho_log | grep -q "keys: worker $pid does not read" &&
+			    break
+			sleep 0.1
+		done
+		check "keys: the holder drops a worker that does not read" \
+		    ho_log_has "keys: worker $pid does not read its answers"
+	else
+		fail "keys: a hostile worker attacks"
+	fi
+	codes=
+	for i in 1 2 3 4 5; do
+		codes="$codes $(status_of -k --max-time 3 \
+		    https://127.0.0.1/small.txt)"
+	done
+	expect "keys: real workers still get signatures (TLS handshakes)" \
+	    "$codes" " 200 200 200 200 200"
+	ho_responsive keys
+	ho_stop keys
+else
+	fail "keys: the test PKI and nginx TLS backends start"
+fi
 fi
