@@ -262,7 +262,7 @@ key_request_once(const unsigned char id[KEY_ID_SIZE])
 static void
 key_id(unsigned char id[KEY_ID_SIZE])
 {
-	char		hex[2 * KEY_ID_SIZE + 1];
+	char		hex[80];	/* conf_get's longest value */
 	unsigned	i, b;
 
 	conf_get("keyid", hex, sizeof(hex), "");
@@ -322,7 +322,7 @@ int
 main(int argc, char *argv[])
 {
 	const char	*base;
-	char		 val[64];
+	char		 val[80];
 	int		 health;
 
 	(void)argc;
