@@ -51,8 +51,9 @@ tickets_send_all(struct master *m)
 
 	msgbuf_init(&mb);
 	tickets_encode(m, &mb);
-	/* Droppable: a worker that misses it still decrypts with the
-	 * key it has until the next rotation, and only resumption suffers. */
+	/* Droppable: a worker that misses it keeps issuing tickets under
+	 * its current key, which the others still decrypt until the next
+	 * rotation; at worst a client makes a full handshake. */
 	for (i = 0; i < RPXD_MAX_WORKERS; i++)
 		(void)pool_send(m, i, IPC_TICKET_KEYS, &mb, 1);
 	explicit_bzero(mb.mb_data, mb.mb_len);
