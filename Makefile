@@ -63,6 +63,7 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/base64.c common/ntlm_header.c common/ntlm_msg.c \
 		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c \
 		  common/netprefix.c common/ipc_addr.c
+COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_fleet.c \
 		  common/config_tls.c common/ocsp_check.c common/ocsp_request.c
@@ -139,6 +140,13 @@ SELFTEST_OBJS	= worker/worker.o $(filter-out worker/session.o,$(WORKER_OBJS)) \
 rpxd-worker-selftest: $(SELFTEST_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
+# For the integration tests only, never installed: a child that attacks
+# the master (a stalled frame, an oversized or unexpected one, a flood, a
+# socket it never reads), run in a worker's place by t_96_hostile.sh.
+HOSTILE_OBJS	= tests/hostile/hostile_worker.o $(COMMON_OBJS)
+tests/hostile/rpxd-hostile: $(HOSTILE_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
 worker/session-selftest.o: worker/session.c
 	$(CC) $(ALL_CPPFLAGS) -DRPXD_SANDBOX_SELFTEST $(ALL_CFLAGS) \
 	    -MMD -MP -c -o $@ $<
@@ -156,7 +164,7 @@ tests/unit/%.o: tests/unit/%.c
 %.o: %.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(wildcard */*.d tests/unit/*.d)
+-include $(wildcard */*.d tests/unit/*.d tests/hostile/*.d)
 
 # A KEYS_IN_WORKER build must not be mixed with a normal one's objects.
 BUILD_FLAVOUR	= keys-in-worker=$(KEYS_IN_WORKER)
@@ -174,7 +182,7 @@ check: unit-check integration-check
 unit-check: tests/unit/rpxd-unit
 	CK_FORK=yes tests/unit/rpxd-unit
 
-integration-check: $(PROGS) rpxd-worker-selftest
+integration-check: $(PROGS) rpxd-worker-selftest tests/hostile/rpxd-hostile
 	bash tests/integration/run.sh
 
 install: $(PROGS)
@@ -219,6 +227,7 @@ endif
 clean:
 	rm -f $(PROGS) rpxd-worker-selftest tests/unit/rpxd-unit */*.o \
 	    */*.d tests/unit/*.o tests/unit/*.d .flavour
+	rm -f tests/hostile/rpxd-hostile tests/hostile/*.o tests/hostile/*.d
 
 .PHONY: all check unit-check integration-check install install-service \
 	clean FORCE

@@ -15,12 +15,6 @@
 #include "ipc.h"
 #include "log.h"
 
-struct ipc_header {
-	uint32_t	ih_type;
-	uint32_t	ih_len;
-	uint32_t	ih_nfds;	/* 0 or 1 */
-};
-
 static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_NONE] = "none",
 	[IPC_CONFIG] = "config",
@@ -61,6 +55,10 @@ write_all(int sock, const unsigned char *p, size_t len)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
+			/* Called after part of a frame went: a full socket
+			 * now cuts the stream (see ipc.h). */
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				errno = ENOBUFS;
 			return -1;
 		}
 		p += n;

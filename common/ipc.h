@@ -79,13 +79,25 @@ enum tls_key_kind {
 	TLS_KEY_BACKEND = 2	/* index: backend, 0 (client certificate) */
 };
 
+/* What precedes every payload on the wire (also ipc_reader.c). */
+struct ipc_header {
+	uint32_t	ih_type;
+	uint32_t	ih_len;
+	uint32_t	ih_nfds;	/* 0 or 1 */
+};
+
 struct ipc_msg {
 	uint32_t	 im_type;
 	int		 im_fd;		/* -1 if none */
 	struct msgbuf	 im_payload;
 };
 
-/* Returns 0, or -1 with errno set (EPIPE for a closed peer). */
+/*
+ * Returns 0, or -1 with errno set (EPIPE for a closed peer). On an
+ * O_NONBLOCK socket that is full, EAGAIN means nothing was written (the
+ * message may be dropped), ENOBUFS that only part of the frame was: the
+ * stream is cut in the middle of a frame and the peer must go.
+ */
 int	ipc_send(int sock, uint32_t type, int fd, const struct msgbuf *payload);
 /*
  * Reads one whole message. Returns 1 on success, 0 when the peer has gone

@@ -77,14 +77,9 @@ set_log_level(struct master *m, int level)
 	m->m_conf->rc_log_level = level;
 	msgbuf_init(&mb);
 	msgbuf_put_u32(&mb, (uint32_t)level);
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
-		struct worker *wk = &m->m_workers[i];
-
-		if (wk->wk_pid != 0 && !wk->wk_eof)
-			(void)ipc_send(wk->wk_sock, IPC_LOG_LEVEL, -1, &mb);
-	}
-	if (m->m_health.hp_sock != -1)
-		(void)ipc_send(m->m_health.hp_sock, IPC_LOG_LEVEL, -1, &mb);
+	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+		(void)pool_send(m, i, IPC_LOG_LEVEL, &mb, 1);
+	health_send_level(m, &mb);
 	for (i = 0; i < KEYHOLDER_SLOTS; i++)
 		if (m->m_keyholders[i].kh_pid != 0 &&
 		    m->m_keyholders[i].kh_sock != -1)

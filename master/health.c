@@ -18,12 +18,11 @@
 #include <unistd.h>
 
 #include "child_status.h"
+#include "clock.h"
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
 
-#define HEALTH_SEND_TIMEOUT	5	/* s, to read its setup */
-#define HEALTH_FRAME_TIMEOUT	2	/* s, for the rest of a frame */
 #define HEALTH_STOP_GRACE	5	/* s, from SIGTERM to SIGKILL */
 #define HEALTH_STABLE		60	/* s; a shorter run counts as a crash
 					   loop and doubles the hold-off */
@@ -48,6 +47,7 @@ health_init(struct master *m)
 	child_path(m, "rpxd-health", m->m_health_path,
 	    sizeof(m->m_health_path));
 	m->m_health = (struct health_proc){ .hp_pid = 0, .hp_sock = -1 };
+	ipc_reader_init(&m->m_health.hp_in, &ipc_bounds_health);
 	for (i = 0; i < HEALTH_OLD_MAX; i++)
 		m->m_health_old[i] = m->m_health;
 	if (health_needed(m->m_conf) && access(m->m_health_path, X_OK) == -1)
@@ -70,8 +70,6 @@ health_send_setup(const struct master *m, int sock)
 void
 health_launch(struct master *m)
 {
-	struct timeval	tv = { HEALTH_SEND_TIMEOUT, 0 };
-	struct timeval	rtv = { HEALTH_FRAME_TIMEOUT, 0 };
 	int		sp[2];
 	pid_t		pid;
 
@@ -83,6 +81,15 @@ health_launch(struct master *m)
 		log_warn("health: cannot start %s; next try in %d s",
 		    m->m_health_path, HEALTH_HOLDOFF_MAX);
 		m->m_health_holdoff = time(NULL) + HEALTH_HOLDOFF_MAX;
+		return;
+	}
+	/* Never wait on the checker: it reads its setup from the buffer
+	 * (pool.c's child_sndbuf), and what it sends goes through hp_in. */
+	if (child_nonblock(sp[0]) == -1) {
+		log_warn("health: O_NONBLOCK");
+		close(sp[0]);
+		close(sp[1]);
+		m->m_health_holdoff = time(NULL) + 1;
 		return;
 	}
 	switch ((pid = child_fork(m, "rpxd-health"))) {
@@ -100,10 +107,7 @@ health_launch(struct master *m)
 	close(sp[1]);
 	m->m_health = (struct health_proc){ .hp_pid = pid, .hp_sock = sp[0],
 	    .hp_since = time(NULL) };
-	(void)setsockopt(sp[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	/* It sends OCSP answers: a frame it leaves half written must not
-	 * hold up the master (the read fails, and the checker is killed). */
-	(void)setsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv));
+	ipc_reader_init(&m->m_health.hp_in, &ipc_bounds_health);
 	if (health_send_setup(m, sp[0]) == -1) {
 		log_warn("health: cannot send the setup to checker %ld",
 		    (long)pid);
@@ -111,6 +115,16 @@ health_launch(struct master *m)
 	}
 	log_info("health: started checker %ld, generation %u", (long)pid,
 	    m->m_generation);
+}
+
+/* Our end of its socket, and a frame it had begun. */
+static void
+health_close(struct health_proc *hp)
+{
+	if (hp->hp_sock != -1)
+		close(hp->hp_sock);
+	hp->hp_sock = -1;
+	ipc_reader_reset(&hp->hp_in);
 }
 
 /* SIGTERM and EOF for the running checker; it is reaped later. */
@@ -123,8 +137,7 @@ health_stop(struct master *m)
 	if (hp->hp_pid == 0)
 		return;
 	kill(hp->hp_pid, SIGTERM);
-	if (hp->hp_sock != -1)
-		close(hp->hp_sock);
+	health_close(hp);
 	for (i = 0; i < HEALTH_OLD_MAX; i++)
 		if (m->m_health_old[i].hp_pid == 0)
 			break;
@@ -137,6 +150,7 @@ health_stop(struct master *m)
 	m->m_health_old[i] = (struct health_proc){ .hp_pid = hp->hp_pid,
 	    .hp_sock = -1, .hp_since = time(NULL) };
 	*hp = (struct health_proc){ .hp_pid = 0, .hp_sock = -1 };
+	ipc_reader_init(&hp->hp_in, &ipc_bounds_health);
 }
 
 /* After a committed reload: a checker for the new board. */
@@ -223,37 +237,92 @@ health_reaped(struct master *m, pid_t pid, int status)
 	    HEALTH_STABLE, HEALTH_HOLDOFF_MAX);
 	log_warnx("health: checker %ld %s; restarting it in %u s", (long)pid,
 	    child_status(status), holdoff);
-	if (hp->hp_sock != -1)
-		close(hp->hp_sock);
+	health_close(hp);
 	*hp = (struct health_proc){ .hp_pid = 0, .hp_sock = -1 };
+	ipc_reader_init(&hp->hp_in, &ipc_bounds_health);
 	m->m_health_holdoff = now + holdoff;
 }
 
+/* A checker that broke the protocol: logged, killed, its socket closed;
+ * the reaper restarts it after its hold-off. */
+static void
+health_kill(struct master *m, const char *why)
+{
+	struct health_proc	*hp = &m->m_health;
+
+	log_warnx("health: checker %ld %s; killing it", (long)hp->hp_pid, why);
+	kill(hp->hp_pid, SIGKILL);
+	health_close(hp);
+}
+
 /* The checker sends only the answers of OCSP fetches (ocsp.c checks
- * them): anything else is a breach; EOF means it is exiting, and SIGCHLD
- * will tell. */
+ * them; ipc_bounds_health refuses every other type at its header):
+ * anything else is a breach; EOF means it is exiting, and SIGCHLD will
+ * tell. */
 void
 health_dispatch(struct master *m)
 {
 	struct health_proc	*hp = &m->m_health;
 	struct ipc_msg		 msg;
-	int			 rv;
+	char			 what[160], why[200];
 
-	if ((rv = ipc_recv(hp->hp_sock, &msg)) == 1 &&
-	    msg.im_type == IPC_OCSP_ANSWER && msg.im_fd == -1 &&
-	    ocsp_answer(m, &msg.im_payload) == 0) {
-		ipc_msg_free(&msg);
+	switch (ipc_reader_read(&hp->hp_in, hp->hp_sock, &msg, now_ms())) {
+	case IPC_READ_AGAIN:
 		return;
-	}
-	if (rv == 1) {
-		log_warnx("health: checker %ld sent an unexpected %s message; "
-		    "killing it", (long)hp->hp_pid, ipc_type_name(msg.im_type));
+	case IPC_READ_EOF:
+		health_close(hp);
+		return;
+	case IPC_READ_MSG:
+		if (msg.im_type == IPC_OCSP_ANSWER &&
+		    ocsp_answer(m, &msg.im_payload) == 0) {
+			ipc_msg_free(&msg);
+			return;
+		}
+		snprintf(why, sizeof(why), "sent a malformed or unexpected %s "
+		    "message", ipc_type_name(msg.im_type));
 		ipc_msg_free(&msg);
-	} else if (rv == -1)
-		log_warn("health: bad message from checker %ld; killing it",
-		    (long)hp->hp_pid);
-	if (rv != 0)
-		kill(hp->hp_pid, SIGKILL);
-	close(hp->hp_sock);
-	hp->hp_sock = -1;
+		break;
+	case IPC_READ_ERROR:
+		ipc_reader_describe(&hp->hp_in, what, sizeof(what));
+		snprintf(why, sizeof(why), "sent a bad frame (%s)", what);
+		break;
+	}
+	health_kill(m, why);
+}
+
+/* Each loop round: a partial frame from the checker past its deadline
+ * gets it killed. The deadline still running, or 0. */
+int64_t
+health_expire(struct master *m, int64_t now)
+{
+	struct health_proc	*hp = &m->m_health;
+	char			 what[160], why[240];
+
+	if (hp->hp_pid == 0 || hp->hp_sock == -1 ||
+	    ipc_reader_deadline(&hp->hp_in) == 0)
+		return 0;
+	if (!ipc_reader_expired(&hp->hp_in, now))
+		return ipc_reader_deadline(&hp->hp_in);
+	ipc_reader_describe(&hp->hp_in, what, sizeof(what));
+	snprintf(why, sizeof(why), "sent a partial frame and stalled for %d "
+	    "ms (%s)", IPC_PARTIAL_TIMEOUT_MS, what);
+	health_kill(m, why);
+	return 0;
+}
+
+/* rpxctl log: droppable, like a worker's (pool_send). */
+void
+health_send_level(struct master *m, const struct msgbuf *mb)
+{
+	struct health_proc	*hp = &m->m_health;
+
+	if (hp->hp_pid == 0 || hp->hp_sock == -1 ||
+	    ipc_send(hp->hp_sock, IPC_LOG_LEVEL, -1, mb) == 0 ||
+	    errno == EPIPE || errno == ECONNRESET)
+		return;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		log_warnx("health: checker %ld does not read its socket: log "
+		    "level message dropped", (long)hp->hp_pid);
+	else
+		health_kill(m, "cannot be sent a log level message");
 }

@@ -18,6 +18,7 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "log.h"
 #include "master.h"
 
@@ -118,6 +119,31 @@ master_handle_signals(struct master *m)
 	}
 }
 
+/* Kill the children whose partial frame is past its deadline; the next
+ * such deadline (ms), or 0 if no frame is in progress. */
+static int64_t
+master_expire(struct master *m)
+{
+	int64_t	now = now_ms(), a, b;
+
+	a = pool_expire(m, now);
+	b = health_expire(m, now);
+	return a == 0 ? b : b == 0 || a < b ? a : b;
+}
+
+/* The poll timeout: the once-a-second work, or a partial frame's
+ * deadline if that comes first. */
+static int
+master_timeout(int64_t deadline)
+{
+	int64_t	left;
+
+	if (deadline == 0)
+		return 1000;
+	left = deadline - now_ms();
+	return left <= 0 ? 0 : left < 1000 ? (int)left : 1000;
+}
+
 static void
 master_loop(struct master *m, int sigfd)
 {
@@ -126,6 +152,7 @@ master_loop(struct master *m, int sigfd)
 	unsigned	slots[RPXD_MAX_WORKERS + 2];
 	nfds_t		n, nw, nh, nc, nl, i;
 	time_t		last = 0, now;
+	int64_t		deadline;
 	int		rv;
 
 	for (;;) {
@@ -143,6 +170,7 @@ master_loop(struct master *m, int sigfd)
 				m->m_stop_deadline = time(NULL) + 5;
 			}
 		}
+		deadline = master_expire(m);
 		n = 0;
 		pfd[n].fd = sigfd;
 		pfd[n++].events = POLLIN;
@@ -164,7 +192,7 @@ master_loop(struct master *m, int sigfd)
 		n += nc;
 		nl = childlog_pollfds(pfd + n, CHILDLOG_MAX);
 		n += nl;
-		rv = poll(pfd, n, 1000);
+		rv = poll(pfd, n, master_timeout(deadline));
 		if (rv == -1 && errno != EINTR)
 			fatal("%s: poll", __func__);
 		for (i = 1; rv > 0 && i < nw; i++)

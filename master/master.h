@@ -16,6 +16,7 @@
 #include "control.h"
 #include "healthboard.h"
 #include "ipc.h"
+#include "ipc_reader.h"
 #include "scoreboard.h"
 
 /* The master's view of one worker; indexed like the scoreboard slots. */
@@ -27,6 +28,7 @@ struct worker {
 	int		 wk_was_ready;		/* reached WS_IDLE once */
 	int		 wk_eof;		/* its socket is closed */
 	pid_t		 wk_keyholder;		/* its key channel's, or 0 */
+	struct ipc_reader wk_in;		/* what it sends us */
 };
 
 #define KEYHOLDERS_MAX	64	/* of one generation */
@@ -48,6 +50,7 @@ struct health_proc {
 	pid_t		 hp_pid;		/* 0: none */
 	int		 hp_sock;		/* our end; -1 once closed */
 	time_t		 hp_since;		/* started, or told to stop */
+	struct ipc_reader hp_in;		/* what it sends us */
 };
 
 struct master {
@@ -130,6 +133,10 @@ void	 pool_stop_all(struct master *m);
 void	 pool_kill_all(struct master *m, int sig);
 unsigned pool_count_alive(const struct master *m);
 void	 pool_dispatch(struct master *m, unsigned slot);
+int	 pool_send(struct master *m, unsigned slot, uint32_t type,
+	    const struct msgbuf *mb, int droppable);
+int64_t	 pool_expire(struct master *m, int64_t now);
+int	 child_nonblock(int sock);
 void	 pool_stop_paired(struct master *m, pid_t keyholder);
 void	 child_path(const struct master *m, const char *name, char *path,
 	    size_t len);
@@ -150,6 +157,8 @@ void	 health_kill_all(struct master *m, int sig);
 int	 health_alive(const struct master *m);
 void	 health_reaped(struct master *m, pid_t pid, int status);
 void	 health_dispatch(struct master *m);
+int64_t	 health_expire(struct master *m, int64_t now);
+void	 health_send_level(struct master *m, const struct msgbuf *mb);
 
 /* keyholders.c */
 unsigned keyholders_wanted(const struct rpxd_conf *conf);

@@ -1,7 +1,11 @@
 /*
  * The prefork pool: fork+exec of rpxd-worker with its socketpair on
  * RPXD_IPC_FD, the start-up messages, and the spare-worker arithmetic of
- * Apache's prefork MPM read from the scoreboard once a second.
+ * Apache's prefork MPM read from the scoreboard once a second. Our end of
+ * a worker's socket never blocks: what a worker sends is reassembled by
+ * ipc_reader.c within ipc_bounds_worker, a partial frame that outlives
+ * IPC_PARTIAL_TIMEOUT_MS gets the worker killed, and so does a socket
+ * the worker lets fill up.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -9,6 +13,8 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +22,18 @@
 #include <unistd.h>
 
 #include "child_status.h"
+#include "clock.h"
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
 
 #define SPAWN_RATE_MAX		32	/* workers started in one second */
 #define HOLDOFF_MAX		60	/* s, after workers die on start */
-#define IPC_SEND_TIMEOUT	5	/* s, for a worker to read its setup */
+#define DISPATCH_BURST		8	/* messages taken from one worker per
+					   loop round, so that a flood from
+					   one cannot starve the others */
+#define SETUP_SLACK		(64 * 1024)	/* bytes of the setup besides
+						   the configuration */
 
 void
 pool_init(struct master *m)
@@ -32,6 +43,7 @@ pool_init(struct master *m)
 	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
 		m->m_workers[i].wk_pid = 0;
 		m->m_workers[i].wk_sock = -1;
+		ipc_reader_init(&m->m_workers[i].wk_in, &ipc_bounds_worker);
 	}
 	m->m_spawn_rate = 1;
 }
@@ -88,16 +100,59 @@ child_path(const struct master *m, const char *name, char *path, size_t len)
 		fatalx("startup: worker path too long: %s", m->m_worker_path);
 }
 
+/* Our end of a child's socket: sends fail rather than wait, reads take
+ * what is there. 0, or -1 with errno set. */
+int
+child_nonblock(int sock)
+{
+	int	fl;
+
+	if ((fl = fcntl(sock, F_GETFL)) == -1 ||
+	    fcntl(sock, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A child reads its setup only once it runs, and our end never waits, so
+ * the whole setup must fit in the socket's buffer: room for the
+ * configuration and the rest. Root may go past the system's default
+ * maximum (SO_SNDBUFFORCE); if the setup still does not fit, sending it
+ * fails and the child is killed, with a log line.
+ */
+static void
+child_sndbuf(int sock, size_t config_len)
+{
+	int		cur, want;
+	socklen_t	len = sizeof(cur);
+
+	if (config_len > (size_t)INT_MAX / 2 - SETUP_SLACK)
+		return;
+	want = (int)config_len + SETUP_SLACK;
+	/* Linux reports (and reserves) twice what was asked. */
+	if (getsockopt(sock, SOL_SOCKET, SO_SNDBUF, &cur, &len) == 0 &&
+	    cur / 2 >= want)
+		return;
+#ifdef SO_SNDBUFFORCE
+	if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &want,
+	    sizeof(want)) == 0)
+		return;
+#endif
+	(void)setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
 /* What workers and the health checker both get first: the configuration. */
 int
 child_send_config(const struct master *m, int sock)
 {
 	struct msgbuf	mb;
-	int		rv;
+	int		rv = -1;
 
 	msgbuf_init(&mb);
-	rv = config_encode(m->m_conf, &mb) == -1 ? -1 :
-	    ipc_send(sock, IPC_CONFIG, -1, &mb);
+	if (config_encode(m->m_conf, &mb) != -1 && !mb.mb_error) {
+		child_sndbuf(sock, mb.mb_len);
+		rv = ipc_send(sock, IPC_CONFIG, -1, &mb);
+	}
 	msgbuf_free(&mb);
 	return rv;
 }
@@ -180,7 +235,6 @@ int
 pool_spawn(struct master *m)
 {
 	struct scoreboard_slot	*ss;
-	struct timeval		 tv = { IPC_SEND_TIMEOUT, 0 };
 	unsigned		 slot;
 	int			 sp[2];
 	pid_t			 pid;
@@ -192,6 +246,12 @@ pool_spawn(struct master *m)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
 		log_warn("pool: socketpair");
+		return -1;
+	}
+	if (child_nonblock(sp[0]) == -1) {
+		log_warn("pool: O_NONBLOCK");
+		close(sp[0]);
+		close(sp[1]);
 		return -1;
 	}
 	ss = &m->m_sb.sb_slots[slot];
@@ -215,7 +275,7 @@ pool_spawn(struct master *m)
 	ss->ss_pid = pid;
 	m->m_workers[slot] = (struct worker){ .wk_pid = pid,
 	    .wk_sock = sp[0], .wk_generation = m->m_generation };
-	(void)setsockopt(sp[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	ipc_reader_init(&m->m_workers[slot].wk_in, &ipc_bounds_worker);
 	if (worker_send_setup(m, slot, sp[0]) == -1) {
 		log_warn("pool: cannot send the setup to worker %ld",
 		    (long)pid);
@@ -241,10 +301,7 @@ worker_stop(struct master *m, unsigned slot)
 		return;
 	wk->wk_stopping = 1;
 	m->m_sb.sb_slots[slot].ss_stop = how;
-	if (ipc_send(wk->wk_sock, IPC_STOP, -1, NULL) == -1 &&
-	    errno != EPIPE)
-		log_warn("pool: cannot tell worker %ld to stop",
-		    (long)wk->wk_pid);
+	(void)pool_send(m, slot, IPC_STOP, NULL, 0);
 }
 
 void
@@ -392,9 +449,11 @@ worker_exited(struct master *m, unsigned slot, int status)
 		    holdoff);
 	}
 	close(wk->wk_sock);
+	ipc_reader_reset(&wk->wk_in);
 	scoreboard_set_state(&m->m_sb.sb_slots[slot], WS_FREE);
 	m->m_sb.sb_slots[slot].ss_pid = 0;
 	*wk = (struct worker){ .wk_pid = 0, .wk_sock = -1 };
+	ipc_reader_init(&wk->wk_in, &ipc_bounds_worker);
 }
 
 void
@@ -415,36 +474,140 @@ pool_reap(struct master *m)
 	}
 }
 
-/* A worker sends nothing in this protocol version: anything is a breach. */
+/* A hostile or stuck worker: logged with why, killed at once; its
+ * socket is read no more, and SIGCHLD reaps it. */
+static void
+pool_kill(struct master *m, unsigned slot, const char *why)
+{
+	struct worker	*wk = &m->m_workers[slot];
+
+	log_warnx("pool: worker %ld %s; killing it", (long)wk->wk_pid, why);
+	kill(wk->wk_pid, SIGKILL);
+	wk->wk_eof = 1;
+	ipc_reader_reset(&wk->wk_in);
+}
+
+/*
+ * A message to a worker, never waiting for it: 0 if sent (or the worker is
+ * already gone); -1 if its socket is full, which a worker that reads
+ * its socket never lets happen, so it is stuck or hostile and killed. A
+ * droppable message (one whose loss costs nothing but its effect: a log
+ * level, a ticket key) that found the socket full before any byte went is
+ * dropped with a warning instead.
+ */
+int
+pool_send(struct master *m, unsigned slot, uint32_t type,
+    const struct msgbuf *mb, int droppable)
+{
+	struct worker	*wk = &m->m_workers[slot];
+	char		 why[128];
+
+	if (wk->wk_pid == 0 || wk->wk_eof)
+		return 0;
+	if (ipc_send(wk->wk_sock, type, -1, mb) == 0 || errno == EPIPE ||
+	    errno == ECONNRESET)
+		return 0;
+	if (droppable && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		log_warnx("pool: worker %ld does not read its socket: %s "
+		    "message dropped", (long)wk->wk_pid, ipc_type_name(type));
+		return 0;
+	}
+	snprintf(why, sizeof(why), "cannot be sent a %s message (%s%s)",
+	    ipc_type_name(type), strerror(errno),
+	    errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ?
+	    ": it does not read its socket" : "");
+	pool_kill(m, slot, why);
+	return -1;
+}
+
+/* One whole message: IPC_NTLM_CHECK is the only one ipc_bounds_worker
+ * lets through. -1 if the worker was killed. */
+static int
+pool_message(struct master *m, unsigned slot, struct ipc_msg *msg)
+{
+	struct worker	*wk = &m->m_workers[slot];
+	int		 rv;
+
+	char		 why[96];
+	uint32_t	 type = msg->im_type;
+
+	errno = 0;
+	rv = ntlm_dispatch(m, slot, msg);	/* the two NTLM types */
+	ipc_msg_free(msg);
+	if (rv == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+		pool_kill(m, slot, "does not read its socket: its ntlm answer "
+		    "cannot be sent");
+	else if (errno == EPIPE || errno == ECONNRESET)
+		wk->wk_eof = 1;
+	else {
+		snprintf(why, sizeof(why), "sent a malformed or untimely %s",
+		    ipc_type_name(type));
+		pool_kill(m, slot, why);
+	}
+	return -1;
+}
+
+/* Its socket is readable: take what is there, up to DISPATCH_BURST
+ * messages, and return to the loop. */
 void
 pool_dispatch(struct master *m, unsigned slot)
 {
 	struct worker	*wk = &m->m_workers[slot];
 	struct ipc_msg	 msg;
-	int		 rv;
+	char		 what[160], why[200];
+	int		 i;
 
-	rv = ipc_recv(wk->wk_sock, &msg);
-	if (rv == 0) {
-		/* Closed: it is exiting; SIGCHLD will reap it. */
-		wk->wk_eof = 1;
-		return;
-	}
-	if (rv == 1 && (msg.im_type == IPC_NTLM_CHECK ||
-	    msg.im_type == IPC_NTLM_CHALLENGE)) {
-		rv = ntlm_dispatch(m, slot, &msg);
-		ipc_msg_free(&msg);
-		if (rv == 0)
+	for (i = 0; i < DISPATCH_BURST && !wk->wk_eof; i++) {
+		switch (ipc_reader_read(&wk->wk_in, wk->wk_sock, &msg,
+		    now_ms())) {
+		case IPC_READ_AGAIN:
 			return;
-		log_warnx("pool: worker %ld sent a malformed or untimely %s "
-		    "or cannot be answered; killing it", (long)wk->wk_pid,
-		    ipc_type_name(msg.im_type));
-	} else if (rv == 1) {
-		log_warnx("pool: worker %ld sent an unexpected %s message; "
-		    "killing it", (long)wk->wk_pid, ipc_type_name(msg.im_type));
-		ipc_msg_free(&msg);
-	} else
-		log_warn("pool: bad message from worker %ld; killing it",
-		    (long)wk->wk_pid);
-	kill(wk->wk_pid, SIGKILL);
-	wk->wk_eof = 1;
+		case IPC_READ_EOF:
+			/* Closed: it is exiting; SIGCHLD will reap it. */
+			wk->wk_eof = 1;
+			return;
+		case IPC_READ_ERROR:
+			ipc_reader_describe(&wk->wk_in, what, sizeof(what));
+			snprintf(why, sizeof(why), "sent a bad frame (%s)",
+			    what);
+			pool_kill(m, slot, why);
+			return;
+		case IPC_READ_MSG:
+			if (pool_message(m, slot, &msg) == -1)
+				return;
+			break;
+		}
+	}
+}
+
+/*
+ * From the main loop, each round: kill the workers whose partial frame
+ * has outlived IPC_PARTIAL_TIMEOUT_MS. Returns the earliest deadline still
+ * running, or 0 if none is.
+ */
+int64_t
+pool_expire(struct master *m, int64_t now)
+{
+	int64_t		 next = 0, d;
+	unsigned	 i;
+	char		 what[160], why[240];
+
+	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		struct worker	*wk = &m->m_workers[i];
+
+		if (wk->wk_pid == 0 || (d = ipc_reader_deadline(&wk->wk_in)) == 0)
+			continue;
+		if (!ipc_reader_expired(&wk->wk_in, now)) {
+			if (next == 0 || d < next)
+				next = d;
+			continue;
+		}
+		ipc_reader_describe(&wk->wk_in, what, sizeof(what));
+		snprintf(why, sizeof(why), "sent a partial frame and stalled "
+		    "for %d ms (%s)", IPC_PARTIAL_TIMEOUT_MS, what);
+		pool_kill(m, i, why);
+	}
+	return next;
 }

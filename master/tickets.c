@@ -70,16 +70,11 @@ tickets_send_all(struct master *m)
 
 	msgbuf_init(&mb);
 	tickets_encode(m, &mb);
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
-		struct worker *wk = &m->m_workers[i];
-
-		if (wk->wk_pid == 0 || wk->wk_eof)
-			continue;
-		if (ipc_send(wk->wk_sock, IPC_TICKET_KEYS, -1, &mb) == -1 &&
-		    errno != EPIPE)
-			log_warn("tickets: cannot send the new key to worker "
-			    "%ld", (long)wk->wk_pid);
-	}
+	/* Droppable: a worker that misses it keeps issuing tickets under
+	 * its current key, which the others still decrypt until the next
+	 * rotation; at worst a client makes a full handshake. */
+	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+		(void)pool_send(m, i, IPC_TICKET_KEYS, &mb, 1);
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
 }

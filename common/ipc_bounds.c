@@ -1,0 +1,42 @@
+/*
+ * What each less trusted peer may send to the master, type by type, with
+ * the largest payload each can have: the tables ipc_reader.c checks a
+ * header against as soon as it is in (master/pool.c reads workers with
+ * the first, master/health.c the health checker with the second). A type
+ * not listed is refused; every bound is the largest real message with
+ * room to spare, not MSGBUF_MAX.
+ */
+#include "ipc_reader.h"
+#include "ntlm.h"
+#include "ocsp.h"
+
+/*
+ * IPC_NTLM_CHECK (worker/auth_ntlm.c): str user and str domain
+ * (NTLM_NAME_MAX each), u32 and the NT response, at most
+ * NTLM_NT_RESPONSE_MAX bytes (the worker refuses longer ones itself).
+ */
+#define NTLM_CHECK_MAX		8192
+_Static_assert(2 * (4 + NTLM_NAME_MAX) + 4 + NTLM_NT_RESPONSE_MAX <=
+    NTLM_CHECK_MAX, "IPC_NTLM_CHECK bound below its largest message");
+/* IPC_NTLM_CHALLENGE: the client connection, and ipc_addr (u32 family,
+ * 16 address bytes, u32 port at most). */
+#define NTLM_CHALLENGE_MAX	64
+
+const struct ipc_bounds ipc_bounds_worker = {
+	.ib_types = {
+		[IPC_NTLM_CHECK] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = NTLM_CHECK_MAX },
+		[IPC_NTLM_CHALLENGE] = { .ib_allowed = 1, .ib_nfds = 1,
+		    .ib_max = NTLM_CHALLENGE_MAX },
+	}
+};
+
+/* The checker writes its verdicts into the health board; it sends the
+ * master only the answers of OCSP fetches: u32 id, u32 ok, str why, u32
+ * len and at most OCSP_DER_MAX bytes. */
+const struct ipc_bounds ipc_bounds_health = {
+	.ib_types = {
+		[IPC_OCSP_ANSWER] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = OCSP_DER_MAX + 4096 },
+	}
+};

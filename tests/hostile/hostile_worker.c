@@ -1,0 +1,346 @@
+/*
+ * A hostile child for tests/integration/t_96_hostile.sh, never installed:
+ * rpxd runs it in a worker's place (-W DIR/rpxd-worker, a copy of this
+ * program) or in the health checker's (DIR/rpxd-health). It takes its
+ * setup from the master like a real child, marks its scoreboard slot
+ * idle, then attacks the master as DIR/hostile.conf says:
+ *
+ *	worker ATTACK		what a worker does (default: stall)
+ *	health ATTACK		what a checker does (default: none: it execs
+ *				DIR/rpxd-health-real)
+ *	real-every N		every Nth worker started execs
+ *				DIR/rpxd-worker-real instead (0: none)
+ *
+ * ATTACK is one of: stall (a header announcing 1000 bytes, then 10 of
+ * them, then silence), oversize (a header announcing 16 MiB), badtype (a
+ * header of a type a worker never sends, announcing 1000 bytes, then
+ * 10), halfheader (6 bytes of a header, then silence), keynoread
+ * (signature requests to its key holder for the key whose id, in hex, is
+ * "keyid HEX" in hostile.conf, answers never read), flood
+ * (well-formed ntlm checks whenever the socket takes one, answers read
+ * and dropped, so the master never finds it not reading), noread (ntlm checks, answers never read, so
+ * the master's end fills up). It writes DIR/hostile.PID ("ATTACK MS",
+ * MS the CLOCK_REALTIME milliseconds just before the attack is sent) so the
+ * test can tell hostile from real workers and time the master's answer,
+ * and gives up after HOSTILE_LIFETIME seconds or when the master is gone.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/obj_mac.h>
+
+#include "ipc.h"
+#include "keyproto.h"
+#include "scoreboard.h"
+
+#define HOSTILE_LIFETIME	60	/* s */
+
+static char	dir[PATH_MAX];
+static pid_t	master;
+static int	key_channel = -1;	/* IPC_KEY_SERVICE's, if any */
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "hostile %ld: %s: %s\n", (long)getpid(), what,
+	    strerror(errno));
+	exit(1);
+}
+
+/* DIR: where this program's copy lives, with hostile.conf beside it. */
+static const char *
+self_dir(const char **base)
+{
+	ssize_t	n;
+	char	*slash;
+
+	if ((n = readlink("/proc/self/exe", dir, sizeof(dir) - 1)) == -1)
+		die("readlink /proc/self/exe");
+	dir[n] = '\0';
+	if ((slash = strrchr(dir, '/')) == NULL)
+		die("no directory");
+	*slash = '\0';
+	*base = slash + 1;
+	return dir;
+}
+
+/* The value of key in DIR/hostile.conf, or def. */
+static void
+conf_get(const char *key, char *val, size_t len, const char *def)
+{
+	char	path[PATH_MAX + 32], line[160], k[32], v[80];
+	FILE	*f;
+
+	snprintf(val, len, "%s", def);
+	snprintf(path, sizeof(path), "%s/hostile.conf", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%31s %79s", k, v) == 2 && strcmp(k, key) == 0)
+			snprintf(val, len, "%s", v);
+	fclose(f);
+}
+
+/* Which worker start this is, counted in DIR/hostile.spawns. */
+static long
+spawn_number(void)
+{
+	char		path[PATH_MAX + 32];
+	struct stat	st;
+	int		fd;
+
+	snprintf(path, sizeof(path), "%s/hostile.spawns", dir);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644)) == -1 ||
+	    write(fd, "x", 1) != 1 || fstat(fd, &st) == -1)
+		die(path);
+	close(fd);
+	return (long)st.st_size;
+}
+
+static void
+exec_real(const char *name, char *argv[])
+{
+	char	path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	execv(path, argv);
+	die(path);
+}
+
+/* The setup, as a real child takes it: everything up to IPC_START. */
+static void
+take_setup(void)
+{
+	struct scoreboard	sb;
+	struct ipc_msg		msg;
+	uint32_t		slot;
+
+	for (;;) {
+		if (ipc_recv(RPXD_IPC_FD, &msg) != 1)
+			die("setup");
+		if (msg.im_type == IPC_SCOREBOARD &&
+		    msgbuf_get_u32(&msg.im_payload, &slot) == 0 &&
+		    slot < RPXD_MAX_WORKERS &&
+		    scoreboard_attach(&sb, msg.im_fd) == 0) {
+			/* Ready, as far as the master can tell. */
+			scoreboard_set_state(&sb.sb_slots[slot], WS_IDLE);
+			msg.im_fd = -1;
+		}
+		if (msg.im_type == IPC_KEY_SERVICE) {
+			key_channel = msg.im_fd;
+			msg.im_fd = -1;
+		}
+		if (msg.im_type == IPC_START) {
+			ipc_msg_free(&msg);
+			return;
+		}
+		ipc_msg_free(&msg);
+	}
+}
+
+static void
+record(const char *attack)
+{
+	char	path[PATH_MAX + 32];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/hostile.%ld", dir, (long)getpid());
+	if ((f = fopen(path, "w")) == NULL)
+		die(path);
+	fprintf(f, "%s %lld\n", attack, (long long)wall_ms());
+	fclose(f);
+}
+
+/* A header, and only part of what it announces. */
+static void
+send_partial(uint32_t type, uint32_t len, size_t sent)
+{
+	struct ipc_header	h = { .ih_type = type, .ih_len = len };
+	unsigned char		buf[sizeof(h) + 16];
+
+	memcpy(buf, &h, sizeof(h));
+	memset(buf + sizeof(h), 'A', sizeof(buf) - sizeof(h));
+	if (write(RPXD_IPC_FD, buf, sizeof(h) + sent) == -1)
+		die("write");
+}
+
+static void
+ntlm_check(void)
+{
+	static const unsigned char	nt[64] = { 1 };
+	struct msgbuf			mb;
+
+	msgbuf_init(&mb);
+	msgbuf_put_str(&mb, "192.0.2.66");
+	msgbuf_put_bytes(&mb, "CHALLNGE", 8);
+	msgbuf_put_str(&mb, "hostile");
+	msgbuf_put_str(&mb, "EVIL");
+	msgbuf_put_u32(&mb, sizeof(nt));
+	msgbuf_put_bytes(&mb, nt, sizeof(nt));
+	if (ipc_send(RPXD_IPC_FD, IPC_NTLM_CHECK, -1, &mb) == -1 &&
+	    errno != EAGAIN)
+		die("send ntlm check");
+	msgbuf_free(&mb);
+}
+
+/* Answers and stop messages, read and thrown away. */
+static void
+drain(void)
+{
+	char	buf[4096];
+
+	while (recv(RPXD_IPC_FD, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+/* Whatever the socket takes, with the answers read as they come. */
+static void
+flood_once(void)
+{
+	struct pollfd	pfd = { .fd = RPXD_IPC_FD, .events = POLLIN | POLLOUT };
+
+	if (poll(&pfd, 1, 100) < 1)
+		return;
+	drain();
+	if (pfd.revents & POLLOUT)
+		ntlm_check();
+}
+
+/* A well-formed ECDSA P-256 signature request for key id, sent whether
+ * or not the answers are read; once the holder has closed the channel,
+ * nothing more. */
+static void
+key_request_once(const unsigned char id[KEY_ID_SIZE])
+{
+	static uint64_t		n = 1;
+	struct key_request	kr;
+	unsigned char		buf[KEY_REQ_MAX];
+	size_t			len;
+
+	if (key_channel == -1) {
+		sleep(1);
+		return;
+	}
+	memset(&kr, 0, sizeof(kr));
+	kr.kr_op = KEY_OP_SIGN;
+	kr.kr_id = n++;
+	kr.kr_deadline = (uint64_t)now_ms() + KEY_SIGN_TIMEOUT_MS;
+	memcpy(kr.kr_key, id, KEY_ID_SIZE);
+	kr.kr_scheme = KEY_ECDSA;
+	kr.kr_md = NID_sha256;
+	kr.kr_len = 32;
+	memset(kr.kr_data, 0x5a, 32);
+	len = key_request_encode(&kr, buf);
+	if (send(key_channel, buf, len, MSG_NOSIGNAL) == -1) {
+		close(key_channel);
+		key_channel = -1;
+	}
+}
+
+/* "keyid HEX" from hostile.conf. */
+static void
+key_id(unsigned char id[KEY_ID_SIZE])
+{
+	char		hex[80];	/* conf_get's longest value */
+	unsigned	i, b;
+
+	conf_get("keyid", hex, sizeof(hex), "");
+	memset(id, 0, KEY_ID_SIZE);
+	for (i = 0; i < KEY_ID_SIZE && sscanf(hex + 2 * i, "%2x", &b) == 1;
+	    i++)
+		id[i] = (unsigned char)b;
+}
+
+static int
+master_gone(time_t start)
+{
+	return getppid() != master || time(NULL) - start > HOSTILE_LIFETIME;
+}
+
+static void
+attack(const char *what)
+{
+	unsigned char	id[KEY_ID_SIZE];
+	time_t		start = time(NULL);
+
+	/* First: the master may kill it as soon as the attack is sent. */
+	record(what);
+	if (strcmp(what, "stall") == 0)
+		send_partial(IPC_NTLM_CHECK, 1000, 10);
+	else if (strcmp(what, "oversize") == 0)
+		send_partial(IPC_NTLM_CHECK, 16u * 1024 * 1024, 0);
+	else if (strcmp(what, "badtype") == 0)
+		send_partial(IPC_CONFIG, 1000, 10);
+	else if (strcmp(what, "halfheader") == 0) {
+		if (write(RPXD_IPC_FD, "\011\0\0\0\0\020", 6) != 6)
+			die("write");
+	} else if (strcmp(what, "keynoread") == 0)
+		key_id(id);
+	else if (strcmp(what, "flood") == 0 &&
+	    fcntl(RPXD_IPC_FD, F_SETFL, O_NONBLOCK) == -1)
+		die("O_NONBLOCK");
+	else if (strcmp(what, "flood") != 0 && strcmp(what, "noread") != 0 &&
+	    strcmp(what, "keynoread") != 0) {
+		fprintf(stderr, "hostile: unknown attack %s\n", what);
+		exit(2);
+	}
+	while (!master_gone(start)) {
+		if (strcmp(what, "flood") == 0) {
+			flood_once();
+		} else if (strcmp(what, "noread") == 0)
+			ntlm_check();
+		else if (strcmp(what, "keynoread") == 0)
+			key_request_once(id);
+		else
+			sleep(1);
+	}
+	exit(0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*base;
+	char		 val[80];
+	int		 health;
+
+	(void)argc;
+	signal(SIGPIPE, SIG_IGN);
+	master = getppid();
+	self_dir(&base);
+	health = strcmp(base, "rpxd-health") == 0;
+	if (health) {
+		conf_get("health", val, sizeof(val), "none");
+		if (strcmp(val, "none") == 0)
+			exec_real("rpxd-health-real", argv);
+	} else {
+		conf_get("real-every", val, sizeof(val), "0");
+		if (atol(val) > 0 && spawn_number() % atol(val) == 0)
+			exec_real("rpxd-worker-real", argv);
+		conf_get("worker", val, sizeof(val), "stall");
+	}
+	take_setup();
+	attack(val);
+	return 0;
+}
