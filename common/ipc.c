@@ -36,6 +36,8 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_KEY_SERVICE] = "key service",
 	[IPC_KEY_CLIENT] = "key client",
 	[IPC_LOG_LEVEL] = "log level",
+	[IPC_BACKEND_CONN] = "backend connection",
+	[IPC_HOLD_OFF] = "hold-off",
 };
 
 const char *

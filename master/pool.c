@@ -102,9 +102,10 @@ child_send_config(const struct master *m, int sock)
 	return rv;
 }
 
-/* The health board with the hash key (the checker gets zeros). */
+/* The health board (fd: read-write for the checker, read-only for
+ * workers) with the hash key (the checker gets zeros). */
 int
-child_send_board(const struct master *m, int sock,
+child_send_board(const struct master *m, int sock, int fd,
     const unsigned char key[HB_KEY_SIZE])
 {
 	struct msgbuf	mb;
@@ -113,7 +114,7 @@ child_send_board(const struct master *m, int sock,
 	msgbuf_init(&mb);
 	msgbuf_put_u32(&mb, m->m_conf->rc_nservers);
 	msgbuf_put_bytes(&mb, key, HB_KEY_SIZE);
-	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_BALANCE, m->m_hb.hb_fd, &mb);
+	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_BALANCE, fd, &mb);
 	msgbuf_free(&mb);
 	return rv;
 }
@@ -163,7 +164,7 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 		goto done;
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
-	if (child_send_board(m, sock, m->m_hash_key) == -1)
+	if (child_send_board(m, sock, m->m_hb.hb_rofd, m->m_hash_key) == -1)
 		goto done;
 	msgbuf_put_u32(&mb, slot);
 	msgbuf_put_u32(&mb, m->m_generation);
@@ -194,8 +195,9 @@ pool_spawn(struct master *m)
 		log_warn("pool: socketpair");
 		return -1;
 	}
-	ss = &m->m_sb.sb_slots[slot];
+	ss = scoreboard_slot(&m->m_sb, slot);
 	memset((void *)ss, 0, sizeof(*ss));
+	scoreboard_slot_init(ss);
 	ss->ss_generation = m->m_generation;
 	ss->ss_listener = ss->ss_route = -1;
 	scoreboard_set_state(ss, WS_STARTING);
@@ -237,10 +239,10 @@ worker_stop(struct master *m, unsigned slot)
 	/* A shutdown tells again the workers a reload stopped: they keep an
 	 * idle keep-alive connection for its next request, it need not. */
 	if (wk->wk_pid == 0 || (wk->wk_stopping &&
-	    m->m_sb.sb_slots[slot].ss_stop >= how))
+	    scoreboard_slot(&m->m_sb, slot)->ss_stop >= how))
 		return;
 	wk->wk_stopping = 1;
-	m->m_sb.sb_slots[slot].ss_stop = how;
+	scoreboard_slot(&m->m_sb, slot)->ss_stop = how;
 	if (ipc_send(wk->wk_sock, IPC_STOP, -1, NULL) == -1 &&
 	    errno != EPIPE)
 		log_warn("pool: cannot tell worker %ld to stop",
@@ -312,7 +314,7 @@ pool_maintain(struct master *m)
 		return;
 	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
 		struct worker	*wk = &m->m_workers[i];
-		uint32_t	 st = m->m_sb.sb_slots[i].ss_state;
+		uint32_t	 st = scoreboard_slot(&m->m_sb, i)->ss_state;
 
 		if (wk->wk_pid == 0 || wk->wk_stopping ||
 		    wk->wk_generation != m->m_generation)
@@ -369,7 +371,7 @@ worker_exited(struct master *m, unsigned slot, int status)
 	unsigned	 holdoff;
 
 	died_on_start = !wk->wk_was_ready &&
-	    m->m_sb.sb_slots[slot].ss_state == WS_STARTING;
+	    scoreboard_slot(&m->m_sb, slot)->ss_state == WS_STARTING;
 	if (WIFSIGNALED(status))
 		log_warnx("pool: worker %ld (slot %u) %s%s",
 		    (long)wk->wk_pid, slot, child_status(status),
@@ -392,8 +394,9 @@ worker_exited(struct master *m, unsigned slot, int status)
 		    holdoff);
 	}
 	close(wk->wk_sock);
-	scoreboard_set_state(&m->m_sb.sb_slots[slot], WS_FREE);
-	m->m_sb.sb_slots[slot].ss_pid = 0;
+	board_worker_gone(m, slot);
+	scoreboard_set_state(scoreboard_slot(&m->m_sb, slot), WS_FREE);
+	scoreboard_slot(&m->m_sb, slot)->ss_pid = 0;
 	*wk = (struct worker){ .wk_pid = 0, .wk_sock = -1 };
 }
 
@@ -415,7 +418,8 @@ pool_reap(struct master *m)
 	}
 }
 
-/* A worker sends nothing in this protocol version: anything is a breach. */
+/* A worker sends NTLM checks and its board reports (board.c); anything
+ * else is a breach. */
 void
 pool_dispatch(struct master *m, unsigned slot)
 {
@@ -436,6 +440,15 @@ pool_dispatch(struct master *m, unsigned slot)
 			return;
 		log_warnx("pool: worker %ld sent a malformed ntlm check or "
 		    "cannot be answered; killing it", (long)wk->wk_pid);
+	} else if (rv == 1 && (msg.im_type == IPC_BACKEND_CONN ||
+	    msg.im_type == IPC_HOLD_OFF)) {
+		if ((rv = board_dispatch(m, slot, &msg)) == -1)
+			log_warnx("pool: worker %ld sent a malformed %s "
+			    "message; killing it", (long)wk->wk_pid,
+			    ipc_type_name(msg.im_type));
+		ipc_msg_free(&msg);
+		if (rv == 0)
+			return;
 	} else if (rv == 1) {
 		log_warnx("pool: worker %ld sent an unexpected %s message; "
 		    "killing it", (long)wk->wk_pid, ipc_type_name(msg.im_type));
