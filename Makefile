@@ -140,7 +140,7 @@ worker/session-selftest.o: worker/session.c
 	    -MMD -MP -c -o $@ $<
 
 tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(HEALTH_OBJS) $(KEYS_OBJS) \
-		$(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
+		$(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS) $(SANDBOX_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
 	    $(CONFUSE_LIBS) $(SSL_LIBS)
 

@@ -22,11 +22,14 @@ board_time(int64_t t, int64_t now)
 	return t > now ? (long long)now : (long long)t;
 }
 
-/* Seconds from since to now, 0 when since is not a time before now. */
+/* Seconds from since to now, 0 when since is not a time before now
+ * (both are then within [0, now]: the subtraction cannot overflow). */
 long long
 board_age(int64_t now, int64_t since)
 {
-	return (long long)(now < 0 ? 0 : now - board_time(since, now));
+	if (now < 0 || since < 0 || since > now)
+		return 0;
+	return (long long)(now - since);
 }
 
 long long
