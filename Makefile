@@ -72,7 +72,8 @@ else
 ACCEPT_WAIT	= worker/accept_wait_poll.c
 endif
 WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c \
-		  worker/sandbox_selftest.c worker/tls_keys_%.c, \
+		  worker/sandbox_selftest.c worker/board_selftest.c \
+		  worker/tls_keys_%.c, \
 		  $(wildcard worker/*.c)) $(ACCEPT_WAIT) $(TLS_KEYS)
 # One sandbox_*.c per system (SANDBOX=null builds without one).
 SYSTEM		:= $(shell uname -s)
@@ -131,6 +132,7 @@ rpxctl: ctl/rpxctl.o
 # socket-unix), to show that the sandbox kills it.
 SELFTEST_OBJS	= worker/worker.o $(filter-out worker/session.o,$(WORKER_OBJS)) \
 		  worker/session-selftest.o worker/sandbox_selftest.o \
+		  worker/board_selftest.o \
 		  $(SANDBOX_OBJS) $(COMMON_OBJS)
 rpxd-worker-selftest: $(SELFTEST_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)

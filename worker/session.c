@@ -251,6 +251,7 @@ session_request(struct worker_env *w, int first)
 	session_log_init(&rl, &req);
 #ifdef RPXD_SANDBOX_SELFTEST
 	sandbox_selftest(req.hm_path, req.hm_pathlen);
+	board_selftest(w, req.hm_path, req.hm_pathlen);
 #endif
 	w->w_slot->ss_requests++;
 	if ((route = session_route(w, &req, &rl)) == -1)

@@ -210,5 +210,7 @@ void	 privdrop(const char *dir, uid_t uid, gid_t gid);
 
 /* sandbox_selftest.c, in rpxd-worker-selftest only */
 void	 sandbox_selftest(const char *path, size_t len);
+/* board_selftest.c, in rpxd-worker-selftest only */
+void	 board_selftest(struct worker_env *w, const char *path, size_t len);
 
 #endif
