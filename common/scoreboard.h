@@ -60,7 +60,8 @@ struct scoreboard {
 	int			 sb_fd;
 	size_t			 sb_size;
 	size_t			 sb_stride;	/* a slot's page(s) */
-	unsigned char		*sb_base;	/* the worker: its slot only */
+	unsigned char		*sb_base;	/* the master: every slot; a
+						   worker: its own only */
 };
 
 int	scoreboard_create(struct scoreboard *sb);	/* master */
