@@ -99,7 +99,7 @@ check "lie: the client is shown escaped, within its field" grep -qF \
 js=$(bd_ctl -j status)
 expect "lie: rpxctl -j status answers" "$?" 0
 check "lie: rpxctl -j status is valid JSON (python3 -m json.tool)" \
-    bash -c 'python3 -m json.tool >/dev/null' <<<"$js"
+    bash -c 'PYTHONIOENCODING=utf-8:strict python3 -m json.tool >/dev/null' <<<"$js"
 expect "lie: JSON client, requests and for, clamped" \
     "$(bd_json 'ascii([[w["client"], w["requests"], w["for"], w["since"] >= 0] for w in j["workers"] if w["client"] and "pwned" in w["client"]])' <<<"$js")" \
     "[['\\x1b]0;pwned\\x07\\x1b[2J\\xffAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 9223372036854775807, 0, True]]"
