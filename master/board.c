@@ -191,6 +191,10 @@ board_hold(struct master *m, unsigned slot, uint32_t server)
 	rep = &m->m_hb.hb_reports[server];
 	if (!others_up(m, be, sv, now) && (rep->hr_pid == 0 ||
 	    rep->hr_pid == wk->wk_pid || now - rep->hr_ms > period)) {
+		/* The same worker again neither slides the window nor
+		 * fills the log. */
+		if (rep->hr_pid == wk->wk_pid && now - rep->hr_ms <= period)
+			return;
 		rep->hr_pid = wk->wk_pid;
 		rep->hr_ms = now;
 		log_info("board: backend \"%s\" server %s refused worker %ld; "

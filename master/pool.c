@@ -302,6 +302,9 @@ pool_count_alive(const struct master *m)
 /*
  * Once a second: start workers while short of idle ones, doubling the rate
  * each second it stays short, and stop one a second while over max-spare.
+ * Only the idle count comes from the slots, which workers write and may
+ * lie in; the total is the master's own count of its children, so no
+ * slot can make it start more than max-workers.
  */
 void
 pool_maintain(struct master *m)
