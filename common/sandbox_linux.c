@@ -108,6 +108,7 @@ static const int health_calls[] = {
 static const int sanitizer_calls[] = {
 	__NR_sched_yield, __NR_gettid,
 	__NR_tgkill, __NR_rt_sigprocmask, __NR_rt_sigaction,
+	__NR_sigaltstack,		/* its signal stack, in a forked child */
 };
 #endif
 
