@@ -245,9 +245,9 @@ pick_leastconn(struct worker_env *w, const struct backend_conf *bc,
     uint64_t tried, int ignore_hold, int64_t now)
 {
 	const struct hb_server	*ha, *hb;
-	unsigned		 cand[64], n = 0, i, a, b;
+	unsigned		 cand[RPXD_MAX_SERVERS], n = 0, i, a, b;
 
-	for (i = 0; i < bc->be_nservers && n < 64; i++)
+	for (i = 0; i < bc->be_nservers && n < RPXD_MAX_SERVERS; i++)
 		if (server_available(w, bc, i, tried, ignore_hold, now))
 			cand[n++] = i;
 	if (n == 0)
