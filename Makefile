@@ -76,7 +76,8 @@ ACCEPT_WAIT	= worker/accept_wait_poll.c
 endif
 WORKER_SRCS	= $(filter-out worker/worker.c worker/accept_wait_%.c \
 		  worker/sandbox_selftest.c worker/ntlm_selftest.c \
-		  worker/stderr_selftest.c worker/tls_keys_%.c, \
+		  worker/stderr_selftest.c worker/board_selftest.c \
+		  worker/tls_keys_%.c, \
 		  $(wildcard worker/*.c)) $(ACCEPT_WAIT) $(TLS_KEYS)
 # One sandbox_*.c per system (SANDBOX=null builds without one).
 SYSTEM		:= $(shell uname -s)
@@ -136,6 +137,7 @@ rpxctl: ctl/rpxctl.o ctl/ticket_key.o common/config_fleet.o common/base64.o
 SELFTEST_OBJS	= worker/worker.o $(filter-out worker/session.o,$(WORKER_OBJS)) \
 		  worker/session-selftest.o worker/sandbox_selftest.o \
 		  worker/ntlm_selftest.o worker/stderr_selftest.o \
+		  worker/board_selftest.o \
 		  $(SANDBOX_OBJS) $(COMMON_OBJS)
 rpxd-worker-selftest: $(SELFTEST_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
@@ -152,7 +154,7 @@ worker/session-selftest.o: worker/session.c
 	    -MMD -MP -c -o $@ $<
 
 tests/unit/rpxd-unit: $(UNIT_OBJS) $(WORKER_OBJS) $(HEALTH_OBJS) $(KEYS_OBJS) \
-		$(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
+		$(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS) $(SANDBOX_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
 	    $(CONFUSE_LIBS) $(SSL_LIBS)
 

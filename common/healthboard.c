@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,10 +34,9 @@ board_size(unsigned nservers)
 }
 
 static int
-board_map(struct healthboard *hb)
+board_map(struct healthboard *hb, int fd, int prot)
 {
-	hb->hb_servers = mmap(NULL, hb->hb_size, PROT_READ | PROT_WRITE,
-	    MAP_SHARED, hb->hb_fd, 0);
+	hb->hb_servers = mmap(NULL, hb->hb_size, prot, MAP_SHARED, fd, 0);
 	if (hb->hb_servers == MAP_FAILED) {
 		hb->hb_servers = NULL;
 		return -1;
@@ -50,33 +50,41 @@ healthboard_create(struct healthboard *hb, unsigned nservers)
 	memset(hb, 0, sizeof(*hb));
 	hb->hb_n = nservers;
 	hb->hb_size = board_size(nservers);
-	if ((hb->hb_fd = shared_anon_fd("rpxd-health")) == -1)
+	if (shared_anon_pair("rpxd-health", &hb->hb_fd, &hb->hb_rofd) == -1)
 		return -1;
 	if (ftruncate(hb->hb_fd, (off_t)hb->hb_size) == -1 ||
-	    board_map(hb) == -1) {
-		close(hb->hb_fd);
-		hb->hb_fd = -1;
+	    board_map(hb, hb->hb_fd, PROT_READ | PROT_WRITE) == -1 ||
+	    (hb->hb_reports = calloc(nservers > 0 ? nservers : 1,
+	    sizeof(*hb->hb_reports))) == NULL) {
+		healthboard_close(hb);
 		return -1;
 	}
 	return 0;
 }
 
+/* A worker keeps no descriptor: with the read-only one it could map
+ * the board again, but never writable; without one, not at all. */
 int
-healthboard_attach(struct healthboard *hb, int fd, unsigned nservers)
+healthboard_attach(struct healthboard *hb, int fd, unsigned nservers,
+    int writable)
 {
 	struct stat	st;
+	int		rv = -1;
 
 	memset(hb, 0, sizeof(*hb));
-	hb->hb_fd = fd;
+	hb->hb_fd = hb->hb_rofd = -1;
 	hb->hb_n = nservers;
 	hb->hb_size = board_size(nservers);
 	if (fstat(fd, &st) == -1)
-		return -1;
+		goto done;
 	if ((size_t)st.st_size != hb->hb_size) {
 		errno = EINVAL;
-		return -1;
+		goto done;
 	}
-	return board_map(hb);
+	rv = board_map(hb, fd, writable ? PROT_READ | PROT_WRITE : PROT_READ);
+done:
+	close(fd);
+	return rv;
 }
 
 void
@@ -86,8 +94,12 @@ healthboard_close(struct healthboard *hb)
 		munmap(hb->hb_servers, hb->hb_size);
 	if (hb->hb_fd != -1)
 		close(hb->hb_fd);
+	if (hb->hb_rofd != -1)
+		close(hb->hb_rofd);
+	free(hb->hb_reports);
 	hb->hb_servers = NULL;
-	hb->hb_fd = -1;
+	hb->hb_reports = NULL;
+	hb->hb_fd = hb->hb_rofd = -1;
 }
 
 struct hb_server *

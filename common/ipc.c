@@ -35,6 +35,8 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_OCSP_FETCH] = "ocsp fetch",
 	[IPC_OCSP_ANSWER] = "ocsp answer",
 	[IPC_OCSP] = "ocsp response",
+	[IPC_BACKEND_CONN] = "backend connection",
+	[IPC_HOLD_OFF] = "hold-off",
 };
 
 const char *

@@ -64,8 +64,18 @@ enum ipc_type {
 	IPC_OCSP,		/* master -> worker: u32 listener, u32
 				   certificate, u64 nextUpdate, u32 len, len
 				   bytes DER response (0: staple none) */
+	/* worker -> master: what it may not write on the health board
+	   (worker/board_report.c, master/board.c) */
+	IPC_BACKEND_CONN,	/* u32 board index of a server it opened a
+				   connection to, or BOARD_NO_SERVER: its
+				   slot's connection list changed */
+	IPC_HOLD_OFF,		/* u32 board index of a server that refused
+				   it: a passive hold-off, if the master
+				   agrees */
 	IPC_TYPE_MAX
 };
+
+#define BOARD_NO_SERVER		UINT32_MAX
 
 /* A TLS session-ticket key: name, AES-256 key, HMAC-SHA256 key. */
 #define TICKET_NAME_SIZE	16

@@ -28,6 +28,11 @@ const struct ipc_bounds ipc_bounds_worker = {
 		    .ib_max = NTLM_CHECK_MAX },
 		[IPC_NTLM_CHALLENGE] = { .ib_allowed = 1, .ib_nfds = 1,
 		    .ib_max = NTLM_CHALLENGE_MAX },
+		/* board reports (worker/board_report.c): u32 server */
+		[IPC_BACKEND_CONN] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = 4 },
+		[IPC_HOLD_OFF] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = 4 },
 	}
 };
 

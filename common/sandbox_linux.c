@@ -15,6 +15,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include <errno.h>
 #include <stddef.h>
 
 #include "log.h"
@@ -58,7 +59,8 @@ static const int base_calls[] = {
 #endif
 	__NR_ppoll,
 	__NR_getrandom,			/* OpenSSL's DRBG */
-	__NR_brk, __NR_munmap, __NR_mremap, __NR_madvise,	/* malloc */
+	__NR_brk, __NR_munmap, __NR_mremap, __NR_madvise,	/* malloc;
+					   a worker's mremap: see below */
 	__NR_futex,			/* glibc and OpenSSL locks */
 	__NR_clock_gettime, __NR_gettimeofday,	/* when the vDSO cannot */
 	__NR_getpid,
@@ -106,6 +108,7 @@ static const int health_calls[] = {
 static const int sanitizer_calls[] = {
 	__NR_sched_yield, __NR_gettid,
 	__NR_tgkill, __NR_rt_sigprocmask, __NR_rt_sigaction,
+	__NR_sigaltstack,		/* its signal stack, in a forked child */
 };
 #endif
 
@@ -190,6 +193,25 @@ emit_arch(struct filter *f)
 
 #define LIST(f, a)	emit_list((f), (a), sizeof(a) / sizeof((a)[0]))
 
+/*
+ * A worker maps only its own scoreboard slot's page (scoreboard.c) and
+ * has closed the descriptor; mremap() could still grow that shared
+ * mapping over the next page, another worker's slot. So in a worker it
+ * fails with ENOMEM instead of killing: glibc's realloc of a large block
+ * falls back to malloc, copy and free when mremap fails. Nothing else
+ * maps the board again: mmap needs a descriptor, remap_file_pages is on
+ * no list (killed), and madvise(MADV_REMOVE) needs a writable shared
+ * mapping, which the read-only health board is not.
+ */
+static void
+emit_mremap_enomem(struct filter *f)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_mremap, 0, 1));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | (ENOMEM & SECCOMP_RET_DATA)));
+}
+
 static void
 filter_build(struct filter *f, enum sandbox_role role)
 {
@@ -197,6 +219,8 @@ filter_build(struct filter *f, enum sandbox_role role)
 	/* Memory never becomes executable: no code injected at run time. */
 	emit_without_bits(f, __NR_mmap, 2, PROT_EXEC);
 	emit_without_bits(f, __NR_mprotect, 2, PROT_EXEC);
+	if (role == SANDBOX_WORKER)
+		emit_mremap_enomem(f);	/* before base_calls allows it */
 	LIST(f, base_calls);
 	if (role == SANDBOX_WORKER) {
 		emit_socket_inet(f);

@@ -34,56 +34,153 @@ shared_anon_fd(const char *what)
 #endif
 }
 
+/*
+ * A shared object and a second, read-only descriptor for it, which the
+ * master hands to less trusted readers: mmap or mprotect with PROT_WRITE
+ * of a MAP_SHARED mapping then fails with EACCES. Linux reopens the memfd
+ * through /proc (the master is not chrooted); the BSDs open a named
+ * object twice and unlink it at once.
+ */
+int
+shared_anon_pair(const char *what, int *rw, int *ro)
+{
+#if defined(__linux__)
+	char	path[64];
+
+	*ro = -1;
+	if ((*rw = memfd_create(what, MFD_CLOEXEC)) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", *rw);
+	if ((*ro = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		close(*rw);
+		*rw = -1;
+		return -1;
+	}
+	return 0;
+#else
+	char	name[64];
+
+	*ro = -1;
+	snprintf(name, sizeof(name), "/%s.%ld.ro", what, (long)getpid());
+	*rw = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (*rw == -1)
+		return -1;
+	*ro = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+	shm_unlink(name);
+	if (*ro == -1) {
+		close(*rw);
+		*rw = -1;
+		return -1;
+	}
+	return 0;
+#endif
+}
+
+/* A slot rounded up to whole pages, so that one mmap covers it alone. */
+size_t
+scoreboard_stride(void)
+{
+	long	page = sysconf(_SC_PAGESIZE);
+	size_t	p = page > 0 ? (size_t)page : 4096;
+
+	return (sizeof(struct scoreboard_slot) + p - 1) / p * p;
+}
+
 int
 scoreboard_create(struct scoreboard *sb)
 {
 	memset(sb, 0, sizeof(*sb));
-	sb->sb_size = sizeof(struct scoreboard_slot) * RPXD_MAX_WORKERS;
+	sb->sb_stride = scoreboard_stride();
+	sb->sb_size = sb->sb_stride * RPXD_MAX_WORKERS;
 	if ((sb->sb_fd = shared_anon_fd("rpxd-scoreboard")) == -1)
 		return -1;
 	if (ftruncate(sb->sb_fd, (off_t)sb->sb_size) == -1)
 		goto fail;
-	sb->sb_slots = mmap(NULL, sb->sb_size, PROT_READ | PROT_WRITE,
+	sb->sb_base = mmap(NULL, sb->sb_size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED, sb->sb_fd, 0);
-	if (sb->sb_slots == MAP_FAILED)
+	if (sb->sb_base == MAP_FAILED)
 		goto fail;
 	return 0;
 fail:
+	sb->sb_base = NULL;
 	close(sb->sb_fd);
 	sb->sb_fd = -1;
 	return -1;
 }
 
+/*
+ * The worker's side: its own slot's page and nothing else. The
+ * descriptor is closed here, before the worker serves anything, so it
+ * cannot map another offset later; its sandbox makes mremap() fail, so
+ * the mapping cannot grow into the next slot either.
+ */
 int
-scoreboard_attach(struct scoreboard *sb, int fd)
+scoreboard_attach_slot(struct scoreboard *sb, int fd, unsigned slot,
+    struct scoreboard_slot **ss)
 {
-	struct stat	st;
+	struct stat	st = { .st_size = 0 };
+	void		*p;
+	int		 saved;
 
 	memset(sb, 0, sizeof(*sb));
-	sb->sb_fd = fd;
-	sb->sb_size = sizeof(struct scoreboard_slot) * RPXD_MAX_WORKERS;
-	if (fstat(fd, &st) == -1)
-		return -1;
-	if ((size_t)st.st_size != sb->sb_size) {
+	sb->sb_fd = -1;
+	sb->sb_stride = scoreboard_stride();
+	*ss = NULL;
+	if (slot >= RPXD_MAX_WORKERS) {
+		close(fd);
 		errno = EINVAL;
 		return -1;
 	}
-	sb->sb_slots = mmap(NULL, sb->sb_size, PROT_READ | PROT_WRITE,
-	    MAP_SHARED, fd, 0);
-	if (sb->sb_slots == MAP_FAILED)
+	if (fstat(fd, &st) == -1 ||
+	    (size_t)st.st_size != sb->sb_stride * RPXD_MAX_WORKERS) {
+		saved = (size_t)st.st_size != sb->sb_stride *
+		    RPXD_MAX_WORKERS ? EINVAL : errno;
+		close(fd);
+		errno = saved;
 		return -1;
+	}
+	p = mmap(NULL, sb->sb_stride, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+	    (off_t)(sb->sb_stride * slot));
+	saved = errno;
+	close(fd);
+	if (p == MAP_FAILED) {
+		errno = saved;
+		return -1;
+	}
+	sb->sb_base = p;
+	sb->sb_size = sb->sb_stride;
+	*ss = p;
 	return 0;
+}
+
+struct scoreboard_slot *
+scoreboard_slot(const struct scoreboard *sb, unsigned i)
+{
+	return (struct scoreboard_slot *)(void *)(sb->sb_base +
+	    (size_t)i * sb->sb_stride);
 }
 
 void
 scoreboard_close(struct scoreboard *sb)
 {
-	if (sb->sb_slots != NULL && sb->sb_slots != MAP_FAILED)
-		munmap(sb->sb_slots, sb->sb_size);
+	if (sb->sb_base != NULL)
+		munmap(sb->sb_base, sb->sb_size);
 	if (sb->sb_fd != -1)
 		close(sb->sb_fd);
-	sb->sb_slots = NULL;
+	sb->sb_base = NULL;
 	sb->sb_fd = -1;
+}
+
+/* A fresh slot, before its worker starts: no backend connections. */
+void
+scoreboard_slot_init(struct scoreboard_slot *ss)
+{
+	unsigned	i;
+
+	for (i = 0; i < SS_CONNS; i++) {
+		ss->ss_conn_server[i] = -1;
+		ss->ss_conn_pinned[i] = 0;
+	}
 }
 
 void

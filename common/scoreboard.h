@@ -1,8 +1,11 @@
 /*
  * The shared scoreboard: one slot per worker in an anonymous shared mapping
- * that the master creates and passes to each worker as a descriptor. A
- * worker writes only its own slot; the master reads them all to size the
- * prefork pool without asking the workers.
+ * that the master creates and passes to each worker as a descriptor. Every
+ * slot is a page of its own: a worker maps only its own slot's page
+ * (scoreboard_attach_slot) and closes the descriptor before it serves, so
+ * it cannot reach another slot. The master maps them all to size the
+ * prefork pool and to sum connection counts, and treats what it reads as
+ * hostile (master/board_read.c).
  */
 #ifndef RPXD_SCOREBOARD_H
 #define RPXD_SCOREBOARD_H
@@ -26,6 +29,10 @@ enum worker_state {
 #define SS_STOP_RELOAD		1
 #define SS_STOP_SHUTDOWN	2
 
+/* Backend connections a worker holds at once: the current one and a
+ * pinned one parked (backend_park()), and room to spare. */
+#define SS_CONNS		4
+
 struct scoreboard_slot {
 	volatile pid_t		 ss_pid;
 	volatile uint32_t	 ss_generation;
@@ -42,21 +49,37 @@ struct scoreboard_slot {
 	volatile uint64_t	 ss_log_dropped;	/* log lines it could not
 						   send (log_dropped()) */
 	char			 ss_client[48];	/* "addr:port" */
+	/* The backend connections it holds now (leastconn and rpxctl
+	 * status, summed by the master each second): the health board
+	 * index of the server, -1 for none, and whether it is pinned. */
+	volatile int32_t	 ss_conn_server[SS_CONNS];
+	volatile uint32_t	 ss_conn_pinned[SS_CONNS];
 };
 
 struct scoreboard {
 	int			 sb_fd;
 	size_t			 sb_size;
-	struct scoreboard_slot	*sb_slots;	/* RPXD_MAX_WORKERS */
+	size_t			 sb_stride;	/* a slot's page(s) */
+	unsigned char		*sb_base;	/* the master: every slot; a
+						   worker: its own only */
 };
 
 int	scoreboard_create(struct scoreboard *sb);	/* master */
-int	scoreboard_attach(struct scoreboard *sb, int fd);	/* worker */
+/* The worker: map slot's page alone and close fd, whatever happens. */
+int	scoreboard_attach_slot(struct scoreboard *sb, int fd, unsigned slot,
+	    struct scoreboard_slot **ss);
 void	scoreboard_close(struct scoreboard *sb);
+/* The master's view of slot i (i < RPXD_MAX_WORKERS). */
+struct scoreboard_slot *scoreboard_slot(const struct scoreboard *sb,
+	    unsigned i);
+size_t	scoreboard_stride(void);
+void	scoreboard_slot_init(struct scoreboard_slot *ss);
 void	scoreboard_set_state(struct scoreboard_slot *slot,
 	    enum worker_state state);
 const char *worker_state_name(uint32_t state);
 /* A descriptor for an anonymous shared mapping (also healthboard.c). */
 int	shared_anon_fd(const char *what);
+/* The same with a read-only descriptor too: 0, or -1 and errno. */
+int	shared_anon_pair(const char *what, int *rw, int *ro);
 
 #endif

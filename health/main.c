@@ -56,7 +56,7 @@ board_message(struct checker *ch, struct ipc_msg *msg)
 	    n != ch->ch_conf->rc_nservers ||
 	    msgbuf_get_bytes(&msg->im_payload, key, sizeof(key)) == -1 ||
 	    msgbuf_end(&msg->im_payload) == -1 ||
-	    healthboard_attach(&ch->ch_hb, msg->im_fd, n) == -1)
+	    healthboard_attach(&ch->ch_hb, msg->im_fd, n, 1) == -1)
 		fatalx("health: setup: bad health board message");
 	explicit_bzero(key, sizeof(key));
 	msg->im_fd = -1;

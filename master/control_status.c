@@ -1,7 +1,9 @@
 /*
  * rpxctl status: the generation, every worker (from the scoreboard), the
  * health checker, the key holders and every backend server (from the
- * health board), as a table for a person or as JSON.
+ * health board), as a table for a person or as JSON. Both maps are
+ * written by less trusted processes: everything read from them goes
+ * through board_read.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,14 +32,17 @@ duration(long long s, char *buf, size_t len)
 	return buf;
 }
 
+#define CLIENT_FIELD	sizeof(((struct scoreboard_slot *)0)->ss_client)
+
 /* What status shows of a worker, for the table and JSON alike. */
 struct worker_view {
 	const char	*wv_state;	/* "stopping" once told, unless busy */
 	const char	*wv_listener;	/* NULL unless busy */
 	const char	*wv_route;	/* NULL unless busy */
-	const char	*wv_client;	/* NULL unless busy */
-	char		 wv_client_buf[sizeof(((struct scoreboard_slot *)0)->
-			    ss_client)];
+	const char	*wv_client;	/* NULL unless busy; raw bytes */
+	const char	*wv_client_text;	/* the same, escaped */
+	char		 wv_client_buf[CLIENT_FIELD + 1];
+	char		 wv_client_esc[BOARD_TEXT_SIZE(CLIENT_FIELD)];
 };
 
 /*
@@ -50,7 +55,7 @@ worker_view(const struct master *m, unsigned slot, struct worker_view *v)
 {
 	const struct rpxd_conf		*c = m->m_conf;
 	const struct worker		*wk = &m->m_workers[slot];
-	const struct scoreboard_slot	*ss = &m->m_sb.sb_slots[slot];
+	const struct scoreboard_slot	*ss = scoreboard_slot(&m->m_sb, slot);
 	int32_t				 li = ss->ss_listener;
 	int32_t				 ri = ss->ss_route;
 	int				 busy = ss->ss_state == WS_BUSY;
@@ -58,13 +63,16 @@ worker_view(const struct master *m, unsigned slot, struct worker_view *v)
 	v->wv_state = wk->wk_stopping && !busy ? "stopping" :
 	    worker_state_name(ss->ss_state);
 	v->wv_listener = v->wv_route = v->wv_client = NULL;
+	v->wv_client_text = NULL;
 	if (!busy)
 		return;
-	memcpy(v->wv_client_buf, (const char *)ss->ss_client,
-	    sizeof(v->wv_client_buf));
-	v->wv_client_buf[sizeof(v->wv_client_buf) - 1] = '\0';
-	if (v->wv_client_buf[0] != '\0')
+	board_string(ss->ss_client, CLIENT_FIELD, v->wv_client_buf);
+	board_text(v->wv_client_buf, v->wv_client_esc,
+	    sizeof(v->wv_client_esc));
+	if (v->wv_client_buf[0] != '\0') {
 		v->wv_client = v->wv_client_buf;
+		v->wv_client_text = v->wv_client_esc;
+	}
 	if (wk->wk_generation != m->m_generation || li < 0 ||
 	    (unsigned)li >= c->rc_nlisteners)
 		return;
@@ -73,14 +81,16 @@ worker_view(const struct master *m, unsigned slot, struct worker_view *v)
 		v->wv_route = c->rc_listeners[li].ls_routes[ri].rt_name;
 }
 
-/* A string member, or null. */
+/* A string member, or null; ascii for one from a shared map. */
 static void
-json_str_or_null(struct json *js, const char *key, const char *v)
+json_str_or_null(struct json *js, const char *key, const char *v, int ascii)
 {
-	if (v != NULL)
-		json_str(js, key, v);
-	else
+	if (v == NULL)
 		json_null(js, key);
+	else if (ascii)
+		json_str_ascii(js, key, v);
+	else
+		json_str(js, key, v);
 }
 
 /* What the workers see of a server: a check's verdict, or a passive hold
@@ -88,10 +98,14 @@ json_str_or_null(struct json *js, const char *key, const char *v)
 static const char *
 server_state(const struct hb_server *hs, int64_t now)
 {
+	uint32_t	state;
+
 	if (hs == NULL)
 		return "unknown";
-	if (hs->hs_state == HB_DOWN)
+	if ((state = hs->hs_state) == HB_DOWN)
 		return "down";
+	if (state != HB_UP)
+		return "invalid";
 	if (hs->hs_down_until > now)
 		return "held-back";
 	return "up";
@@ -105,7 +119,8 @@ log_dropped_all(const struct master *m)
 
 	for (i = 0; i < RPXD_MAX_WORKERS; i++)
 		if (m->m_workers[i].wk_pid != 0)
-			n += m->m_sb.sb_slots[i].ss_log_dropped;
+			n = board_add(n,
+			    scoreboard_slot(&m->m_sb, i)->ss_log_dropped);
 	return n;
 }
 
@@ -117,6 +132,7 @@ status_json(struct master *m, struct strbuf *out)
 	time_t			 now = time(NULL);
 	int64_t			 ms = now_ms();
 	struct worker_view	 v;
+	int64_t			 since;
 	unsigned		 i, b, s;
 
 	json_init(&js, out);
@@ -127,12 +143,12 @@ status_json(struct master *m, struct strbuf *out)
 	json_int(&js, "started", (long long)m->m_started);
 	json_int(&js, "uptime", (long long)(now - m->m_started));
 	json_str(&js, "log_level", log_level_name(c->rc_log_level));
-	json_int(&js, "log_dropped", (long long)log_dropped_all(m));
+	json_int(&js, "log_dropped", board_count(log_dropped_all(m)));
 	json_bool(&js, "stopping", m->m_stopping);
 	json_array(&js, "workers");
 	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
 		const struct worker *wk = &m->m_workers[i];
-		const struct scoreboard_slot *ss = &m->m_sb.sb_slots[i];
+		const struct scoreboard_slot *ss = scoreboard_slot(&m->m_sb, i);
 
 		if (wk->wk_pid == 0)
 			continue;
@@ -142,14 +158,15 @@ status_json(struct master *m, struct strbuf *out)
 		json_int(&js, "generation", wk->wk_generation);
 		json_str(&js, "state", v.wv_state);
 		json_bool(&js, "stopping", wk->wk_stopping);
-		json_int(&js, "connections", (long long)ss->ss_connections);
-		json_int(&js, "requests", (long long)ss->ss_requests);
-		json_int(&js, "since", (long long)ss->ss_since);
-		json_int(&js, "for", (long long)(now - ss->ss_since));
-		json_str_or_null(&js, "client", v.wv_client);
-		json_str_or_null(&js, "listener", v.wv_listener);
-		json_str_or_null(&js, "route", v.wv_route);
-		json_int(&js, "log_dropped", (long long)ss->ss_log_dropped);
+		json_int(&js, "connections", board_count(ss->ss_connections));
+		json_int(&js, "requests", board_count(ss->ss_requests));
+		since = ss->ss_since;
+		json_int(&js, "since", board_time(since, now));
+		json_int(&js, "for", board_age(now, since));
+		json_str_or_null(&js, "client", v.wv_client, 1);
+		json_str_or_null(&js, "listener", v.wv_listener, 0);
+		json_str_or_null(&js, "route", v.wv_route, 0);
+		json_int(&js, "log_dropped", board_count(ss->ss_log_dropped));
 		json_end(&js, '}');
 	}
 	json_end(&js, ']');
@@ -186,12 +203,13 @@ status_json(struct master *m, struct strbuf *out)
 			if (hs != NULL) {
 				json_int(&js, "active", hs->hs_active);
 				json_int(&js, "pinned", hs->hs_pinned);
-				json_int(&js, "checks", (long long)hs->hs_checks);
+				json_int(&js, "checks",
+				    board_count(hs->hs_checks));
 				json_int(&js, "last_check_status",
 				    hs->hs_last_status);
 				json_int(&js, "in_a_row", hs->hs_run);
 				json_int(&js, "changed",
-				    (long long)hs->hs_changed);
+				    board_time(hs->hs_changed, now));
 			}
 			json_end(&js, '}');
 		}
@@ -215,7 +233,7 @@ status_workers(struct master *m, struct strbuf *out, time_t now)
 	    "ROUTE", "CLIENT");
 	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
 		const struct worker *wk = &m->m_workers[i];
-		const struct scoreboard_slot *ss = &m->m_sb.sb_slots[i];
+		const struct scoreboard_slot *ss = scoreboard_slot(&m->m_sb, i);
 
 		if (wk->wk_pid == 0)
 			continue;
@@ -225,10 +243,10 @@ status_workers(struct master *m, struct strbuf *out, time_t now)
 		    v.wv_state,
 		    (unsigned long long)ss->ss_requests,
 		    (unsigned long long)ss->ss_connections,
-		    duration(now - ss->ss_since, d, sizeof(d)),
+		    duration(board_age(now, ss->ss_since), d, sizeof(d)),
 		    v.wv_listener != NULL ? v.wv_listener : "-",
 		    v.wv_route != NULL ? v.wv_route : "-",
-		    v.wv_client != NULL ? v.wv_client : "-");
+		    v.wv_client_text != NULL ? v.wv_client_text : "-");
 	}
 }
 
@@ -265,8 +283,8 @@ status_backends(struct master *m, struct strbuf *out, time_t now)
 			    hs != NULL ? hs->hs_active : 0,
 			    hs != NULL ? hs->hs_pinned : 0,
 			    hs != NULL && hs->hs_changed != 0 ?
-			    duration(now - hs->hs_changed, d, sizeof(d)) :
-			    "-");
+			    duration(board_age(now, hs->hs_changed), d,
+			    sizeof(d)) : "-");
 		}
 	}
 }
@@ -279,6 +297,7 @@ control_status(struct master *m, int json, struct strbuf *out)
 	char			 d[32];
 	unsigned		 i, n = 0, busy = 0, holders = 0;
 
+	board_sum(m);	/* the counts as of now, not of the last second */
 	if (json) {
 		status_json(m, out);
 		return;
@@ -287,7 +306,7 @@ control_status(struct master *m, int json, struct strbuf *out)
 		if (m->m_workers[i].wk_pid == 0)
 			continue;
 		n++;
-		if (m->m_sb.sb_slots[i].ss_state == WS_BUSY)
+		if (scoreboard_slot(&m->m_sb, i)->ss_state == WS_BUSY)
 			busy++;
 	}
 	for (i = 0; i < KEYHOLDER_SLOTS; i++)

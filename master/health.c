@@ -55,14 +55,15 @@ health_init(struct master *m)
 }
 
 /* The worker's start-up messages less keys, listeners and the
- * scoreboard. The checker has no use for the hash key: it gets zeros. */
+ * scoreboard. The checker has no use for the hash key: it gets zeros;
+ * it gets the board's read-write descriptor, workers a read-only one. */
 static int
 health_send_setup(const struct master *m, int sock)
 {
 	static const unsigned char	 nokey[HB_KEY_SIZE];
 
 	if (child_send_config(m, sock) == -1 ||
-	    child_send_board(m, sock, nokey) == -1)
+	    child_send_board(m, sock, m->m_hb.hb_fd, nokey) == -1)
 		return -1;
 	return ipc_send(sock, IPC_START, -1, NULL);
 }

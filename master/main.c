@@ -210,6 +210,7 @@ master_loop(struct master *m, int sigfd)
 		now = time(NULL);
 		if (now != last) {
 			pool_reap(m);
+			board_sum(m);
 			keyholders_launch(m);
 			pool_maintain(m);
 			health_maintain(m);

@@ -141,10 +141,24 @@ void	 pool_stop_paired(struct master *m, pid_t keyholder);
 void	 child_path(const struct master *m, const char *name, char *path,
 	    size_t len);
 int	 child_send_config(const struct master *m, int sock);
-int	 child_send_board(const struct master *m, int sock,
+int	 child_send_board(const struct master *m, int sock, int fd,
 	    const unsigned char key[HB_KEY_SIZE]);
 void	 child_exec(const struct master *m, const char *path,
 	    const char *name, int sock) __attribute__((noreturn));
+
+/* board_read.c: what status reads from shared maps, made safe */
+#define BOARD_TEXT_SIZE(n)	(4 * (n) + 1)
+long long board_time(int64_t t, int64_t now);
+long long board_age(int64_t now, int64_t since);
+long long board_count(uint64_t v);
+unsigned long long board_add(unsigned long long a, uint64_t b);
+void	 board_string(const volatile char *field, size_t len, char *out);
+void	 board_text(const char *s, char *out, size_t outlen);
+
+/* board.c: the health board's counts, turns and hold-offs */
+void	 board_sum(struct master *m);
+void	 board_worker_gone(struct master *m, unsigned slot);
+int	 board_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg);
 
 /* health.c */
 int	 health_needed(const struct rpxd_conf *conf);

@@ -157,9 +157,10 @@ child_send_config(const struct master *m, int sock)
 	return rv;
 }
 
-/* The health board with the hash key (the checker gets zeros). */
+/* The health board (fd: read-write for the checker, read-only for
+ * workers) with the hash key (the checker gets zeros). */
 int
-child_send_board(const struct master *m, int sock,
+child_send_board(const struct master *m, int sock, int fd,
     const unsigned char key[HB_KEY_SIZE])
 {
 	struct msgbuf	mb;
@@ -168,7 +169,7 @@ child_send_board(const struct master *m, int sock,
 	msgbuf_init(&mb);
 	msgbuf_put_u32(&mb, m->m_conf->rc_nservers);
 	msgbuf_put_bytes(&mb, key, HB_KEY_SIZE);
-	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_BALANCE, m->m_hb.hb_fd, &mb);
+	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_BALANCE, fd, &mb);
 	msgbuf_free(&mb);
 	return rv;
 }
@@ -218,7 +219,7 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 		goto done;
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
-	if (child_send_board(m, sock, m->m_hash_key) == -1)
+	if (child_send_board(m, sock, m->m_hb.hb_rofd, m->m_hash_key) == -1)
 		goto done;
 	msgbuf_put_u32(&mb, slot);
 	msgbuf_put_u32(&mb, m->m_generation);
@@ -254,8 +255,9 @@ pool_spawn(struct master *m)
 		close(sp[1]);
 		return -1;
 	}
-	ss = &m->m_sb.sb_slots[slot];
+	ss = scoreboard_slot(&m->m_sb, slot);
 	memset((void *)ss, 0, sizeof(*ss));
+	scoreboard_slot_init(ss);
 	ss->ss_generation = m->m_generation;
 	ss->ss_listener = ss->ss_route = -1;
 	scoreboard_set_state(ss, WS_STARTING);
@@ -297,10 +299,10 @@ worker_stop(struct master *m, unsigned slot)
 	/* A shutdown tells again the workers a reload stopped: they keep an
 	 * idle keep-alive connection for its next request, it need not. */
 	if (wk->wk_pid == 0 || (wk->wk_stopping &&
-	    m->m_sb.sb_slots[slot].ss_stop >= how))
+	    scoreboard_slot(&m->m_sb, slot)->ss_stop >= how))
 		return;
 	wk->wk_stopping = 1;
-	m->m_sb.sb_slots[slot].ss_stop = how;
+	scoreboard_slot(&m->m_sb, slot)->ss_stop = how;
 	(void)pool_send(m, slot, IPC_STOP, NULL, 0);
 }
 
@@ -357,6 +359,9 @@ pool_count_alive(const struct master *m)
 /*
  * Once a second: start workers while short of idle ones, doubling the rate
  * each second it stays short, and stop one a second while over max-spare.
+ * Only the idle count comes from the slots, which workers write and may
+ * lie in; the total is the master's own count of its children, so no
+ * slot can make it start more than max-workers.
  */
 void
 pool_maintain(struct master *m)
@@ -369,7 +374,7 @@ pool_maintain(struct master *m)
 		return;
 	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
 		struct worker	*wk = &m->m_workers[i];
-		uint32_t	 st = m->m_sb.sb_slots[i].ss_state;
+		uint32_t	 st = scoreboard_slot(&m->m_sb, i)->ss_state;
 
 		if (wk->wk_pid == 0 || wk->wk_stopping ||
 		    wk->wk_generation != m->m_generation)
@@ -426,7 +431,7 @@ worker_exited(struct master *m, unsigned slot, int status)
 	unsigned	 holdoff;
 
 	died_on_start = !wk->wk_was_ready &&
-	    m->m_sb.sb_slots[slot].ss_state == WS_STARTING;
+	    scoreboard_slot(&m->m_sb, slot)->ss_state == WS_STARTING;
 	if (WIFSIGNALED(status))
 		log_warnx("pool: worker %ld (slot %u) %s%s",
 		    (long)wk->wk_pid, slot, child_status(status),
@@ -450,8 +455,9 @@ worker_exited(struct master *m, unsigned slot, int status)
 	}
 	close(wk->wk_sock);
 	ipc_reader_reset(&wk->wk_in);
-	scoreboard_set_state(&m->m_sb.sb_slots[slot], WS_FREE);
-	m->m_sb.sb_slots[slot].ss_pid = 0;
+	board_worker_gone(m, slot);
+	scoreboard_set_state(scoreboard_slot(&m->m_sb, slot), WS_FREE);
+	scoreboard_slot(&m->m_sb, slot)->ss_pid = 0;
 	*wk = (struct worker){ .wk_pid = 0, .wk_sock = -1 };
 	ipc_reader_init(&wk->wk_in, &ipc_bounds_worker);
 }
@@ -520,17 +526,27 @@ pool_send(struct master *m, unsigned slot, uint32_t type,
 	return -1;
 }
 
-/* One whole message: IPC_NTLM_CHECK is the only one ipc_bounds_worker
- * lets through. -1 if the worker was killed. */
+/* One whole message, of the types ipc_bounds_worker lets through: the
+ * two NTLM ones and the board reports (board.c). -1 if the worker was
+ * killed. */
 static int
 pool_message(struct master *m, unsigned slot, struct ipc_msg *msg)
 {
 	struct worker	*wk = &m->m_workers[slot];
-	int		 rv;
-
 	char		 why[96];
 	uint32_t	 type = msg->im_type;
+	int		 rv;
 
+	if (type == IPC_BACKEND_CONN || type == IPC_HOLD_OFF) {
+		rv = board_dispatch(m, slot, msg);
+		ipc_msg_free(msg);
+		if (rv == 0)
+			return 0;
+		snprintf(why, sizeof(why), "sent a malformed %s message",
+		    ipc_type_name(type));
+		pool_kill(m, slot, why);
+		return -1;
+	}
 	errno = 0;
 	rv = ntlm_dispatch(m, slot, msg);	/* the two NTLM types */
 	ipc_msg_free(msg);

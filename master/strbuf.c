@@ -105,9 +105,10 @@ json_init(struct json *js, struct strbuf *sb)
 	js->js_sb = sb;
 }
 
-/* A JSON string: quotes, and escapes for '"', '\' and controls. */
+/* A JSON string: quotes, and escapes for '"', '\' and controls; with
+ * ascii, for every byte above 0x7e too. */
 static void
-json_quote(struct strbuf *sb, const char *v)
+json_quote(struct strbuf *sb, const char *v, int ascii)
 {
 	const unsigned char	*p;
 	char			 esc[8];
@@ -118,7 +119,7 @@ json_quote(struct strbuf *sb, const char *v)
 			esc[0] = '\\';
 			esc[1] = (char)*p;
 			strbuf_add(sb, esc, 2);
-		} else if (*p < 0x20 || *p == 0x7f) {
+		} else if (*p < 0x20 || *p == 0x7f || (ascii && *p > 0x7f)) {
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			strbuf_add(sb, esc, 6);
 		} else
@@ -134,7 +135,7 @@ json_member(struct json *js, const char *key)
 	if (js->js_count[js->js_depth]++ > 0)
 		strbuf_add(js->js_sb, ",", 1);
 	if (key != NULL) {
-		json_quote(js->js_sb, key);
+		json_quote(js->js_sb, key, 0);
 		strbuf_add(js->js_sb, ":", 1);
 	}
 }
@@ -175,7 +176,14 @@ void
 json_str(struct json *js, const char *key, const char *v)
 {
 	json_member(js, key);
-	json_quote(js->js_sb, v);
+	json_quote(js->js_sb, v, 0);
+}
+
+void
+json_str_ascii(struct json *js, const char *key, const char *v)
+{
+	json_member(js, key);
+	json_quote(js->js_sb, v, 1);
 }
 
 void

@@ -41,6 +41,9 @@ void	json_object(struct json *js, const char *key);
 void	json_array(struct json *js, const char *key);
 void	json_end(struct json *js, char close);	/* '}' or ']' */
 void	json_str(struct json *js, const char *key, const char *v);
+/* A string from a less trusted process: every byte outside printable
+ * ASCII as \u00NN, so the output is valid JSON even for invalid UTF-8. */
+void	json_str_ascii(struct json *js, const char *key, const char *v);
 void	json_int(struct json *js, const char *key, long long v);
 void	json_bool(struct json *js, const char *key, int v);
 void	json_null(struct json *js, const char *key);

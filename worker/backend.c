@@ -28,30 +28,22 @@
 void
 backend_close(struct worker_env *w)
 {
-	if (w->w_backend_hs != NULL && w->w_backend_hs->hs_active > 0)
-		__atomic_fetch_sub(&w->w_backend_hs->hs_active, 1,
-		    __ATOMIC_RELAXED);
-	if (w->w_pinned && w->w_backend_hs != NULL &&
-	    w->w_backend_hs->hs_pinned > 0)
-		__atomic_fetch_sub(&w->w_backend_hs->hs_pinned, 1,
-		    __ATOMIC_RELAXED);
+	board_conn_close(w, w->w_backend_conn);
 	io_close(&w->w_backend);
 	w->w_backend_be = w->w_backend_sv = -1;
-	w->w_backend_hs = NULL;
+	w->w_backend_conn = -1;
 	w->w_pinned = 0;
 }
 
 /* The connection now belongs to its client (NTLM/Negotiate); counted
- * on the health board for rpxctl status. */
+ * in the worker's slot, summed by the master for rpxctl status. */
 void
 backend_pin(struct worker_env *w)
 {
 	if (w->w_pinned)
 		return;
 	w->w_pinned = 1;
-	if (w->w_backend_hs != NULL)
-		__atomic_fetch_add(&w->w_backend_hs->hs_pinned, 1,
-		    __ATOMIC_RELAXED);
+	board_conn_pin(w, w->w_backend_conn);
 }
 
 /* A kept connection is clean if it has nothing to read: no EOF, no data. */
@@ -109,19 +101,16 @@ fail:
 	return -1;
 }
 
-/* A server that failed is skipped by every worker for the down-time. */
+/* A server that failed is skipped by this worker for the down-time at
+ * once, and by every worker if the master agrees (balance_hold()). */
 static void
 backend_hold(struct worker_env *w, const struct backend_conf *bc,
     unsigned sv, const char *what, const char *why)
 {
-	struct hb_server	*hs = healthboard_server(&w->w_hb, bc, sv);
-
-	if (hs != NULL && bc->be_down_time > 0)
-		hs->hs_down_until = now_ms() + 1000 * (int64_t)bc->be_down_time;
+	balance_hold(w, bc, sv);
 	log_warnx("backend: client %s: backend \"%s\" server %s: %s: %s%s",
 	    w->w_client_addr, bc->be_name, bc->be_servers[sv].sv_name, what,
-	    why, hs != NULL && bc->be_down_time > 0 ? " (held back for "
-	    "down-time)" : "");
+	    why, bc->be_down_time > 0 ? " (held back for down-time)" : "");
 }
 
 static int
@@ -144,9 +133,7 @@ backend_try(struct worker_env *w, unsigned be, unsigned idx)
 	w->w_backend_be = (int)be;
 	w->w_backend_sv = (int)idx;
 	w->w_backend_id = ++w->w_backend_seq;
-	if ((w->w_backend_hs = healthboard_server(&w->w_hb, bc, idx)) != NULL)
-		__atomic_fetch_add(&w->w_backend_hs->hs_active, 1,
-		    __ATOMIC_RELAXED);
+	w->w_backend_conn = board_conn_open(w, bc, idx);
 	return 0;
 }
 
@@ -214,13 +201,13 @@ swap_links(struct worker_env *w)
 	t.bl_io = w->w_backend;
 	t.bl_be = w->w_backend_be;
 	t.bl_sv = w->w_backend_sv;
-	t.bl_hs = w->w_backend_hs;
+	t.bl_conn = w->w_backend_conn;
 	t.bl_id = w->w_backend_id;
 	t.bl_pinned = w->w_pinned;
 	w->w_backend = w->w_parked.bl_io;
 	w->w_backend_be = w->w_parked.bl_be;
 	w->w_backend_sv = w->w_parked.bl_sv;
-	w->w_backend_hs = w->w_parked.bl_hs;
+	w->w_backend_conn = w->w_parked.bl_conn;
 	w->w_backend_id = w->w_parked.bl_id;
 	w->w_pinned = w->w_parked.bl_pinned;
 	w->w_parked = t;
@@ -235,7 +222,7 @@ backend_park(struct worker_env *w)
 		return -1;
 	w->w_parked.bl_io.io_fd = -1;
 	w->w_parked.bl_be = w->w_parked.bl_sv = -1;
-	w->w_parked.bl_hs = NULL;
+	w->w_parked.bl_conn = -1;
 	w->w_parked.bl_pinned = 0;
 	swap_links(w);
 	return 0;

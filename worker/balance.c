@@ -3,36 +3,79 @@
  * sticky cookie names, else by the backend's balance (round robin, least
  * connections over all workers, or a keyed hash of the client address),
  * among the servers that the health checks and recent connect failures
- * leave available. Every worker reads the same health board, so they all
- * agree without asking each other.
+ * leave available. Every worker reads the same health board, which only
+ * the master and the checker write: a worker's own hold-offs and turns
+ * taken since the board last changed are kept in its private memory.
  */
 #include <sys/types.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "log.h"
 #include "worker.h"
 
 #define COOKIE_VALUE_LEN	16	/* hex digits */
 
-/* Is server sv a candidate? Passive holds count unless ignore_hold. */
+/* Before the sandbox: per-server and per-backend memory, a seed. */
+void
+balance_init(struct worker_env *w)
+{
+	const struct rpxd_conf	*c = w->w_conf;
+	size_t			 ns = c->rc_nservers + 1, nb = c->rc_nbackends + 1;
+
+	if ((w->w_hold_until = calloc(ns, sizeof(*w->w_hold_until))) == NULL ||
+	    (w->w_rr_seen = calloc(nb, sizeof(*w->w_rr_seen))) == NULL ||
+	    (w->w_rr_local = calloc(nb, sizeof(*w->w_rr_local))) == NULL)
+		fatal("worker: balance memory");
+	if (RAND_bytes((unsigned char *)&w->w_rng, sizeof(w->w_rng)) != 1)
+		w->w_rng = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+}
+
+/* Is server sv a candidate? Passive holds count unless ignore_hold:
+ * the board's (the master's decision) and this worker's own. */
 static int
 server_available(struct worker_env *w, const struct backend_conf *bc,
     unsigned sv, uint64_t tried, int ignore_hold, int64_t now)
 {
 	const struct hb_server	*hs = healthboard_server(&w->w_hb, bc, sv);
+	unsigned		 i = bc->be_first_server + sv;
 
 	if (sv < 64 && (tried & (1ULL << sv)))
 		return 0;
-	if (hs == NULL)
-		return 1;
-	if (hs->hs_state == HB_DOWN)
+	if (hs != NULL && hs->hs_state == HB_DOWN)
 		return 0;
-	return ignore_hold || hs->hs_down_until <= now;
+	if (ignore_hold)
+		return 1;
+	if (i < w->w_conf->rc_nservers && w->w_hold_until[i] > now)
+		return 0;
+	return hs == NULL || hs->hs_down_until <= now;
+}
+
+/*
+ * A server refused this worker: it skips it for the down-time at once,
+ * and asks the master to hold it off for every worker. The master bounds
+ * that (master/board.c): it never takes a backend's last server on one
+ * worker's word.
+ */
+void
+balance_hold(struct worker_env *w, const struct backend_conf *bc,
+    unsigned sv)
+{
+	unsigned	i = bc->be_first_server + sv;
+
+	if (bc->be_down_time == 0 || i >= w->w_conf->rc_nservers)
+		return;
+	w->w_hold_until[i] = now_ms() + 1000 * (int64_t)bc->be_down_time;
+	board_hold_off(w, bc, sv);
 }
 
 /*
@@ -156,41 +199,70 @@ pick_source(struct worker_env *w, const struct backend_conf *bc,
 }
 
 /*
- * The next turn of the backend's rotation. It is counted in the board, so
- * that the pool as a whole takes the servers in turn, not each worker on
- * its own.
+ * The next turn of the backend's rotation: the turns the pool has taken
+ * (the master counts every worker's new connections on the board, see
+ * IPC_BACKEND_CONN) plus those this worker took since the board last
+ * changed. Sequential connections thus go round the servers whichever
+ * worker takes them; concurrent ones may share a turn.
  */
 static unsigned
 next_turn(struct worker_env *w, const struct backend_conf *bc)
 {
-	struct hb_server	*first = healthboard_server(&w->w_hb, bc, 0);
+	const struct hb_server	*first = healthboard_server(&w->w_hb, bc, 0);
+	size_t			 b = (size_t)(bc - w->w_conf->rc_backends);
+	uint32_t		 board = first != NULL ? first->hs_rr : 0;
 
-	if (first == NULL)
-		return w->w_rr++;
-	return __atomic_fetch_add(&first->hs_rr, 1, __ATOMIC_RELAXED);
+	if (b >= w->w_conf->rc_nbackends)
+		return 0;
+	if (board != w->w_rr_seen[b]) {
+		w->w_rr_seen[b] = board;
+		w->w_rr_local[b] = 0;
+	}
+	return board + w->w_rr_local[b]++;
 }
 
-/* Ties go in turn. */
+/* xorshift64*: enough to spread choices, not for secrets. */
+static uint64_t
+rng_next(struct worker_env *w)
+{
+	uint64_t	x = w->w_rng != 0 ? w->w_rng : 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	w->w_rng = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * Least connections by the board's counts (the master's sum, at most a
+ * second old between changes it hears of) with two random choices: the
+ * less loaded of two available servers, so that the workers of a large
+ * pool, all reading the same counts, do not herd onto one server.
+ */
 static int
 pick_leastconn(struct worker_env *w, const struct backend_conf *bc,
     uint64_t tried, int ignore_hold, int64_t now)
 {
-	const struct hb_server	*hs;
-	unsigned		 i, idx, start = next_turn(w, bc), best = 0, n;
-	int			 pick = -1;
+	const struct hb_server	*ha, *hb;
+	unsigned		 cand[RPXD_MAX_SERVERS], n = 0, i, a, b;
 
-	for (i = 0; i < bc->be_nservers; i++) {
-		idx = (start + i) % bc->be_nservers;
-		if (!server_available(w, bc, idx, tried, ignore_hold, now))
-			continue;
-		hs = healthboard_server(&w->w_hb, bc, idx);
-		n = hs != NULL ? hs->hs_active : 0;
-		if (pick == -1 || n < best) {
-			best = n;
-			pick = (int)idx;
-		}
-	}
-	return pick;
+	for (i = 0; i < bc->be_nservers && n < RPXD_MAX_SERVERS; i++)
+		if (server_available(w, bc, i, tried, ignore_hold, now))
+			cand[n++] = i;
+	if (n == 0)
+		return -1;
+	a = cand[rng_next(w) % n];
+	if (n == 1)
+		return (int)a;
+	b = cand[rng_next(w) % (n - 1)];
+	if (b == a)
+		b = cand[n - 1];
+	ha = healthboard_server(&w->w_hb, bc, a);
+	hb = healthboard_server(&w->w_hb, bc, b);
+	if (ha != NULL && hb != NULL && hb->hs_active < ha->hs_active)
+		return (int)b;
+	return (int)a;
 }
 
 static int

@@ -253,6 +253,7 @@ session_request(struct worker_env *w, int first)
 	sandbox_selftest(req.hm_path, req.hm_pathlen);
 	ntlm_selftest(w, req.hm_path, req.hm_pathlen);
 	stderr_selftest(req.hm_path, req.hm_pathlen);
+	board_selftest(w, req.hm_path, req.hm_pathlen);
 #endif
 	w->w_slot->ss_requests++;
 	if ((route = session_route(w, &req, &rl)) == -1)

@@ -104,9 +104,9 @@ worker_setup(struct worker_env *w)
 			    msgbuf_get_bytes(&msg.im_payload, w->w_hash_key,
 			    sizeof(w->w_hash_key)) == -1 ||
 			    msgbuf_end(&msg.im_payload) == -1 ||
-			    healthboard_attach(&w->w_hb, msg.im_fd, idx) == -1)
+			    healthboard_attach(&w->w_hb, msg.im_fd, idx, 0) == -1)
 				fatalx("setup: bad health board message");
-			msg.im_fd = -1;
+			msg.im_fd = -1;	/* mapped read-only and closed */
 			break;
 		case IPC_SCOREBOARD:
 			if (w->w_conf == NULL || msg.im_fd == -1 ||
@@ -117,11 +117,15 @@ worker_setup(struct worker_env *w)
 			    msgbuf_get_u32(&msg.im_payload,
 			    &w->w_generation) == -1 ||
 			    msgbuf_end(&msg.im_payload) == -1 ||
-			    slot >= RPXD_MAX_WORKERS ||
-			    scoreboard_attach(&w->w_sb, msg.im_fd) == -1)
+			    slot >= RPXD_MAX_WORKERS)
 				fatalx("setup: bad scoreboard message");
+			/* Its own slot's page, and the descriptor closed. */
+			rv = scoreboard_attach_slot(&w->w_sb, msg.im_fd, slot,
+			    &w->w_slot);
 			msg.im_fd = -1;
-			w->w_slot = &w->w_sb.sb_slots[slot];
+			if (rv == -1)
+				fatal("setup: mapping scoreboard slot %u", slot);
+			scoreboard_slot_init(w->w_slot);
 			break;
 		case IPC_START:
 			if (w->w_slot == NULL)
@@ -148,6 +152,8 @@ worker_limits(struct worker_env *w)
 	w->w_client.io_fd = w->w_backend.io_fd = -1;
 	w->w_parked.bl_io.io_fd = -1;
 	w->w_backend_be = -1;
+	w->w_backend_conn = w->w_parked.bl_conn = -1;
+	balance_init(w);
 	if (buf_alloc(&w->w_client.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
 	    buf_alloc(&w->w_backend.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
 	    buf_alloc(&w->w_to_client, c->rc_max_head + BODY_BUF_SIZE) ||

@@ -27,7 +27,7 @@ struct backend_link {
 	struct io		 bl_io;
 	int			 bl_be;
 	int			 bl_sv;
-	struct hb_server	*bl_hs;
+	int			 bl_conn;	/* its ss_conn_server entry */
 	unsigned		 bl_id;
 	int			 bl_pinned;
 };
@@ -42,8 +42,14 @@ struct worker_env {
 	struct scoreboard_slot	*w_slot;
 	uint32_t		 w_generation;
 	struct http_limits	 w_limits;
-	unsigned		 w_rr;		/* round robin over servers */
-	struct healthboard	 w_hb;		/* server states, shared */
+	struct healthboard	 w_hb;		/* server states, read-only */
+	int64_t			*w_hold_until;	/* per server (board index), ms:
+						   this worker's own passive
+						   hold-offs (balance.c) */
+	uint32_t		*w_rr_seen;	/* per backend: the board's turn
+						   when last read */
+	uint32_t		*w_rr_local;	/* turns taken since */
+	uint64_t		 w_rng;		/* leastconn's two choices */
 	unsigned char		 w_hash_key[HB_KEY_SIZE];
 	/* the client connection */
 	struct io		 w_client;
@@ -58,7 +64,8 @@ struct worker_env {
 	struct io		 w_backend;
 	int			 w_backend_be;	/* -1: none open */
 	int			 w_backend_sv;
-	struct hb_server	*w_backend_hs;	/* counted in its hs_active */
+	int			 w_backend_conn;	/* its entry in the slot's
+						   ss_conn_server, -1: none */
 	unsigned		 w_backend_id;	/* for the log: pid-id */
 	unsigned		 w_backend_seq;
 	int			 w_backend_sticky_ok;	/* the cookie named it */
@@ -138,6 +145,14 @@ int	 backend_parked(const struct worker_env *w);
 void	 backend_unpark(struct worker_env *w);
 void	 backend_close_all(struct worker_env *w);
 
+/* board_report.c */
+int	 board_conn_open(struct worker_env *w, const struct backend_conf *bc,
+	    unsigned sv);
+void	 board_conn_close(struct worker_env *w, int conn);
+void	 board_conn_pin(struct worker_env *w, int conn);
+void	 board_hold_off(struct worker_env *w, const struct backend_conf *bc,
+	    unsigned sv);
+
 /* auth_pin.c */
 int	 auth_request_pins(const struct http_message *req);
 int	 auth_response_pins(const struct http_message *resp);
@@ -155,8 +170,11 @@ enum authn_result auth_ntlm_request(struct worker_env *w,
 void	 auth_ntlm_reset(struct worker_env *w);
 
 /* balance.c */
+void	 balance_init(struct worker_env *w);
 int	 balance_pick(struct worker_env *w, const struct backend_conf *bc,
 	    int sticky, uint64_t tried);
+void	 balance_hold(struct worker_env *w, const struct backend_conf *bc,
+	    unsigned sv);
 int	 balance_sticky_server(const struct backend_conf *bc,
 	    const struct http_message *req);
 void	 balance_cookie_value(const struct backend_conf *bc, unsigned sv,
@@ -204,5 +222,7 @@ const char *privdrop_verify(uid_t uid, gid_t gid);
 void	 sandbox_selftest(const char *path, size_t len);
 void	 ntlm_selftest(struct worker_env *w, const char *path, size_t len);
 void	 stderr_selftest(const char *path, size_t len);	/* stderr_selftest.c */
+/* board_selftest.c, in rpxd-worker-selftest only */
+void	 board_selftest(struct worker_env *w, const char *path, size_t len);
 
 #endif

@@ -132,19 +132,22 @@ exec_real(const char *name, char *argv[])
 static void
 take_setup(void)
 {
-	struct scoreboard	sb;
-	struct ipc_msg		msg;
-	uint32_t		slot;
+	struct scoreboard	 sb;
+	struct scoreboard_slot	*ss;
+	struct ipc_msg		 msg;
+	uint32_t		 slot;
 
 	for (;;) {
 		if (ipc_recv(RPXD_IPC_FD, &msg) != 1)
 			die("setup");
 		if (msg.im_type == IPC_SCOREBOARD &&
 		    msgbuf_get_u32(&msg.im_payload, &slot) == 0 &&
-		    slot < RPXD_MAX_WORKERS &&
-		    scoreboard_attach(&sb, msg.im_fd) == 0) {
-			/* Ready, as far as the master can tell. */
-			scoreboard_set_state(&sb.sb_slots[slot], WS_IDLE);
+		    slot < RPXD_MAX_WORKERS) {
+			/* Its own slot alone, as a real worker maps it. */
+			if (scoreboard_attach_slot(&sb, msg.im_fd, slot,
+			    &ss) == 0)
+				/* Ready, as far as the master can tell. */
+				scoreboard_set_state(ss, WS_IDLE);
 			msg.im_fd = -1;
 		}
 		if (msg.im_type == IPC_KEY_SERVICE) {
