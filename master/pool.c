@@ -558,8 +558,8 @@ pool_message(struct master *m, unsigned slot, struct ipc_msg *msg)
 	else if (errno == EPIPE || errno == ECONNRESET)
 		wk->wk_eof = 1;
 	else {
-		snprintf(why, sizeof(why), "sent a malformed or untimely %s",
-		    ipc_type_name(type));
+		snprintf(why, sizeof(why), "sent a malformed or untimely %s "
+		    "(or one that cannot be answered)", ipc_type_name(type));
 		pool_kill(m, slot, why);
 	}
 	return -1;

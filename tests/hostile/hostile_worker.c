@@ -17,9 +17,10 @@
  * 10), halfheader (6 bytes of a header, then silence), keynoread
  * (signature requests to its key holder for the key whose id, in hex, is
  * "keyid HEX" in hostile.conf, answers never read), flood
- * (well-formed ntlm checks whenever the socket takes one, answers read
- * and dropped, so the master never finds it not reading), noread (ntlm checks, answers never read, so
- * the master's end fills up). It writes DIR/hostile.PID ("ATTACK MS",
+ * (well-formed NTLM challenge requests, for a connection of its own to
+ * the listener, whenever the socket takes one, answers read and dropped,
+ * so the master never finds it not reading), noread (the same requests,
+ * answers never read, so the master's end fills up). It writes DIR/hostile.PID ("ATTACK MS",
  * MS the CLOCK_REALTIME milliseconds just before the attack is sent) so the
  * test can tell hostile from real workers and time the master's answer,
  * and gives up after HOSTILE_LIFETIME seconds or when the master is gone.
@@ -42,6 +43,7 @@
 #include <openssl/obj_mac.h>
 
 #include "ipc.h"
+#include "ipc_addr.h"
 #include "keyproto.h"
 #include "scoreboard.h"
 
@@ -50,6 +52,8 @@
 static char	dir[PATH_MAX];
 static pid_t	master;
 static int	key_channel = -1;	/* IPC_KEY_SERVICE's, if any */
+static int	listener = -1;		/* the first IPC_LISTENER */
+static int	client = -1;		/* a connection to it, made by us */
 
 static int64_t
 wall_ms(void)
@@ -154,6 +158,10 @@ take_setup(void)
 			key_channel = msg.im_fd;
 			msg.im_fd = -1;
 		}
+		if (msg.im_type == IPC_LISTENER && listener == -1) {
+			listener = msg.im_fd;
+			msg.im_fd = -1;
+		}
 		if (msg.im_type == IPC_START) {
 			ipc_msg_free(&msg);
 			return;
@@ -188,22 +196,38 @@ send_partial(uint32_t type, uint32_t len, size_t sent)
 		die("write");
 }
 
+/*
+ * A TCP connection of its own to the listener: its local end is no
+ * listener, so the master answers an NTLM challenge request for it with
+ * "no challenge" and does not kill: a well-formed request it must answer.
+ */
 static void
-ntlm_check(void)
+connect_client(void)
 {
-	static const unsigned char	nt[64] = { 1 };
-	struct msgbuf			mb;
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
 
+	if (listener == -1 || getsockname(listener, (struct sockaddr *)&ss,
+	    &len) == -1 || (client = socket(ss.ss_family, SOCK_STREAM,
+	    0)) == -1 || connect(client, (struct sockaddr *)&ss, len) == -1)
+		die("a connection to the listener");
+}
+
+/* One well-formed IPC_NTLM_CHALLENGE, naming no PROXY client. */
+static void
+ntlm_request(void)
+{
+	struct sockaddr_storage	none;
+	struct msgbuf		mb;
+
+	if (client == -1)
+		connect_client();
+	memset(&none, 0, sizeof(none));
 	msgbuf_init(&mb);
-	msgbuf_put_str(&mb, "192.0.2.66");
-	msgbuf_put_bytes(&mb, "CHALLNGE", 8);
-	msgbuf_put_str(&mb, "hostile");
-	msgbuf_put_str(&mb, "EVIL");
-	msgbuf_put_u32(&mb, sizeof(nt));
-	msgbuf_put_bytes(&mb, nt, sizeof(nt));
-	if (ipc_send(RPXD_IPC_FD, IPC_NTLM_CHECK, -1, &mb) == -1 &&
+	ipc_addr_put(&mb, &none);
+	if (ipc_send(RPXD_IPC_FD, IPC_NTLM_CHALLENGE, client, &mb) == -1 &&
 	    errno != EAGAIN)
-		die("send ntlm check");
+		die("send ntlm challenge request");
 	msgbuf_free(&mb);
 }
 
@@ -227,7 +251,7 @@ flood_once(void)
 		return;
 	drain();
 	if (pfd.revents & POLLOUT)
-		ntlm_check();
+		ntlm_request();
 }
 
 /* A well-formed ECDSA P-256 signature request for key id, sent whether
@@ -312,7 +336,7 @@ attack(const char *what)
 		if (strcmp(what, "flood") == 0) {
 			flood_once();
 		} else if (strcmp(what, "noread") == 0)
-			ntlm_check();
+			ntlm_request();
 		else if (strcmp(what, "keynoread") == 0)
 			key_request_once(id);
 		else

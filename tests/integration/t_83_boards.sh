@@ -16,7 +16,7 @@ bd_json() {	# python expression on the JSON document j, from stdin
 	python3 -c 'import json,sys; j=json.load(sys.stdin); print('"$1"')'
 }
 bd_worker_of() {	# what: the pid of the worker that logged trying it
-	bd_log | sed -n "s/^rpxd\[\([0-9]*\)\]: board selftest: trying $1\$/\1/p" |
+	bd_log | sed -n "s/^rpxd-worker\[\([0-9]*\)\]: board selftest: trying $1\$/\1/p" |
 	    tail -1
 }
 
@@ -52,7 +52,7 @@ sleep 0.5
 pid=$(bd_worker_of health-write)
 check "health-write: the worker got the request" test -n "$pid"
 check "health-write: mprotect to writable is refused (EACCES)" grep -q \
-    "^rpxd\[${pid:-none}\]: board selftest: health-write: mprotect: Permission denied" \
+    "^rpxd-worker\[${pid:-none}\]: board selftest: health-write: mprotect: Permission denied" \
     <(bd_log)
 check "health-write: the worker dies of SIGSEGV, and the master logs it" \
     grep -q "pool: worker ${pid:-none} (slot [0-9]*) killed by signal 11 (SIGSEGV); replacing it" \
