@@ -145,6 +145,7 @@ status_json(struct master *m, struct strbuf *out)
 	json_str(&js, "log_level", log_level_name(c->rc_log_level));
 	json_int(&js, "log_dropped", board_count(log_dropped_all(m)));
 	json_bool(&js, "stopping", m->m_stopping);
+	json_int(&js, "listen_queue", m->m_waiting);
 	json_array(&js, "workers");
 	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
 		const struct worker *wk = &m->m_workers[i];
@@ -319,9 +320,10 @@ control_status(struct master *m, int json, struct strbuf *out)
 	strbuf_printf(out, "config %s, log level %s, log lines dropped "
 	    "%llu\n", m->m_conf_file, log_level_name(c->rc_log_level),
 	    log_dropped_all(m));
-	strbuf_printf(out, "workers %u (%u busy), health checker %s, "
-	    "key holders %u\n", n, busy, m->m_health.hp_pid != 0 ?
-	    "running" : "none", holders);
+	strbuf_printf(out, "workers %u (%u busy, max %u), %u connection(s) "
+	    "waiting in the listen queues, health checker %s, key holders "
+	    "%u\n", n, busy, c->rc_max_workers, m->m_waiting,
+	    m->m_health.hp_pid != 0 ? "running" : "none", holders);
 	status_workers(m, out, now);
 	status_backends(m, out, now);
 }

@@ -139,9 +139,9 @@ master_timeout(int64_t deadline)
 	int64_t	left;
 
 	if (deadline == 0)
-		return 1000;
+		return POOL_TICK_MS;
 	left = deadline - now_ms();
-	return left <= 0 ? 0 : left < 1000 ? (int)left : 1000;
+	return left <= 0 ? 0 : left < POOL_TICK_MS ? (int)left : POOL_TICK_MS;
 }
 
 static void
@@ -152,6 +152,7 @@ master_loop(struct master *m, int sigfd)
 	unsigned	slots[RPXD_MAX_WORKERS + 2];
 	nfds_t		n, nw, nh, nc, nl, i;
 	time_t		last = 0, now;
+	int64_t		last_pool = 0;
 	int64_t		deadline;
 	int		rv;
 
@@ -207,12 +208,17 @@ master_loop(struct master *m, int sigfd)
 			childlog_events(pfd + n - nl, nl);
 		if (rv > 0 && (pfd[0].revents & POLLIN))
 			master_handle_signals(m);
+		/* The pool follows the listen queues every tick, so a burst of
+		 * clients gets its workers at once. */
+		if (now_ms() - last_pool >= POOL_TICK_MS) {
+			pool_maintain(m);
+			last_pool = now_ms();
+		}
 		now = time(NULL);
 		if (now != last) {
 			pool_reap(m);
 			board_sum(m);
 			keyholders_launch(m);
-			pool_maintain(m);
 			health_maintain(m);
 			tickets_rotate(m);
 			ocsp_maintain(m);

@@ -67,10 +67,12 @@ struct master {
 					   reloads */
 	struct worker		 m_workers[RPXD_MAX_WORKERS];
 	/* pool arithmetic */
-	unsigned		 m_spawn_rate;
+	unsigned		 m_waiting;	/* in the listen queues, as
+						   last seen (backlog.c) */
 	unsigned		 m_start_failures;	/* in a row */
 	time_t			 m_spawn_holdoff;	/* no spawn before */
-	int			 m_max_logged;	/* "max-workers reached" */
+	time_t			 m_last_retire;	/* an extra idle worker */
+	time_t			 m_max_logged;	/* "max-workers reached" */
 	/* the health checker (health.c) */
 	char			 m_health_path[RPXD_FILE_MAX];
 	struct health_proc	 m_health;	/* of m_conf; pid 0: none */
@@ -193,6 +195,11 @@ struct msgbuf;
 void	 tickets_init(struct master *m);
 void	 tickets_encode(const struct master *m, struct msgbuf *mb);
 void	 tickets_rotate(struct master *m);
+/* The master's loop looks at the pool this often (pool_maintain). */
+#define POOL_TICK_MS	100
+
+/* backlog.c: connections waiting in the listeners' accept queues */
+unsigned listeners_waiting(const struct master *m);
 void	 tickets_reload(struct master *m, int had_file);
 
 /* ntlm_check.c: IPC_NTLM_CHALLENGE and IPC_NTLM_CHECK (-1: kill the

@@ -27,7 +27,10 @@
 #include "log.h"
 #include "master.h"
 
-#define SPAWN_RATE_MAX		32	/* workers started in one second */
+/* Workers started in one pool tick (POOL_TICK_MS): a burst of clients is
+ * met within a tick or two, and a fork storm stays bounded. */
+#define SPAWN_TICK_MAX		64
+#define MAX_LOG_INTERVAL	10	/* s between "max-workers reached" */
 #define HOLDOFF_MAX		60	/* s, after workers die on start */
 #define DISPATCH_BURST		8	/* messages taken from one worker per
 					   loop round, so that a flood from
@@ -45,7 +48,6 @@ pool_init(struct master *m)
 		m->m_workers[i].wk_sock = -1;
 		ipc_reader_init(&m->m_workers[i].wk_in, &ipc_bounds_worker);
 	}
-	m->m_spawn_rate = 1;
 }
 
 /*
@@ -357,8 +359,30 @@ pool_count_alive(const struct master *m)
 }
 
 /*
- * Once a second: start workers while short of idle ones, doubling the rate
- * each second it stays short, and stop one a second while over max-spare.
+ * Every worker is busy and connections wait in the kernel's listen queues
+ * (nothing is refused: they are served as workers free up). Said at most
+ * every MAX_LOG_INTERVAL seconds; nothing is said while nothing waits.
+ */
+static void
+pool_full(struct master *m)
+{
+	time_t	now = time(NULL);
+
+	if (m->m_waiting == 0 || now - m->m_max_logged < MAX_LOG_INTERVAL)
+		return;
+	m->m_max_logged = now;
+	log_warnx("pool: max-workers (%u) reached and %u connection(s) wait "
+	    "in the listen queues; they are served as workers free up "
+	    "(consider raising max-workers)", m->m_conf->rc_max_workers,
+	    m->m_waiting);
+}
+
+/*
+ * Every pool tick (POOL_TICK_MS): start at once the workers that are
+ * missing, the spare ones below min-spare-workers and one for each
+ * connection waiting in the listen queues beyond the idle workers, up to
+ * SPAWN_TICK_MAX a tick and max-workers; stop one idle worker a second
+ * while over max-spare-workers and nothing waits.
  * Only the idle count comes from the slots, which workers write and may
  * lie in; the total is the master's own count of its children, so no
  * slot can make it start more than max-workers.
@@ -367,7 +391,7 @@ void
 pool_maintain(struct master *m)
 {
 	const struct rpxd_conf	*conf = m->m_conf;
-	unsigned		 i, idle = 0, total = 0, last_idle = 0, want;
+	unsigned		 i, idle = 0, total = 0, last_idle = 0, want = 0;
 	time_t			 now = time(NULL);
 
 	if (m->m_stopping)
@@ -389,38 +413,37 @@ pool_maintain(struct master *m)
 			last_idle = i;
 		}
 	}
-	if (idle > conf->rc_max_spare) {
-		worker_stop(m, last_idle);
-		m->m_spawn_rate = 1;
+	m->m_waiting = listeners_waiting(m);
+	if (idle > conf->rc_max_spare && m->m_waiting == 0) {
+		if (now != m->m_last_retire)	/* one a second */
+			worker_stop(m, last_idle);
+		m->m_last_retire = now;
 		return;
 	}
-	if (idle >= conf->rc_min_spare) {
-		m->m_spawn_rate = 1;
+	/* The spare workers missing, and one for each connection that waits
+	 * beyond the idle (or starting) workers that will take it. */
+	if (idle < conf->rc_min_spare)
+		want = conf->rc_min_spare - idle;
+	if (m->m_waiting > idle)
+		want += m->m_waiting - idle;
+	if (want == 0)
 		return;
-	}
 	if (total >= conf->rc_max_workers) {
-		if (!m->m_max_logged)
-			log_warnx("pool: max-workers (%u) reached: no worker "
-			    "is started until one is free; consider raising "
-			    "max-workers", conf->rc_max_workers);
-		m->m_max_logged = 1;
-		m->m_spawn_rate = 1;
+		pool_full(m);
 		return;
 	}
-	m->m_max_logged = 0;
 	if (now < m->m_spawn_holdoff)
 		return;
-	want = conf->rc_min_spare - idle;
-	if (want > m->m_spawn_rate)
-		want = m->m_spawn_rate;
+	if (want > SPAWN_TICK_MAX)
+		want = SPAWN_TICK_MAX;
 	if (want > conf->rc_max_workers - total)
 		want = conf->rc_max_workers - total;
+	if (m->m_waiting > idle)
+		log_info("pool: %u connection(s) wait in the listen queues, %u "
+		    "worker(s) idle: starting %u", m->m_waiting, idle, want);
 	for (i = 0; i < want; i++)
 		if (pool_spawn(m) == -1)
 			break;
-	if (idle + want < conf->rc_min_spare &&
-	    m->m_spawn_rate < SPAWN_RATE_MAX)
-		m->m_spawn_rate *= 2;
 }
 
 static void
@@ -449,7 +472,6 @@ worker_exited(struct master *m, unsigned slot, int status)
 		holdoff = m->m_start_failures < 6 ?
 		    1u << m->m_start_failures : HOLDOFF_MAX;
 		m->m_spawn_holdoff = time(NULL) + holdoff;
-		m->m_spawn_rate = 1;
 		log_warnx("pool: a worker died on start; next start in %u s",
 		    holdoff);
 	}

@@ -85,7 +85,6 @@ reload(struct master *m, struct strbuf *out)
 		    sizeof(m->m_hash_key));
 	tickets_reload(m, had_ticket_file);
 	m->m_generation++;
-	m->m_spawn_rate = 1;
 	m->m_max_logged = 0;
 	keyholders_reload(m);
 	for (i = 0; i < conf->rc_min_spare && i < conf->rc_max_workers; i++)
