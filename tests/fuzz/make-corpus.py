@@ -120,7 +120,7 @@ def type3(user, domain, ws, unicode=True, version=1):
     for part in (lm, nt, d, u, w, b""):
         fields.append(secbuf(len(part), off + len(payload)))
         payload += part
-    flags = 0xa2888205 | (1 if unicode else 2)
+    flags = 0xa2888204 | (1 if unicode else 2)
     return (b"NTLMSSP\0" + struct.pack("<I", 3) + b"".join(fields) +
             struct.pack("<I", flags) + bytes([10, 0, 0x61, 0x4a, 0, 0, 0, 15]) +
             bytes(16) + payload)
