@@ -16,9 +16,10 @@ def seed(harness, name, data):
         data = data.encode()
     out.setdefault(harness, []).append((name, data))
 
-# ---- HTTP heads: two bytes choose where the prefix is cut.
-def cut(n):
-    return struct.pack(">H", n)
+# ---- HTTP heads: two bytes choose where the prefix is cut, one the
+# limits (even: the defaults, odd: small ones).
+def cut(n, small=0):
+    return struct.pack(">HB", n, small)
 
 requests = {
     "get": "GET /index.html?q=1 HTTP/1.1\r\nHost: www.example.com\r\n"
@@ -46,6 +47,7 @@ requests = {
 }
 for name, r in requests.items():
     seed("http_request", name, cut(len(r) // 2) + r.encode())
+    seed("http_request", name + "-small-limits", cut(len(r) - 1, 0x51) + r.encode())
 
 responses = {
     "200-length": "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
@@ -63,6 +65,7 @@ responses = {
 }
 for name, r in responses.items():
     seed("http_response", name, cut(len(r) // 3) + r.encode())
+    seed("http_response", name + "-small-limits", cut(len(r) - 1, 0x33) + r.encode())
 
 # ---- chunked: out room, number of piece sizes, piece sizes, stream.
 chunked = {
