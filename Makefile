@@ -178,6 +178,50 @@ BUILD_FLAVOUR	= keys-in-worker=$(KEYS_IN_WORKER)
 $(COMMON_OBJS) $(MASTER_OBJS) $(WORKER_OBJS) $(KEYS_OBJS) master/main.o \
     worker/worker.o keys/main.o worker/session-selftest.o: .flavour
 
+# libFuzzer harnesses (tests/fuzz/), always built with clang and ASan +
+# UBSan, in their own object tree. `make fuzz-smoke` runs each a few
+# seconds over its seed corpus and saved crashes; the harnesses named in
+# FUZZ_EXPECT_FAIL find a known bug today (tests/fuzz/crashes/), so their
+# failure is reported but not fatal, and their passing is (take them out).
+FUZZ_CC		= clang
+FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		  -fno-omit-frame-pointer
+FUZZ_HARNESSES	= http_request http_response chunked ntlm_msg ntlm_header \
+		  base64 keys verdict ipc ipc_reader proxy status
+FUZZ_EXPECT_FAIL =
+FUZZ_SMOKE_TIME	= 5
+FUZZ_BINS	= $(FUZZ_HARNESSES:%=tests/fuzz/bin/fuzz_%)
+FUZZ_LIB_SRCS	= $(COMMON_SRCS) $(CONFIG_SRCS) $(MASTER_SRCS) $(HEALTH_SRCS) \
+		  $(KEYS_SRCS) worker/http_parse.c worker/chunked.c \
+		  worker/proxy_header.c \
+		  tests/fuzz/json_check.c
+FUZZ_LIB	= tests/fuzz/obj/librpxd-fuzz.a
+
+fuzz: $(FUZZ_BINS)
+
+# The harness objects are not intermediate files to delete.
+.SECONDARY: $(FUZZ_HARNESSES:%=tests/fuzz/obj/tests/fuzz/fuzz_%.o)
+
+fuzz-smoke: fuzz
+	FUZZ_EXPECT_FAIL="$(FUZZ_EXPECT_FAIL)" bash tests/fuzz/smoke.sh \
+	    $(FUZZ_SMOKE_TIME) $(FUZZ_HARNESSES)
+
+$(FUZZ_LIB): $(FUZZ_LIB_SRCS:%.c=tests/fuzz/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+tests/fuzz/bin/fuzz_%: tests/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(CONFUSE_LIBS) \
+	    $(SSL_LIBS)
+
+tests/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -Itests/fuzz $(WARNFLAGS) -g -O1 \
+	    $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+-include $(wildcard tests/fuzz/obj/*/*.d tests/fuzz/obj/tests/fuzz/*.d)
+
 # Unit tests, then the integration tests against real peers (root only).
 check: unit-check integration-check
 
@@ -230,7 +274,8 @@ clean:
 	rm -f $(PROGS) rpxd-worker-selftest tests/unit/rpxd-unit */*.o \
 	    */*.d tests/unit/*.o tests/unit/*.d .flavour
 	rm -f tests/hostile/rpxd-hostile tests/hostile/*.o tests/hostile/*.d
+	rm -rf tests/fuzz/obj tests/fuzz/bin
 
 .PHONY: all check unit-check integration-check install install-service \
-	clean FORCE
+	clean fuzz fuzz-smoke FORCE
 FORCE:
