@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
 nginx curl python3 procps iproute2 mandoc openssl testssl.sh systemd wrk
 apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-requests-ntlm
-rsyslog python3-cryptography libclang-rt-dev"
+rsyslog python3-cryptography libclang-rt-dev haproxy keepalived"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -319,7 +319,7 @@ START_TEST(test_not_a_client_connection)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(9);
-	sin.sin_addr.s_addr = htonl(0xc0000201);	/* 192.0.2.1 */
+	sin.sin_addr.s_addr = htonl(0x7f000009);	/* 127.0.0.9: sends nothing */
 	ck_assert_int_ne(u = socket(AF_INET, SOCK_DGRAM, 0), -1);
 	ck_assert_int_eq(connect(u, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	ck_assert_int_eq(master_takes(IPC_NTLM_CHALLENGE, u, NULL), -1);
