@@ -4,7 +4,7 @@
 # serves others beside them. Per row (N held, TLS or plain) and proxy, in
 # that order, each proxy started fresh (bench/proxies.sh, run.sh's
 # configurations with the connection limits and idle timeouts raised):
-# bench/idle_hold.c opens N connections at a bounded rate (RATE/s over
+# bench/idle_hold.c opens N connections at a bounded rate (RATE_TLS or RATE_PLAIN per second over
 # all holder processes, PER_HOLDER connections per process), one GET /small
 # each, and holds them; then wrk at 50 connections beside them; then the
 # holders say how many are still open. Reported: held / refused / failed /
@@ -16,8 +16,9 @@
 # idle proxy (rpxd with its default spare-worker settings), the time to
 # each one's first response.
 # Env: NS ("1000 4000 10000"), MODES ("tls plain"), PROXIES ("rpxd haproxy
-# nginx"), DURATION (8 s of wrk), RATE (500 new held connections/s),
-# PER_HOLDER (2500), HOLD_TIMEOUT (10 s per connection attempt), BURST
+# nginx"), DURATION (8 s of wrk), RATE_TLS (150) and RATE_PLAIN (500): new
+# held connections/s over all holders, PER_HOLDER (2500 connections per
+# holder process), HOLD_TIMEOUT (30 s per connection attempt), BURST
 # (200; 0: no burst rows), KEEP=1, OUT (bench/results/idle). Run as root.
 # Loopback only; everything started is stopped by PID on exit.
 set -u
@@ -28,9 +29,10 @@ NS=${NS:-1000 4000 10000}
 MODES=${MODES:-tls plain}
 PROXIES=${PROXIES:-rpxd haproxy nginx}
 DURATION=${DURATION:-8}
-RATE=${RATE:-500}
+RATE_TLS=${RATE_TLS:-150}	# new held connections/s over all holders: TLS
+RATE_PLAIN=${RATE_PLAIN:-500}	# and plain
 PER_HOLDER=${PER_HOLDER:-2500}
-HOLD_TIMEOUT=${HOLD_TIMEOUT:-10}
+HOLD_TIMEOUT=${HOLD_TIMEOUT:-30}
 BURST=${BURST:-200}
 BURST_TIMEOUT=30
 WRK_CONNS=50
@@ -141,7 +143,8 @@ sni_of() { if [ "$1" = tls ]; then echo "$TLS_SNI"; else echo -; fi; }
 
 idle_row() {	# proxy mode n
 	local p=$1 m=$2 n=$3 port url row="idle-$2-$3" base pss procs pool=- c0 c1 reqs rps p99 errs
-	local held refused failed tmo open closed secs per growth cpu
+	local held refused failed tmo open closed secs per growth cpu rate=$RATE_PLAIN
+	[ "$m" = tls ] && rate=$RATE_TLS
 	port=$(listener_port "$p" "$m")
 	url=http://127.0.0.1:$port/small; [ "$m" = tls ] && url=https://127.0.0.1:$port/small
 	cp "$dir/rpxd-idle.conf" "$dir/rpxd.conf"
@@ -152,8 +155,8 @@ idle_row() {	# proxy mode n
 	[ "$p" = rpxd ] && pool=$(rpxd_pool_wait $RPXD_MAX)
 	sleep 1
 	base=$(tree_pss "$MPID"); base=${base% *}
-	holders_start "$port" "$n" "$RATE" "$HOLD_TIMEOUT" "$(sni_of "$m")"
-	holders_wait ready: $(( n / RATE + HOLD_TIMEOUT + 30 )) ||
+	holders_start "$port" "$n" "$rate" "$HOLD_TIMEOUT" "$(sni_of "$m")"
+	holders_wait ready: $(( n / rate + HOLD_TIMEOUT + 30 )) ||
 	    notes+=("$row $p: a holder did not finish opening in time")
 	held=$(holders_sum ready: held) refused=$(holders_sum ready: refused)
 	failed=$(holders_sum ready: failed) tmo=$(holders_sum ready: timeout)
@@ -222,7 +225,7 @@ fi
 {
 	echo "idle-many: N idle keep-alive connections held (one GET /small each, then idle), then wrk -t2 -c$WRK_CONNS -d${DURATION}s beside them"
 	echo "127.0.0.1, $(nproc) CPUs shared by the holders, wrk, the backend nginx and the proxy; $(git log -1 --format='rpxd %h (%s)' | cut -c1-90)"
-	echo "held connections opened at $RATE/s in all (bench/idle_hold.c, $PER_HOLDER per process, ${HOLD_TIMEOUT}s per attempt; TLS: the ECDSA listener, TLS 1.3, a full handshake each)"
+	echo "held connections opened at $RATE_TLS/s (TLS) or $RATE_PLAIN/s (plain) in all (bench/idle_hold.c, $PER_HOLDER per process, ${HOLD_TIMEOUT}s per attempt; TLS: the ECDSA listener, TLS 1.3, a full handshake each)"
 	echo "HAProxy nbthread 2 maxconn $HAPROXY_MAXCONN; nginx 2 workers x worker_connections $NGINX_WORKER_CONNECTIONS; rpxd min-spare = max-spare = max-workers = $RPXD_MAX (pool full before the holders start)"
 	echo "idle timeouts 600 s for all three; each proxy started fresh per row, warmed up (4 s at 256 plain + 2 s at 50 TLS connections)"
 	echo "uptime before: $uptime_before"
