@@ -35,6 +35,8 @@ PER_HOLDER=${PER_HOLDER:-2500}
 HOLD_TIMEOUT=${HOLD_TIMEOUT:-30}
 BURST=${BURST:-200}
 BURST_TIMEOUT=30
+PROBE=${PROBE:-50}	# new clients beside the held ones, after wrk
+PROBE_TIMEOUT=10
 WRK_CONNS=50
 RPXD_MAX=1024		# max-workers: the most rpxd accepts today
 WARMUP=4 TLS_WARMUP=2 HS_WARMUP=0
@@ -94,6 +96,17 @@ rpxd_pool_wait() {	# up to 60 s for the pool to reach max-workers
 		sleep 0.5
 	done
 	echo "${n:-0}"
+}
+
+probe() {	# port sni|- -> "ok p99": PROBE new keep-alive clients at once
+	local pp ok p99
+	"$dir/idle_hold" 127.0.0.1 "$1" /small "$PROBE" 0 "$PROBE_TIMEOUT" "$2" > "$dir/probe.out" 2>&1 &
+	pp=$!; pids+=("$pp")
+	for _ in $(seq 1 $(((PROBE_TIMEOUT + 10) * 10))); do grep -q '^ready' "$dir/probe.out" && break; sleep 0.1; done
+	stop_pid "$pp"
+	ok=$(awk '/^ready:/ {print $3}' "$dir/probe.out")
+	p99=$(awk '/^first-response/ {print $6}' "$dir/probe.out")
+	echo "${ok:--} ${p99:--}"
 }
 
 hpids=()	# the holders of the current row
@@ -175,6 +188,11 @@ idle_row() {	# proxy mode n
 	if [ "${reqs:-0}" -gt 0 ] && [ -n "$p99" ]; then p99=$(to_ms "$p99"); else p99=-; fi
 	errs=$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' "$dir/out")
 	[ -n "$rps" ] || errs="wrk gave no result $((DURATION + 10)) s after it started, killed (its connections never completed) $(tr '\n' ' ' < "$dir/out" | cut -c1-150)"
+	# wrk counts neither a connection that never gets a response nor its
+	# absence (with 24 rpxd workers free, 26 of its 50 waited unseen), so:
+	# how many of PROBE new clients get a response beside the held ones.
+	local pok pp99
+	read -r pok pp99 <<<"$(probe "$port" "$(sni_of "$m")")"
 	sleep 1
 	kill -USR1 "${hpids[@]}" 2>/dev/null
 	holders_wait after: 20 || notes+=("$row $p: a holder did not report the open connections")
@@ -187,10 +205,10 @@ idle_row() {	# proxy mode n
 	growth=$(awk -v a="$pss" -v b="$base" -v h="$held" 'BEGIN { if (h > 0) printf "%.1f", (a - b) / h; else print "-" }')
 	cpu=$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", c / t / r * 1e6; else printf "-(%.1fs)", c / t }')
 	[ -n "$errs" ] && notes+=("$row $p wrk: $errs")
-	lines+=("$(printf '%-17s %-8s %6s %6s %6s %6s %6s %7s %8.1f %6s %8s %8s %9s %8s %9s %s' \
+	lines+=("$(printf '%-17s %-8s %6s %6s %6s %6s %6s %7s %8.1f %6s %8s %8s %9s %8s %9s %6s %8s %s' \
 	    "$row" "$p" "$held" "$refused" "$failed" "$tmo" "$open" "$secs" "$(awk -v a="$pss" 'BEGIN {print a / 1024}')" \
-	    "$procs" "$per" "$growth" "${rps:-0}" "${p99:--}" "$cpu" "$([ -n "$errs" ] && echo '!')")")
-	echo "$row $p pool=$pool base_pss_kib=$base pss_kib=$pss procs=$procs held=$held refused=$refused failed=$failed timeout=$tmo open=$open closed=$closed open_s=$secs rps=${rps:-none} reqs=${reqs:-none} p99=${p99:-none} cpu_ticks=$((c1 - c0)) $errs" >> "$raw"
+	    "$procs" "$per" "$growth" "${rps:-0}" "${p99:--}" "$cpu" "$pok/$PROBE" "$pp99" "$([ -n "$errs" ] && echo '!')")")
+	echo "$row $p pool=$pool base_pss_kib=$base pss_kib=$pss procs=$procs held=$held refused=$refused failed=$failed timeout=$tmo open=$open closed=$closed open_s=$secs rps=${rps:-none} reqs=${reqs:-none} p99=${p99:-none} cpu_ticks=$((c1 - c0)) probe_ok=$pok probe_p99=$pp99 $errs" >> "$raw"
 	echo "${lines[-1]}" >&2
 }
 
@@ -227,7 +245,7 @@ fi
 
 {
 	echo "idle-many: N idle keep-alive connections held (one GET /small each, then idle), then wrk -t2 -c$WRK_CONNS -d${DURATION}s beside them"
-	echo "127.0.0.1, $(nproc) CPUs shared by the holders, wrk, the backend nginx and the proxy; $(git log -1 --format='rpxd %h (%s)' | cut -c1-90)"
+	echo "127.0.0.1, $(nproc) CPUs shared by the holders, wrk, the backend nginx and the proxy; rpxd $(git log -1 --format=%h -- . ':(exclude)bench') (last commit outside bench/), tree $(git log -1 --format=%h)$(git diff --quiet HEAD || echo ' + changes')"
 	echo "held connections opened at $RATE_TLS/s (TLS) or $RATE_PLAIN/s (plain) in all (bench/idle_hold.c, $PER_HOLDER per process, ${HOLD_TIMEOUT}s per attempt; TLS: the ECDSA listener, TLS 1.3, a full handshake each)"
 	echo "HAProxy nbthread 2 maxconn $HAPROXY_MAXCONN; nginx 2 workers x worker_connections $NGINX_WORKER_CONNECTIONS; rpxd min-spare = max-spare = max-workers = $RPXD_MAX (pool full before the holders start)"
 	echo "idle timeouts 600 s for all three; each proxy started fresh per row, warmed up (4 s at 256 plain + 2 s at 50 TLS connections)"
@@ -237,7 +255,8 @@ fi
 	echo "held/refused/failed/timeout: outcome of the N attempts; open: held ones still open after wrk; open s: time to open them all"
 	echo "PSS: the proxy's whole process tree with the connections held (before wrk); /held: PSS / held; growth: (PSS - PSS before the holders) / held"
 	echo "CPU: utime+stime of all the proxy's processes during wrk / wrk requests (us); -(Xs): no request served, X s of CPU"
-	printf '%-17s %-8s %6s %6s %6s %6s %6s %7s %8s %6s %8s %8s %9s %8s %9s\n' row proxy held refusd failed tmout open "open s" "PSS MiB" procs "KiB/held" "growth" "wrk r/s" "p99 ms" "CPU us/r"
+	echo "new ok, new p99: after wrk, $PROBE new keep-alive clients at once beside the held ones: how many got a response within ${PROBE_TIMEOUT}s, p99 ms of those"
+	printf '%-17s %-8s %6s %6s %6s %6s %6s %7s %8s %6s %8s %8s %9s %8s %9s %6s %8s\n' row proxy held refusd failed tmout open "open s" "PSS MiB" procs "KiB/held" "growth" "wrk r/s" "p99 ms" "CPU us/r" "new ok" "new p99"
 	for l in "${lines[@]}"; do case $l in idle-*) echo "$l" ;; esac; done
 	if [ "$BURST" -gt 0 ]; then
 		echo
