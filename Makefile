@@ -194,7 +194,7 @@ FUZZ_BINS	= $(FUZZ_HARNESSES:%=tests/fuzz/bin/fuzz_%)
 FUZZ_LIB_SRCS	= $(COMMON_SRCS) $(CONFIG_SRCS) $(MASTER_SRCS) $(HEALTH_SRCS) \
 		  $(KEYS_SRCS) worker/http_parse.c worker/chunked.c \
 		  worker/proxy_header.c \
-		  tests/fuzz/json_check.c
+		  tests/fuzz/json_check.c tests/fuzz/fuzz_send.c
 FUZZ_LIB	= tests/fuzz/obj/librpxd-fuzz.a
 
 fuzz: $(FUZZ_BINS)

@@ -16,43 +16,12 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzz_send.h"
 #include "ipc.h"
 
 #define INPUT_MAX	65536	/* fits the socket buffer: no blocking */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Sends p[0..len) with nfds descriptors (dups of fd) on its first byte. */
-static void
-send_with_fds(int sock, const uint8_t *p, size_t len, int fd, unsigned nfds)
-{
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	union {
-		struct cmsghdr	 hdr;
-		unsigned char	 buf[CMSG_SPACE(sizeof(int) * 3)];
-	}		 cm;
-	struct cmsghdr	*c;
-	int		 fds[3] = { fd, fd, fd };
-
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = (void *)(uintptr_t)p;
-	iov.iov_len = len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (nfds > 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	FUZZ_ASSERT(sendmsg(sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) ==
-	    (ssize_t)len);
-}
 
 /* What the master does with an IPC_NTLM_CHECK payload (ntlm_check.c). */
 static void
@@ -97,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		first = (unsigned)size;
 	if (first == 0)
 		nfds = 0;
-	send_with_fds(sp[0], data, first, fd, nfds);
+	fuzz_send_with_fds(sp[0], data, first, fd, nfds);
 	if (size > first)
 		FUZZ_ASSERT(send(sp[0], data + first, size - first,
 		    MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)(size - first));

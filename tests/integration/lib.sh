@@ -102,16 +102,17 @@ start_python() {	# script port
 	wait_port 127.0.0.1 "$2" 5
 }
 
-# base_conf: the global part every test configuration starts with.
+# base_conf [MIN-SPARE MAX-SPARE MAX]: the global part every test
+# configuration starts with; the pool is 2, 4 and 16 workers by default.
 base_conf() {
 	cat <<CONF
 user = "nobody"
 chroot = "$WORK/empty"
 pidfile = "$WORK/rpxd.pid"
 control-socket = "$WORK/rpxd.sock"
-min-spare-workers = 2
-max-spare-workers = 4
-max-workers = 16
+min-spare-workers = ${1:-2}
+max-spare-workers = ${2:-4}
+max-workers = ${3:-16}
 CONF
 }
 

@@ -3,14 +3,8 @@
 # connections are open while curl is still answered at once (the kernel
 # keeps them until their first byte: TCP_DEFER_ACCEPT on Linux).
 silent_conf() {
+	base_conf 2 2 2
 	cat <<CONF
-user = "nobody"
-chroot = "$WORK/empty"
-pidfile = "$WORK/rpxd.pid"
-control-socket = "$WORK/rpxd.sock"
-min-spare-workers = 2
-max-spare-workers = 2
-max-workers = 2
 client-header-timeout = 30
 backend "siteA" { server = { "127.0.0.1:8080" } }
 listener "http" {

@@ -3,15 +3,9 @@
 # listen queues), and a pool at max-workers says how many connections
 # wait, only when some do.
 burst_conf() {	# MIN MAX-SPARE MAX
+	base_conf "$1" "$2" "$3"
 	cat <<CONF
-user = "nobody"
-chroot = "$WORK/empty"
-pidfile = "$WORK/rpxd.pid"
-control-socket = "$WORK/rpxd.sock"
 log-level = "verbose"
-min-spare-workers = $1
-max-spare-workers = $2
-max-workers = $3
 backend "siteA" { server = { "127.0.0.1:8080" } }
 listener "http" {
 	address = "127.0.0.1"
