@@ -85,8 +85,11 @@ nc_oversize() {
 	    'auth: client 127.0.0.1:[0-9]*: NTLM login refused: NT response longer than 4096 bytes'"
 	r=$(nc_log "$mark" | grep -ci -e 'killing' -e 'hostile' -e 'malformed')
 	expect "oversize NT response: the master kills no worker and raises no alarm" "$r" 0
+	# Every worker of before still runs (the pool may have started more
+	# since: it follows demand every 100 ms).
 	after=$(workers | tr '\n' ' ')
-	expect "oversize NT response: the same workers run" "$after" "$before"
+	expect "oversize NT response: the workers of before all still run" \
+	    "$(for p in $before; do case " $after" in *" $p "*) ;; *) echo "$p gone";; esac; done)" ""
 	r=$("$NTLM_PY" "$IT/ntlm_client.py" oversize --host ntlm.example.com \
 	    --nt-len 4096 --source 127.0.0.3 http://127.0.0.1/who \
 	    'RPXTEST\alice:x' 2>&1)
