@@ -12,13 +12,13 @@ nt_hash() {	# password: the NT hash, as rpxd.conf(5) says to make it
 	echo "# comment line"
 	echo "alice:RPXTEST:$(nt_hash 'Alice-pw-7')"
 	echo "bob::$(nt_hash 'Bob-pw-8')"
-} > "$WORK/ntlm-users"
-chmod 600 "$WORK/ntlm-users"
+} > "$WORK/auth-ntlm-users"
+chmod 600 "$WORK/auth-ntlm-users"
 
 {
 	base_conf
 	cat <<CONF
-ntlm-users = "$WORK/ntlm-users"
+ntlm-users = "$WORK/auth-ntlm-users"
 ntlm-domain = "RPXTEST"
 auth-failure-limit = 3
 auth-failure-delay = 1
