@@ -134,8 +134,10 @@ v2(unsigned char *b, unsigned char cmd, unsigned char fam,
 	b[13] = fam;
 	b[14] = (unsigned char)((alen + tlen) >> 8);
 	b[15] = (unsigned char)(alen + tlen);
-	memcpy(b + 16, addr, alen);
-	memcpy(b + 16 + alen, tlv, tlen);
+	if (alen > 0)
+		memcpy(b + 16, addr, alen);
+	if (tlen > 0)
+		memcpy(b + 16 + alen, tlv, tlen);
 	return 16 + alen + tlen;
 }
 
