@@ -150,7 +150,7 @@ read_all(int sock, unsigned char *p, size_t len)
 }
 
 /* The descriptors that came with the first bytes; -1 if more than one. */
-static int
+int
 ipc_take_fds(struct msghdr *mh, int *fd, int *nfds)
 {
 	struct cmsghdr	*cmsg;

@@ -117,6 +117,13 @@ int	ipc_send(int sock, uint32_t type, int fd, const struct msgbuf *payload);
  */
 int	ipc_recv(int sock, struct ipc_msg *msg);
 void	ipc_msg_free(struct ipc_msg *msg);
+struct msghdr;
+/*
+ * The SCM_RIGHTS descriptors of a received message: the first in *fd (-1
+ * if none), all of them counted in *nfds, every other one closed; -1 when
+ * there were more than one or the control data was cut (MSG_CTRUNC).
+ */
+int	ipc_take_fds(struct msghdr *mh, int *fd, int *nfds);
 const char *ipc_type_name(uint32_t type);
 
 /* Apply an IPC_LOG_LEVEL message; -1 if it is malformed. */

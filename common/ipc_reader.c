@@ -60,31 +60,17 @@ reader_fail(struct ipc_reader *r, const char *why, int err)
 static const char *
 reader_take_fds(struct ipc_reader *r, struct msghdr *mh, int first)
 {
-	struct cmsghdr	*cmsg;
-	const char	*why = NULL;
-	size_t		 i, n;
-	int		 got;
+	int	fd, nfds, rv = ipc_take_fds(mh, &fd, &nfds);
 
-	for (cmsg = CMSG_FIRSTHDR(mh); cmsg; cmsg = CMSG_NXTHDR(mh, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			memcpy(&got, CMSG_DATA(cmsg) + i * sizeof(int),
-			    sizeof(int));
-			if (first && r->ir_fd == -1 && why == NULL)
-				r->ir_fd = got;
-			else {
-				close(got);
-				why = first ? "more than one descriptor" :
-				    "a descriptor in the middle of a frame";
-			}
-		}
+	if (!first && fd != -1) {
+		close(fd);
+		return "a descriptor in the middle of a frame";
 	}
-	if (why == NULL && (mh->msg_flags & MSG_CTRUNC))
-		why = "more descriptors than fit";
-	return why;
+	if (first)
+		r->ir_fd = fd;
+	if (nfds > 1)
+		return "more than one descriptor";
+	return rv == -1 ? "more descriptors than fit" : NULL;
 }
 
 /* The header is in: is it one this peer may send? */

@@ -13,7 +13,6 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,21 +25,6 @@
  * the bytes already there keep the socket readable, so poll cannot say
  * when more come. Only a trusted balancer gets this far. */
 #define PROXY_PIECES_WAIT_MS	10
-
-static void
-proxy_addr_name(const struct sockaddr_storage *ss, char *out, size_t len)
-{
-	char	host[INET6_ADDRSTRLEN], port[8];
-
-	if (getnameinfo((const struct sockaddr *)ss,
-	    ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in), host, sizeof(host), port,
-	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(out, len, "unknown");
-	else
-		snprintf(out, len, ss->ss_family == AF_INET6 ? "[%s]:%s" :
-		    "%s:%s", host, port);
-}
 
 static int
 proxy_trusted(const struct listener_conf *ls,
@@ -108,8 +92,11 @@ proxy_session_read(struct worker_env *w, int fd, struct sockaddr_storage *peer)
 	unsigned char			 sink[PROXY_HEADER_MAX];
 	long				 hlen;
 	ssize_t				 n;
+	char				 ip[INET6_ADDRSTRLEN];
 
-	proxy_addr_name(peer, w->w_lb_addr, sizeof(w->w_lb_addr));
+	if (session_addr_name(peer, ip, sizeof(ip), w->w_lb_addr,
+	    sizeof(w->w_lb_addr)) == -1)
+		snprintf(w->w_lb_addr, sizeof(w->w_lb_addr), "unknown");
 	if (!proxy_trusted(ls, peer)) {
 		log_warnx("proxy: %s on listener \"%s\" is not in "
 		    "proxy-protocol-from; closing", w->w_lb_addr, ls->ls_name);

@@ -25,22 +25,31 @@
 
 enum head_result { HEAD_OK, HEAD_CLOSE, HEAD_ERROR };
 
-static void
-session_peer_name(struct worker_env *w, const struct sockaddr_storage *peer)
+int
+session_addr_name(const struct sockaddr_storage *ss, char *ip, size_t iplen,
+    char *addr, size_t addrlen)
 {
 	char	port[8];
 
-	if (getnameinfo((const struct sockaddr *)peer,
-	    peer->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in), w->w_client_ip,
-	    sizeof(w->w_client_ip), port, sizeof(port),
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+	if (getnameinfo((const struct sockaddr *)ss,
+	    ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in), ip, iplen, port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return -1;
+	snprintf(addr, addrlen, ss->ss_family == AF_INET6 ? "[%s]:%s" :
+	    "%s:%s", ip, port);
+	return 0;
+}
+
+static void
+session_peer_name(struct worker_env *w, const struct sockaddr_storage *peer)
+{
+	if (session_addr_name(peer, w->w_client_ip, sizeof(w->w_client_ip),
+	    w->w_client_addr, sizeof(w->w_client_addr)) == -1) {
 		strcpy(w->w_client_ip, "unknown");
-		strcpy(port, "0");
+		strcpy(w->w_client_addr, peer->ss_family == AF_INET6 ?
+		    "[unknown]:0" : "unknown:0");
 	}
-	snprintf(w->w_client_addr, sizeof(w->w_client_addr),
-	    peer->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
-	    w->w_client_ip, port);
 }
 
 /*

@@ -119,7 +119,10 @@ int	 worker_await_master(struct worker_env *w, uint32_t want,
 /* proxy_session.c: 0 with *peer the client's address, -1 to close */
 int	 proxy_session_read(struct worker_env *w, int fd,
 	    struct sockaddr_storage *peer);
-/* session.c */
+/* session.c; session_addr_name: "ip:port" or "[ip6]:port", -1 if it
+ * cannot be had */
+int	 session_addr_name(const struct sockaddr_storage *ss, char *ip,
+	    size_t iplen, char *addr, size_t addrlen);
 void	 session_serve(struct worker_env *w, int fd,
 	    const struct sockaddr_storage *peer, unsigned listener);
 
