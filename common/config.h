@@ -22,7 +22,11 @@
 #endif
 #define RPXD_SYSLOG_PATH_MAX	108	/* sun_path on Linux */
 #define RPXD_SYSLOG_TAG_MAX	33	/* RFC 3164: at most 32 characters */
-#define RPXD_MAX_WORKERS	1024	/* scoreboard capacity */
+#define RPXD_MAX_WORKERS	262144	/* max-workers' largest value; the
+					   machine's limits are checked at
+					   load (master/capacity.c) */
+#define RPXD_SLOTS_MAX		(2 * RPXD_MAX_WORKERS)	/* scoreboard: a
+					   generation and those finishing */
 #define RPXD_MAX_LISTENERS	256
 #define RPXD_MAX_ROUTES		1024	/* per listener */
 #define RPXD_MAX_HOSTS		256	/* per route */
@@ -213,6 +217,7 @@ struct rpxd_conf {
 	unsigned		 rc_min_spare;
 	unsigned		 rc_max_spare;
 	unsigned		 rc_max_workers;
+	unsigned		 rc_max_workers_line;	/* for capacity.c */
 	unsigned		 rc_max_connections_per_worker;	/* 0: none */
 	unsigned		 rc_shutdown_timeout;	/* s, SIGTERM grace */
 	/* timeouts, seconds */

@@ -37,6 +37,12 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_OCSP] = "ocsp response",
 	[IPC_BACKEND_CONN] = "backend connection",
 	[IPC_HOLD_OFF] = "hold-off",
+	[IPC_TEMPLATE] = "template",
+	[IPC_SPAWN_KEYS] = "spawn-keys",
+	[IPC_SPAWN_STDERR] = "spawn-stderr",
+	[IPC_SPAWN] = "spawn",
+	[IPC_SPAWNED] = "spawned",
+	[IPC_REAPED] = "reaped",
 };
 
 const char *

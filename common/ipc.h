@@ -72,10 +72,32 @@ enum ipc_type {
 	IPC_HOLD_OFF,		/* u32 board index of a server that refused
 				   it: a passive hold-off, if the master
 				   agrees */
+	/* the template of a generation (worker/template.c, master/pool.c):
+	   it takes the setup once and forks the workers the master asks
+	   for; IPC_TEMPLATE takes IPC_SCOREBOARD's place in its setup */
+	IPC_TEMPLATE,		/* master -> template; fd: the scoreboard
+				   (read-write); payload: u32 generation,
+				   u32 slots, u32 flags (TEMPLATE_*) */
+	IPC_SPAWN_KEYS,		/* master -> template: fd: the next
+				   worker's key channel; no payload */
+	IPC_SPAWN_STDERR,	/* master -> template: fd: the next
+				   worker's stderr (-d only) */
+	IPC_SPAWN,		/* master -> template: fd: the worker's end
+				   of its socketpair with the master;
+				   payload: u32 slot; fork it now */
+	IPC_SPAWNED,		/* template -> master: u32 slot, u32 pid
+				   (0: the fork failed) */
+	IPC_REAPED,		/* template -> master: u32 slot, u32 pid,
+				   u32 wait status */
 	IPC_TYPE_MAX
 };
 
 #define BOARD_NO_SERVER		UINT32_MAX
+
+/* IPC_TEMPLATE flags */
+#define TEMPLATE_ORPHANS	1	/* the master reaps what the template
+					   leaves (a subreaper): on IPC_STOP the
+					   template exits at once */
 
 /* A TLS session-ticket key: name, AES-256 key, HMAC-SHA256 key. */
 #define TICKET_NAME_SIZE	16

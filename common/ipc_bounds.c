@@ -2,7 +2,8 @@
  * What each less trusted peer may send to the master, type by type, with
  * the largest payload each can have: the tables ipc_reader.c checks a
  * header against as soon as it is in (master/pool.c reads workers with
- * the first, master/health.c the health checker with the second). A type
+ * the first, master/health.c the health checker with the second,
+ * master/template.c a generation's template with the third). A type
  * not listed is refused; every bound is the largest real message with
  * room to spare, not MSGBUF_MAX.
  */
@@ -43,5 +44,17 @@ const struct ipc_bounds ipc_bounds_health = {
 	.ib_types = {
 		[IPC_OCSP_ANSWER] = { .ib_allowed = 1, .ib_nfds = 0,
 		    .ib_max = OCSP_DER_MAX + 4096 },
+	}
+};
+
+/* A template reports the workers it forked and reaped: two and three
+ * u32s. It never handles a client's byte, but it runs unprivileged
+ * beside the workers, so it is bounded like them. */
+const struct ipc_bounds ipc_bounds_template = {
+	.ib_types = {
+		[IPC_SPAWNED] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = 8 },
+		[IPC_REAPED] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = 12 },
 	}
 };

@@ -36,6 +36,7 @@ struct ipc_bounds {
 
 extern const struct ipc_bounds ipc_bounds_worker;	/* worker -> master */
 extern const struct ipc_bounds ipc_bounds_health;	/* checker -> master */
+extern const struct ipc_bounds ipc_bounds_template;	/* template -> master */
 
 struct ipc_reader {
 	const struct ipc_bounds	*ir_bounds;

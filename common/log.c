@@ -122,6 +122,13 @@ log_facility_name(int facility)
 	return "unknown";
 }
 
+void
+log_forked(void)
+{
+	log_pid = (long)getpid();
+	log_ndropped = log_unreported = 0;
+}
+
 long
 log_getpid(void)
 {

@@ -43,6 +43,8 @@ void	fatalx(const char *fmt, ...)
 
 /* The pid as of log_init, for log lines without a syscall each. */
 long	log_getpid(void);
+/* In a forked child (worker/template.c): its own pid on its lines. */
+void	log_forked(void);
 /* Lines that could not be written (syslog down or slow, stderr full). */
 unsigned long log_dropped(void);
 /* 1 when a sandboxed process's syslog socket is dead for good (syslogd

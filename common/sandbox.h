@@ -11,7 +11,10 @@
 enum sandbox_role {
 	SANDBOX_WORKER,		/* rpxd-worker: clients and backends */
 	SANDBOX_HEALTH,		/* rpxd-health: connections to backends */
-	SANDBOX_KEYS		/* rpxd-keys: only its open sockets */
+	SANDBOX_KEYS,		/* rpxd-keys: only its open sockets */
+	SANDBOX_TEMPLATE	/* rpxd-worker as a generation's template:
+				   forks the workers, which then enter
+				   SANDBOX_WORKER on top of it */
 };
 
 /*

@@ -19,7 +19,7 @@
  * the shared scoreboard and health board, the signal pipe) are only read
  * and written; the boards are mapped already. */
 static void
-limit_fd(int fd)
+limit_fd(int fd, enum sandbox_role role)
 {
 	cap_rights_t	rights;
 	struct stat	st;
@@ -31,6 +31,10 @@ limit_fd(int fd)
 		    CAP_SEND, CAP_GETSOCKOPT, CAP_SETSOCKOPT,
 		    CAP_GETSOCKNAME, CAP_GETPEERNAME, CAP_SHUTDOWN, CAP_FCNTL,
 		    CAP_FSTAT);
+	else if (role == SANDBOX_TEMPLATE)	/* the scoreboard: each worker
+						   maps its slot */
+		cap_rights_init(&rights, CAP_READ, CAP_WRITE, CAP_EVENT,
+		    CAP_FCNTL, CAP_FSTAT, CAP_MMAP_RW);
 	else
 		cap_rights_init(&rights, CAP_READ, CAP_WRITE, CAP_EVENT,
 		    CAP_FCNTL, CAP_FSTAT);
@@ -45,7 +49,7 @@ sandbox_enter(enum sandbox_role role, unsigned more_fds)
 
 	highest_fd = sandbox_limits(role, more_fds);
 	for (fd = 0; fd <= highest_fd; fd++)
-		limit_fd(fd);
+		limit_fd(fd, role);
 	if (role != SANDBOX_KEYS) {
 		log_debug("sandbox: %s: descriptors limited; no capability "
 		    "mode (it must connect to backends)",

@@ -74,7 +74,10 @@ sandbox_limits(enum sandbox_role role, unsigned more_fds)
 	log_sandboxed();
 	set_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE",
 	    (rlim_t)highest + 1 + more_fds);
-	set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", 0);
+	/* The template forks the workers: it keeps the limit it inherited
+	 * (checked at load, master/capacity.c); its workers set 0. */
+	if (role != SANDBOX_TEMPLATE)
+		set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", 0);
 	set_limit(RLIMIT_CORE, "RLIMIT_CORE", 0);
 	if (stderr_is_file())
 		log_debug("sandbox: %s: stderr is a regular file; no "
@@ -109,6 +112,8 @@ sandbox_role_name(enum sandbox_role role)
 		return "health";
 	case SANDBOX_KEYS:
 		return "keys";
+	case SANDBOX_TEMPLATE:
+		return "template";
 	}
 	return "unknown";
 }

@@ -7,6 +7,7 @@
  */
 #include <sys/types.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -94,6 +95,33 @@ static const int health_calls[] = {
 	__NR_fcntl,
 	__NR_nanosleep, __NR_clock_nanosleep,
 	__NR_rt_sigprocmask,
+};
+
+/*
+ * The template (worker/template.c): a worker's calls (the workers it
+ * forks inherit its filter and add their own, which lets only the
+ * worker's through), and what forking and setting up a worker takes:
+ * fork (clone without a shared memory or new namespaces: see
+ * emit_clone), reaping, the worker's own descriptors, its scoreboard
+ * slot, its epoll set, and its own sandbox (limits, prctl, seccomp).
+ */
+static const int template_calls[] = {
+	__NR_wait4, __NR_rt_sigaction, __NR_rt_sigprocmask,
+	__NR_set_robust_list,		/* glibc, in the forked child */
+#ifdef __NR_dup2
+	__NR_dup2,
+#endif
+	__NR_dup3,
+	__NR_epoll_create1, __NR_epoll_ctl,
+#ifdef __NR_fstat
+	__NR_fstat,
+#endif
+	__NR_newfstatat,
+	__NR_prlimit64,
+#ifdef __NR_setrlimit
+	__NR_setrlimit, __NR_getrlimit,
+#endif
+	__NR_prctl, __NR_seccomp,
 };
 
 #ifdef RPXD_SANITIZER
@@ -193,6 +221,24 @@ emit_arch(struct filter *f)
 
 #define LIST(f, a)	emit_list((f), (a), sizeof(a) / sizeof((a)[0]))
 
+/* clone() for fork only: no CLONE_VM or CLONE_THREAD (a thread would
+ * share the template's memory) and no new namespaces; clone3, whose
+ * flags a filter cannot read, fails with ENOSYS (glibc's fork does not
+ * use it). */
+static void
+emit_clone(struct filter *f)
+{
+	emit_without_bits(f, __NR_clone, 0, CLONE_VM | CLONE_THREAD |
+	    CLONE_SETTLS | CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID |
+	    CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP);
+#ifdef __NR_clone3
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_clone3, 0, 1));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)));
+#endif
+}
+
 /*
  * A worker maps only its own scoreboard slot's page (scoreboard.c) and
  * has closed the descriptor; mremap() could still grow that shared
@@ -222,9 +268,13 @@ filter_build(struct filter *f, enum sandbox_role role)
 	if (role == SANDBOX_WORKER)
 		emit_mremap_enomem(f);	/* before base_calls allows it */
 	LIST(f, base_calls);
-	if (role == SANDBOX_WORKER) {
+	if (role == SANDBOX_WORKER || role == SANDBOX_TEMPLATE) {
 		emit_socket_inet(f);
 		LIST(f, worker_calls);
+	}
+	if (role == SANDBOX_TEMPLATE) {
+		emit_clone(f);
+		LIST(f, template_calls);
 	} else if (role == SANDBOX_HEALTH) {
 		emit_socket_inet(f);
 		LIST(f, health_calls);

@@ -2,6 +2,7 @@
  * The OpenBSD sandbox (see sandbox.h): unveil hides the whole file system,
  * then pledge keeps each role to its promises. Not built on other systems.
  */
+#include <errno.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -23,6 +24,9 @@ role_promises(enum sandbox_role role)
 		return "stdio inet";
 	case SANDBOX_KEYS:
 		return "stdio recvfd";
+	case SANDBOX_TEMPLATE:
+		/* proc: fork; its workers pledge the worker's promises. */
+		return "stdio inet recvfd proc";
 	}
 	fatalx("sandbox: unknown role %d", (int)role);
 }
@@ -35,7 +39,8 @@ sandbox_enter(enum sandbox_role role, unsigned more_fds)
 	sandbox_limits(role, more_fds);
 	/* "" grants nothing: the chroot's contents vanish too. Without the
 	 * "unveil" promise below, the veil cannot be lifted. */
-	if (unveil("/", "") == -1)
+	if (unveil("/", "") == -1 && !(role == SANDBOX_WORKER &&
+	    errno == EPERM))	/* a worker forked after the template's */
 		fatal("sandbox: unveil /");
 	if (pledge(promises, "") == -1)
 		fatal("sandbox: %s: pledge \"%s\"", sandbox_role_name(role),

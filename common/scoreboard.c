@@ -86,26 +86,64 @@ scoreboard_stride(void)
 	return (sizeof(struct scoreboard_slot) + p - 1) / p * p;
 }
 
+unsigned
+scoreboard_slots_for(unsigned max_workers)
+{
+	uint64_t	n = 2 * (uint64_t)max_workers;
+
+	return n > RPXD_SLOTS_MAX ? RPXD_SLOTS_MAX : (unsigned)n;
+}
+
+/* The master's view of every slot; the pages are the memfd's, so a new
+ * view sees what the old one did. */
+static int
+board_map(struct scoreboard *sb, unsigned slots)
+{
+	size_t	size = sb->sb_stride * slots;
+	void	*p;
+
+	if (ftruncate(sb->sb_fd, (off_t)size) == -1)
+		return -1;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, sb->sb_fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	if (sb->sb_base != NULL)
+		munmap(sb->sb_base, sb->sb_size);
+	sb->sb_base = p;
+	sb->sb_size = size;
+	sb->sb_slots = slots;
+	return 0;
+}
+
 int
-scoreboard_create(struct scoreboard *sb)
+scoreboard_create(struct scoreboard *sb, unsigned slots)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->sb_stride = scoreboard_stride();
-	sb->sb_size = sb->sb_stride * RPXD_MAX_WORKERS;
+	if (slots == 0 || slots > RPXD_SLOTS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
 	if ((sb->sb_fd = shared_anon_fd("rpxd-scoreboard")) == -1)
 		return -1;
-	if (ftruncate(sb->sb_fd, (off_t)sb->sb_size) == -1)
-		goto fail;
-	sb->sb_base = mmap(NULL, sb->sb_size, PROT_READ | PROT_WRITE,
-	    MAP_SHARED, sb->sb_fd, 0);
-	if (sb->sb_base == MAP_FAILED)
-		goto fail;
+	if (board_map(sb, slots) == -1) {
+		close(sb->sb_fd);
+		sb->sb_fd = -1;
+		return -1;
+	}
 	return 0;
-fail:
-	sb->sb_base = NULL;
-	close(sb->sb_fd);
-	sb->sb_fd = -1;
-	return -1;
+}
+
+int
+scoreboard_grow(struct scoreboard *sb, unsigned slots)
+{
+	if (slots <= sb->sb_slots)
+		return 0;
+	if (slots > RPXD_SLOTS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	return board_map(sb, slots);
 }
 
 /*
@@ -126,15 +164,9 @@ scoreboard_attach_slot(struct scoreboard *sb, int fd, unsigned slot,
 	sb->sb_fd = -1;
 	sb->sb_stride = scoreboard_stride();
 	*ss = NULL;
-	if (slot >= RPXD_MAX_WORKERS) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 ||
-	    (size_t)st.st_size != sb->sb_stride * RPXD_MAX_WORKERS) {
-		saved = (size_t)st.st_size != sb->sb_stride *
-		    RPXD_MAX_WORKERS ? EINVAL : errno;
+	if (fstat(fd, &st) == -1 || st.st_size < 0 ||
+	    (uint64_t)slot >= (uint64_t)st.st_size / sb->sb_stride) {
+		saved = fstat(fd, &st) == -1 ? errno : EINVAL;
 		close(fd);
 		errno = saved;
 		return -1;

@@ -58,18 +58,25 @@ struct scoreboard_slot {
 
 struct scoreboard {
 	int			 sb_fd;
+	unsigned		 sb_slots;	/* the master's: how many */
 	size_t			 sb_size;
 	size_t			 sb_stride;	/* a slot's page(s) */
 	unsigned char		*sb_base;	/* the master: every slot; a
 						   worker: its own only */
 };
 
-int	scoreboard_create(struct scoreboard *sb);	/* master */
+/* The master: room for slots workers (at most RPXD_SLOTS_MAX); grown
+ * (never shrunk) by a reload that raises max-workers. 0, or -1 and errno. */
+int	scoreboard_create(struct scoreboard *sb, unsigned slots);
+int	scoreboard_grow(struct scoreboard *sb, unsigned slots);
+/* The slots a configuration needs: its workers, and as many again for
+ * the generations still finishing their connections after a reload. */
+unsigned scoreboard_slots_for(unsigned max_workers);
 /* The worker: map slot's page alone and close fd, whatever happens. */
 int	scoreboard_attach_slot(struct scoreboard *sb, int fd, unsigned slot,
 	    struct scoreboard_slot **ss);
 void	scoreboard_close(struct scoreboard *sb);
-/* The master's view of slot i (i < RPXD_MAX_WORKERS). */
+/* The master's view of slot i (i < sb_slots). */
 struct scoreboard_slot *scoreboard_slot(const struct scoreboard *sb,
 	    unsigned i);
 size_t	scoreboard_stride(void);

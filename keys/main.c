@@ -29,6 +29,7 @@
 
 /* A holder serves at most every worker slot. */
 #define CLIENTS_MAX	RPXD_MAX_WORKERS
+#define KEYS_SPARE_FDS	16	/* beyond one channel per worker */
 
 struct client {
 	int		 cl_fd;
@@ -165,7 +166,7 @@ client_request(unsigned i)
 static void
 holder_loop(int ipc)
 {
-	struct pollfd	pfd[CLIENTS_MAX + 1];
+	static struct pollfd	pfd[CLIENTS_MAX + 1];
 	unsigned	i, n;
 	int		master_open = 1;
 
@@ -210,8 +211,9 @@ main(int argc, char *argv[])
 	    conf->rc_facility);
 	log_set_level(conf->rc_log_level);
 	privdrop(conf->rc_chroot, conf->rc_uid, conf->rc_gid);
-	/* Room for a channel from every worker slot. */
-	sandbox_enter(SANDBOX_KEYS, CLIENTS_MAX);
+	/* Room for a channel from every worker of its generation (the
+	 * master checked at load that the system allows it). */
+	sandbox_enter(SANDBOX_KEYS, conf->rc_max_workers + KEYS_SPARE_FDS);
 	log_debug("keys: holding %u key(s)", held_count());
 	holder_loop(RPXD_IPC_FD);
 	return 0;

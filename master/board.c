@@ -22,9 +22,9 @@
  * another moment: a slot may change under us, so subtraction uses this
  * copy). counted_gen says on which generation's board it was added.
  */
-static int32_t	counted_server[RPXD_MAX_WORKERS][SS_CONNS];
-static uint8_t	counted_pinned[RPXD_MAX_WORKERS][SS_CONNS];
-static uint32_t	counted_gen[RPXD_MAX_WORKERS];
+static int32_t	counted_server[RPXD_SLOTS_MAX][SS_CONNS];
+static uint8_t	counted_pinned[RPXD_SLOTS_MAX][SS_CONNS];
+static uint32_t	counted_gen[RPXD_SLOTS_MAX];
 
 /* Take slot's share off the board (only if it was added to this one). */
 static void
@@ -97,7 +97,7 @@ board_sum(struct master *m)
 		m->m_hb.hb_servers[i].hs_active = 0;
 		m->m_hb.hb_servers[i].hs_pinned = 0;
 	}
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+	for (i = 0; i < m->m_nslots; i++) {
 		counted_gen[i] = 0;
 		if (counts(m, i))
 			count(m, i);
@@ -108,7 +108,7 @@ board_sum(struct master *m)
 void
 board_worker_gone(struct master *m, unsigned slot)
 {
-	if (m->m_hb.hb_servers != NULL && slot < RPXD_MAX_WORKERS)
+	if (m->m_hb.hb_servers != NULL && slot < m->m_nslots)
 		uncount(m, slot);
 }
 
@@ -220,7 +220,7 @@ board_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg)
 {
 	uint32_t	server;
 
-	if (msg->im_fd != -1 || slot >= RPXD_MAX_WORKERS ||
+	if (msg->im_fd != -1 || slot >= m->m_nslots ||
 	    msgbuf_get_u32(&msg->im_payload, &server) == -1 ||
 	    msgbuf_end(&msg->im_payload) == -1)
 		return -1;

@@ -31,7 +31,7 @@
 #define CHILDLOG_ENV	"RPXD_CHILDLOG"	/* fd:pid:ident,... for upgrade */
 
 _Static_assert(CHILDLOG_MAX >= 2 * (RPXD_MAX_WORKERS + KEYHOLDER_SLOTS +
-    HEALTH_OLD_MAX + 1), "a pipe for every child of two images");
+    TEMPLATES_MAX + HEALTH_OLD_MAX + 1), "a pipe for every child of two images");
 
 struct childlog {
 	int			cl_fd;
@@ -42,6 +42,7 @@ struct childlog {
 };
 
 static struct childlog	*childlogs[CHILDLOG_MAX];	/* NULL: free */
+static unsigned		 childlogs_high;	/* above: all free */
 static unsigned		 polled[CHILDLOG_MAX];	/* pollfd -> slot */
 static int		 full_said;
 
@@ -67,6 +68,8 @@ childlog_new(int fd, long pid, const char *ident)
 	cl->cl_fd = fd;
 	childlog_buf_init(&cl->cl_buf, ident, pid);
 	childlogs[i] = cl;
+	if (i >= childlogs_high)
+		childlogs_high = i + 1;
 	return (int)i;
 }
 
@@ -79,6 +82,8 @@ childlog_close(unsigned i)
 	close(cl->cl_fd);
 	free(cl);
 	childlogs[i] = NULL;
+	while (childlogs_high > 0 && childlogs[childlogs_high - 1] == NULL)
+		childlogs_high--;
 }
 
 /* In the child, before exec: its pipe, or /dev/null, never ours. */
@@ -132,6 +137,49 @@ child_fork(const struct master *m, const char *ident)
 	return pid;
 }
 
+/*
+ * The stderr of a worker the template forks (pool.c): a pipe read like a
+ * forked child's. Its write end in *wfd and the slot returned, or -1 and
+ * *wfd -1 when not in the foreground or none can be had (the worker then
+ * writes where the template does). childlog_owner() names its pid once
+ * the template has told it; childlog_drop() gives it up.
+ */
+int
+childlog_pipe(const struct master *m, const char *ident, int *wfd)
+{
+	int	p[2], slot;
+
+	*wfd = -1;
+	if (!m->m_foreground || pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    (slot = childlog_new(p[0], 0, ident)) == -1) {
+		if (!full_said)
+			log_warnx("childlog: no pipe for the stderr of %s; it "
+			    "writes to its template's", ident);
+		full_said = 1;
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	*wfd = p[1];
+	return slot;
+}
+
+void
+childlog_owner(int slot, pid_t pid)
+{
+	if (slot >= 0 && slot < (int)CHILDLOG_MAX && childlogs[slot] != NULL)
+		childlogs[slot]->cl_buf.cb_pid = (long)pid;
+}
+
+void
+childlog_drop(int slot)
+{
+	if (slot >= 0 && slot < (int)CHILDLOG_MAX && childlogs[slot] != NULL)
+		childlog_close((unsigned)slot);
+}
+
 /* Has cl had its CHILDLOG_RATE bytes this second? Said once per child. */
 static int
 over_rate(struct childlog *cl, time_t now)
@@ -165,7 +213,7 @@ childlog_pollfds(struct pollfd *pfd, nfds_t max)
 
 	if (poll(&out, 1, 0) == 0)
 		return 0;
-	for (i = 0; i < CHILDLOG_MAX && n < max; i++) {
+	for (i = 0; i < childlogs_high && n < max; i++) {
 		struct childlog	*cl = childlogs[i];
 
 		if (cl == NULL || over_rate(cl, now))
@@ -217,7 +265,7 @@ childlog_drain(void)
 {
 	unsigned	i, turns;
 
-	for (i = 0; i < CHILDLOG_MAX; i++) {
+	for (i = 0; i < childlogs_high; i++) {
 		if (childlogs[i] == NULL)
 			continue;
 		for (turns = 0; turns < 64; turns++)
@@ -240,7 +288,7 @@ void
 childlog_export(int on)
 {
 	char		*env, *p;
-	size_t		 len = CHILDLOG_MAX * 48 + 1;
+	size_t		 len = (size_t)childlogs_high * 48 + 1;
 	unsigned	 i;
 	int		 n;
 
@@ -249,7 +297,7 @@ childlog_export(int on)
 		return;
 	}
 	*p = '\0';
-	for (i = 0; i < CHILDLOG_MAX; i++) {
+	for (i = 0; i < childlogs_high; i++) {
 		struct childlog	*cl = childlogs[i];
 
 		if (cl == NULL || fcntl(cl->cl_fd, F_SETFD, 0) == -1)

@@ -21,7 +21,7 @@
 #define CHILDLOG_OUT_MAX	(64 + 4 * CHILDLOG_LINE_MAX + 16)
 /* Children whose pipes the master reads at once: those of its tables,
  * twice, for an upgraded image still reading the old one's. */
-#define CHILDLOG_MAX		(2 * (RPXD_MAX_WORKERS + 256 + 8))
+#define CHILDLOG_MAX		(2 * (RPXD_MAX_WORKERS + 256 + 64 + 8))
 
 /* One child's stream, cut into lines (childlog_line.c). */
 struct childlog_buf {
@@ -46,6 +46,9 @@ size_t	 childlog_format(const struct childlog_buf *cb, char *out,
 /* childlog.c, the master's side */
 struct master;
 pid_t	 child_fork(const struct master *m, const char *ident);
+int	 childlog_pipe(const struct master *m, const char *ident, int *wfd);
+void	 childlog_owner(int slot, pid_t pid);
+void	 childlog_drop(int slot);
 nfds_t	 childlog_pollfds(struct pollfd *pfd, nfds_t max);
 void	 childlog_events(const struct pollfd *pfd, nfds_t n);
 void	 childlog_drain(void);

@@ -77,8 +77,9 @@ set_log_level(struct master *m, int level)
 	m->m_conf->rc_log_level = level;
 	msgbuf_init(&mb);
 	msgbuf_put_u32(&mb, (uint32_t)level);
-	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+	for (i = 0; i < m->m_nslots; i++)
 		(void)pool_send(m, i, IPC_LOG_LEVEL, &mb, 1);
+	templates_broadcast(m, IPC_LOG_LEVEL, &mb, 0);
 	health_send_level(m, &mb);
 	for (i = 0; i < KEYHOLDER_SLOTS; i++)
 		if (m->m_keyholders[i].kh_pid != 0 &&

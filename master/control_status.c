@@ -117,7 +117,7 @@ log_dropped_all(const struct master *m)
 	unsigned long long	n = log_dropped();
 	unsigned		i;
 
-	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+	for (i = 0; i < m->m_nslots; i++)
 		if (m->m_workers[i].wk_pid != 0)
 			n = board_add(n,
 			    scoreboard_slot(&m->m_sb, i)->ss_log_dropped);
@@ -147,7 +147,7 @@ status_json(struct master *m, struct strbuf *out)
 	json_bool(&js, "stopping", m->m_stopping);
 	json_int(&js, "listen_queue", m->m_waiting);
 	json_array(&js, "workers");
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+	for (i = 0; i < m->m_nslots; i++) {
 		const struct worker *wk = &m->m_workers[i];
 		const struct scoreboard_slot *ss = scoreboard_slot(&m->m_sb, i);
 
@@ -232,7 +232,7 @@ status_workers(struct master *m, struct strbuf *out, time_t now)
 	strbuf_printf(out, "\n%-8s %-4s %-9s %9s %9s %7s  %-16s %-16s %s\n",
 	    "WORKER", "GEN", "STATE", "REQUESTS", "CONNS", "FOR", "LISTENER",
 	    "ROUTE", "CLIENT");
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+	for (i = 0; i < m->m_nslots; i++) {
 		const struct worker *wk = &m->m_workers[i];
 		const struct scoreboard_slot *ss = scoreboard_slot(&m->m_sb, i);
 
@@ -303,7 +303,7 @@ control_status(struct master *m, int json, struct strbuf *out)
 		status_json(m, out);
 		return;
 	}
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+	for (i = 0; i < m->m_nslots; i++) {
 		if (m->m_workers[i].wk_pid == 0)
 			continue;
 		n++;

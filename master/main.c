@@ -128,6 +128,8 @@ master_expire(struct master *m)
 
 	a = pool_expire(m, now);
 	b = health_expire(m, now);
+	a = a == 0 ? b : b == 0 || a < b ? a : b;
+	b = templates_expire(m, now);
 	return a == 0 ? b : b == 0 || a < b ? a : b;
 }
 
@@ -144,38 +146,66 @@ master_timeout(int64_t deadline)
 	return left <= 0 ? 0 : left < POOL_TICK_MS ? (int)left : POOL_TICK_MS;
 }
 
+/* The loop's poll set, sized for the slots (which a reload may grow). */
+struct poll_set {
+	struct pollfd	*ps_pfd;
+	unsigned	*ps_idx;	/* pfd -> worker slot or template */
+	size_t		 ps_cap;
+};
+
+static void
+poll_set_fit(struct poll_set *ps, const struct master *m)
+{
+	size_t	want = (size_t)m->m_nslots + TEMPLATES_MAX + 3 +
+		    CONTROL_CONNS_MAX + CHILDLOG_MAX;
+
+	if (want <= ps->ps_cap)
+		return;
+	free(ps->ps_pfd);
+	free(ps->ps_idx);
+	if ((ps->ps_pfd = calloc(want, sizeof(*ps->ps_pfd))) == NULL ||
+	    (ps->ps_idx = calloc(want, sizeof(*ps->ps_idx))) == NULL)
+		fatal("%s: %zu descriptors to poll", __func__, want);
+	ps->ps_cap = want;
+}
+
 static void
 master_loop(struct master *m, int sigfd)
 {
-	struct pollfd	pfd[RPXD_MAX_WORKERS + 3 + CONTROL_CONNS_MAX +
-			    CHILDLOG_MAX];
-	unsigned	slots[RPXD_MAX_WORKERS + 2];
-	nfds_t		n, nw, nh, nc, nl, i;
-	time_t		last = 0, now;
-	int64_t		last_pool = 0;
-	int64_t		deadline;
-	int		rv;
+	static struct poll_set	 ps;
+	struct pollfd		*pfd;
+	unsigned		*slots;
+	nfds_t			 n, nw, nt, nh, nc, nl, i;
+	time_t			 last = 0, now;
+	int64_t			 last_pool = 0;
+	int64_t			 deadline;
+	int			 rv;
 
 	for (;;) {
 		if (m->m_stopping) {
 			/* rpxctl stop's answer goes out before the end. */
 			if (pool_count_alive(m) == 0 && !health_alive(m) &&
-			    keyholders_alive(m) == 0 && !control_busy(m))
+			    keyholders_alive(m) == 0 &&
+			    templates_alive(m) == 0 && !control_busy(m))
 				return;
 			if (time(NULL) >= m->m_stop_deadline) {
 				log_warnx("shutdown: grace period over; "
 				    "killing %u worker(s)", pool_count_alive(m));
 				pool_kill_all(m, SIGKILL);
+				templates_kill_all(m, SIGKILL);
 				health_kill_all(m, SIGKILL);
 				keyholders_kill_all(m, SIGKILL);
 				m->m_stop_deadline = time(NULL) + 5;
 			}
 		}
 		deadline = master_expire(m);
+		poll_set_fit(&ps, m);
+		pfd = ps.ps_pfd;
+		slots = ps.ps_idx;
 		n = 0;
 		pfd[n].fd = sigfd;
 		pfd[n++].events = POLLIN;
-		for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+		for (i = 0; i < m->m_nslots; i++) {
 			if (m->m_workers[i].wk_pid == 0 ||
 			    m->m_workers[i].wk_eof)
 				continue;
@@ -184,6 +214,8 @@ master_loop(struct master *m, int sigfd)
 			pfd[n++].events = POLLIN;
 		}
 		nw = n;
+		n += templates_pollfds(m, pfd + n, slots + n, TEMPLATES_MAX);
+		nt = n;
 		if (m->m_health.hp_sock != -1) {
 			pfd[n].fd = m->m_health.hp_sock;
 			pfd[n++].events = POLLIN;
@@ -199,8 +231,13 @@ master_loop(struct master *m, int sigfd)
 		for (i = 1; rv > 0 && i < nw; i++)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				pool_dispatch(m, slots[i]);
-		if (rv > 0 && nh > nw &&
-		    (pfd[nw].revents & (POLLIN | POLLHUP | POLLERR)))
+		/* Spawn reports before the signals: a worker forked and
+		 * reaped at once is known when its SIGCHLD is handled. */
+		for (i = nw; rv > 0 && i < nt; i++)
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				template_dispatch(m, slots[i]);
+		if (rv > 0 && nh > nt &&
+		    (pfd[nt].revents & (POLLIN | POLLHUP | POLLERR)))
 			health_dispatch(m);
 		if (rv > 0 && nc > 0)
 			control_events(m, pfd + nh, (unsigned)nc);
@@ -219,6 +256,7 @@ master_loop(struct master *m, int sigfd)
 			pool_reap(m);
 			board_sum(m);
 			keyholders_launch(m);
+			templates_maintain(m);
 			health_maintain(m);
 			tickets_rotate(m);
 			ocsp_maintain(m);
@@ -284,10 +322,16 @@ main(int argc, char *argv[])
 		}
 		fatalx("startup: %s", err);
 	}
+	if (capacity_check(m->m_conf, m->m_foreground, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s", err);
+		return 1;
+	}
 	if (check_only) {
 		fprintf(stderr, "%s: configuration OK\n", m->m_conf_file);
 		return 0;
 	}
+	capacity_raise_nofile(m->m_conf, m->m_foreground);
 	if (geteuid() != 0)
 		fatalx("startup: rpxd must be started as root");
 	health_init(m);
@@ -301,7 +345,8 @@ main(int argc, char *argv[])
 	if (!upgraded && (m->m_listen_fds = listeners_bind(m->m_conf, NULL,
 	    NULL, err, sizeof(err))) == NULL)
 		fatalx("startup: %s", err);
-	if (scoreboard_create(&m->m_sb) == -1)
+	if (scoreboard_create(&m->m_sb,
+	    scoreboard_slots_for(m->m_conf->rc_max_workers)) == -1)
 		fatal("startup: scoreboard");
 	if (healthboard_create(&m->m_hb, m->m_conf->rc_nservers) == -1)
 		fatal("startup: health board");
@@ -325,6 +370,7 @@ main(int argc, char *argv[])
 		exit(1);
 	m->m_started = time(NULL);
 	sigfd = signals_init();
+	templates_init(m);	/* after daemon(): a subreaper is not forked */
 	pool_init(m);
 	childlog_adopt();	/* an upgrade's old children's stderr */
 	tickets_init(m);
@@ -338,6 +384,7 @@ main(int argc, char *argv[])
 		log_notice("startup: rpxd started, generation 1, %u "
 		    "listener(s)", m->m_conf->rc_nlisteners);
 	keyholders_launch(m);
+	template_launch(m);
 	for (ch = 0; ch < (int)m->m_conf->rc_min_spare; ch++)
 		if (pool_spawn(m) == -1)
 			break;

@@ -8,6 +8,7 @@
 #define RPXD_MASTER_H
 
 #include <sys/types.h>
+#include <poll.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -17,11 +18,16 @@
 #include "healthboard.h"
 #include "ipc.h"
 #include "ipc_reader.h"
+#include "pidmap.h"
 #include "scoreboard.h"
 
 /* The master's view of one worker; indexed like the scoreboard slots. */
 struct worker {
-	pid_t		 wk_pid;		/* 0: slot free */
+	pid_t		 wk_pid;		/* 0: not running (yet) */
+	int		 wk_pending;		/* asked of a template, no pid
+						   yet: the slot is taken */
+	int		 wk_template;		/* its template's index */
+	int		 wk_log;		/* its childlog slot (-d), -1 */
 	int		 wk_sock;		/* our end of its socketpair */
 	uint32_t	 wk_generation;
 	int		 wk_stopping;		/* IPC_STOP sent */
@@ -45,6 +51,20 @@ struct keyholder {
 
 #define HEALTH_OLD_MAX	4	/* stopped checkers not yet reaped */
 
+#define TEMPLATES_MAX	64	/* the generation's and those finishing */
+
+/* The template of a generation (rpxd-worker): forks its workers. */
+struct template_proc {
+	pid_t		 tp_pid;		/* 0: none */
+	int		 tp_sock;		/* -1 once closed */
+	uint32_t	 tp_generation;
+	int		 tp_stopping;		/* IPC_STOP sent */
+	int		 tp_eof;
+	unsigned	 tp_pending;		/* spawns not yet answered */
+	time_t		 tp_since;
+	struct ipc_reader tp_in;		/* what it sends us */
+};
+
 /* A health checker process (rpxd-health). */
 struct health_proc {
 	pid_t		 hp_pid;		/* 0: none */
@@ -65,7 +85,16 @@ struct master {
 	unsigned char		 m_hash_key[HB_KEY_SIZE];	/* balance =
 					   source and cookies; kept across
 					   reloads */
-	struct worker		 m_workers[RPXD_MAX_WORKERS];
+	struct worker		*m_workers;	/* m_nslots of them */
+	unsigned		 m_nslots;	/* the scoreboard's */
+	unsigned		 m_slot_hint;	/* where a free one may be */
+	struct pidmap		 m_pids;	/* worker pid -> slot */
+	/* the templates (template.c) */
+	struct template_proc	 m_templates[TEMPLATES_MAX];
+	int			 m_template;	/* the generation's, or -1 */
+	unsigned		 m_template_failures;	/* died young, in a
+							   row */
+	time_t			 m_template_holdoff;
 	/* pool arithmetic */
 	unsigned		 m_waiting;	/* in the listen queues, as
 						   last seen (backlog.c) */
@@ -147,6 +176,36 @@ int	 child_send_board(const struct master *m, int sock, int fd,
 	    const unsigned char key[HB_KEY_SIZE]);
 void	 child_exec(const struct master *m, const char *path,
 	    const char *name, int sock) __attribute__((noreturn));
+
+/* template.c: each generation's template, which forks its workers */
+void	 templates_init(struct master *m);
+void	 template_launch(struct master *m);
+void	 templates_maintain(struct master *m);
+struct template_proc *template_current(struct master *m);
+void	 template_stop_before(struct master *m, uint32_t generation);
+void	 templates_kill_all(struct master *m, int sig);
+unsigned templates_alive(const struct master *m);
+int	 template_reaped(struct master *m, pid_t pid, int status);
+void	 template_dispatch(struct master *m, unsigned idx);
+int64_t	 templates_expire(struct master *m, int64_t now);
+void	 templates_broadcast(struct master *m, uint32_t type,
+	    const struct msgbuf *mb, int current_only);
+nfds_t	 templates_pollfds(struct master *m, struct pollfd *pfd,
+	    unsigned *idx, nfds_t max);
+int	 template_send_setup(struct master *m, int sock);
+
+/* pool.c, for template.c */
+int	 pool_resize(struct master *m, unsigned max_workers);
+void	 pool_spawned(struct master *m, unsigned tidx, unsigned slot,
+	    pid_t pid);
+int	 pool_template_reaped(struct master *m, unsigned tidx, unsigned slot,
+	    pid_t pid, int status);
+void	 pool_template_gone(struct master *m, unsigned tidx);
+
+/* capacity.c: what max-workers needs of the machine, checked at load */
+int	 capacity_check(const struct rpxd_conf *conf, int foreground,
+	    char *err, size_t len);
+void	 capacity_raise_nofile(const struct rpxd_conf *conf, int foreground);
 
 /* board_read.c: what status reads from shared maps, made safe */
 #define BOARD_TEXT_SIZE(n)	(4 * (n) + 1)

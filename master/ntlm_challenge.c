@@ -41,7 +41,7 @@ struct pending_challenge {
 
 /* One per worker slot: a worker serves one connection at a time, and a
  * new NEGOTIATE replaces the connection's earlier challenge. */
-static struct pending_challenge	challenges[RPXD_MAX_WORKERS];
+static struct pending_challenge	challenges[RPXD_SLOTS_MAX];
 
 int
 ntlm_peer_from_addr(const struct sockaddr_storage *ss, struct ntlm_peer *p)

@@ -43,7 +43,7 @@ struct delayed_answer {
 };
 
 static struct failure_slot	failures[FAILURE_SLOTS];
-static struct delayed_answer	delayed[RPXD_MAX_WORKERS];
+static struct delayed_answer	delayed[RPXD_SLOTS_MAX];
 
 /* The slot of p, or a free or the oldest one taken over for it. */
 static struct failure_slot *
@@ -109,7 +109,7 @@ ntlm_check_tick(struct master *m)
 	int64_t			 now = now_ms();
 	unsigned		 i;
 
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+	for (i = 0; i < m->m_nslots; i++) {
 		da = &delayed[i];
 		if (da->da_pid == 0 || da->da_due > now)
 			continue;

@@ -170,7 +170,7 @@ send_workers(struct master *m, const struct ocsp_slot *os)
 	if (ct->ct_ocsp_der.bl_len > 0)
 		msgbuf_put_bytes(&mb, ct->ct_ocsp_der.bl_data,
 		    ct->ct_ocsp_der.bl_len);
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+	for (i = 0; i < m->m_nslots; i++) {
 		struct worker *wk = &m->m_workers[i];
 
 		if (wk->wk_pid == 0 || wk->wk_eof ||
@@ -181,6 +181,7 @@ send_workers(struct master *m, const struct ocsp_slot *os)
 			log_warn("ocsp: cannot send the new response to "
 			    "worker %ld", (long)wk->wk_pid);
 	}
+	templates_broadcast(m, IPC_OCSP, &mb, 1);
 	msgbuf_free(&mb);
 }
 

@@ -1,7 +1,8 @@
 /*
- * The prefork pool: fork+exec of rpxd-worker with its socketpair on
- * RPXD_IPC_FD, the start-up messages, and the spare-worker arithmetic of
- * Apache's prefork MPM read from the scoreboard once a second. Our end of
+ * The prefork pool: workers forked by the generation's template
+ * (template.c) on our request, each with its socketpair to us, its key
+ * channel and its scoreboard slot; the spare-worker arithmetic of
+ * Apache's prefork MPM read from the scoreboard every tick. Our end of
  * a worker's socket never blocks: what a worker sends is reassembled by
  * ipc_reader.c within ipc_bounds_worker, a partial frame that outlives
  * IPC_PARTIAL_TIMEOUT_MS gets the worker killed, and so does a socket
@@ -27,9 +28,10 @@
 #include "log.h"
 #include "master.h"
 
-/* Workers started in one pool tick (POOL_TICK_MS): a burst of clients is
- * met within a tick or two, and a fork storm stays bounded. */
-#define SPAWN_TICK_MAX		64
+/* Workers asked of the template in one pool tick (POOL_TICK_MS): a
+ * fork of the template costs little, so a burst of clients is met within
+ * a tick, and thousands of workers start over a few seconds, paced. */
+#define SPAWN_TICK_MAX		256
 #define MAX_LOG_INTERVAL	10	/* s between "max-workers reached" */
 #define HOLDOFF_MAX		60	/* s, after workers die on start */
 #define DISPATCH_BURST		8	/* messages taken from one worker per
@@ -38,16 +40,67 @@
 #define SETUP_SLACK		(64 * 1024)	/* bytes of the setup besides
 						   the configuration */
 
+static void
+slot_clear(struct worker *wk)
+{
+	*wk = (struct worker){ .wk_pid = 0, .wk_sock = -1, .wk_log = -1,
+	    .wk_template = -1 };
+	ipc_reader_init(&wk->wk_in, &ipc_bounds_worker);
+}
+
+/* A slot is taken from the spawn request to the worker's end. */
+static int
+slot_used(const struct worker *wk)
+{
+	return wk->wk_pid != 0 || wk->wk_pending;
+}
+
 void
 pool_init(struct master *m)
 {
 	unsigned	i;
 
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
-		m->m_workers[i].wk_pid = 0;
-		m->m_workers[i].wk_sock = -1;
-		ipc_reader_init(&m->m_workers[i].wk_in, &ipc_bounds_worker);
-	}
+	m->m_nslots = m->m_sb.sb_slots;
+	if ((m->m_workers = calloc(m->m_nslots, sizeof(*m->m_workers))) ==
+	    NULL || pidmap_init(&m->m_pids, m->m_nslots) == -1)
+		fatal("startup: %u worker slots", m->m_nslots);
+	for (i = 0; i < m->m_nslots; i++)
+		slot_clear(&m->m_workers[i]);
+}
+
+/*
+ * A reload that raises max-workers: the scoreboard, the slots and the pid
+ * map grow (never shrink: slots of older generations stay where they
+ * are). 0, or -1 with the old sizes kept.
+ */
+int
+pool_resize(struct master *m, unsigned max_workers)
+{
+	unsigned	 want = scoreboard_slots_for(max_workers);
+	unsigned	 i, slot;
+	struct worker	*w;
+	struct pidmap	 pm;
+
+	if (want <= m->m_nslots)
+		return 0;
+	if (scoreboard_grow(&m->m_sb, want) == -1)
+		return -1;
+	if ((w = reallocarray(m->m_workers, want, sizeof(*w))) == NULL)
+		return -1;
+	m->m_workers = w;
+	if (pidmap_init(&pm, want) == -1)
+		return -1;
+	for (i = 0; i < m->m_nslots; i++)
+		if (m->m_workers[i].wk_pid > 0 &&
+		    pidmap_take(&m->m_pids, m->m_workers[i].wk_pid, &slot) == 0)
+			(void)pidmap_put(&pm, m->m_workers[i].wk_pid, slot);
+	pidmap_free(&m->m_pids);
+	m->m_pids = pm;
+	for (i = m->m_nslots; i < want; i++)
+		slot_clear(&m->m_workers[i]);
+	log_info("pool: %u worker slots (was %u)", want, m->m_nslots);
+	m->m_nslots = want;
+	return 0;
 }
 
 /*
@@ -176,77 +229,84 @@ child_send_board(const struct master *m, int sock, int fd,
 	return rv;
 }
 
-/* The worker's channel to a key holder, or in a KEYS_IN_WORKER=1 build
- * the keys themselves. */
+/* A slot nobody holds, from where the last one was found. */
 static int
-worker_send_keys(struct master *m, struct worker *wk)
+slot_free(struct master *m, unsigned *slot)
 {
-	int	fd, rv;
+	unsigned	i, s;
 
-#ifdef RPXD_KEYS_IN_WORKER
-	return keys_send_all(m->m_conf, wk->wk_sock);
+	for (i = 0; i < m->m_nslots; i++) {
+		s = (m->m_slot_hint + i) % m->m_nslots;
+		if (!slot_used(&m->m_workers[s])) {
+			m->m_slot_hint = s + 1;
+			*slot = s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The worker's own descriptors, then the request: its key channel (none
+ * in a KEYS_IN_WORKER=1 build: the template has the keys), its stderr
+ * (-d), its socket to us. */
+static int
+spawn_send(struct master *m, struct template_proc *tp, unsigned slot,
+    int sock)
+{
+	struct worker	*wk = &m->m_workers[slot];
+	struct msgbuf	 mb;
+	int		 fd = -1, err = -1;
+
+#ifndef RPXD_KEYS_IN_WORKER
+	if (keyholders_needed(m)) {
+		if ((fd = keyholders_pair(m, (pid_t)slot,
+		    &wk->wk_keyholder)) == -1) {
+			log_warnx("pool: no key holder for the worker of "
+			    "slot %u", slot);
+			return -1;
+		}
+		err = ipc_send(tp->tp_sock, IPC_SPAWN_KEYS, fd, NULL);
+		close(fd);
+		if (err == -1)
+			return -1;
+	}
 #endif
-	if (!keyholders_needed(m))
-		return 0;
-	if ((fd = keyholders_pair(m, wk->wk_pid, &wk->wk_keyholder)) == -1) {
-		log_warnx("pool: no key holder for worker %ld",
-		    (long)wk->wk_pid);
-		return -1;
+	wk->wk_log = childlog_pipe(m, "rpxd-worker", &fd);
+	if (fd != -1) {
+		err = ipc_send(tp->tp_sock, IPC_SPAWN_STDERR, fd, NULL);
+		close(fd);
+		if (err == -1)
+			return -1;
 	}
-	rv = ipc_send(wk->wk_sock, IPC_KEY_SERVICE, fd, NULL);
-	close(fd);
-	return rv;
-}
-
-static int
-worker_send_setup(struct master *m, unsigned slot, int sock)
-{
-	struct msgbuf	mb;
-	unsigned	i;
-	int		rv = -1;
-
 	msgbuf_init(&mb);
-	if (child_send_config(m, sock) == -1 ||
-	    worker_send_keys(m, &m->m_workers[slot]) == -1)
-		goto done;
-	for (i = 0; i < m->m_conf->rc_nlisteners; i++) {
-		msgbuf_free(&mb);
-		msgbuf_put_u32(&mb, i);
-		if (ipc_send(sock, IPC_LISTENER, m->m_listen_fds[i], &mb) == -1)
-			goto done;
-	}
-	msgbuf_free(&mb);
-	tickets_encode(m, &mb);
-	if (ipc_send(sock, IPC_TICKET_KEYS, -1, &mb) == -1)
-		goto done;
-	explicit_bzero(mb.mb_data, mb.mb_len);
-	msgbuf_free(&mb);
-	if (child_send_board(m, sock, m->m_hb.hb_rofd, m->m_hash_key) == -1)
-		goto done;
 	msgbuf_put_u32(&mb, slot);
-	msgbuf_put_u32(&mb, m->m_generation);
-	if (ipc_send(sock, IPC_SCOREBOARD, m->m_sb.sb_fd, &mb) == -1 ||
-	    ipc_send(sock, IPC_START, -1, NULL) == -1)
-		goto done;
-	rv = 0;
-done:
+	err = mb.mb_error ? -1 : ipc_send(tp->tp_sock, IPC_SPAWN, sock, &mb);
 	msgbuf_free(&mb);
-	return rv;
+	return err;
 }
 
+/*
+ * A new worker of the current generation: a free slot, its socketpair,
+ * and the request to the template, which forks it and says its pid
+ * (pool_spawned). -1 if none can be asked for now.
+ */
 int
 pool_spawn(struct master *m)
 {
+	struct template_proc	*tp = template_current(m);
 	struct scoreboard_slot	*ss;
+	struct worker		*wk;
 	unsigned		 slot;
 	int			 sp[2];
-	pid_t			 pid;
 
-	for (slot = 0; slot < RPXD_MAX_WORKERS; slot++)
-		if (m->m_workers[slot].wk_pid == 0)
-			break;
-	if (slot == RPXD_MAX_WORKERS || !keyholders_ready(m))
+	if (tp == NULL || !keyholders_ready(m))
 		return -1;
+	if (slot_free(m, &slot) == -1) {
+		log_warnx("pool: all %u worker slots are taken (older "
+		    "generations still finish their connections)",
+		    m->m_nslots);
+		return -1;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1) {
 		log_warn("pool: socketpair");
 		return -1;
@@ -263,33 +323,56 @@ pool_spawn(struct master *m)
 	ss->ss_generation = m->m_generation;
 	ss->ss_listener = ss->ss_route = -1;
 	scoreboard_set_state(ss, WS_STARTING);
-	switch ((pid = child_fork(m, "rpxd-worker"))) {
-	case -1:
-		log_warn("pool: fork");
-		close(sp[0]);
+	wk = &m->m_workers[slot];
+	slot_clear(wk);
+	wk->wk_pending = 1;
+	wk->wk_template = m->m_template;
+	wk->wk_sock = sp[0];
+	wk->wk_generation = m->m_generation;
+	if (spawn_send(m, tp, slot, sp[1]) == -1) {
+		/* A template that takes no more is stuck: a new one. */
+		log_warn("pool: cannot ask template %ld for a worker",
+		    (long)tp->tp_pid);
 		close(sp[1]);
-		scoreboard_set_state(ss, WS_FREE);
-		return -1;
-	case 0:
 		close(sp[0]);
-		child_exec(m, m->m_worker_path, "rpxd-worker", sp[1]);
-		/* NOTREACHED */
+		childlog_drop(wk->wk_log);
+		slot_clear(wk);
+		scoreboard_set_state(ss, WS_FREE);
+		if (errno != EPIPE && errno != ECONNRESET) {
+			kill(tp->tp_pid, SIGKILL);
+			tp->tp_eof = 1;
+		}
+		return -1;
 	}
 	close(sp[1]);
-	ss->ss_pid = pid;
-	m->m_workers[slot] = (struct worker){ .wk_pid = pid,
-	    .wk_sock = sp[0], .wk_generation = m->m_generation };
-	ipc_reader_init(&m->m_workers[slot].wk_in, &ipc_bounds_worker);
-	if (worker_send_setup(m, slot, sp[0]) == -1) {
-		log_warn("pool: cannot send the setup to worker %ld",
-		    (long)pid);
-		kill(pid, SIGKILL);
-		/* Not counted as a worker that died on start. */
-		m->m_workers[slot].wk_stopping = 1;
-	}
-	log_debug("pool: started worker %ld in slot %u, generation %u",
-	    (long)pid, slot, m->m_generation);
+	tp->tp_pending++;
 	return 0;
+}
+
+/* The template has forked the worker of slot (pid 0: it could not). */
+void
+pool_spawned(struct master *m, unsigned tidx, unsigned slot, pid_t pid)
+{
+	struct worker	*wk = &m->m_workers[slot];
+
+	(void)tidx;
+	if (pid <= 0) {
+		close(wk->wk_sock);
+		childlog_drop(wk->wk_log);
+		board_worker_gone(m, slot);
+		scoreboard_set_state(scoreboard_slot(&m->m_sb, slot), WS_FREE);
+		slot_clear(wk);
+		return;
+	}
+	wk->wk_pid = pid;
+	wk->wk_pending = 0;
+	scoreboard_slot(&m->m_sb, slot)->ss_pid = pid;
+	if (pidmap_put(&m->m_pids, pid, slot) == -1)
+		log_warnx("pool: no room for pid %ld in the pid map",
+		    (long)pid);
+	childlog_owner(wk->wk_log, pid);
+	log_debug("pool: started worker %ld in slot %u, generation %u",
+	    (long)pid, slot, wk->wk_generation);
 }
 
 static void
@@ -300,7 +383,7 @@ worker_stop(struct master *m, unsigned slot)
 
 	/* A shutdown tells again the workers a reload stopped: they keep an
 	 * idle keep-alive connection for its next request, it need not. */
-	if (wk->wk_pid == 0 || (wk->wk_stopping &&
+	if (!slot_used(wk) || (wk->wk_stopping &&
 	    scoreboard_slot(&m->m_sb, slot)->ss_stop >= how))
 		return;
 	wk->wk_stopping = 1;
@@ -313,8 +396,8 @@ pool_stop_generation_before(struct master *m, uint32_t generation)
 {
 	unsigned	i;
 
-	for (i = 0; i < RPXD_MAX_WORKERS; i++)
-		if (m->m_workers[i].wk_pid != 0 &&
+	for (i = 0; i < m->m_nslots; i++)
+		if (slot_used(&m->m_workers[i]) &&
 		    m->m_workers[i].wk_generation < generation)
 			worker_stop(m, i);
 }
@@ -325,8 +408,8 @@ pool_stop_paired(struct master *m, pid_t keyholder)
 {
 	unsigned	i;
 
-	for (i = 0; i < RPXD_MAX_WORKERS; i++)
-		if (m->m_workers[i].wk_pid != 0 &&
+	for (i = 0; i < m->m_nslots; i++)
+		if (slot_used(&m->m_workers[i]) &&
 		    m->m_workers[i].wk_keyholder == keyholder)
 			worker_stop(m, i);
 }
@@ -342,8 +425,8 @@ pool_kill_all(struct master *m, int sig)
 {
 	unsigned	i;
 
-	for (i = 0; i < RPXD_MAX_WORKERS; i++)
-		if (m->m_workers[i].wk_pid != 0)
+	for (i = 0; i < m->m_nslots; i++)
+		if (m->m_workers[i].wk_pid > 0)
 			kill(m->m_workers[i].wk_pid, sig);
 }
 
@@ -352,8 +435,8 @@ pool_count_alive(const struct master *m)
 {
 	unsigned	i, n = 0;
 
-	for (i = 0; i < RPXD_MAX_WORKERS; i++)
-		if (m->m_workers[i].wk_pid != 0)
+	for (i = 0; i < m->m_nslots; i++)
+		if (slot_used(&m->m_workers[i]))
 			n++;
 	return n;
 }
@@ -396,11 +479,11 @@ pool_maintain(struct master *m)
 
 	if (m->m_stopping)
 		return;
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+	for (i = 0; i < m->m_nslots; i++) {
 		struct worker	*wk = &m->m_workers[i];
 		uint32_t	 st = scoreboard_slot(&m->m_sb, i)->ss_state;
 
-		if (wk->wk_pid == 0 || wk->wk_stopping ||
+		if (!slot_used(wk) || wk->wk_stopping ||
 		    wk->wk_generation != m->m_generation)
 			continue;
 		total++;
@@ -451,7 +534,7 @@ worker_exited(struct master *m, unsigned slot, int status)
 {
 	struct worker	*wk = &m->m_workers[slot];
 	int		 died_on_start;
-	unsigned	 holdoff;
+	unsigned	 holdoff, mapped;
 
 	died_on_start = !wk->wk_was_ready &&
 	    scoreboard_slot(&m->m_sb, slot)->ss_state == WS_STARTING;
@@ -475,13 +558,52 @@ worker_exited(struct master *m, unsigned slot, int status)
 		log_warnx("pool: a worker died on start; next start in %u s",
 		    holdoff);
 	}
+	(void)pidmap_take(&m->m_pids, wk->wk_pid, &mapped);
 	close(wk->wk_sock);
 	ipc_reader_reset(&wk->wk_in);
 	board_worker_gone(m, slot);
 	scoreboard_set_state(scoreboard_slot(&m->m_sb, slot), WS_FREE);
 	scoreboard_slot(&m->m_sb, slot)->ss_pid = 0;
-	*wk = (struct worker){ .wk_pid = 0, .wk_sock = -1 };
-	ipc_reader_init(&wk->wk_in, &ipc_bounds_worker);
+	slot_clear(wk);
+}
+
+/* The template reaped a worker of its own: 0, or -1 if it names one
+ * that is not its own. */
+int
+pool_template_reaped(struct master *m, unsigned tidx, unsigned slot,
+    pid_t pid, int status)
+{
+	struct worker	*wk = &m->m_workers[slot];
+
+	if (pid <= 0 || wk->wk_pid != pid || wk->wk_template != (int)tidx)
+		return -1;
+	worker_exited(m, slot, status);
+	return 0;
+}
+
+/*
+ * Template tidx is gone. The workers it was asked for and never named
+ * are given up (their sockets closed: one it forked unreported sees us
+ * gone and ends). Those it forked are ours to reap now, as orphans; one
+ * that it reaped but could not report before it died exists no more.
+ */
+void
+pool_template_gone(struct master *m, unsigned tidx)
+{
+	struct worker	*wk;
+	unsigned	 i;
+
+	for (i = 0; i < m->m_nslots; i++) {
+		wk = &m->m_workers[i];
+		if (wk->wk_template != (int)tidx || !slot_used(wk))
+			continue;
+		if (wk->wk_pending)
+			pool_spawned(m, tidx, i, 0);
+		else if (kill(wk->wk_pid, 0) == -1 && errno == ESRCH)
+			worker_exited(m, i, 0);
+		else
+			wk->wk_template = -1;	/* an orphan: we reap it */
+	}
 }
 
 void
@@ -489,15 +611,14 @@ pool_reap(struct master *m)
 {
 	pid_t		pid;
 	int		status;
-	unsigned	i;
+	unsigned	slot;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < RPXD_MAX_WORKERS; i++)
-			if (m->m_workers[i].wk_pid == pid)
-				break;
-		if (i < RPXD_MAX_WORKERS)
-			worker_exited(m, i, status);
-		else if (!keyholders_reaped(m, pid, status))
+		if (pidmap_get(&m->m_pids, pid, &slot) == 0 &&
+		    slot < m->m_nslots && m->m_workers[slot].wk_pid == pid)
+			worker_exited(m, slot, status);
+		else if (!keyholders_reaped(m, pid, status) &&
+		    !template_reaped(m, pid, status))
 			health_reaped(m, pid, status);
 	}
 }
@@ -510,7 +631,8 @@ pool_kill(struct master *m, unsigned slot, const char *why)
 	struct worker	*wk = &m->m_workers[slot];
 
 	log_warnx("pool: worker %ld %s; killing it", (long)wk->wk_pid, why);
-	kill(wk->wk_pid, SIGKILL);
+	if (wk->wk_pid > 0)
+		kill(wk->wk_pid, SIGKILL);
 	wk->wk_eof = 1;
 	ipc_reader_reset(&wk->wk_in);
 }
@@ -530,7 +652,7 @@ pool_send(struct master *m, unsigned slot, uint32_t type,
 	struct worker	*wk = &m->m_workers[slot];
 	char		 why[128];
 
-	if (wk->wk_pid == 0 || wk->wk_eof)
+	if (!slot_used(wk) || wk->wk_eof)
 		return 0;
 	if (ipc_send(wk->wk_sock, type, -1, mb) == 0 || errno == EPIPE ||
 	    errno == ECONNRESET)
@@ -632,7 +754,7 @@ pool_expire(struct master *m, int64_t now)
 	unsigned	 i;
 	char		 what[160], why[240];
 
-	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
+	for (i = 0; i < m->m_nslots; i++) {
 		struct worker	*wk = &m->m_workers[i];
 
 		if (wk->wk_pid == 0 || (d = ipc_reader_deadline(&wk->wk_in)) == 0)

@@ -49,6 +49,18 @@ reload(struct master *m, struct strbuf *out)
 		reload_log_errors(err, out);
 		return reload_failed(m, out);
 	}
+	err[0] = '\0';
+	if (capacity_check(conf, m->m_foreground, err, sizeof(err)) == -1 ||
+	    pool_resize(m, conf->rc_max_workers) == -1) {
+		if (err[0] == '\0')
+			snprintf(err, sizeof(err), "%s: max-workers %u: no "
+			    "memory for the worker slots", m->m_conf_file,
+			    conf->rc_max_workers);
+		reload_log_errors(err, out);
+		config_free(conf);
+		return reload_failed(m, out);
+	}
+	capacity_raise_nofile(conf, m->m_foreground);
 	if (healthboard_create(&hb, conf->rc_nservers) == -1) {
 		log_warn("reload: health board");
 		if (out != NULL)
@@ -87,6 +99,8 @@ reload(struct master *m, struct strbuf *out)
 	m->m_generation++;
 	m->m_max_logged = 0;
 	keyholders_reload(m);
+	template_stop_before(m, m->m_generation);
+	template_launch(m);
 	for (i = 0; i < conf->rc_min_spare && i < conf->rc_max_workers; i++)
 		if (pool_spawn(m) == -1)
 			break;

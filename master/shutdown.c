@@ -4,6 +4,7 @@
  * kills them. The master's loop (main.c) waits for them to go.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "log.h"
@@ -16,6 +17,7 @@ master_shutdown_begin(struct master *m)
 		log_warnx("shutdown: second signal; killing %u worker(s)",
 		    pool_count_alive(m));
 		pool_kill_all(m, SIGKILL);
+		templates_kill_all(m, SIGKILL);
 		health_kill_all(m, SIGKILL);
 		keyholders_kill_all(m, SIGKILL);
 		return;
@@ -27,6 +29,7 @@ master_shutdown_begin(struct master *m)
 	/* Stop accepting now: the kernel refuses new connections. */
 	listeners_close(m->m_listen_fds, m->m_conf->rc_nlisteners);
 	m->m_listen_fds = NULL;
+	template_stop_before(m, UINT32_MAX);
 	pool_stop_all(m);
 	health_shutdown(m);
 	keyholders_shutdown(m);

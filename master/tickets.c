@@ -73,8 +73,9 @@ tickets_send_all(struct master *m)
 	/* Droppable: a worker that misses it keeps issuing tickets under
 	 * its current key, which the others still decrypt until the next
 	 * rotation; at worst a client makes a full handshake. */
-	for (i = 0; i < RPXD_MAX_WORKERS; i++)
+	for (i = 0; i < m->m_nslots; i++)
 		(void)pool_send(m, i, IPC_TICKET_KEYS, &mb, 1);
+	templates_broadcast(m, IPC_TICKET_KEYS, &mb, 0);
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
 }

@@ -1,8 +1,10 @@
 /*
- * rpxd-worker: exec'd by the master with its socketpair on RPXD_IPC_FD.
- * It takes its configuration and listening sockets over that socket only,
- * chroots and drops to the unprivileged user, then serves one client
- * connection at a time until it is told to stop.
+ * rpxd-worker: exec'd by the master with its socketpair on RPXD_IPC_FD,
+ * once per generation. It takes its configuration and listening sockets
+ * over that socket only, chroots and drops to the unprivileged user and
+ * becomes the generation's template (template.c), which forks the
+ * workers: each serves one client connection at a time until it is told
+ * to stop.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -37,16 +39,17 @@
 static struct worker_env	worker_env;
 
 /*
- * Start-up, as the master sends it: config, the key service channel (or
- * in a KEYS_IN_WORKER=1 build the private keys), listeners, ticket keys,
- * health board, scoreboard, start.
+ * Start-up, as the master sends it to the template of a generation:
+ * config, (in a KEYS_IN_WORKER=1 build the private keys,) listeners,
+ * ticket keys, health board, the scoreboard, start. The workers it forks
+ * get the rest (template.c).
  */
 static void
 worker_setup(struct worker_env *w)
 {
 	struct ipc_msg	msg;
 	unsigned	next_listener = 0;
-	uint32_t	idx, slot;
+	uint32_t	idx;
 	int		rv;
 
 	for (;;) {
@@ -68,13 +71,6 @@ worker_setup(struct worker_env *w)
 			    msg.im_fd != -1 ||
 			    tls_keys_receive(w->w_conf, &msg.im_payload) == -1)
 				fatalx("setup: bad tls key message");
-			break;
-		case IPC_KEY_SERVICE:
-			if (w->w_conf == NULL || next_listener != 0 ||
-			    msg.im_fd == -1 ||
-			    tls_keys_service(msg.im_fd) == -1)
-				fatalx("setup: bad key service message");
-			msg.im_fd = -1;
 			break;
 		case IPC_TICKET_KEYS:
 			if (w->w_conf == NULL || msg.im_fd != -1 ||
@@ -108,27 +104,25 @@ worker_setup(struct worker_env *w)
 				fatalx("setup: bad health board message");
 			msg.im_fd = -1;	/* mapped read-only and closed */
 			break;
-		case IPC_SCOREBOARD:
+		case IPC_TEMPLATE:
 			if (w->w_conf == NULL || msg.im_fd == -1 ||
 			    w->w_hb.hb_servers == NULL ||
 			    next_listener != w->w_conf->rc_nlisteners ||
-			    w->w_slot != NULL ||
-			    msgbuf_get_u32(&msg.im_payload, &slot) == -1 ||
+			    w->w_sb_fd != -1 ||
 			    msgbuf_get_u32(&msg.im_payload,
 			    &w->w_generation) == -1 ||
+			    msgbuf_get_u32(&msg.im_payload, &w->w_slots) == -1 ||
+			    msgbuf_get_u32(&msg.im_payload,
+			    &w->w_template_flags) == -1 ||
 			    msgbuf_end(&msg.im_payload) == -1 ||
-			    slot >= RPXD_MAX_WORKERS)
-				fatalx("setup: bad scoreboard message");
-			/* Its own slot's page, and the descriptor closed. */
-			rv = scoreboard_attach_slot(&w->w_sb, msg.im_fd, slot,
-			    &w->w_slot);
+			    w->w_slots == 0 || w->w_slots > RPXD_SLOTS_MAX)
+				fatalx("setup: bad template message");
+			/* Kept for the workers: each maps its own slot. */
+			w->w_sb_fd = msg.im_fd;
 			msg.im_fd = -1;
-			if (rv == -1)
-				fatal("setup: mapping scoreboard slot %u", slot);
-			scoreboard_slot_init(w->w_slot);
 			break;
 		case IPC_START:
-			if (w->w_slot == NULL)
+			if (w->w_sb_fd == -1)
 				fatalx("setup: start before the scoreboard");
 			ipc_msg_free(&msg);
 			return;
@@ -228,6 +222,7 @@ main(int argc, char *argv[])
 	if (fcntl(w->w_ipc, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("worker: started without its socket on fd %d",
 		    RPXD_IPC_FD);
+	w->w_sb_fd = -1;
 	worker_setup(w);
 	log_syslog_config(w->w_conf->rc_syslog_socket, w->w_conf->rc_syslog_tag,
 	    w->w_conf->rc_facility);
@@ -240,11 +235,14 @@ main(int argc, char *argv[])
 	tls_server_init(w->w_conf);
 	tls_client_init(w->w_conf);
 	tls_keys_forget();
+	privdrop(w->w_conf->rc_chroot, w->w_conf->rc_uid, w->w_conf->rc_gid);
+	/* Returns in each worker it forks, which has its own socket to the
+	 * master, key channel and scoreboard slot by then. */
+	template_run(w);
 	/* Made before the sandbox, which has no epoll_create. */
 	if ((aw = accept_wait_init(w->w_listen_fds, w->w_conf->rc_nlisteners,
 	    w->w_ipc)) == NULL)
 		fatal("worker: accept_wait_init");
-	privdrop(w->w_conf->rc_chroot, w->w_conf->rc_uid, w->w_conf->rc_gid);
 	sandbox_enter(SANDBOX_WORKER, WORKER_CONN_FDS);
 	log_debug("worker: ready in generation %u", w->w_generation);
 	worker_loop(w, aw);

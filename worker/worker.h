@@ -41,6 +41,10 @@ struct worker_env {
 	struct scoreboard	 w_sb;
 	struct scoreboard_slot	*w_slot;
 	uint32_t		 w_generation;
+	int			 w_sb_fd;	/* the template's: the whole
+						   scoreboard; -1 in a worker */
+	uint32_t		 w_slots;	/* the scoreboard's */
+	uint32_t		 w_template_flags;	/* TEMPLATE_* */
 	struct http_limits	 w_limits;
 	struct healthboard	 w_hb;		/* server states, read-only */
 	int64_t			*w_hold_until;	/* per server (board index), ms:
@@ -220,6 +224,9 @@ void	 log_copy_sanitized(char *dst, size_t dstlen, const char *src,
 /* privdrop.c */
 void	 privdrop(const char *dir, uid_t uid, gid_t gid);
 const char *privdrop_verify(uid_t uid, gid_t gid);
+
+/* template.c: returns only in a worker it forked */
+void	 template_run(struct worker_env *w);
 
 /* sandbox_selftest.c, in rpxd-worker-selftest only */
 void	 sandbox_selftest(const char *path, size_t len);

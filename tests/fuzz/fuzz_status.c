@@ -19,6 +19,7 @@
 #include "master.h"
 
 #define LIVE_MAX	8	/* worker slots the fuzzer can fill */
+#define FUZZ_SLOTS	64	/* the scoreboard it reads */
 #define SERVERS		5	/* of all backends */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -73,9 +74,10 @@ setup(void)
 	m.m_started = time(NULL) - 100;
 	/* Page-sized slots, as scoreboard_create lays them out. */
 	m.m_sb.sb_stride = scoreboard_stride();
-	m.m_sb.sb_size = m.m_sb.sb_stride * RPXD_MAX_WORKERS;
-	if ((m.m_sb.sb_base = calloc(RPXD_MAX_WORKERS, m.m_sb.sb_stride)) ==
-	    NULL)
+	m.m_sb.sb_slots = m.m_nslots = FUZZ_SLOTS;
+	m.m_sb.sb_size = m.m_sb.sb_stride * FUZZ_SLOTS;
+	if ((m.m_sb.sb_base = calloc(FUZZ_SLOTS, m.m_sb.sb_stride)) == NULL ||
+	    (m.m_workers = calloc(FUZZ_SLOTS, sizeof(*m.m_workers))) == NULL)
 		abort();
 	m.m_hb.hb_servers = board;
 	m.m_hb.hb_n = SERVERS;

@@ -139,10 +139,15 @@ stop_rpxd() {
 	RPXD_PID=
 }
 
-# The worker processes (rpxd-worker, or rpxd-worker-selftest whose name
-# the kernel cuts to rpxd-worker-sel), not the health checker or the key
-# holders.
-workers() { pgrep -P "$RPXD_PID" '^rpxd-worker' | sort -n; }
+# The worker processes, which the templates (one per generation, named
+# rpxd-template) fork and name rpxd-worker; those of a stopped template
+# are the master's own children. Not the health checker or key holders.
+templates() { pgrep -P "$RPXD_PID" -x rpxd-template | sort -n; }
+workers() {
+	local t
+	t=$(pgrep -d, -P "$RPXD_PID" -x rpxd-template)
+	pgrep -P "$RPXD_PID${t:+,$t}" -x rpxd-worker | sort -n
+}
 
 wait_workers() {	# at least N workers within S seconds
 	local i

@@ -87,7 +87,7 @@ if [ "$(uname -s)" != Linux ]; then
 elif ! sb_start "$TOP/rpxd-worker"; then
 	fail "rpxd starts with the sandboxed worker and health checker"
 else
-	w=$(pgrep -P "$RPXD_PID" -x rpxd-worker | head -1)
+	w=$(workers | head -1)
 	sb_assert_proc "worker" "$w"
 	sb_assert_proc "health checker" \
 	    "$(pgrep -P "$RPXD_PID" -x rpxd-health | head -1)"
@@ -113,7 +113,7 @@ else
 	    -W "$TOP/rpxd-worker-selftest" >>"$WORK/rpxd.log" 2>&1 &
 	RPXD_PID=$!
 	wait_port 127.0.0.1 "$RPXD_PORT" 5 && wait_workers 2 5
-	w=$(pgrep -P "$RPXD_PID" -x rpxd-worker-sel | head -1)
+	w=$(workers | head -1)
 	sb_ready "$w"
 	expect "log a regular file: the worker's stderr is a pipe, Max file size 0" \
 	    "$(readlink "/proc/$w/fd/2" | cut -c1-5) $(awk '/^Max file size/ {print $4}' "/proc/$w/limits")" "pipe: 0"

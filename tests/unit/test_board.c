@@ -171,7 +171,10 @@ master_setup(void)
 	tm.m_conf = config_load(path, err, sizeof(err));
 	unlink(path);
 	ck_assert_msg(tm.m_conf != NULL, "%s", err);
-	ck_assert_int_eq(scoreboard_create(&tm.m_sb), 0);
+	ck_assert_int_eq(scoreboard_create(&tm.m_sb, 1024), 0);
+	tm.m_nslots = tm.m_sb.sb_slots;
+	ck_assert_ptr_nonnull(tm.m_workers = calloc(tm.m_nslots,
+	    sizeof(*tm.m_workers)));
 	ck_assert_int_eq(healthboard_create(&tm.m_hb, tm.m_conf->rc_nservers),
 	    0);
 	tm.m_conf_file = "test.conf";
@@ -307,7 +310,7 @@ START_TEST(test_slot_alone)
 	pid_t			pid;
 	int			status, fd;
 
-	ck_assert_int_eq(scoreboard_create(&sb), 0);
+	ck_assert_int_eq(scoreboard_create(&sb, 1024), 0);
 	ck_assert_int_ge(sb.sb_stride, 4096);
 	ck_assert_int_ge(sb.sb_stride, sizeof(struct scoreboard_slot));
 	if ((pid = fork()) == 0) {
@@ -339,7 +342,7 @@ START_TEST(test_slot_alone)
 	ck_assert_uint_eq(scoreboard_slot(&sb, 6)->ss_requests, 0);
 	/* A slot beyond the board is refused, and its descriptor closed. */
 	fd = dup(sb.sb_fd);
-	ck_assert_int_eq(scoreboard_attach_slot(&mine, fd, RPXD_MAX_WORKERS,
+	ck_assert_int_eq(scoreboard_attach_slot(&mine, fd, 1024,
 	    &ss), -1);
 	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
 	scoreboard_close(&sb);

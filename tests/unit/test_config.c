@@ -510,7 +510,7 @@ START_TEST(test_global_errors)
 	    "max-spare-workers", "larger than max-workers", NULL);
 	expect_error("max-workers = 0\n" OK, 1, "max-workers", "out of range",
 	    NULL);
-	expect_error("max-workers = 1025\n" OK, 1, "max-workers", "1025",
+	expect_error("max-workers = 262145\n" OK, 1, "max-workers", "262145",
 	    NULL);
 	expect_error("min-spare-workers = 0\n" OK, 1, "min-spare-workers",
 	    NULL);

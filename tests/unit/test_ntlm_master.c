@@ -74,6 +74,9 @@ nm_setup(void)
 	strcpy(tm.m_conf->rc_ntlm_domain, "RPXTEST");
 	write_users();
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	tm.m_nslots = 4;
+	ck_assert_ptr_nonnull(tm.m_workers = calloc(tm.m_nslots,
+	    sizeof(*tm.m_workers)));
 	/* A pid that is nobody's: nothing here may signal a real process. */
 	tm.m_workers[0] = (struct worker){ .wk_pid = 0x7ffffff0,
 	    .wk_sock = sp[0] };
