@@ -145,7 +145,8 @@ rpxd-worker-selftest: $(SELFTEST_OBJS)
 # For the integration tests only, never installed: a child that attacks
 # the master (a stalled frame, an oversized or unexpected one, a flood, a
 # socket it never reads), run in a worker's place by t_96_hostile.sh.
-HOSTILE_OBJS	= tests/hostile/hostile_worker.o $(COMMON_OBJS)
+HOSTILE_OBJS	= tests/hostile/hostile_worker.o tests/hostile/hostile_template.o \
+		  $(COMMON_OBJS)
 tests/hostile/rpxd-hostile: $(HOSTILE_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 

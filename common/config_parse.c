@@ -1205,7 +1205,10 @@ fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 		*config_int_ref(c, i) = v < 0 ? 0 : v > (long)UINT32_MAX ?
 		    UINT32_MAX : (unsigned)v;
 	}
-	c->rc_max_workers_line = opt_line(cfg, "max-workers");
+	for (i = 0; i < N_INT_OPTIONS; i++)
+		if (config_int_ref(c, i) == &c->rc_max_workers)
+			c->rc_max_workers_line = ctx.int_line[i] > 0 ?
+			    (unsigned)ctx.int_line[i] : 1;
 	copy_str(c->rc_user, sizeof(c->rc_user), cfg_getstr(cfg, "user"));
 	copy_str(c->rc_group, sizeof(c->rc_group), cfg_getstr(cfg, "group"));
 	copy_str(c->rc_chroot, sizeof(c->rc_chroot), cfg_getstr(cfg, "chroot"));

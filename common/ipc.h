@@ -16,7 +16,8 @@
 
 enum ipc_type {
 	IPC_NONE = 0,
-	/* master -> worker, in this order at start-up */
+	/* master -> template (worker/template.c), in this order at
+	   start-up */
 	IPC_CONFIG,		/* payload: config_encode() */
 	IPC_TLS_KEY,		/* u32 kind, u32 index, u32 index, bytes PEM;
 				   to key holders only (unless built with
@@ -24,7 +25,6 @@ enum ipc_type {
 	IPC_LISTENER,		/* fd; payload: u32 listener index */
 	IPC_BALANCE,		/* fd: the health board; payload: u32
 				   servers, HB_KEY_SIZE bytes of hash key */
-	IPC_SCOREBOARD,		/* fd; payload: u32 slot, u32 generation */
 	IPC_START,		/* no payload: sandbox and accept */
 	/* master -> worker, at run time */
 	IPC_STOP,		/* finish the current connection, exit */
@@ -40,11 +40,11 @@ enum ipc_type {
 				   or why it failed; a refusal may come
 				   auth-failure-delay seconds later */
 	/* the key service (keyproto.h): each worker's channel to a key
-	   holder is a SOCK_SEQPACKET socketpair made by the master */
-	IPC_KEY_SERVICE,	/* master -> worker, at start-up, before
-				   IPC_LISTENER; fd: its end; no payload */
+	   holder is a SOCK_SEQPACKET socketpair made by the master; the
+	   worker's end goes with IPC_SPAWN_KEYS */
 	IPC_KEY_CLIENT,		/* master -> key holder; fd: the other end;
-				   payload: u32 worker pid */
+				   payload: u32 the worker's scoreboard
+				   slot */
 	IPC_LOG_LEVEL,		/* master -> any child: u32 LOG_LEVEL_*,
 				   from rpxctl log */
 	IPC_NTLM_CHALLENGE,	/* worker -> master: fd: the client
@@ -74,7 +74,7 @@ enum ipc_type {
 				   agrees */
 	/* the template of a generation (worker/template.c, master/pool.c):
 	   it takes the setup once and forks the workers the master asks
-	   for; IPC_TEMPLATE takes IPC_SCOREBOARD's place in its setup */
+	   for */
 	IPC_TEMPLATE,		/* master -> template; fd: the scoreboard
 				   (read-write); payload: u32 generation,
 				   u32 slots, u32 flags (TEMPLATE_*) */

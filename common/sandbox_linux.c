@@ -292,6 +292,9 @@ sandbox_enter(enum sandbox_role role, unsigned more_fds)
 	struct sock_fprog	prog;
 
 	sandbox_limits(role, more_fds);
+	/* A worker forked by the template builds its own filter, not the
+	 * template's with more behind it. */
+	f.f_len = 0;
 	filter_build(&f, role);
 	prog.len = f.f_len;
 	prog.filter = f.f_insn;

@@ -33,7 +33,8 @@
 
 struct client {
 	int		 cl_fd;
-	uint32_t	 cl_pid;	/* the worker's, for log lines */
+	uint32_t	 cl_slot;	/* the worker's scoreboard slot, for
+					   log lines */
 };
 
 static struct rpxd_conf	*conf;
@@ -102,7 +103,8 @@ master_message(int ipc)
 	    msgbuf_end(&msg.im_payload) == -1)
 		fatalx("keys: bad message from the master");
 	if (nclients == CLIENTS_MAX) {
-		log_warnx("keys: more than %u workers; refusing worker %u",
+		log_warnx("keys: more than %u workers; refusing the worker "
+		    "of slot %u",
 		    CLIENTS_MAX, pid);
 		close(msg.im_fd);
 	} else
@@ -132,33 +134,35 @@ client_request(unsigned i)
 		return;
 	if (n <= 0) {
 		if (n == -1)
-			log_warn("keys: worker %u", cl->cl_pid);
+			log_warn("keys: the worker of slot %u", cl->cl_slot);
 		client_drop(i);
 		return;
 	}
 	if (key_request_decode(&kr, buf, (size_t)n) == -1) {
-		log_warnx("keys: worker %u sent a malformed request of %zd "
-		    "bytes; closing its channel", cl->cl_pid, n);
+		log_warnx("keys: the worker of slot %u sent a malformed "
+		    "request of %zd "
+		    "bytes; closing its channel", cl->cl_slot, n);
 		client_drop(i);
 		return;
 	}
 	sign_request(&kr, &ka);
 	if (ka.ka_status == KEY_ERR_REQUEST || ka.ka_status == KEY_ERR_UNKNOWN) {
-		log_warnx("keys: worker %u: %s (scheme %u, digest %u); "
-		    "closing its channel", cl->cl_pid,
+		log_warnx("keys: the worker of slot %u: %s (scheme %u, digest %u); "
+		    "closing its channel", cl->cl_slot,
 		    key_status_name(ka.ka_status), kr.kr_scheme, kr.kr_md);
 		client_drop(i);
 		return;
 	}
 	if (ka.ka_status != KEY_OK)
-		log_warnx("keys: worker %u: %s", cl->cl_pid,
+		log_warnx("keys: the worker of slot %u: %s", cl->cl_slot,
 		    key_status_name(ka.ka_status));
 	len = key_answer_encode(&ka, buf);
 	if (send(cl->cl_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    (ssize_t)len) {
 		if (errno != EPIPE && errno != ECONNRESET)
-			log_warn("keys: worker %u does not read its answers; "
-			    "closing its channel", cl->cl_pid);
+			log_warn("keys: the worker of slot %u does not read "
+			    "its answers; "
+			    "closing its channel", cl->cl_slot);
 		client_drop(i);
 	}
 }

@@ -2,9 +2,9 @@
  * What a pool of max-workers needs of the machine, checked when the
  * configuration is loaded (start-up, rpxd -n, every reload) so that the
  * operator reads why at once instead of meeting it under load: the
- * master's descriptors (one socket per worker, and its stderr pipe in
- * the foreground; a key holder needs one channel per worker of its
- * generation, fewer), processes of the unprivileged user (RLIMIT_NPROC, which
+ * master's descriptors (one socket per worker; in the foreground the
+ * workers' stderr pipes take only what is left, childlog.c; a key holder
+ * needs one channel per worker of its generation, fewer), processes of the unprivileged user (RLIMIT_NPROC, which
  * the template inherits when it forks workers) and the system's pids
  * and threads. rpxd.conf(5) "SIZING THE POOL" says the same.
  */
@@ -17,15 +17,14 @@
 
 #include "master.h"
 
-#define MASTER_BASE_FDS	512	/* listeners, children but workers, the
-				   control socket and its clients, logs */
 #define PROC_SPARE	64	/* key holders, templates, the checker */
 
 static unsigned long long
 master_fds(const struct rpxd_conf *c, int foreground)
 {
-	return (unsigned long long)c->rc_max_workers * (foreground ? 2 : 1) +
-	    c->rc_nlisteners + MASTER_BASE_FDS;
+	(void)foreground;
+	return (unsigned long long)c->rc_max_workers + c->rc_nlisteners +
+	    CAPACITY_BASE_FDS;
 }
 
 /* A number from /proc/sys (Linux), or 0 where there is none. */
@@ -73,9 +72,8 @@ check_nofile(const struct rpxd_conf *c, int foreground, char *err,
 
 		if (setrlimit(RLIMIT_NOFILE, &up) == -1) {
 			snprintf(what, sizeof(what), "need %llu descriptors "
-			    "in the master (one per worker, two in the "
-			    "foreground, and room for the rest) but the hard "
-			    "RLIMIT_NOFILE is %llu", need,
+			    "in the master (one per worker, and room for the "
+			    "rest) but the hard RLIMIT_NOFILE is %llu", need,
 			    (unsigned long long)rl.rlim_max);
 			return fail(c, err, len, what, "raise it "
 			    "(LimitNOFILE= in systemd, ulimit -Hn, fs.nr_open) "

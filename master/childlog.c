@@ -11,6 +11,7 @@
  * it. A binary upgrade hands the pipes to the new image (upgrade.c).
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -138,6 +139,26 @@ child_fork(const struct master *m, const char *ident)
 }
 
 /*
+ * Descriptors are counted (master/capacity.c) for one socket per worker:
+ * a pipe is made only while that leaves room for every worker's socket,
+ * so a pool near its maximum in the foreground writes part of its lines
+ * through its template's pipe (named rpxd-template) instead.
+ */
+static int
+childlog_room(const struct master *m)
+{
+	struct rlimit	rl;
+	unsigned	open = 0, i;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return 1;
+	for (i = 0; i < childlogs_high; i++)
+		open += childlogs[i] != NULL;
+	return (unsigned long long)open + m->m_conf->rc_max_workers +
+	    CAPACITY_BASE_FDS < (unsigned long long)rl.rlim_cur;
+}
+
+/*
  * The stderr of a worker the template forks (pool.c): a pipe read like a
  * forked child's. Its write end in *wfd and the slot returned, or -1 and
  * *wfd -1 when not in the foreground or none can be had (the worker then
@@ -150,7 +171,7 @@ childlog_pipe(const struct master *m, const char *ident, int *wfd)
 	int	p[2], slot;
 
 	*wfd = -1;
-	if (!m->m_foreground || pipe2(p, O_CLOEXEC) == -1)
+	if (!m->m_foreground || !childlog_room(m) || pipe2(p, O_CLOEXEC) == -1)
 		return -1;
 	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    (slot = childlog_new(p[0], 0, ident)) == -1) {
@@ -216,7 +237,9 @@ childlog_pollfds(struct pollfd *pfd, nfds_t max)
 	for (i = 0; i < childlogs_high && n < max; i++) {
 		struct childlog	*cl = childlogs[i];
 
-		if (cl == NULL || over_rate(cl, now))
+		/* A worker's pipe waits for its pid (childlog_owner), so
+		 * that no line of it is named wrongly. */
+		if (cl == NULL || cl->cl_buf.cb_pid == 0 || over_rate(cl, now))
 			continue;
 		polled[n] = i;
 		pfd[n].fd = cl->cl_fd;

@@ -203,6 +203,9 @@ int	 pool_template_reaped(struct master *m, unsigned tidx, unsigned slot,
 void	 pool_template_gone(struct master *m, unsigned tidx);
 
 /* capacity.c: what max-workers needs of the machine, checked at load */
+#define CAPACITY_BASE_FDS	512	/* the master's besides one per worker:
+					   listeners, other children, the
+					   control socket and its clients */
 int	 capacity_check(const struct rpxd_conf *conf, int foreground,
 	    char *err, size_t len);
 void	 capacity_raise_nofile(const struct rpxd_conf *conf, int foreground);

@@ -37,8 +37,14 @@
 #define DISPATCH_BURST		8	/* messages taken from one worker per
 					   loop round, so that a flood from
 					   one cannot starve the others */
-#define SETUP_SLACK		(64 * 1024)	/* bytes of the setup besides
-						   the configuration */
+#define SETUP_SLACK		(1024 * 1024)	/* bytes of the setup besides
+						   the configuration, and a
+						   template's spawn requests in
+						   flight: SPAWN_INFLIGHT of
+						   three frames, each with a
+						   descriptor (about 1 KiB in
+						   the kernel's accounting) */
+#define SPAWN_INFLIGHT		256	/* asked of a template, unanswered */
 
 static void
 slot_clear(struct worker *wk)
@@ -299,7 +305,8 @@ pool_spawn(struct master *m)
 	unsigned		 slot;
 	int			 sp[2];
 
-	if (tp == NULL || !keyholders_ready(m))
+	if (tp == NULL || !keyholders_ready(m) ||
+	    tp->tp_pending >= SPAWN_INFLIGHT)
 		return -1;
 	if (slot_free(m, &slot) == -1) {
 		log_warnx("pool: all %u worker slots are taken (older "
@@ -330,15 +337,19 @@ pool_spawn(struct master *m)
 	wk->wk_sock = sp[0];
 	wk->wk_generation = m->m_generation;
 	if (spawn_send(m, tp, slot, sp[1]) == -1) {
-		/* A template that takes no more is stuck: a new one. */
-		log_warn("pool: cannot ask template %ld for a worker",
-		    (long)tp->tp_pid);
+		/* Full (nothing of that frame sent: the next request's
+		 * descriptors replace any it got): asked again next tick.
+		 * A frame cut in the middle cannot be resumed: a new
+		 * template. */
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_warn("pool: cannot ask template %ld for a worker",
+			    (long)tp->tp_pid);
 		close(sp[1]);
 		close(sp[0]);
 		childlog_drop(wk->wk_log);
 		slot_clear(wk);
 		scoreboard_set_state(ss, WS_FREE);
-		if (errno != EPIPE && errno != ECONNRESET) {
+		if (errno == ENOBUFS) {
 			kill(tp->tp_pid, SIGKILL);
 			tp->tp_eof = 1;
 		}

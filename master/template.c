@@ -119,7 +119,8 @@ template_launch(struct master *m)
 	int			 sp[2];
 	pid_t			 pid;
 
-	if (template_current(m) != NULL || time(NULL) < m->m_template_holdoff)
+	/* One at a time: a template that is dying is reaped first. */
+	if (m->m_template >= 0 || time(NULL) < m->m_template_holdoff)
 		return;
 	for (i = 0; i < TEMPLATES_MAX && tp == NULL; i++)
 		if (m->m_templates[i].tp_pid == 0)
@@ -166,7 +167,7 @@ template_launch(struct master *m)
 void
 templates_maintain(struct master *m)
 {
-	if (!m->m_stopping && template_current(m) == NULL)
+	if (!m->m_stopping)
 		template_launch(m);
 }
 
@@ -190,8 +191,12 @@ template_stop_before(struct master *m, uint32_t generation)
 	unsigned	i;
 
 	for (i = 0; i < TEMPLATES_MAX; i++)
-		if (m->m_templates[i].tp_generation < generation)
+		if (m->m_templates[i].tp_pid != 0 &&
+		    m->m_templates[i].tp_generation < generation) {
 			template_stop(&m->m_templates[i]);
+			if ((int)i == m->m_template)
+				m->m_template = -1;
+		}
 }
 
 void

@@ -22,7 +22,7 @@ struct request_log;
  * tls_keys_remote.c (the key service), or tls_keys_local.c (keys in the
  * worker, a benchmark build). Each refuses the other's message:
  * tls_keys_receive takes an IPC_TLS_KEY, tls_keys_service the channel
- * to a key holder (IPC_KEY_SERVICE). tls_keys_use gives ctx the private
+ * to a key holder (IPC_SPAWN_KEYS). tls_keys_use gives ctx the private
  * key of its current certificate; tls_keys_lost says the key holder is
  * gone, so the worker stops after its connection.
  */

@@ -1,15 +1,17 @@
 /*
  * A hostile child for tests/integration/t_96_hostile.sh, never installed:
- * rpxd runs it in a worker's place (-W DIR/rpxd-worker, a copy of this
- * program) or in the health checker's (DIR/rpxd-health). It takes its
- * setup from the master like a real child, marks its scoreboard slot
- * idle, then attacks the master as DIR/hostile.conf says:
+ * rpxd runs it in a template's place (-W DIR/rpxd-worker, a copy of this
+ * program: hostile_template.c forks the hostile workers and has the real
+ * template fork the others) or in the health checker's (DIR/rpxd-health).
+ * A hostile worker has what a real one has (its socket, key channel and
+ * scoreboard slot, which it marks idle), then attacks the master as
+ * DIR/hostile.conf says:
  *
  *	worker ATTACK		what a worker does (default: stall)
  *	health ATTACK		what a checker does (default: none: it execs
  *				DIR/rpxd-health-real)
- *	real-every N		every Nth worker started execs
- *				DIR/rpxd-worker-real instead (0: none)
+ *	real-every N		every Nth worker is the real template's
+ *				(0: none)
  *
  * ATTACK is one of: stall (a header announcing 1000 bytes, then 10 of
  * them, then silence), oversize (a header announcing 16 MiB), badtype (a
@@ -20,8 +22,9 @@
  * (well-formed NTLM challenge requests, for a connection of its own to
  * the listener, whenever the socket takes one, answers read and dropped,
  * so the master never finds it not reading), noread (the same requests,
- * answers never read, so the master's end fills up). It writes DIR/hostile.PID ("ATTACK MS",
- * MS the CLOCK_REALTIME milliseconds just before the attack is sent) so the
+ * answers never read, so the master's end fills up). It writes
+ * DIR/hostile.PID ("ATTACK MS SLOT", MS the CLOCK_REALTIME milliseconds
+ * just before the attack is sent, SLOT its scoreboard slot) so the
  * test can tell hostile from real workers and time the master's answer,
  * and gives up after HOSTILE_LIFETIME seconds or when the master is gone.
  */
@@ -42,6 +45,7 @@
 
 #include <openssl/obj_mac.h>
 
+#include "hostile.h"
 #include "ipc.h"
 #include "ipc_addr.h"
 #include "keyproto.h"
@@ -51,8 +55,9 @@
 
 static char	dir[PATH_MAX];
 static pid_t	master;
-static int	key_channel = -1;	/* IPC_KEY_SERVICE's, if any */
-static int	listener = -1;		/* the first IPC_LISTENER */
+int		hostile_key_channel = -1;	/* IPC_SPAWN_KEYS's, if any */
+int		hostile_listener = -1;		/* the first IPC_LISTENER */
+static long	hostile_slot = -1;	/* its scoreboard slot, a worker's */
 static int	client = -1;		/* a connection to it, made by us */
 
 static int64_t
@@ -64,8 +69,8 @@ wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-die(const char *what)
+void
+hostile_die(const char *what)
 {
 	fprintf(stderr, "hostile %ld: %s: %s\n", (long)getpid(), what,
 	    strerror(errno));
@@ -80,10 +85,10 @@ self_dir(const char **base)
 	char	*slash;
 
 	if ((n = readlink("/proc/self/exe", dir, sizeof(dir) - 1)) == -1)
-		die("readlink /proc/self/exe");
+		hostile_die("readlink /proc/self/exe");
 	dir[n] = '\0';
 	if ((slash = strrchr(dir, '/')) == NULL)
-		die("no directory");
+		hostile_die("no directory");
 	*slash = '\0';
 	*base = slash + 1;
 	return dir;
@@ -106,68 +111,45 @@ conf_get(const char *key, char *val, size_t len, const char *def)
 	fclose(f);
 }
 
-/* Which worker start this is, counted in DIR/hostile.spawns. */
-static long
-spawn_number(void)
-{
-	char		path[PATH_MAX + 32];
-	struct stat	st;
-	int		fd;
-
-	snprintf(path, sizeof(path), "%s/hostile.spawns", dir);
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644)) == -1 ||
-	    write(fd, "x", 1) != 1 || fstat(fd, &st) == -1)
-		die(path);
-	close(fd);
-	return (long)st.st_size;
-}
-
-static void
-exec_real(const char *name, char *argv[])
+void
+hostile_exec_real(const char *name, char *argv[])
 {
 	char	path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	execv(path, argv);
-	die(path);
+	hostile_die(path);
 }
 
-/* The setup, as a real child takes it: everything up to IPC_START. */
+/* The checker's setup, as a real one takes it: everything up to
+ * IPC_START. */
 static void
 take_setup(void)
 {
-	struct scoreboard	 sb;
-	struct scoreboard_slot	*ss;
 	struct ipc_msg		 msg;
-	uint32_t		 slot;
 
 	for (;;) {
 		if (ipc_recv(RPXD_IPC_FD, &msg) != 1)
-			die("setup");
-		if (msg.im_type == IPC_SCOREBOARD &&
-		    msgbuf_get_u32(&msg.im_payload, &slot) == 0 &&
-		    slot < RPXD_MAX_WORKERS) {
-			/* Its own slot alone, as a real worker maps it. */
-			if (scoreboard_attach_slot(&sb, msg.im_fd, slot,
-			    &ss) == 0)
-				/* Ready, as far as the master can tell. */
-				scoreboard_set_state(ss, WS_IDLE);
-			msg.im_fd = -1;
-		}
-		if (msg.im_type == IPC_KEY_SERVICE) {
-			key_channel = msg.im_fd;
-			msg.im_fd = -1;
-		}
-		if (msg.im_type == IPC_LISTENER && listener == -1) {
-			listener = msg.im_fd;
-			msg.im_fd = -1;
-		}
+			hostile_die("setup");
 		if (msg.im_type == IPC_START) {
 			ipc_msg_free(&msg);
 			return;
 		}
 		ipc_msg_free(&msg);
 	}
+}
+
+/* Its own slot alone, as a real worker maps it, marked ready as far as
+ * the master can tell. */
+void
+hostile_attach_slot(int fd, uint32_t slot)
+{
+	struct scoreboard	 sb;
+	struct scoreboard_slot	*ss;
+
+	hostile_slot = slot;
+	if (scoreboard_attach_slot(&sb, fd, slot, &ss) == 0)
+		scoreboard_set_state(ss, WS_IDLE);
 }
 
 static void
@@ -178,8 +160,8 @@ record(const char *attack)
 
 	snprintf(path, sizeof(path), "%s/hostile.%ld", dir, (long)getpid());
 	if ((f = fopen(path, "w")) == NULL)
-		die(path);
-	fprintf(f, "%s %lld\n", attack, (long long)wall_ms());
+		hostile_die(path);
+	fprintf(f, "%s %lld %ld\n", attack, (long long)wall_ms(), hostile_slot);
 	fclose(f);
 }
 
@@ -193,7 +175,7 @@ send_partial(uint32_t type, uint32_t len, size_t sent)
 	memcpy(buf, &h, sizeof(h));
 	memset(buf + sizeof(h), 'A', sizeof(buf) - sizeof(h));
 	if (write(RPXD_IPC_FD, buf, sizeof(h) + sent) == -1)
-		die("write");
+		hostile_die("write");
 }
 
 /*
@@ -207,10 +189,11 @@ connect_client(void)
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
 
-	if (listener == -1 || getsockname(listener, (struct sockaddr *)&ss,
-	    &len) == -1 || (client = socket(ss.ss_family, SOCK_STREAM,
-	    0)) == -1 || connect(client, (struct sockaddr *)&ss, len) == -1)
-		die("a connection to the listener");
+	if (hostile_listener == -1 || getsockname(hostile_listener,
+	    (struct sockaddr *)&ss, &len) == -1 ||
+	    (client = socket(ss.ss_family, SOCK_STREAM, 0)) == -1 ||
+	    connect(client, (struct sockaddr *)&ss, len) == -1)
+		hostile_die("a connection to the listener");
 }
 
 /* One well-formed IPC_NTLM_CHALLENGE, naming no PROXY client. */
@@ -227,7 +210,7 @@ ntlm_request(void)
 	ipc_addr_put(&mb, &none);
 	if (ipc_send(RPXD_IPC_FD, IPC_NTLM_CHALLENGE, client, &mb) == -1 &&
 	    errno != EAGAIN)
-		die("send ntlm challenge request");
+		hostile_die("send ntlm challenge request");
 	msgbuf_free(&mb);
 }
 
@@ -265,7 +248,7 @@ key_request_once(const unsigned char id[KEY_ID_SIZE])
 	unsigned char		buf[KEY_REQ_MAX];
 	size_t			len;
 
-	if (key_channel == -1) {
+	if (hostile_key_channel == -1) {
 		sleep(1);
 		return;
 	}
@@ -279,9 +262,9 @@ key_request_once(const unsigned char id[KEY_ID_SIZE])
 	kr.kr_len = 32;
 	memset(kr.kr_data, 0x5a, 32);
 	len = key_request_encode(&kr, buf);
-	if (send(key_channel, buf, len, MSG_NOSIGNAL) == -1) {
-		close(key_channel);
-		key_channel = -1;
+	if (send(hostile_key_channel, buf, len, MSG_NOSIGNAL) == -1) {
+		close(hostile_key_channel);
+		hostile_key_channel = -1;
 	}
 }
 
@@ -302,11 +285,11 @@ key_id(unsigned char id[KEY_ID_SIZE])
 static int
 master_gone(time_t start)
 {
-	return getppid() != master || time(NULL) - start > HOSTILE_LIFETIME;
+	return kill(master, 0) == -1 || time(NULL) - start > HOSTILE_LIFETIME;
 }
 
-static void
-attack(const char *what)
+void
+hostile_attack(const char *what)
 {
 	unsigned char	id[KEY_ID_SIZE];
 	time_t		start = time(NULL);
@@ -321,12 +304,12 @@ attack(const char *what)
 		send_partial(IPC_CONFIG, 1000, 10);
 	else if (strcmp(what, "halfheader") == 0) {
 		if (write(RPXD_IPC_FD, "\011\0\0\0\0\020", 6) != 6)
-			die("write");
+			hostile_die("write");
 	} else if (strcmp(what, "keynoread") == 0)
 		key_id(id);
 	else if (strcmp(what, "flood") == 0 &&
 	    fcntl(RPXD_IPC_FD, F_SETFL, O_NONBLOCK) == -1)
-		die("O_NONBLOCK");
+		hostile_die("O_NONBLOCK");
 	else if (strcmp(what, "flood") != 0 && strcmp(what, "noread") != 0 &&
 	    strcmp(what, "keynoread") != 0) {
 		fprintf(stderr, "hostile: unknown attack %s\n", what);
@@ -350,24 +333,24 @@ main(int argc, char *argv[])
 {
 	const char	*base;
 	char		 val[80];
-	int		 health;
 
 	(void)argc;
 	signal(SIGPIPE, SIG_IGN);
 	master = getppid();
 	self_dir(&base);
-	health = strcmp(base, "rpxd-health") == 0;
-	if (health) {
+	if (strcmp(base, "rpxd-health") == 0) {
 		conf_get("health", val, sizeof(val), "none");
 		if (strcmp(val, "none") == 0)
-			exec_real("rpxd-health-real", argv);
-	} else {
-		conf_get("real-every", val, sizeof(val), "0");
-		if (atol(val) > 0 && spawn_number() % atol(val) == 0)
-			exec_real("rpxd-worker-real", argv);
-		conf_get("worker", val, sizeof(val), "stall");
+			hostile_exec_real("rpxd-health-real", argv);
+		take_setup();
+		hostile_attack(val);
 	}
-	take_setup();
-	attack(val);
+	conf_get("worker", val, sizeof(val), "stall");
+	{
+		char	every[80];
+
+		conf_get("real-every", every, sizeof(every), "0");
+		hostile_template(argv, atol(every), val);
+	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 # A hostile child must not stop or slow the master (issue 13, item 1):
-# tests/hostile/rpxd-hostile runs in the place of every other worker (the
-# others are the real rpxd-worker) or of the health checker, takes its
+# tests/hostile/rpxd-hostile runs in the template's place and forks every
+# other worker as a hostile one (the real template, which it starts,
+# forks the others), or in the place of the health checker; it takes its
 # setup like a real child, then sends a stalled partial frame, a header
 # announcing 16 MiB, a header of a type a worker never sends, a flood of
 # ntlm checks, ntlm checks whose answers it never reads, or signature
@@ -252,13 +253,15 @@ if start_nginx_tls; then
 	    openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
 	ho_start keynoread 2 none "$keyid" || fail "keys: rpxd starts"
 	if pid=$(ho_first_attacker); then
+		# The holder names a worker by its scoreboard slot.
+		slot=$(awk '{print $3}' "$HO/hostile.$pid")
 		for ((i = 0; i < 50; i++)); do
-			ho_log | grep -q "keys: worker $pid does not read" &&
+			ho_log | grep -q "keys: the worker of slot $slot does not read" &&
 			    break
 			sleep 0.1
 		done
 		check "keys: the holder drops a worker that does not read" \
-		    ho_log_has "keys: worker $pid does not read its answers"
+		    ho_log_has "keys: the worker of slot $slot does not read its answers"
 	else
 		fail "keys: a hostile worker attacks"
 	fi

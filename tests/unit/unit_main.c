@@ -31,6 +31,7 @@ main(void)
 	srunner_add_suite(sr, suite_proxy());
 	srunner_add_suite(sr, suite_childlog());
 	srunner_add_suite(sr, suite_privdrop());
+	srunner_add_suite(sr, suite_pidmap());
 	srunner_add_suite(sr, suite_ocsp());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
