@@ -254,6 +254,7 @@ master_loop(struct master *m, int sigfd)
 		now = time(NULL);
 		if (now != last) {
 			pool_reap(m);
+			pool_check_orphans(m);
 			board_sum(m);
 			keyholders_launch(m);
 			templates_maintain(m);

@@ -162,6 +162,7 @@ void	 pool_reap(struct master *m);
 void	 pool_stop_generation_before(struct master *m, uint32_t generation);
 void	 pool_stop_all(struct master *m);
 void	 pool_kill_all(struct master *m, int sig);
+void	 pool_check_orphans(struct master *m);
 unsigned pool_count_alive(const struct master *m);
 void	 pool_dispatch(struct master *m, unsigned slot);
 int	 pool_send(struct master *m, unsigned slot, uint32_t type,

@@ -46,6 +46,8 @@
 						   the kernel's accounting) */
 #define SPAWN_INFLIGHT		256	/* asked of a template, unanswered */
 
+static void	worker_exited(struct master *m, unsigned slot, int status);
+
 static void
 slot_clear(struct worker *wk)
 {
@@ -431,13 +433,43 @@ pool_stop_all(struct master *m)
 	pool_stop_generation_before(m, UINT32_MAX);
 }
 
+/*
+ * A worker its template reaped but could not report (it died between
+ * the two) exists no more: one the master is to reap is still there, as
+ * a zombie at least. Checked for the workers whose template is gone,
+ * each second and when they are to be killed.
+ */
+static int
+vanished(struct master *m, unsigned slot)
+{
+	struct worker	*wk = &m->m_workers[slot];
+
+	if (wk->wk_pid <= 0 || kill(wk->wk_pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	log_warnx("pool: worker %ld (slot %u) is gone; its template reaped "
+	    "it and could not say so", (long)wk->wk_pid, slot);
+	worker_exited(m, slot, 0);
+	return 1;
+}
+
+void
+pool_check_orphans(struct master *m)
+{
+	unsigned	i;
+
+	for (i = 0; i < m->m_nslots; i++)
+		if (m->m_workers[i].wk_pid > 0 &&
+		    m->m_workers[i].wk_template == -1)
+			(void)vanished(m, i);
+}
+
 void
 pool_kill_all(struct master *m, int sig)
 {
 	unsigned	i;
 
 	for (i = 0; i < m->m_nslots; i++)
-		if (m->m_workers[i].wk_pid > 0)
+		if (m->m_workers[i].wk_pid > 0 && !vanished(m, i))
 			kill(m->m_workers[i].wk_pid, sig);
 }
 
@@ -610,9 +642,7 @@ pool_template_gone(struct master *m, unsigned tidx)
 			continue;
 		if (wk->wk_pending)
 			pool_spawned(m, tidx, i, 0);
-		else if (kill(wk->wk_pid, 0) == -1 && errno == ESRCH)
-			worker_exited(m, i, 0);
-		else
+		else if (!vanished(m, i))
 			wk->wk_template = -1;	/* an orphan: we reap it */
 	}
 }

@@ -188,10 +188,9 @@ from_master(struct ipc_msg *msg, long real_every, const char *attack)
 			close(pending_stderr);
 		pending_keys = pending_stderr = -1;
 		return;
-	default:	/* stop, ticket keys, log level, OCSP */
+	default:	/* stop, ticket keys, log level, OCSP: the real
+			   template's reports are relayed until it exits */
 		send_real(msg);
-		if (msg->im_type == IPC_STOP)
-			exit(0);
 	}
 }
 
