@@ -67,7 +67,13 @@ COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_fleet.c \
 		  common/config_tls.c common/ocsp_check.c common/ocsp_request.c
-MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))
+MASTER_SRCS	= $(filter-out master/main.c master/watch_%.c,$(wildcard master/*.c))
+# How the master watches its workers' sockets: epoll on Linux.
+ifeq ($(shell uname -s),Linux)
+MASTER_SRCS	+= master/watch_epoll.c
+else
+MASTER_SRCS	+= master/watch_poll.c
+endif
 # One accept_wait_*.c per system: epoll (EPOLLEXCLUSIVE) on Linux.
 ifeq ($(shell uname -s),Linux)
 ACCEPT_WAIT	= worker/accept_wait_epoll.c
