@@ -82,7 +82,12 @@ for c in "${cases[@]}"; do
 done
 sleep 2
 busy=" ${wpids[*]} "
-echo "rpxd $(git log -1 --format=%h) $(git diff --quiet HEAD -- worker common || echo '+ changes'), KiB per worker (smaps_rollup)"
+if rev=$(git rev-parse --short HEAD 2>/dev/null); then
+	git diff --quiet HEAD -- worker common || rev="$rev + changes"
+else
+	rev="(not a git tree)"
+fi
+echo "rpxd $rev, KiB per worker (smaps_rollup)"
 printf '%-40s %6s %7s %7s %8s\n' "worker" pid Rss Pss Priv_Dirty
 for w in $(workers); do
 	case $busy in *" $w "*) continue ;; esac
