@@ -234,6 +234,9 @@ server_ctx(const struct listener_conf *ls, struct tls_listener *tl)
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
 	SSL_CTX_set_tlsext_status_cb(ctx, ocsp_cb);
 	SSL_CTX_set_tlsext_status_arg(ctx, tl);
+	/* An idle connection (keep-alive, long poll) holds no record
+	 * buffers: 16 KiB and more each way, per connection. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
 }
 

@@ -148,16 +148,7 @@ worker_limits(struct worker_env *w)
 	w->w_backend_be = -1;
 	w->w_backend_conn = w->w_parked.bl_conn = -1;
 	balance_init(w);
-	if (buf_alloc(&w->w_client.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
-	    buf_alloc(&w->w_backend.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
-	    buf_alloc(&w->w_to_client, c->rc_max_head + BODY_BUF_SIZE) ||
-	    buf_alloc(&w->w_to_backend, c->rc_max_head + BODY_BUF_SIZE) ||
-	    (w->w_req_headers = calloc(c->rc_max_headers,
-	    sizeof(struct http_header))) == NULL ||
-	    (w->w_resp_headers = calloc(c->rc_max_headers,
-	    sizeof(struct http_header))) == NULL ||
-	    (w->w_scratch = malloc(SCRATCH_SIZE)) == NULL)
-		fatal("worker: buffers");
+	conn_mem_init(w);
 }
 
 /* Wait for a connection on any listener; serve it; repeat. */

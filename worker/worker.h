@@ -3,7 +3,7 @@
  * worker.c (start-up and accept loop), dispatch.c (master messages at run
  * time), session.c (one client connection),
  * exchange.c (one request and its response), backend.c, rewrite.c,
- * respond.c, privdrop.c.
+ * respond.c, privdrop.c; conn_mem.h for what a connection holds.
  */
 #ifndef RPXD_WORKER_H
 #define RPXD_WORKER_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "conn_mem.h"
 #include "healthboard.h"
 #include "http.h"
 #include "io.h"
@@ -83,12 +84,13 @@ struct worker_env {
 						   sent: the master holds its
 						   challenge */
 	char			 w_identity[520];	/* DOMAIN\\user or "" */
-	/* output buffers and scratch space, allocated once */
+	/* output buffers, field arrays and scratch space: sized to what
+	 * is in use (conn_mem.c) */
 	struct buf		 w_to_client;
 	struct buf		 w_to_backend;
-	struct http_header	*w_req_headers;
-	struct http_header	*w_resp_headers;
-	char			*w_scratch;
+	struct hdr_vec		 w_req_headers;
+	struct hdr_vec		 w_resp_headers;
+	struct buf		 w_scratch;
 };
 
 /* What one request looked like, copied out of the buffers for the log. */
@@ -147,7 +149,7 @@ int	 backend_open(struct worker_env *w, unsigned be,
 int	 backend_clean(struct worker_env *w);
 void	 backend_close(struct worker_env *w);
 void	 backend_pin(struct worker_env *w);
-int	 backend_park(struct worker_env *w);
+void	 backend_park(struct worker_env *w);
 int	 backend_parked(const struct worker_env *w);
 void	 backend_unpark(struct worker_env *w);
 void	 backend_close_all(struct worker_env *w);
