@@ -37,6 +37,10 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_OCSP] = "ocsp response",
 	[IPC_BACKEND_CONN] = "backend connection",
 	[IPC_HOLD_OFF] = "hold-off",
+	[IPC_ADDRBOARD] = "address board",
+	[IPC_LIMITED] = "limited",
+	[IPC_CLOSE_IDLE] = "close idle",
+	[IPC_PRESSURE] = "pressure",
 };
 
 const char *

@@ -72,6 +72,19 @@ enum ipc_type {
 	IPC_HOLD_OFF,		/* u32 board index of a server that refused
 				   it: a passive hold-off, if the master
 				   agrees */
+	/* the per-address limit and pressure mode (common/addrboard.h,
+	   master/limits.c, worker/addr_limit.c) */
+	IPC_ADDRBOARD,		/* master -> worker, at start-up, after
+				   IPC_BALANCE; fd: the address board,
+				   read-only; payload: u32 capacity */
+	IPC_LIMITED,		/* worker -> master: u32 enum limit_reason,
+				   u32 key set (0/1), ADDR_KEY_SIZE bytes
+				   key, u32 connections the address held */
+	IPC_CLOSE_IDLE,		/* master -> worker: u32 sl_wait_seq: close
+				   that idle keep-alive wait (pressure) */
+	IPC_PRESSURE,		/* master -> every worker, no payload: the
+				   pool is under pressure (a wake-up: the
+				   flag is on the address board) */
 	IPC_TYPE_MAX
 };
 

@@ -212,6 +212,7 @@ master_loop(struct master *m, int sigfd)
 		 * clients gets its workers at once. */
 		if (now_ms() - last_pool >= POOL_TICK_MS) {
 			pool_maintain(m);
+			limits_tick(m);
 			last_pool = now_ms();
 		}
 		now = time(NULL);
@@ -303,6 +304,7 @@ main(int argc, char *argv[])
 		fatalx("startup: %s", err);
 	if (scoreboard_create(&m->m_sb) == -1)
 		fatal("startup: scoreboard");
+	limits_init(m);
 	if (healthboard_create(&m->m_hb, m->m_conf->rc_nservers) == -1)
 		fatal("startup: health board");
 	/* balance-key-file: the same key on every instance of a fleet. */

@@ -221,7 +221,8 @@ worker_send_setup(struct master *m, unsigned slot, int sock)
 		goto done;
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
-	if (child_send_board(m, sock, m->m_hb.hb_rofd, m->m_hash_key) == -1)
+	if (child_send_board(m, sock, m->m_hb.hb_rofd, m->m_hash_key) == -1 ||
+	    limits_send_setup(m, sock) == -1)
 		goto done;
 	msgbuf_put_u32(&mb, slot);
 	msgbuf_put_u32(&mb, m->m_generation);
@@ -559,8 +560,10 @@ pool_message(struct master *m, unsigned slot, struct ipc_msg *msg)
 	uint32_t	 type = msg->im_type;
 	int		 rv;
 
-	if (type == IPC_BACKEND_CONN || type == IPC_HOLD_OFF) {
-		rv = board_dispatch(m, slot, msg);
+	if (type == IPC_BACKEND_CONN || type == IPC_HOLD_OFF ||
+	    type == IPC_LIMITED) {
+		rv = type == IPC_LIMITED ? limits_dispatch(m, slot, msg) :
+		    board_dispatch(m, slot, msg);
 		ipc_msg_free(msg);
 		if (rv == 0)
 			return 0;

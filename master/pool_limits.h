@@ -1,0 +1,39 @@
+/*
+ * What master/limits.c (the per-address counts, the address board, the
+ * refusals) and master/pressure.c (pressure mode) share: the census of
+ * the pool that one pass over the scoreboard makes every pool tick.
+ */
+#ifndef RPXD_POOL_LIMITS_H
+#define RPXD_POOL_LIMITS_H
+
+#include <stdint.h>
+
+#include "addrboard.h"
+#include "master.h"
+
+/* A worker of the running generation idle between two requests of a
+ * keep-alive connection, as its slot says. */
+struct idle_wait {
+	unsigned	 iw_slot;
+	uint32_t	 iw_seq;
+	int64_t		 iw_since;	/* now_ms() */
+};
+
+struct census {
+	unsigned		 ce_total;	/* workers of the generation */
+	unsigned		 ce_idle;	/* idle or starting */
+	unsigned		 ce_busy;
+	unsigned		 ce_nwaits;
+	struct idle_wait	*ce_waits;	/* RPXD_MAX_WORKERS of room */
+};
+
+/* limits.c: count every live worker's client key into t and fill c. */
+void	 limits_census(struct master *m, struct addr_table *t,
+	    struct census *c);
+
+/* pressure.c */
+void	 pressure_tick(struct master *m, const struct census *c);
+int	 pressure_active(void);
+void	 pressure_note(enum limit_reason reason);
+
+#endif
