@@ -235,7 +235,9 @@ addr_limit_head(struct worker_env *w, struct request_log *rl, int first,
 	base = len > 0 && head_deadline != -1 ? head_deadline -
 	    1000 * (int64_t)c->rc_client_header_timeout : start;
 	cut = base + 1000 * (int64_t)c->rc_pressure_head_timeout;
-	if (cut >= *deadline)
+	/* Once brought forward, *deadline is cut: reaching it is this
+	 * timeout's, said here, not client-header-timeout's. */
+	if (cut > *deadline)
 		return 0;
 	if (now < cut) {
 		*deadline = cut;

@@ -27,5 +27,6 @@ Suite	*suite_log(void);
 Suite	*suite_proxy(void);
 Suite	*suite_childlog(void);
 Suite	*suite_privdrop(void);
+Suite	*suite_limits(void);
 
 #endif
