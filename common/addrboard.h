@@ -30,19 +30,25 @@ struct addr_key {
 struct slot_limits {
 	volatile uint32_t	 sl_key_set;	/* 1: sl_key is its client's */
 	volatile uint8_t	 sl_key[ADDR_KEY_SIZE];
-	volatile uint32_t	 sl_wait;	/* SL_WAIT_*, between requests */
+	volatile int64_t	 sl_accepted;	/* now_ms() of the accept */
+	volatile uint32_t	 sl_wait;	/* SL_WAIT_*: what it waits for */
 	volatile uint32_t	 sl_wait_seq;	/* one number per wait */
 	volatile int64_t	 sl_wait_since;	/* now_ms() it began */
 };
 
-#define SL_WAIT_NONE		0	/* serving, or not between requests */
-#define SL_WAIT_KEEPALIVE	1	/* idle keep-alive: may be closed
-					   under pressure */
-#define SL_WAIT_AUTH		2	/* idle, but in the middle of an
+#define SL_WAIT_NONE		0	/* a request in flight, or none */
+#define SL_WAIT_FIRST		1	/* a new connection before its first
+					   whole request head: closed if its
+					   address is over the limit */
+#define SL_WAIT_KEEPALIVE	2	/* idle between two requests: closed
+					   if over the limit, or under
+					   pressure */
+#define SL_WAIT_AUTH		3	/* idle, but in the middle of an
 					   NTLM/Negotiate handshake: never
 					   closed */
 
-/* Why the limits closed a connection (IPC_LIMITED, rpxctl status). */
+/* Why the limits closed a connection (IPC_LIMITED, IPC_CLOSE_WAIT,
+ * rpxctl status). */
 enum limit_reason {
 	LIMIT_ADDRESS = 0,	/* over max-connections-per-address */
 	LIMIT_HEAD = 1,		/* no head within pressure-head-timeout */

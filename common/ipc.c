@@ -39,7 +39,7 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_HOLD_OFF] = "hold-off",
 	[IPC_ADDRBOARD] = "address board",
 	[IPC_LIMITED] = "limited",
-	[IPC_CLOSE_IDLE] = "close idle",
+	[IPC_CLOSE_WAIT] = "close wait",
 	[IPC_PRESSURE] = "pressure",
 };
 

@@ -80,8 +80,10 @@ enum ipc_type {
 	IPC_LIMITED,		/* worker -> master: u32 enum limit_reason,
 				   u32 key set (0/1), ADDR_KEY_SIZE bytes
 				   key, u32 connections the address held */
-	IPC_CLOSE_IDLE,		/* master -> worker: u32 sl_wait_seq: close
-				   that idle keep-alive wait (pressure) */
+	IPC_CLOSE_WAIT,		/* master -> worker: u32 sl_wait_seq, u32
+				   enum limit_reason, u32 connections its
+				   address holds: close the connection if
+				   that wait is still on (master/limits.c) */
 	IPC_PRESSURE,		/* master -> every worker, no payload: the
 				   pool is under pressure (a wake-up: the
 				   flag is on the address board) */

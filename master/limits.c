@@ -8,9 +8,16 @@
  * every REFUSAL_LOG_INTERVAL seconds, and shows the counts in rpxctl
  * status (control_status.c).
  *
+ * The workers' check at accept reads counts up to one tick old, so a
+ * burst from one address may pass the limit within a tick; the next
+ * tick asks the workers of its youngest connections beyond the limit to
+ * close them, if they are still waiting for their first request or idle
+ * between requests (never a request in flight, never an NTLM handshake).
+ *
  * A slot is hostile: each is read once per tick and adds at most one
  * connection to one key, so a worker taken over can make another
- * address look one connection busier, never more.
+ * address look one connection busier (and lose one connection to the
+ * limit), never more.
  */
 #include <sys/types.h>
 
@@ -40,6 +47,14 @@ static struct addr_table tables[2];
 static int		 published;	/* index of the last published */
 static int		 tables_ready;
 static struct idle_wait	 waits[RPXD_MAX_WORKERS];
+static struct keyed_conn conns[RPXD_MAX_WORKERS];
+
+/* The wait each worker was last asked to close: a slot asked for its
+ * current wait is about to close it; asking again would count it twice. */
+static struct {
+	pid_t		 as_pid;
+	uint32_t	 as_seq;
+} asked[RPXD_MAX_WORKERS];
 
 /* What the limits closed, by reason, as the workers reported it. */
 static unsigned long long refused[LIMIT_REASONS];
@@ -146,6 +161,7 @@ limits_census(struct master *m, struct addr_table *t, struct census *c)
 
 	memset(c, 0, sizeof(*c));
 	c->ce_waits = waits;
+	c->ce_conns = conns;
 	for (i = 0; i < RPXD_MAX_WORKERS; i++) {
 		const struct worker		*wk = &m->m_workers[i];
 		const struct scoreboard_slot	*ss;
@@ -165,13 +181,104 @@ limits_census(struct master *m, struct addr_table *t, struct census *c)
 		}
 		if (state != WS_BUSY)
 			continue;
-		if (t != NULL && slot_key(ss, &key) == 0)
-			(void)addr_table_add(t, &key);
+		if (t != NULL && slot_key(ss, &key) == 0) {
+			uint32_t n = addr_table_add(t, &key);
+
+			if (n > c->ce_most)
+				c->ce_most = n;
+			conns[c->ce_nconns].kc_slot = i;
+			conns[c->ce_nconns].kc_key = key;
+			conns[c->ce_nconns].kc_accepted = ss->ss_lim.sl_accepted;
+			conns[c->ce_nconns].kc_wait = ss->ss_lim.sl_wait;
+			conns[c->ce_nconns].kc_seq = ss->ss_lim.sl_wait_seq;
+			c->ce_nconns++;
+		}
 		if (current && ss->ss_lim.sl_wait == SL_WAIT_KEEPALIVE) {
 			waits[c->ce_nwaits].iw_slot = i;
 			waits[c->ce_nwaits].iw_seq = ss->ss_lim.sl_wait_seq;
 			waits[c->ce_nwaits].iw_since = ss->ss_lim.sl_wait_since;
 			c->ce_nwaits++;
+		}
+	}
+}
+
+int
+limits_was_asked(const struct master *m, unsigned slot, uint32_t seq)
+{
+	return slot < RPXD_MAX_WORKERS &&
+	    asked[slot].as_pid == m->m_workers[slot].wk_pid &&
+	    asked[slot].as_seq == seq;
+}
+
+int
+limits_ask_close(struct master *m, unsigned slot, uint32_t seq,
+    enum limit_reason reason, uint32_t held)
+{
+	struct msgbuf	mb;
+	int		rv = -1;
+
+	if (slot >= RPXD_MAX_WORKERS || limits_was_asked(m, slot, seq))
+		return -1;
+	msgbuf_init(&mb);
+	msgbuf_put_u32(&mb, seq);
+	msgbuf_put_u32(&mb, reason);
+	msgbuf_put_u32(&mb, held);
+	/* Droppable: a worker that does not read its socket keeps its
+	 * connection, nothing more. */
+	if (!mb.mb_error && pool_send(m, slot, IPC_CLOSE_WAIT, &mb, 1) == 0) {
+		asked[slot].as_pid = m->m_workers[slot].wk_pid;
+		asked[slot].as_seq = seq;
+		rv = 0;
+	}
+	msgbuf_free(&mb);
+	return rv;
+}
+
+/* One address's connections first, the youngest first within it. */
+static int
+youngest_first(const void *a, const void *b)
+{
+	const struct keyed_conn	*x = a, *y = b;
+	int			 k = memcmp(&x->kc_key, &y->kc_key,
+				    sizeof(x->kc_key));
+
+	if (k != 0)
+		return k;
+	return x->kc_accepted > y->kc_accepted ? -1 :
+	    x->kc_accepted < y->kc_accepted;
+}
+
+/*
+ * Addresses over max-connections-per-address (a burst within one tick,
+ * or a limit lowered by a reload): the connections beyond the limit,
+ * youngest first, are closed where they wait for a request; one with a
+ * request in flight is looked at again next tick.
+ */
+static void
+limits_enforce(struct master *m, struct census *c)
+{
+	unsigned	limit = m->m_conf->rc_max_conns_per_addr;
+	unsigned	i, j, n, excess;
+
+	if (limit == 0 || c->ce_most <= limit)
+		return;
+	qsort(c->ce_conns, c->ce_nconns, sizeof(*c->ce_conns),
+	    youngest_first);
+	for (i = 0; i < c->ce_nconns; i = j) {
+		for (j = i + 1; j < c->ce_nconns &&
+		    memcmp(&c->ce_conns[j].kc_key, &c->ce_conns[i].kc_key,
+		    sizeof(struct addr_key)) == 0; j++)
+			;
+		if ((n = j - i) <= limit)
+			continue;
+		for (excess = n - limit; excess > 0; excess--) {
+			const struct keyed_conn *kc = &c->ce_conns[i +
+			    excess - 1];
+
+			if (kc->kc_wait == SL_WAIT_FIRST ||
+			    kc->kc_wait == SL_WAIT_KEEPALIVE)
+				(void)limits_ask_close(m, kc->kc_slot,
+				    kc->kc_seq, LIMIT_ADDRESS, n);
 		}
 	}
 }
@@ -296,6 +403,7 @@ limits_tick(struct master *m)
 		return;
 	addr_table_clear(next);
 	limits_census(m, next, &c);
+	limits_enforce(m, &c);
 	pressure_tick(m, &c);
 	addrboard_publish(&board, next, &tables[published],
 	    pressure_active());

@@ -6,7 +6,7 @@
  * every worker with IPC_PRESSURE so that heads already being waited for
  * are cut too; and when spare workers run short it asks the workers
  * whose keep-alive connections have waited longest for their next
- * request to close them (IPC_CLOSE_IDLE), as many as bring back
+ * request to close them (IPC_CLOSE_WAIT), as many as bring back
  * min-spare-workers plus what waits in the listen queues. A worker with
  * a request in flight, or in the middle of an NTLM/Negotiate handshake,
  * is never among them (its slot says SL_WAIT_AUTH or nothing), and the
@@ -39,12 +39,6 @@ static int64_t		 p_below_ms;	/* below the threshold since */
 static unsigned		 p_busy;	/* of the last census */
 static unsigned long long p_noted[LIMIT_REASONS];	/* this time */
 
-/* The wait each worker was asked to close: a slot asked for its current
- * wait is about to be a spare worker; asking again would count it twice. */
-static struct {
-	pid_t		 as_pid;
-	uint32_t	 as_seq;
-} asked[RPXD_MAX_WORKERS];
 static unsigned long long closes_unlogged;
 static time_t		 closes_logged;
 
@@ -136,14 +130,6 @@ oldest_first(const void *a, const void *b)
 	return x->iw_since < y->iw_since ? -1 : x->iw_since > y->iw_since;
 }
 
-/* Is the wait of this slot one the master asked to close already? */
-static int
-was_asked(const struct master *m, const struct idle_wait *iw)
-{
-	return asked[iw->iw_slot].as_pid == m->m_workers[iw->iw_slot].wk_pid &&
-	    asked[iw->iw_slot].as_seq == iw->iw_seq;
-}
-
 static void
 closes_log(const struct master *m, unsigned asked_now, int64_t oldest_ms,
     const struct census *c)
@@ -176,12 +162,11 @@ close_idle(struct master *m, const struct census *c)
 	unsigned long long	 want, have;
 	unsigned		 i, n = 0, pending = 0, room, k;
 	int64_t			 now = now_ms(), oldest = 0;
-	struct msgbuf		 mb;
 
 	room = conf->rc_max_workers > c->ce_total ?
 	    conf->rc_max_workers - c->ce_total : 0;
 	for (i = 0; i < c->ce_nwaits; i++) {
-		if (was_asked(m, &w[i]))
+		if (limits_was_asked(m, w[i].iw_slot, w[i].iw_seq))
 			pending++;
 		else
 			w[n++] = w[i];
@@ -195,15 +180,8 @@ close_idle(struct master *m, const struct census *c)
 		want = CLOSE_TICK_MAX;
 	qsort(w, n, sizeof(*w), oldest_first);
 	for (k = 0; k < n && k < want; k++) {
-		msgbuf_init(&mb);
-		msgbuf_put_u32(&mb, w[k].iw_seq);
-		if (!mb.mb_error && pool_send(m, w[k].iw_slot, IPC_CLOSE_IDLE,
-		    &mb, 1) == 0) {
-			asked[w[k].iw_slot].as_pid =
-			    m->m_workers[w[k].iw_slot].wk_pid;
-			asked[w[k].iw_slot].as_seq = w[k].iw_seq;
-		}
-		msgbuf_free(&mb);
+		(void)limits_ask_close(m, w[k].iw_slot, w[k].iw_seq,
+		    LIMIT_IDLE, 0);
 		/* A slot's time is its own word: clamped for the line. */
 		if (k == 0 && w[k].iw_since > 0 && w[k].iw_since < now)
 			oldest = now - w[k].iw_since;

@@ -6,11 +6,16 @@
  * connections held as the limit allows, counting itself, the connection
  * is closed at once and reported (IPC_LIMITED; the master logs and counts
  * it); otherwise the key goes into the worker's own slot for the next
- * count. Between two requests of a keep-alive connection the slot says
- * so (SL_WAIT_KEEPALIVE, or SL_WAIT_AUTH in the middle of an
- * NTLM/Negotiate handshake) for the master's pressure mode, which may ask
- * the longest waiting to close (IPC_CLOSE_IDLE); under pressure a request
- * head gets only pressure-head-timeout seconds. Called by session.c,
+ * count. The slot also says what the connection waits for: its first
+ * request head (SL_WAIT_FIRST), the next request of a keep-alive
+ * connection (SL_WAIT_KEEPALIVE, or SL_WAIT_AUTH in the middle of an
+ * NTLM/Negotiate handshake), or nothing while a request is in flight.
+ * The master asks a worker to close a wait (IPC_CLOSE_WAIT) when its
+ * address turned out over the limit (a burst that came within one pool
+ * tick: the youngest connections go) or, under pressure, when it is an
+ * idle keep-alive one that waited longest; the worker closes it only if
+ * that same wait is still on. Under pressure a request head gets only
+ * pressure-head-timeout seconds. Called by session.c,
  * dispatch.c, respond.c, tls_server.c, proxy_session.c and worker.c.
  */
 #include <sys/types.h>
@@ -25,9 +30,12 @@
 #include "worker.h"
 
 static struct addrboard	board = { .ab_fd = -1, .ab_rofd = -1 };
+static struct addr_key	client;		/* of the connection, if counted */
 static uint32_t		wait_seq;	/* this worker's waits, numbered */
 static uint32_t		close_seq;	/* the wait the master asked to
 					   close, 0: none */
+static uint32_t		close_reason;	/* and why: enum limit_reason */
+static uint32_t		close_held;	/* connections of the address */
 static int		auth_pending;	/* the last response was a 401 or
 					   407 of a handshake that goes on
 					   over this connection */
@@ -79,6 +87,20 @@ report(struct worker_env *w, enum limit_reason reason,
 	msgbuf_free(&mb);
 }
 
+/* A new wait, with a number of its own, in the slot. */
+static void
+wait_begin(struct worker_env *w, uint32_t what, int64_t now)
+{
+	struct slot_limits	*sl = &w->w_slot->ss_lim;
+
+	if (++wait_seq == 0)
+		wait_seq = 1;
+	sl->sl_wait = SL_WAIT_NONE;
+	sl->sl_wait_seq = wait_seq;
+	sl->sl_wait_since = now;
+	sl->sl_wait = what;
+}
+
 static void
 wait_clear(struct worker_env *w)
 {
@@ -90,59 +112,17 @@ wait_clear(struct worker_env *w)
  * or a trusted balancer's own connection (a PROXY header saying LOCAL,
  * its health check): the balancer's address is never limited. */
 static int
-client_key(const struct worker_env *w, const struct sockaddr_storage *client,
+client_key(const struct worker_env *w, const struct sockaddr_storage *peer,
     struct addr_key *key)
 {
 	if (w->w_conf->rc_listeners[w->w_listener].ls_proxy_protocol &&
 	    w->w_proxy_src.ss_family == AF_UNSPEC)
 		return -1;
-	return addr_key_of((const struct sockaddr *)client, key);
+	return addr_key_of((const struct sockaddr *)peer, key);
 }
 
-/*
- * A new connection from client: -1 to close it at once (over the limit,
- * reported), 0 to serve it. The board is at most one pool tick old:
- * connections other workers accepted since are not on it yet.
- */
-int
-addr_limit_accept(struct worker_env *w, const struct sockaddr_storage *client)
-{
-	struct slot_limits	*sl = &w->w_slot->ss_lim;
-	unsigned		 limit = w->w_conf->rc_max_conns_per_addr;
-	struct addr_key		 key;
-	uint32_t		 held;
-	unsigned		 i;
-	int			 pressure;
-
-	sl->sl_key_set = 0;
-	wait_clear(w);
-	close_seq = 0;
-	auth_pending = 0;
-	if (client_key(w, client, &key) == -1)
-		return 0;
-	/* Looked up before the key is in the slot: the count never holds
-	 * this connection, whenever the master counts. A board that cannot
-	 * be read lets the connection in. */
-	if (limit != 0 && addrboard_lookup(&board, &key, &held,
-	    &pressure) == 0 && held >= limit) {
-		char	text[ADDR_KEY_TEXT];
-
-		addr_key_text(&key, text, sizeof(text));
-		log_debug("limits: client %s: %u connection(s) held, "
-		    "max-connections-per-address %u: closing", text, held,
-		    limit);
-		report(w, LIMIT_ADDRESS, &key, held);
-		return -1;
-	}
-	for (i = 0; i < ADDR_KEY_SIZE; i++)
-		sl->sl_key[i] = key.ak_bytes[i];
-	sl->sl_key_set = 1;
-	return 0;
-}
-
-/* The connection is over: nothing of it stays in the slot. */
-void
-addr_limit_done(struct worker_env *w)
+static void
+connection_reset(struct worker_env *w)
 {
 	w->w_slot->ss_lim.sl_key_set = 0;
 	wait_clear(w);
@@ -150,7 +130,55 @@ addr_limit_done(struct worker_env *w)
 	auth_pending = 0;
 }
 
-/* session_read_head returned: no longer waiting, whatever came. */
+/*
+ * A new connection from peer: -1 to close it at once (over the limit,
+ * reported), 0 to serve it. The board is at most one pool tick old:
+ * connections other workers accepted since are not on it yet, and the
+ * master closes the youngest of a burst that passed the limit so.
+ */
+int
+addr_limit_accept(struct worker_env *w, const struct sockaddr_storage *peer)
+{
+	struct slot_limits	*sl = &w->w_slot->ss_lim;
+	unsigned		 limit = w->w_conf->rc_max_conns_per_addr;
+	char			 text[ADDR_KEY_TEXT];
+	int64_t			 now = now_ms();
+	uint32_t		 held;
+	unsigned		 i;
+	int			 pressure;
+
+	connection_reset(w);
+	if (client_key(w, peer, &client) == -1)
+		return 0;
+	/* Looked up before the key is in the slot: the count never holds
+	 * this connection, whenever the master counts. A board that cannot
+	 * be read lets the connection in. */
+	if (limit != 0 && addrboard_lookup(&board, &client, &held,
+	    &pressure) == 0 && held >= limit) {
+		addr_key_text(&client, text, sizeof(text));
+		log_debug("limits: client %s: %u connection(s) held, "
+		    "max-connections-per-address %u: closing", text, held,
+		    limit);
+		report(w, LIMIT_ADDRESS, &client, held);
+		return -1;
+	}
+	for (i = 0; i < ADDR_KEY_SIZE; i++)
+		sl->sl_key[i] = client.ak_bytes[i];
+	sl->sl_accepted = now;
+	sl->sl_key_set = 1;
+	wait_begin(w, SL_WAIT_FIRST, now);
+	return 0;
+}
+
+/* The connection is over: nothing of it stays in the slot. */
+void
+addr_limit_done(struct worker_env *w)
+{
+	connection_reset(w);
+}
+
+/* session_read_head returned: a request is in flight, or the connection
+ * ends. */
 void
 addr_limit_waited(struct worker_env *w)
 {
@@ -161,7 +189,7 @@ addr_limit_waited(struct worker_env *w)
  * Each response, as it is logged: a 401 or 407 on a pinned connection
  * (auth = passthrough) or from rpxd itself (auth = ntlm) means the
  * client's next message of the handshake comes on this connection, so
- * its wait for it is never closed under pressure.
+ * its wait for it is never closed.
  */
 void
 addr_limit_response(struct worker_env *w, const struct request_log *rl)
@@ -189,47 +217,46 @@ addr_limit_head_timeout(const struct worker_env *w)
 	return c->rc_client_header_timeout;
 }
 
-/* Between requests with nothing received: mark the wait in the slot,
- * and close it if the master asked (1). */
+/* Did the master ask to close the wait that is on now? Then it is closed
+ * (1), logged and reported. */
 static int
-keepalive_wait(struct worker_env *w, int64_t now)
+close_asked(struct worker_env *w, int64_t now)
 {
 	struct slot_limits	*sl = &w->w_slot->ss_lim;
+	uint32_t		 what = sl->sl_wait;
 
-	if (sl->sl_wait == SL_WAIT_NONE) {
-		if (++wait_seq == 0)
-			wait_seq = 1;
-		sl->sl_wait_seq = wait_seq;
-		sl->sl_wait_since = now;
-		sl->sl_wait = auth_pending ? SL_WAIT_AUTH : SL_WAIT_KEEPALIVE;
-	}
-	if (close_seq == 0 || close_seq != wait_seq || auth_pending)
+	if (close_seq == 0 || close_seq != wait_seq || auth_pending ||
+	    what == SL_WAIT_NONE || what == SL_WAIT_AUTH)
 		return 0;
-	log_notice("session: client %s: idle keep-alive connection closed "
-	    "after %lld s without a request: the pool is under pressure",
-	    w->w_client_addr, (long long)((now - sl->sl_wait_since) / 1000));
-	report(w, LIMIT_IDLE, NULL, 0);
+	if (close_reason == LIMIT_ADDRESS) {
+		log_info("session: client %s: closed %s: its address holds "
+		    "%u connections, over max-connections-per-address (%u)",
+		    w->w_client_addr, what == SL_WAIT_FIRST ?
+		    "before its first request" : "while idle", close_held,
+		    w->w_conf->rc_max_conns_per_addr);
+		report(w, LIMIT_ADDRESS, &client, close_held);
+	} else {
+		log_notice("session: client %s: idle keep-alive connection "
+		    "closed after %lld s without a request: the pool is under "
+		    "pressure", w->w_client_addr,
+		    (long long)((now - sl->sl_wait_since) / 1000));
+		report(w, LIMIT_IDLE, NULL, 0);
+	}
 	wait_clear(w);
+	close_seq = 0;
 	return 1;
 }
 
-/*
- * Called by session_read_head each time round, before its deadline is
- * checked: start is when it began waiting, head_deadline the head's
- * deadline once a byte came (-1 before). 0: go on (*deadline may be
- * brought forward); 1: close, logged; -1: close, a 408 was sent.
- */
-int
-addr_limit_head(struct worker_env *w, struct request_log *rl, int first,
+/* Under pressure, a head (or a new connection's first byte) gets
+ * pressure-head-timeout: 0, or as addr_limit_head says. */
+static int
+pressure_head(struct worker_env *w, struct request_log *rl, int64_t now,
     int64_t start, int64_t head_deadline, int64_t *deadline)
 {
 	const struct rpxd_conf	*c = w->w_conf;
 	size_t			 len = w->w_client.io_in.b_len;
-	int64_t			 now = now_ms(), base, cut;
+	int64_t			 base, cut;
 
-	if (!first && len == 0)
-		return keepalive_wait(w, now);
-	wait_clear(w);
 	if (!addrboard_pressure(&board))
 		return 0;
 	base = len > 0 && head_deadline != -1 ? head_deadline -
@@ -256,21 +283,53 @@ addr_limit_head(struct worker_env *w, struct request_log *rl, int first,
 	return -1;
 }
 
-/* A message only pressure mode sends: 1 if msg was one (a malformed one
- * is fatal, as every message from the master). */
+/*
+ * Called by session_read_head each time round, before its deadline is
+ * checked: start is when it began waiting, head_deadline the head's
+ * deadline once a byte came (-1 before). 0: go on (*deadline may be
+ * brought forward); 1: close, logged; -1: close, a 408 was sent.
+ */
+int
+addr_limit_head(struct worker_env *w, struct request_log *rl, int first,
+    int64_t start, int64_t head_deadline, int64_t *deadline)
+{
+	struct slot_limits	*sl = &w->w_slot->ss_lim;
+	int64_t			 now = now_ms();
+
+	if (!first && w->w_client.io_in.b_len == 0) {
+		/* Between requests, nothing received: an idle wait. */
+		if (sl->sl_wait == SL_WAIT_NONE)
+			wait_begin(w, auth_pending ? SL_WAIT_AUTH :
+			    SL_WAIT_KEEPALIVE, now);
+		return close_asked(w, now);
+	}
+	if (!first)
+		wait_clear(w);	/* the next request is coming */
+	else if (close_asked(w, now))
+		return 1;
+	return pressure_head(w, rl, now, start, head_deadline, deadline);
+}
+
+/* A message only the limits send: 1 if msg was one (a malformed one is
+ * fatal, as every message from the master). */
 int
 addr_limit_master(struct worker_env *w, struct ipc_msg *msg)
 {
-	uint32_t	seq;
+	uint32_t	seq, reason, held;
 
 	(void)w;
 	switch (msg->im_type) {
-	case IPC_CLOSE_IDLE:
+	case IPC_CLOSE_WAIT:
 		if (msg->im_fd != -1 ||
 		    msgbuf_get_u32(&msg->im_payload, &seq) == -1 ||
-		    msgbuf_end(&msg->im_payload) == -1)
-			fatalx("worker: bad close idle message");
+		    msgbuf_get_u32(&msg->im_payload, &reason) == -1 ||
+		    msgbuf_get_u32(&msg->im_payload, &held) == -1 ||
+		    msgbuf_end(&msg->im_payload) == -1 ||
+		    (reason != LIMIT_ADDRESS && reason != LIMIT_IDLE))
+			fatalx("worker: bad close wait message");
 		close_seq = seq;
+		close_reason = reason;
+		close_held = held;
 		return 1;
 	case IPC_PRESSURE:
 		/* A wake-up: the flag itself is on the board. */
