@@ -183,5 +183,79 @@ PY
 	stop_rpxd
 }
 
+# Behind a trusted balancer (PROXY protocol) the limit counts the
+# address each header names, never the balancer's: two connections
+# naming 198.51.100.7 are served and a third is refused, while four
+# naming other clients, all from the balancer's one address, are served.
+al_proxy_tests() {
+	local out fifo client
+	{
+		base_conf 2 4 16
+		cat <<CONF
+max-connections-per-address = 2
+backend "siteA" { server = { "127.0.0.1:8080" } }
+listener "lb" {
+	address = "127.0.0.1"
+	port = 80
+	proxy-protocol = true
+	proxy-protocol-from = { "127.0.0.1" }
+	route "all" { backend = "siteA" }
+}
+CONF
+	} > "$WORK/al-proxy.conf"
+	start_rpxd "$WORK/al-proxy.conf" || { fail "rpxd starts with a PROXY listener"; return; }
+	cat > "$WORK/al_proxy.py" <<'PY'
+import json, socket, subprocess, sys, time
+ctl, sock = sys.argv[1], sys.argv[2]
+
+def held():
+    out = subprocess.run([ctl, "-s", sock, "-j", "status"],
+                         capture_output=True, text=True).stdout
+    return sum(a["connections"] for a in
+               json.loads(out)["limits"]["busiest_addresses"])
+
+conns = []
+for src in ["198.51.100.7"] * 3 + ["198.51.100.%d" % i for i in range(8, 12)]:
+    s = socket.create_connection(("127.0.0.1", 80), timeout=10)
+    s.sendall(b"PROXY TCP4 %s 127.0.0.1 40000 80\r\n"
+              b"GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n" % src.encode())
+    try:
+        got = s.recv(4096)
+    except OSError:
+        got = b""
+    ok = got.startswith(b"HTTP/1.1 200")
+    print(src, "served" if ok else "refused", flush=True)
+    if ok:
+        conns.append(s)
+        for _ in range(100):
+            if held() >= len(conns):
+                break
+            time.sleep(0.05)
+        time.sleep(0.25)
+print("done", flush=True)
+sys.stdin.read()
+PY
+	fifo="$WORK/al-proxy.fifo"
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	python3 -u "$WORK/al_proxy.py" "$TOP/rpxctl" "$WORK/rpxd.sock" \
+	    < "$fifo" > "$WORK/al-proxy.out" 2>&1 &
+	client=$!
+	EXTRA_PIDS+=("$client")
+	exec 7>"$fifo"
+	for _ in $(seq 1 200); do grep -q done "$WORK/al-proxy.out" && break; sleep 0.1; done
+	out=$(tr '\n' ' ' < "$WORK/al-proxy.out")
+	expect "PROXY: the limit counts the client each header names, not the balancer" \
+	    "$out" "198.51.100.7 served 198.51.100.7 served 198.51.100.7 refused 198.51.100.8 served 198.51.100.9 served 198.51.100.10 served 198.51.100.11 served done "
+	expect_match "... rpxctl status names the client, not the balancer" \
+	    "$(al_ctl status)" "busiest client addresses: 198.51.100.7 \(2\),"
+	check "... and the balancer's own connection (PROXY LOCAL) is served" \
+	    bash -c "python3 '$IT/proxy_client.py' 80 v2local 127.0.0.1 --path /small.txt --host x 2>&1 | grep -q '200'"
+	exec 7>&-
+	wait "$client"
+	stop_rpxd
+}
+
 al_limit_tests
 al_flood_tests
+al_proxy_tests
