@@ -364,6 +364,52 @@ START_TEST(test_status_busiest)
 }
 END_TEST
 
+/* An IPC_LIMITED report: reason, key set, key, count. */
+static int
+dispatch(uint32_t reason, uint32_t key_set, struct addr_key k, uint32_t held,
+    int extra)
+{
+	struct ipc_msg	msg;
+	int		rv;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.im_type = IPC_LIMITED;
+	msg.im_fd = -1;
+	msgbuf_init(&msg.im_payload);
+	msgbuf_put_u32(&msg.im_payload, reason);
+	msgbuf_put_u32(&msg.im_payload, key_set);
+	msgbuf_put_bytes(&msg.im_payload, k.ak_bytes, ADDR_KEY_SIZE);
+	msgbuf_put_u32(&msg.im_payload, held);
+	if (extra)
+		msgbuf_put_u32(&msg.im_payload, 0);
+	rv = limits_dispatch(&lm, 0, &msg);
+	ipc_msg_free(&msg);
+	return rv;
+}
+
+/* Reports are counted by reason; a malformed one is refused (the
+ * master then kills the worker). */
+START_TEST(test_dispatch)
+{
+	struct strbuf	out;
+	struct addr_key	k = key4("192.0.2.9");
+
+	ck_assert_int_eq(dispatch(LIMIT_ADDRESS, 1, k, 4, 0), 0);
+	ck_assert_int_eq(dispatch(LIMIT_ADDRESS, 1, k, 4, 0), 0);
+	ck_assert_int_eq(dispatch(LIMIT_HEAD, 0, k, 0, 0), 0);
+	ck_assert_int_eq(dispatch(LIMIT_IDLE, 0, k, 0, 0), 0);
+	ck_assert_int_eq(dispatch(LIMIT_REASONS, 0, k, 0, 0), -1);
+	ck_assert_int_eq(dispatch(LIMIT_ADDRESS, 2, k, 4, 0), -1);
+	ck_assert_int_eq(dispatch(LIMIT_ADDRESS, 1, k, 4, 1), -1);
+	strbuf_init(&out);
+	limits_status_text(&lm, &out);
+	ck_assert_ptr_nonnull(strstr(out.sb_buf, "refused or closed 4 (2 over "
+	    "the per-address limit, 1 slow heads and 1 idle keep-alive under "
+	    "pressure)"));
+	strbuf_free(&out);
+}
+END_TEST
+
 Suite *
 suite_limits(void)
 {
@@ -384,6 +430,7 @@ suite_limits(void)
 	tcase_add_checked_fixture(master, lm_setup, lm_teardown);
 	tcase_add_test(master, test_census_lying_slots);
 	tcase_add_test(master, test_status_busiest);
+	tcase_add_test(master, test_dispatch);
 	suite_add_tcase(s, master);
 	return s;
 }
