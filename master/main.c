@@ -277,6 +277,7 @@ master_loop(struct master *m, int sigfd)
 		 * clients gets its workers at once. */
 		if (now_ms() - last_pool >= POOL_TICK_MS) {
 			pool_maintain(m);
+			limits_tick(m);
 			last_pool = now_ms();
 		}
 		now = time(NULL);
@@ -377,6 +378,7 @@ main(int argc, char *argv[])
 	if (scoreboard_create(&m->m_sb,
 	    scoreboard_slots_for(m->m_conf->rc_max_workers)) == -1)
 		fatal("startup: scoreboard");
+	limits_init(m);
 	if (healthboard_create(&m->m_hb, m->m_conf->rc_nservers) == -1)
 		fatal("startup: health board");
 	/* balance-key-file: the same key on every instance of a fleet. */

@@ -298,6 +298,17 @@ int	 signals_init(void);		/* returns the fd to poll */
 enum signal_event signals_next(void);	/* drains one event */
 void	 signals_reset_child(void);	/* in a forked child */
 
+/* limits.c and pressure.c: max-connections-per-address and pressure
+ * mode, from one census of the scoreboard every pool tick */
+void	 limits_init(struct master *m);
+int	 limits_send_setup(const struct master *m, int sock);
+void	 limits_tick(struct master *m);
+int	 limits_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg);
+void	 limits_status_text(struct master *m, struct strbuf *out);
+void	 limits_status_json(struct master *m, struct json *js);
+void	 pressure_status_text(const struct master *m, struct strbuf *out);
+void	 pressure_status_json(const struct master *m, struct json *js);
+
 /* pidfile.c */
 int	 pidfile_create(const char *path);
 void	 pidfile_remove(const char *path);

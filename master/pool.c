@@ -724,8 +724,10 @@ pool_message(struct master *m, unsigned slot, struct ipc_msg *msg)
 	uint32_t	 type = msg->im_type;
 	int		 rv;
 
-	if (type == IPC_BACKEND_CONN || type == IPC_HOLD_OFF) {
-		rv = board_dispatch(m, slot, msg);
+	if (type == IPC_BACKEND_CONN || type == IPC_HOLD_OFF ||
+	    type == IPC_LIMITED) {
+		rv = type == IPC_LIMITED ? limits_dispatch(m, slot, msg) :
+		    board_dispatch(m, slot, msg);
 		ipc_msg_free(msg);
 		if (rv == 0)
 			return 0;

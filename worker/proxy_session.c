@@ -46,7 +46,7 @@ proxy_peek(struct worker_env *w, int fd, struct proxy_header *ph)
 	unsigned char	 buf[PROXY_HEADER_MAX];
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	int64_t		 deadline = now_ms() +
-			    1000 * (int64_t)w->w_conf->rc_client_header_timeout;
+			    1000 * (int64_t)addr_limit_head_timeout(w);
 	int64_t		 left;
 	ssize_t		 n;
 	long		 hlen = 0;

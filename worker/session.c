@@ -104,6 +104,9 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		if (in->b_len == 0 && worker_stop_requested(w) &&
 		    worker_stop_soon(w) && deadline > now + STOP_LINGER_MS)
 			deadline = now + STOP_LINGER_MS;
+		if ((rv = addr_limit_head(w, rl, first, start, head_deadline,
+		    &deadline)) != 0)
+			return rv > 0 ? HEAD_CLOSE : HEAD_ERROR;
 		if (now >= deadline) {
 			if (in->b_len == 0)
 				return HEAD_CLOSE;
@@ -253,13 +256,16 @@ session_request(struct worker_env *w, int first)
 	struct request_log	 rl;
 	const struct route_conf	*rt;
 	enum exchange_result	 res;
+	enum head_result	 head;
 	int			 route, reused, tries;
 
 	memset(&rl, 0, sizeof(rl));
 	memset(&req, 0, sizeof(req));
 	rl.rl_route = -1;
 	/* On HEAD_ERROR the answer is sent already; both others close. */
-	if (session_read_head(w, &req, &rl, first) != HEAD_OK)
+	head = session_read_head(w, &req, &rl, first);
+	addr_limit_waited(w);
+	if (head != HEAD_OK)
 		return 0;
 	rl.rl_start_ms = now_ms();
 	rl.rl_in = req.hm_headlen;	/* the exchange adds the body */
@@ -332,8 +338,9 @@ session_serve(struct worker_env *w, int fd,
 	w->w_listener = listener;
 	w->w_lb_addr[0] = '\0';
 	memset(&w->w_proxy_src, 0, sizeof(w->w_proxy_src));
-	if (w->w_conf->rc_listeners[listener].ls_proxy_protocol &&
-	    proxy_session_read(w, fd, &client) == -1) {
+	if ((w->w_conf->rc_listeners[listener].ls_proxy_protocol &&
+	    proxy_session_read(w, fd, &client) == -1) ||
+	    addr_limit_accept(w, &client) == -1) {
 		close(fd);
 		w->w_slot->ss_listener = w->w_slot->ss_route = -1;
 		return;
@@ -362,4 +369,5 @@ session_serve(struct worker_env *w, int fd,
 	conn_mem_trim(w, tls ? CONN_TRIM_HEAP : 0);
 	w->w_slot->ss_listener = w->w_slot->ss_route = -1;
 	w->w_slot->ss_client[0] = '\0';
+	addr_limit_done(w);
 }

@@ -413,7 +413,7 @@ tls_server_accept(struct worker_env *w)
 	struct tls_listener	*tl = &tls_listeners[w->w_listener];
 	struct io		*io = &w->w_client;
 	int64_t			 deadline = now_ms() + 1000 *
-				    (int64_t)w->w_conf->rc_client_header_timeout;
+				    (int64_t)addr_limit_head_timeout(w);
 	int			 rv, quiet;
 
 	if ((io->io_ssl = SSL_new(tl->tl_ctx[0])) == NULL ||

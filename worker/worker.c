@@ -104,6 +104,11 @@ worker_setup(struct worker_env *w)
 				fatalx("setup: bad health board message");
 			msg.im_fd = -1;	/* mapped read-only and closed */
 			break;
+		case IPC_ADDRBOARD:
+			if (w->w_conf == NULL ||
+			    addr_limit_setup(w, &msg) == -1)
+				fatalx("setup: bad address board message");
+			break;
 		case IPC_TEMPLATE:
 			if (w->w_conf == NULL || msg.im_fd == -1 ||
 			    w->w_hb.hb_servers == NULL ||
@@ -122,8 +127,9 @@ worker_setup(struct worker_env *w)
 			msg.im_fd = -1;
 			break;
 		case IPC_START:
-			if (w->w_sb_fd == -1)
-				fatalx("setup: start before the scoreboard");
+			if (w->w_sb_fd == -1 || !addr_limit_ready())
+				fatalx("setup: start before the scoreboard "
+				    "or the address board");
 			ipc_msg_free(&msg);
 			return;
 		default:

@@ -223,6 +223,21 @@ void	 access_log(struct worker_env *w, struct request_log *rl);
 void	 log_copy_sanitized(char *dst, size_t dstlen, const char *src,
 	    size_t len);
 
+/* addr_limit.c: max-connections-per-address and pressure mode */
+int	 addr_limit_setup(struct worker_env *w, struct ipc_msg *msg);
+int	 addr_limit_ready(void);
+int	 addr_limit_accept(struct worker_env *w,
+	    const struct sockaddr_storage *client);
+void	 addr_limit_done(struct worker_env *w);
+void	 addr_limit_waited(struct worker_env *w);
+void	 addr_limit_response(struct worker_env *w,
+	    const struct request_log *rl);
+unsigned addr_limit_head_timeout(const struct worker_env *w);
+int	 addr_limit_head(struct worker_env *w, struct request_log *rl,
+	    int first, int64_t start, int64_t head_deadline,
+	    int64_t *deadline);
+int	 addr_limit_master(struct worker_env *w, struct ipc_msg *msg);
+
 /* privdrop.c */
 void	 privdrop(const char *dir, uid_t uid, gid_t gid);
 const char *privdrop_verify(uid_t uid, gid_t gid);

@@ -29,5 +29,6 @@ Suite	*suite_childlog(void);
 Suite	*suite_privdrop(void);
 Suite	*suite_pidmap(void);
 Suite	*suite_buf(void);
+Suite	*suite_limits(void);
 
 #endif
