@@ -38,7 +38,8 @@ BURST_TIMEOUT=30
 PROBE=${PROBE:-50}	# new clients beside the held ones, after wrk
 PROBE_TIMEOUT=10
 WRK_CONNS=50
-RPXD_MAX=1024		# max-workers: the most rpxd accepts today
+RPXD_MAX=${RPXD_MAX:-10400}	# max-workers: room for the largest N and wrk
+RPXD_SPARE=${RPXD_SPARE:-64}	# min-spare-workers: the pool follows demand
 WARMUP=4 TLS_WARMUP=2 HS_WARMUP=0
 BACKEND_PORT=18080
 OUT=${OUT:-bench/results/idle}
@@ -60,10 +61,15 @@ NGINX_HTTP_EXTRA="keepalive_timeout 600s;"
 HAPROXY_MAXCONN=9990	# 2 descriptors per connection + 19 <= 20,000: HAProxy refuses to start above
 HAPROXY_DEFAULTS_EXTRA="  timeout http-keep-alive 600s
   timeout client 600s"
-RPXD_POOL="min-spare-workers = $RPXD_MAX
-max-spare-workers = $RPXD_MAX
+RPXD_POOL="min-spare-workers = $RPXD_SPARE
+max-spare-workers = 256
 max-workers = $RPXD_MAX"
-RPXD_EXTRA="client-idle-timeout = 600"
+# Every client is 127.0.0.1 here, and the held connections are the load
+# itself: no per-address limit and no pressure mode, which would close
+# idle keep-alive connections to serve others (neither reference has one).
+RPXD_EXTRA="client-idle-timeout = 600
+max-connections-per-address = 0
+pressure-threshold = 0"
 . "$top/bench/proxies.sh"
 
 cc -O2 -Wall "$top/bench/idle_hold.c" -o "$dir/idle_hold" -lssl -lcrypto 2>"$dir/logs/idle_hold-build.log" ||
@@ -88,10 +94,15 @@ tree_cpu() {	# pid -> clock ticks: utime+stime+cutime+cstime over the tree
 	for p in $(tree "$1"); do files+=("/proc/$p/stat"); done
 	cat "${files[@]}" 2>/dev/null | sed 's/.*) //' | awk '{s += $12 + $13 + $14 + $15} END {print s + 0}'
 }
-rpxd_pool_wait() {	# up to 60 s for the pool to reach max-workers
+rpxd_workers() {	# the workers: children of the templates, or orphans
+	local t
+	t=$(pgrep -d, -P "$MPID" -x rpxd-template)
+	pgrep -c -P "$MPID${t:+,$t}" -x rpxd-worker
+}
+rpxd_pool_wait() {	# up to 60 s for the pool to reach N workers
 	local n
 	for _ in $(seq 1 120); do
-		n=$(pgrep -c -P "$MPID" -x rpxd-worker)
+		n=$(rpxd_workers)
 		[ "$n" -ge "$1" ] && break
 		sleep 0.5
 	done
@@ -165,7 +176,7 @@ idle_row() {	# proxy mode n
 	if ! start_proxy "$p"; then
 		notes+=("$row: $p did not start (see its log)"); [ -n "$MPID" ] && stop_proxy; return
 	fi
-	[ "$p" = rpxd ] && pool=$(rpxd_pool_wait $RPXD_MAX)
+	[ "$p" = rpxd ] && pool=$(rpxd_pool_wait $RPXD_SPARE)
 	sleep 1
 	base=$(tree_pss "$MPID"); base=${base% *}
 	holders_start "$port" "$n" "$rate" "$HOLD_TIMEOUT" "$(sni_of "$m")"
@@ -219,7 +230,7 @@ burst_row() {	# proxy mode
 	start_proxy "$p" || { notes+=("$row: $p did not start"); [ -n "$MPID" ] && stop_proxy; return; }
 	WARMUP_CONNS=256
 	sleep 3
-	local workers=-; [ "$p" = rpxd ] && workers=$(pgrep -c -P "$MPID" -x rpxd-worker)
+	local workers=-; [ "$p" = rpxd ] && workers=$(rpxd_workers)
 	holders_start "$(listener_port "$p" "$m")" "$BURST" 0 "$BURST_TIMEOUT" "$(sni_of "$m")"
 	holders_wait ready: $((BURST_TIMEOUT + 20)) || notes+=("$row $p: the holder did not finish in time")
 	held=$(holders_sum ready: held)
@@ -247,7 +258,7 @@ fi
 	echo "idle-many: N idle keep-alive connections held (one GET /small each, then idle), then wrk -t2 -c$WRK_CONNS -d${DURATION}s beside them"
 	echo "127.0.0.1, $(nproc) CPUs shared by the holders, wrk, the backend nginx and the proxy; rpxd $(git log -1 --format=%h -- . ':(exclude)bench') (last commit outside bench/), tree $(git log -1 --format=%h)$(git diff --quiet HEAD || echo ' + changes')"
 	echo "held connections opened at $RATE_TLS/s (TLS) or $RATE_PLAIN/s (plain) in all (bench/idle_hold.c, $PER_HOLDER per process, ${HOLD_TIMEOUT}s per attempt; TLS: the ECDSA listener, TLS 1.3, a full handshake each)"
-	echo "HAProxy nbthread 2 maxconn $HAPROXY_MAXCONN; nginx 2 workers x worker_connections $NGINX_WORKER_CONNECTIONS; rpxd min-spare = max-spare = max-workers = $RPXD_MAX (pool full before the holders start)"
+	echo "HAProxy nbthread 2 maxconn $HAPROXY_MAXCONN; nginx 2 workers x worker_connections $NGINX_WORKER_CONNECTIONS; rpxd min-spare-workers $RPXD_SPARE, max-spare-workers 256, max-workers $RPXD_MAX (the pool follows the holders)"
 	echo "idle timeouts 600 s for all three; each proxy started fresh per row, warmed up (4 s at 256 plain + 2 s at 50 TLS connections)"
 	echo "uptime before: $uptime_before"
 	echo "uptime after:  $(uptime)"

@@ -72,4 +72,8 @@ int	 tls_client_connect(struct worker_env *w, unsigned be, unsigned sv,
 
 /* What tls_error_string says when OpenSSL recorded no error. */
 
+/* tls_warmup.c: one handshake in memory in the template, so that the
+ * workers share the state OpenSSL builds on first use. */
+void	 tls_warmup(void);
+
 #endif
