@@ -63,9 +63,9 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/base64.c common/ntlm_header.c common/ntlm_msg.c \
 		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c \
 		  common/netprefix.c common/ipc_addr.c common/pidmap.c
-COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c
+COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c common/metrics_board.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
-		  common/config_fleet.c \
+		  common/config_fleet.c common/config_metrics.c \
 		  common/config_tls.c common/ocsp_check.c common/ocsp_request.c
 MASTER_SRCS	= $(filter-out master/main.c,$(wildcard master/*.c))
 # One accept_wait_*.c per system: epoll (EPOLLEXCLUSIVE) on Linux.

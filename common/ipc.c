@@ -41,6 +41,7 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_SPAWN] = "spawn",
 	[IPC_SPAWNED] = "spawned",
 	[IPC_REAPED] = "reaped",
+	[IPC_METRICS] = "metrics snapshot",
 };
 
 const char *

@@ -89,6 +89,11 @@ enum ipc_type {
 				   (0: the fork failed) */
 	IPC_REAPED,		/* template -> master: u32 slot, u32 pid,
 				   u32 wait status */
+	IPC_METRICS,		/* master -> template, at start-up before
+				   IPC_TEMPLATE when a listener has
+				   metrics = true; fd: the metrics snapshot,
+				   read-only (metrics_board.h), which its
+				   workers inherit; no payload */
 	IPC_TYPE_MAX
 };
 

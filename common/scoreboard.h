@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "metrics_board.h"
 
 enum worker_state {
 	WS_FREE = 0,	/* slot unused */
@@ -54,6 +55,9 @@ struct scoreboard_slot {
 	 * index of the server, -1 for none, and whether it is pinned. */
 	volatile int32_t	 ss_conn_server[SS_CONNS];
 	volatile uint32_t	 ss_conn_pinned[SS_CONNS];
+	/* What it served, for rpxctl metrics (metrics_board.h): the
+	 * slot grows to two pages for it. */
+	struct metrics_slot	 ss_metrics;
 };
 
 struct scoreboard {

@@ -28,5 +28,6 @@ Suite	*suite_proxy(void);
 Suite	*suite_childlog(void);
 Suite	*suite_privdrop(void);
 Suite	*suite_pidmap(void);
+Suite	*suite_metrics(void);
 
 #endif
