@@ -245,25 +245,22 @@ grew(volatile uint64_t *last, const volatile uint64_t *v)
 
 #define ADD(total, last, v)	((total) = board_add((total), grew(&(last), &(v))))
 
-static int
-other_route(void)
-{
-	return route_series(MX_OTHER, MX_OTHER);
-}
-
+/* A worker whose generation has no layout counts every bucket under
+ * "(other)". */
 static void
 collect_routes(const struct mx_layout *ly, struct metrics_slot *was,
     const struct metrics_slot *now)
 {
 	unsigned	b, k, n = ly != NULL ? ly->ly_nbuckets : MB_ROUTES;
-	int		s;
+	int		s, other = ly != NULL ? -1 : route_series(MX_OTHER,
+			    MX_OTHER);
 
 	for (b = 0; b < n; b++) {
 		struct mb_route_counts	*lw = &was->ms_route[b];
 		const struct mb_route_counts *nw = &now->ms_route[b];
 		struct mx_route		 dummy, *r;
 
-		s = ly != NULL ? ly->ly_route[b] : other_route();
+		s = ly != NULL ? ly->ly_route[b] : other;
 		r = s >= 0 ? &st.st_routes[s] : &dummy;
 		for (k = 0; k < MB_CLASSES; k++)
 			ADD(r->mr_class[k], lw->mc_class[k], nw->mc_class[k]);
@@ -278,11 +275,11 @@ collect_servers(const struct mx_layout *ly, struct metrics_slot *was,
 {
 	unsigned		 i, n = ly != NULL ? ly->ly_nservers : MB_SERVERS;
 	unsigned long long	 dummy;
-	int			 s;
+	int			 s, other = ly != NULL ? -1 :
+				    server_series(MX_OTHER, MX_OTHER);
 
 	for (i = 0; i < n; i++) {
-		s = ly != NULL ? ly->ly_server[i] : server_series(MX_OTHER,
-		    MX_OTHER);
+		s = ly != NULL ? ly->ly_server[i] : other;
 		ADD(*(s >= 0 ? &st.st_servers[s].mv_failures : &dummy),
 		    was->ms_server_failures[i], now->ms_server_failures[i]);
 	}
