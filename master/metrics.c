@@ -339,36 +339,38 @@ collect_slot(struct master *m, unsigned slot)
 static void prune(void);
 
 static void
-layouts_expire(const struct master *m)
+layouts_expire(const struct master *m, const int live[MX_LAYOUTS])
 {
-	unsigned	i, j;
-	int		freed = 0, live;
+	unsigned	i;
+	int		freed = 0;
 
-	for (i = 0; i < MX_LAYOUTS; i++) {
-		if (layouts[i].ly_gen == 0 ||
-		    layouts[i].ly_gen == m->m_generation)
-			continue;
-		for (live = 0, j = 0; j < m->m_nslots && !live; j++)
-			live = m->m_workers[j].wk_pid > 0 &&
-			    m->m_workers[j].wk_generation == layouts[i].ly_gen;
-		if (!live) {
+	for (i = 0; i < MX_LAYOUTS; i++)
+		if (layouts[i].ly_gen != 0 && !live[i] &&
+		    layouts[i].ly_gen != m->m_generation) {
 			layout_free(&layouts[i]);
 			freed = 1;
 		}
-	}
 	if (freed)
 		prune();
 }
 
+/* Every live worker's counts; the layouts no worker uses go. */
 static void
 collect_all(struct master *m)
 {
-	unsigned	i;
+	const struct mx_layout	*ly;
+	int			 live[MX_LAYOUTS] = { 0 };
+	unsigned		 i;
 
 	layout_build(m);
-	for (i = 0; i < m->m_nslots; i++)
+	for (i = 0; i < m->m_nslots; i++) {
+		if (m->m_workers[i].wk_pid <= 0)
+			continue;
 		collect_slot(m, i);
-	layouts_expire(m);
+		if ((ly = layout_of(m->m_workers[i].wk_generation)) != NULL)
+			live[ly - layouts] = 1;
+	}
+	layouts_expire(m, live);
 }
 
 /* New index of each kept element, -1 for a dropped one; returns the

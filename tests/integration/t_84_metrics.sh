@@ -35,10 +35,21 @@ mx_wait() {
 }
 mx_families() { sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' | sort; }
 
+nt_hash() {	# password: the NT hash, as rpxd.conf(5) says to make it
+	printf '%s' "$1" | iconv -t UTF-16LE |
+	    openssl dgst -md4 -provider legacy -provider default | sed 's/.*= //'
+}
+echo "alice:RPXTEST:$(nt_hash 'Alice-pw-7')" > "$WORK/mx-ntlm-users"
+chmod 600 "$WORK/mx-ntlm-users"
+
 mx_conf() {	# the site route's backend server
 	base_conf 2 4 16
 	cat <<CONF
 max-connections-per-worker = 2
+ntlm-users = "$WORK/mx-ntlm-users"
+ntlm-domain = "RPXTEST"
+auth-failure-limit = 2
+auth-failure-delay = 1
 backend "A" {
 	server = { "127.0.0.1:$1" }
 	health-check { path = "/small.txt" interval = 1 timeout = 1 }
@@ -48,6 +59,7 @@ listener "http" {
 	address = "127.0.0.1"
 	port = 80
 	route "down" { host = { "example.com" } path = "/down/*" backend = "down" }
+	route "ntlm" { host = { "ntlm.example.com" } backend = "A" auth = "ntlm" }
 	route "site" { host = { "example.com" } backend = "A" }
 }
 listener "https" {
@@ -111,6 +123,16 @@ expect_match "openssl resumes the saved session" "$out" "Reused, TLSv1.2"
 expect "plain HTTP to the TLS port gets 400" \
     "$(status_of http://127.0.0.1:443/)" 400
 
+# NTLM logins the master checks: one good, two bad (the limit), then the
+# good password refused unchecked.
+ntlm_get() {	# password: the status curl --ntlm ends with
+	status_of -H 'Host: ntlm.example.com' --ntlm -u "RPXTEST\\alice:$1" \
+	    http://127.0.0.1/whoami
+}
+expect "NTLM: alice logs in, two wrong passwords, then the limit" \
+    "$(ntlm_get Alice-pw-7) $(ntlm_get wrong) $(ntlm_get wrong) $(ntlm_get Alice-pw-7)" \
+    "200 401 401 401"
+
 m=$(mx_ctl metrics)
 expect "rpxctl metrics exits 0" "$?" 0
 expect "site: 200s counted" "$(mx_wait \
@@ -151,8 +173,9 @@ expect_match "server A: checks counted, none failed" \
 expect "server A: last check status 200" \
     "$(mx_value "$m" 'rpxd_server_check_status{backend="A",server="127.0.0.1:8080"}')" 200
 expect "pool: max-workers" "$(mx_value "$m" rpxd_pool_workers_max)" 16
-expect "NTLM: no logins" \
-    "$(mx_value "$m" 'rpxd_ntlm_logins_total{result="ok"}')" 0
+expect "NTLM: logins ok, failed, locked" \
+    "$(for r in ok failed locked; do mx_value "$m" "rpxd_ntlm_logins_total{result=\"$r\"}"; done | tr '\n' ' ')" \
+    "1 2 1 "
 gone=0
 for p in $before; do kill -0 "$p" 2>/dev/null || gone=$((gone + 1)); done
 check "workers retired meanwhile (max-connections-per-worker = 2)" \
