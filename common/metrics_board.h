@@ -21,8 +21,10 @@
 
 #include "config.h"
 
-#define MB_ROUTES	96	/* (listener, route) buckets, "other" last */
-#define MB_SERVERS	128	/* backend server buckets, "other" last */
+/* Sized so that a slot stays one page: every worker's slot is touched
+ * when it starts, and a pool may hold many thousands. */
+#define MB_ROUTES	48	/* (listener, route) buckets, "other" last */
+#define MB_SERVERS	64	/* backend server buckets, "other" last */
 #define MB_CLASSES	5	/* status classes 1xx to 5xx */
 
 /* Why a TLS handshake with a client failed, coarsely. */

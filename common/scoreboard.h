@@ -55,8 +55,7 @@ struct scoreboard_slot {
 	 * index of the server, -1 for none, and whether it is pinned. */
 	volatile int32_t	 ss_conn_server[SS_CONNS];
 	volatile uint32_t	 ss_conn_pinned[SS_CONNS];
-	/* What it served, for rpxctl metrics (metrics_board.h): the
-	 * slot grows to two pages for it. */
+	/* What it served, for rpxctl metrics (metrics_board.h). */
 	struct metrics_slot	 ss_metrics;
 };
 
