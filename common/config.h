@@ -244,6 +244,11 @@ struct rpxd_conf {
 	/* a request body still coming after its final response */
 	unsigned		 rc_early_body_max;	/* bytes */
 	unsigned		 rc_early_body_timeout;	/* s */
+	/* no client takes the pool (master/limits.c, worker/addr_limit.c) */
+	unsigned		 rc_max_conns_per_addr;	/* 0: no limit */
+	unsigned		 rc_pressure_threshold;	/* % of max-workers
+						   busy; 0: never */
+	unsigned		 rc_pressure_head_timeout;	/* s */
 	/* auth = ntlm */
 	char			 rc_ntlm_users[RPXD_FILE_MAX];	/* "": none */
 	char			 rc_ntlm_domain[RPXD_NAME_MAX];
@@ -279,8 +284,10 @@ void	 config_defaults(struct rpxd_conf *conf);
 
 /* The global integer options, in the order of config_parse.c's table:
  * min-spare-workers ... max-headers, tls-ticket-rotation,
- * auth-failure-limit, auth-failure-delay, key-holders. */
-#define CONFIG_GLOBAL_INTS	20
+ * auth-failure-limit, auth-failure-delay, key-holders, the early
+ * response body's two, max-connections-per-address, pressure-threshold,
+ * pressure-head-timeout. */
+#define CONFIG_GLOBAL_INTS	23
 unsigned *config_int_ref(struct rpxd_conf *conf, unsigned i);
 unsigned config_int_get(const struct rpxd_conf *conf, unsigned i);
 const char *config_int_name(unsigned i);	/* NULL past the last */

@@ -44,6 +44,9 @@ config_defaults(struct rpxd_conf *c)
 	c->rc_auth_failure_delay = 3;
 	c->rc_early_body_max = 8388608;
 	c->rc_early_body_timeout = 30;
+	c->rc_max_conns_per_addr = 512;
+	c->rc_pressure_threshold = 90;
+	c->rc_pressure_head_timeout = 5;
 	snprintf(c->rc_ntlm_domain, sizeof(c->rc_ntlm_domain), "RPXD");
 }
 

@@ -27,6 +27,9 @@ static const size_t	config_int_offsets[CONFIG_GLOBAL_INTS] = {
 	offsetof(struct rpxd_conf, rc_key_holders),
 	offsetof(struct rpxd_conf, rc_early_body_max),
 	offsetof(struct rpxd_conf, rc_early_body_timeout),
+	offsetof(struct rpxd_conf, rc_max_conns_per_addr),
+	offsetof(struct rpxd_conf, rc_pressure_threshold),
+	offsetof(struct rpxd_conf, rc_pressure_head_timeout),
 };
 
 unsigned *

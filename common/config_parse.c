@@ -53,6 +53,9 @@ static const struct int_option {
 	{ "key-holders", 0, 0, 64 },
 	{ "early-response-body-max", 8388608, 0, 1L << 30 },
 	{ "early-response-body-timeout", 30, 1, 3600 },
+	{ "max-connections-per-address", 512, 0, 1L << 20 },
+	{ "pressure-threshold", 90, 0, 100 },
+	{ "pressure-head-timeout", 5, 1, 86400 },
 };
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
 _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "

@@ -41,6 +41,10 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_SPAWN] = "spawn",
 	[IPC_SPAWNED] = "spawned",
 	[IPC_REAPED] = "reaped",
+	[IPC_ADDRBOARD] = "address board",
+	[IPC_LIMITED] = "limited",
+	[IPC_CLOSE_WAIT] = "close wait",
+	[IPC_PRESSURE] = "pressure",
 	[IPC_METRICS] = "metrics snapshot",
 };
 

@@ -89,6 +89,21 @@ enum ipc_type {
 				   (0: the fork failed) */
 	IPC_REAPED,		/* template -> master: u32 slot, u32 pid,
 				   u32 wait status */
+	/* the per-address limit and pressure mode (common/addrboard.h,
+	   master/limits.c, worker/addr_limit.c) */
+	IPC_ADDRBOARD,		/* master -> worker, at start-up, after
+				   IPC_BALANCE; fd: the address board,
+				   read-only; payload: u32 capacity */
+	IPC_LIMITED,		/* worker -> master: u32 enum limit_reason,
+				   u32 key set (0/1), ADDR_KEY_SIZE bytes
+				   key, u32 connections the address held */
+	IPC_CLOSE_WAIT,		/* master -> worker: u32 sl_wait_seq, u32
+				   enum limit_reason, u32 connections its
+				   address holds: close the connection if
+				   that wait is still on (master/limits.c) */
+	IPC_PRESSURE,		/* master -> every worker, no payload: the
+				   pool is under pressure (a wake-up: the
+				   flag is on the address board) */
 	IPC_METRICS,		/* master -> template, at start-up before
 				   IPC_TEMPLATE when a listener has
 				   metrics = true; fd: the metrics snapshot,

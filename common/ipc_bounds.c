@@ -7,6 +7,7 @@
  * not listed is refused; every bound is the largest real message with
  * room to spare, not MSGBUF_MAX.
  */
+#include "addrboard.h"
 #include "ipc_reader.h"
 #include "ntlm.h"
 #include "ocsp.h"
@@ -34,6 +35,9 @@ const struct ipc_bounds ipc_bounds_worker = {
 		    .ib_max = 4 },
 		[IPC_HOLD_OFF] = { .ib_allowed = 1, .ib_nfds = 0,
 		    .ib_max = 4 },
+		/* a connection the limits closed (worker/addr_limit.c) */
+		[IPC_LIMITED] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = IPC_LIMITED_SIZE },
 	}
 };
 

@@ -40,9 +40,9 @@ enum mb_tls_failure {
 };
 
 /*
- * Why a connection was closed before it was served. The per-address
- * limits and the pressure mode of the pool add their reasons here; the
- * master sums every reason into rpxd_refused_connections_total.
+ * Why a worker closed a connection before it was served. The refusals of
+ * the per-address limit and pressure mode are counted by the master
+ * (master/limits.c); rpxd_refused_connections_total shows both.
  */
 enum mb_refused {
 	MB_REFUSED_PROXY = 0,	/* proxy-protocol: untrusted source or a

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "addrboard.h"
 #include "config.h"
 #include "metrics_board.h"
 
@@ -55,6 +56,9 @@ struct scoreboard_slot {
 	 * index of the server, -1 for none, and whether it is pinned. */
 	volatile int32_t	 ss_conn_server[SS_CONNS];
 	volatile uint32_t	 ss_conn_pinned[SS_CONNS];
+	/* Its client's address key and its keep-alive waits, for the
+	 * per-address limit and pressure mode (addrboard.h). */
+	struct slot_limits	 ss_lim;
 	/* What it served, for rpxctl metrics (metrics_board.h). */
 	struct metrics_slot	 ss_metrics;
 };

@@ -146,6 +146,8 @@ status_json(struct master *m, struct strbuf *out)
 	json_int(&js, "log_dropped", board_count(log_dropped_all(m)));
 	json_bool(&js, "stopping", m->m_stopping);
 	json_int(&js, "listen_queue", m->m_waiting);
+	pressure_status_json(m, &js);
+	limits_status_json(m, &js);
 	json_array(&js, "workers");
 	for (i = 0; i < m->m_nslots; i++) {
 		const struct worker *wk = &m->m_workers[i];
@@ -324,6 +326,8 @@ control_status(struct master *m, int json, struct strbuf *out)
 	    "waiting in the listen queues, health checker %s, key holders "
 	    "%u\n", n, busy, c->rc_max_workers, m->m_waiting,
 	    m->m_health.hp_pid != 0 ? "running" : "none", holders);
+	pressure_status_text(m, out);
+	limits_status_text(m, out);
 	status_workers(m, out, now);
 	status_backends(m, out, now);
 }

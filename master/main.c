@@ -147,6 +147,26 @@ master_timeout(int64_t deadline)
 	return left <= 0 ? 0 : left < POOL_TICK_MS ? (int)left : POOL_TICK_MS;
 }
 
+/* The workers the epoll set says are readable; one whose socket is done
+ * with (closed at its end, or killed) leaves the set. */
+static void
+master_watched(struct master *m)
+{
+	unsigned	ready[256], n, i;
+	struct worker	*wk;
+
+	n = watch_ready(ready, 256);
+	for (i = 0; i < n; i++) {
+		if (ready[i] >= m->m_nslots)
+			continue;
+		wk = &m->m_workers[ready[i]];
+		if (wk->wk_pid != 0 && !wk->wk_eof)
+			pool_dispatch(m, ready[i]);
+		if (wk->wk_pid != 0 && wk->wk_eof)
+			watch_del(wk->wk_sock);
+	}
+}
+
 /* The loop's poll set, sized for the slots (which a reload may grow). */
 struct poll_set {
 	struct pollfd	*ps_pfd;
@@ -180,7 +200,7 @@ master_loop(struct master *m, int sigfd)
 	time_t			 last = 0, now;
 	int64_t			 last_pool = 0;
 	int64_t			 deadline;
-	int			 rv;
+	int			 rv, watch_fd = watch_init();
 
 	for (;;) {
 		if (m->m_stopping) {
@@ -206,14 +226,18 @@ master_loop(struct master *m, int sigfd)
 		n = 0;
 		pfd[n].fd = sigfd;
 		pfd[n++].events = POLLIN;
-		for (i = 0; i < m->m_nslots; i++) {
-			if (m->m_workers[i].wk_pid == 0 ||
-			    m->m_workers[i].wk_eof)
-				continue;
-			slots[n] = (unsigned)i;
-			pfd[n].fd = m->m_workers[i].wk_sock;
+		if (watch_fd != -1) {
+			pfd[n].fd = watch_fd;
 			pfd[n++].events = POLLIN;
-		}
+		} else
+			for (i = 0; i < m->m_nslots; i++) {
+				if (m->m_workers[i].wk_pid == 0 ||
+				    m->m_workers[i].wk_eof)
+					continue;
+				slots[n] = (unsigned)i;
+				pfd[n].fd = m->m_workers[i].wk_sock;
+				pfd[n++].events = POLLIN;
+			}
 		nw = n;
 		n += templates_pollfds(m, pfd + n, slots + n, TEMPLATES_MAX);
 		nt = n;
@@ -229,9 +253,13 @@ master_loop(struct master *m, int sigfd)
 		rv = poll(pfd, n, master_timeout(deadline));
 		if (rv == -1 && errno != EINTR)
 			fatal("%s: poll", __func__);
-		for (i = 1; rv > 0 && i < nw; i++)
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				pool_dispatch(m, slots[i]);
+		if (watch_fd != -1) {
+			if (rv > 0 && (pfd[1].revents & POLLIN))
+				master_watched(m);
+		} else
+			for (i = 1; rv > 0 && i < nw; i++)
+				if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+					pool_dispatch(m, slots[i]);
 		/* Spawn reports before the signals: a worker forked and
 		 * reaped at once is known when its SIGCHLD is handled. */
 		for (i = nw; rv > 0 && i < nt; i++)
@@ -250,6 +278,7 @@ master_loop(struct master *m, int sigfd)
 		 * clients gets its workers at once. */
 		if (now_ms() - last_pool >= POOL_TICK_MS) {
 			pool_maintain(m);
+			limits_tick(m);
 			last_pool = now_ms();
 		}
 		now = time(NULL);
@@ -351,6 +380,7 @@ main(int argc, char *argv[])
 	if (scoreboard_create(&m->m_sb,
 	    scoreboard_slots_for(m->m_conf->rc_max_workers)) == -1)
 		fatal("startup: scoreboard");
+	limits_init(m);
 	if (healthboard_create(&m->m_hb, m->m_conf->rc_nservers) == -1)
 		fatal("startup: health board");
 	/* balance-key-file: the same key on every instance of a fleet. */

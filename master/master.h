@@ -203,6 +203,13 @@ int	 pool_template_reaped(struct master *m, unsigned tidx, unsigned slot,
 	    pid_t pid, int status);
 void	 pool_template_gone(struct master *m, unsigned tidx);
 
+/* watch_epoll.c or watch_poll.c: the workers' sockets to read */
+int	 watch_init(void);	/* a descriptor for the loop's poll, or -1:
+				   the loop polls every worker's socket */
+void	 watch_add(int fd, unsigned slot);
+void	 watch_del(int fd);
+unsigned watch_ready(unsigned *slots, unsigned max);
+
 /* capacity.c: what max-workers needs of the machine, checked at load */
 #define CAPACITY_BASE_FDS	512	/* the master's besides one per worker:
 					   listeners, other children, the
@@ -291,6 +298,17 @@ enum signal_event {
 int	 signals_init(void);		/* returns the fd to poll */
 enum signal_event signals_next(void);	/* drains one event */
 void	 signals_reset_child(void);	/* in a forked child */
+
+/* limits.c and pressure.c: max-connections-per-address and pressure
+ * mode, from one census of the scoreboard every pool tick */
+void	 limits_init(struct master *m);
+int	 limits_send_setup(const struct master *m, int sock);
+void	 limits_tick(struct master *m);
+int	 limits_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg);
+void	 limits_status_text(struct master *m, struct strbuf *out);
+void	 limits_status_json(struct master *m, struct json *js);
+void	 pressure_status_text(const struct master *m, struct strbuf *out);
+void	 pressure_status_json(const struct master *m, struct json *js);
 
 /* pidfile.c */
 int	 pidfile_create(const char *path);

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "addrboard.h"
 #include "config.h"
 #include "metrics_board.h"
 #include "strbuf.h"
@@ -79,6 +80,9 @@ struct mx_state {
 	unsigned long long	 st_key_sum_us, st_key_failed;
 	unsigned long long	 st_ntlm[MX_NTLM_RESULTS];
 	/* the view of the moment (metrics_view.c) */
+	unsigned long long	 st_limited[LIMIT_REASONS];	/* limits.c's
+					   refusals and closes */
+	int			 st_pressure;	/* pressure mode on */
 	unsigned		 st_workers[MX_WS_STATES];
 	unsigned		 st_workers_max;
 	long long		 st_start_time;

@@ -17,6 +17,10 @@ static const char *const tls_failure_names[MB_TLS_FAILURES] = {
 static const char *const refused_names[MB_REFUSED_REASONS] = {
 	"proxy_protocol", "metrics_address"
 };
+/* As rpxctl -j status names them (master/limits.c). */
+static const char *const limited_names[LIMIT_REASONS] = {
+	"per_address", "pressure_head", "pressure_idle"
+};
 static const char *const ntlm_names[MX_NTLM_RESULTS] = {
 	"ok", "failed", "locked"
 };
@@ -126,8 +130,17 @@ render_pool(const struct mx_state *st, struct strbuf *out)
 	mx_family(out, "rpxd_pool_workers_max", "gauge", "max-workers of the "
 	    "running configuration.");
 	mx_sample(out, "rpxd_pool_workers_max", NULL, 0, st->st_workers_max);
+	mx_family(out, "rpxd_pool_pressure", "gauge", "1 while the pool is "
+	    "in pressure mode (pressure-threshold).");
+	mx_sample(out, "rpxd_pool_pressure", NULL, 0, st->st_pressure != 0);
 	mx_family(out, "rpxd_refused_connections_total", "counter",
-	    "Connections closed before they were served, by reason.");
+	    "Connections refused, or closed before their next request, by "
+	    "reason.");
+	for (i = 0; i < LIMIT_REASONS; i++) {
+		l = (struct mx_label){ "reason", limited_names[i] };
+		mx_sample(out, "rpxd_refused_connections_total", &l, 1,
+		    st->st_limited[i]);
+	}
 	for (i = 0; i < MB_REFUSED_REASONS; i++) {
 		l = (struct mx_label){ "reason", refused_names[i] };
 		mx_sample(out, "rpxd_refused_connections_total", &l, 1,

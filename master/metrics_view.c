@@ -2,8 +2,10 @@
  * The gauges of rpxctl metrics, read at the moment it renders: workers by
  * state, the connections each listener and route serves now (from the
  * busy workers' slots, numbered by their own generation's layout),
- * each listener's accept queue (backlog.c), and each server of the
- * running configuration as the health board has it. Slots and board are
+ * each listener's accept queue (backlog.c), each server of the running
+ * configuration as the health board has it, and what the per-address
+ * limit and pressure mode (limits.c, pressure.c) refused and whether
+ * pressure is on. Slots and board are
  * written by less trusted processes: a state or index out of range
  * counts nowhere, and board values are taken as numbers only. Called by
  * metrics.c.
@@ -13,6 +15,7 @@
 #include "clock.h"
 #include "master.h"
 #include "metrics.h"
+#include "pool_limits.h"
 
 static enum mx_worker_state
 worker_state(const struct worker *wk, uint32_t state)
@@ -118,9 +121,14 @@ view_servers(struct master *m, struct mx_state *st)
 void
 metrics_view(struct master *m, struct mx_state *st)
 {
+	unsigned	i;
+
 	view_workers(m, st);
 	view_queues(m, st);
 	view_servers(m, st);
+	for (i = 0; i < LIMIT_REASONS; i++)
+		st->st_limited[i] = limits_refused((enum limit_reason)i);
+	st->st_pressure = pressure_active();
 	st->st_workers_max = m->m_conf->rc_max_workers;
 	st->st_start_time = (long long)m->m_started;
 	st->st_generation = m->m_generation;

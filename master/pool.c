@@ -48,6 +48,7 @@
 #define SPAWN_INFLIGHT		256	/* asked of a template, unanswered */
 
 static void	worker_exited(struct master *m, unsigned slot, int status);
+static void	partial_note(struct master *m, unsigned slot);
 
 static void
 slot_clear(struct worker *wk)
@@ -380,6 +381,7 @@ pool_spawned(struct master *m, unsigned tidx, unsigned slot, pid_t pid)
 	}
 	wk->wk_pid = pid;
 	wk->wk_pending = 0;
+	watch_add(wk->wk_sock, slot);
 	scoreboard_slot(&m->m_sb, slot)->ss_pid = pid;
 	if (pidmap_put(&m->m_pids, pid, slot) == -1)
 		log_warnx("pool: no room for pid %ld in the pid map",
@@ -724,8 +726,10 @@ pool_message(struct master *m, unsigned slot, struct ipc_msg *msg)
 	uint32_t	 type = msg->im_type;
 	int		 rv;
 
-	if (type == IPC_BACKEND_CONN || type == IPC_HOLD_OFF) {
-		rv = board_dispatch(m, slot, msg);
+	if (type == IPC_BACKEND_CONN || type == IPC_HOLD_OFF ||
+	    type == IPC_LIMITED) {
+		rv = type == IPC_LIMITED ? limits_dispatch(m, slot, msg) :
+		    board_dispatch(m, slot, msg);
 		ipc_msg_free(msg);
 		if (rv == 0)
 			return 0;
@@ -766,6 +770,7 @@ pool_dispatch(struct master *m, unsigned slot)
 		switch (ipc_reader_read(&wk->wk_in, wk->wk_sock, &msg,
 		    now_ms())) {
 		case IPC_READ_AGAIN:
+			partial_note(m, slot);
 			return;
 		case IPC_READ_EOF:
 			/* Closed: it is exiting; SIGCHLD will reap it. */
@@ -783,6 +788,52 @@ pool_dispatch(struct master *m, unsigned slot)
 			break;
 		}
 	}
+	partial_note(m, slot);
+}
+
+/*
+ * The slots that may hold a partial frame: those whose reader had one
+ * after their last read. A hostile worker cannot hide in the list's
+ * overflow: then every slot is looked at, as before there was a list.
+ */
+#define PARTIAL_LIST	64
+static unsigned	partial[PARTIAL_LIST];
+static unsigned	npartial;
+static int	partial_overflow;
+
+static void
+partial_note(struct master *m, unsigned slot)
+{
+	unsigned	i;
+
+	if (ipc_reader_deadline(&m->m_workers[slot].wk_in) == 0)
+		return;
+	for (i = 0; i < npartial; i++)
+		if (partial[i] == slot)
+			return;
+	if (npartial < PARTIAL_LIST)
+		partial[npartial++] = slot;
+	else
+		partial_overflow = 1;
+}
+
+/* Slot i's deadline: 0 if none; -1 if it passed and it was killed. */
+static int64_t
+expire_one(struct master *m, unsigned i, int64_t now)
+{
+	struct worker	*wk = &m->m_workers[i];
+	int64_t		 d;
+	char		 what[160], why[240];
+
+	if (wk->wk_pid == 0 || (d = ipc_reader_deadline(&wk->wk_in)) == 0)
+		return 0;
+	if (!ipc_reader_expired(&wk->wk_in, now))
+		return d;
+	ipc_reader_describe(&wk->wk_in, what, sizeof(what));
+	snprintf(why, sizeof(why), "sent a partial frame and stalled "
+	    "for %d ms (%s)", IPC_PARTIAL_TIMEOUT_MS, what);
+	pool_kill(m, i, why);
+	return -1;
 }
 
 /*
@@ -794,23 +845,27 @@ int64_t
 pool_expire(struct master *m, int64_t now)
 {
 	int64_t		 next = 0, d;
-	unsigned	 i;
-	char		 what[160], why[240];
+	unsigned	 i, kept = 0;
 
-	for (i = 0; i < m->m_nslots; i++) {
-		struct worker	*wk = &m->m_workers[i];
-
-		if (wk->wk_pid == 0 || (d = ipc_reader_deadline(&wk->wk_in)) == 0)
-			continue;
-		if (!ipc_reader_expired(&wk->wk_in, now)) {
-			if (next == 0 || d < next)
-				next = d;
-			continue;
-		}
-		ipc_reader_describe(&wk->wk_in, what, sizeof(what));
-		snprintf(why, sizeof(why), "sent a partial frame and stalled "
-		    "for %d ms (%s)", IPC_PARTIAL_TIMEOUT_MS, what);
-		pool_kill(m, i, why);
+	if (partial_overflow) {
+		partial_overflow = 0;
+		npartial = 0;
+		for (i = 0; i < m->m_nslots; i++)
+			if ((d = expire_one(m, i, now)) > 0) {
+				partial_note(m, i);
+				if (next == 0 || d < next)
+					next = d;
+			}
+		return next;
 	}
+	for (i = 0; i < npartial; i++) {
+		if (partial[i] >= m->m_nslots ||
+		    (d = expire_one(m, partial[i], now)) <= 0)
+			continue;
+		partial[kept++] = partial[i];
+		if (next == 0 || d < next)
+			next = d;
+	}
+	npartial = kept;
 	return next;
 }

@@ -96,6 +96,7 @@ template_send_setup(struct master *m, int sock)
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
 	if (child_send_board(m, sock, m->m_hb.hb_rofd, m->m_hash_key) == -1 ||
+	    limits_send_setup(m, sock) == -1 ||
 	    metrics_send_setup(m, sock) == -1)
 		goto done;
 	msgbuf_put_u32(&mb, m->m_generation);

@@ -193,7 +193,8 @@ backend_open(struct worker_env *w, unsigned be, const struct http_message *req,
 
 /*
  * A pinned connection waits aside while one request of its client goes
- * to another backend; the parked side has its own read buffer.
+ * to another backend; the parked side has its own read buffer (empty
+ * until it reads: conn_mem_init).
  */
 static void
 swap_links(struct worker_env *w)
@@ -215,19 +216,14 @@ swap_links(struct worker_env *w)
 	w->w_parked = t;
 }
 
-int
+void
 backend_park(struct worker_env *w)
 {
-	struct buf	*b = &w->w_parked.bl_io.io_in;
-
-	if (b->b_data == NULL && buf_alloc(b, w->w_backend.io_in.b_cap) == -1)
-		return -1;
 	w->w_parked.bl_io.io_fd = -1;
 	w->w_parked.bl_be = w->w_parked.bl_sv = -1;
 	w->w_parked.bl_conn = -1;
 	w->w_parked.bl_pinned = 0;
 	swap_links(w);
-	return 0;
 }
 
 int

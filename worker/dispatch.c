@@ -102,6 +102,8 @@ worker_handle_master(struct worker_env *w, struct ipc_msg *msg)
 			fatalx("worker: bad log level message");
 		return;
 	}
+	if (addr_limit_master(w, msg))
+		return;
 	if (msg->im_type == IPC_OCSP) {
 		if (msg->im_fd != -1 ||
 		    tls_server_ocsp(w->w_conf, &msg->im_payload) == -1)

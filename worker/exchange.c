@@ -61,6 +61,8 @@ struct exchange {
 	uint64_t			 x_early_base;	/* h_consumed then */
 	int64_t				 x_early_ms;	/* response end */
 	int64_t				 x_progress_ms;
+	int64_t				 x_quiet_ms;	/* x_progress_ms when
+							   last trimmed */
 	char				 x_sts[64];	/* HSTS value or "" */
 	char				 x_cookie[RPXD_NAME_MAX + 64];
 	struct resp_extra		 x_add;
@@ -103,27 +105,37 @@ min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* Decode chunked input, write it re-encoded (or bare). -1: malformed. */
+/*
+ * Decode chunked input, write it re-encoded (or bare). -1: malformed. The
+ * scratch and the output grow only to what this input can produce (data
+ * is never longer than its coding).
+ */
 static int
-half_chunked(struct half *h, char *scratch)
+half_chunked(struct half *h, struct buf *scratch)
 {
 	struct buf		*in = &h->h_src->io_in;
 	char			 hdr[20];
-	size_t			 room = buf_space(h->h_out), consumed, produced;
+	size_t			 room = buf_space(h->h_out), out, consumed;
+	size_t			 produced;
 	enum chunked_status	 st;
 
 	/* Room for a chunk header, its CRLF and the last chunk. */
-	if (room <= 32)
+	if (room <= 32 || in->b_len == 0)
 		return 0;
-	room = min_size(room - 32, SCRATCH_SIZE);
+	room = min_size(min_size(room - 32, SCRATCH_SIZE), in->b_len);
+	room = buf_prepare(scratch, room);
+	out = buf_prepare(h->h_out, room + 32);
+	if (room == 0 || out <= 32)
+		return 0;	/* out of memory: tried again later */
+	room = min_size(room, out - 32);
 	st = chunked_decode(&h->h_dec, in->b_data + in->b_off, in->b_len,
-	    &consumed, scratch, room, &produced);
+	    &consumed, scratch->b_data, room, &produced);
 	buf_consume(in, consumed);
 	h->h_consumed += consumed;
 	if (produced > 0) {
 		if (h->h_rechunk)
 			buf_append(h->h_out, hdr, chunked_header(hdr, produced));
-		buf_append(h->h_out, scratch, produced);
+		buf_append(h->h_out, scratch->b_data, produced);
 		if (h->h_rechunk)
 			buf_append(h->h_out, "\r\n", 2);
 	}
@@ -137,32 +149,33 @@ half_chunked(struct half *h, char *scratch)
 	return 0;
 }
 
-/* Move what can be moved. -1 if the input is malformed. */
+/*
+ * Move what can be moved. -1 if the input is malformed. The output grows
+ * as far as what moves needs (buf_prepare: less when out of memory).
+ */
 static int
-half_transfer(struct half *h, char *scratch)
+half_transfer(struct half *h, struct buf *scratch)
 {
 	struct buf	*in = &h->h_src->io_in;
-	size_t		 n;
+	size_t		 n = in->b_len;
 
 	if (h->h_done)
 		return 0;
-	switch (h->h_mode) {
-	case HM_CHUNKED:
+	if (h->h_mode == HM_CHUNKED)
 		return half_chunked(h, scratch);
-	case HM_LENGTH:
-		n = min_size(min_size(in->b_len, buf_space(h->h_out)),
-		    h->h_remaining > SIZE_MAX ? SIZE_MAX :
-		    (size_t)h->h_remaining);
+	if (h->h_mode == HM_LENGTH && h->h_remaining < n)
+		n = (size_t)h->h_remaining;
+	n = buf_prepare(h->h_out, n);
+	if (h->h_mode == HM_LENGTH) {
 		h->h_remaining -= n;
 		if (h->h_remaining == 0)
 			h->h_done = 1;
-		break;
-	default:	/* HM_CLOSE, HM_TUNNEL: until the source closes */
-		n = min_size(in->b_len, buf_space(h->h_out));
-		if (h->h_src->io_eof && n == in->b_len)
-			h->h_done = 1;
-		break;
+	} else if (h->h_src->io_eof && n == in->b_len) {
+		/* HM_CLOSE, HM_TUNNEL: until the source closes */
+		h->h_done = 1;
 	}
+	if (n == 0)
+		return 0;
 	buf_append(h->h_out, in->b_data + in->b_off, n);
 	buf_consume(in, n);
 	h->h_consumed += n;
@@ -267,7 +280,7 @@ exchange_response_head(struct exchange *x)
 {
 	struct worker_env	*w = x->x_w;
 	struct buf		*in = &w->w_backend.io_in;
-	const char		*head = in->b_data + in->b_off;
+	const char		*head;
 	struct http_message	 resp;
 	enum http_body		 body;
 	long			 rv;
@@ -277,10 +290,10 @@ exchange_response_head(struct exchange *x)
 	if (in->b_len == 0 || w->w_to_client.b_len != 0)
 		return 0;
 	memset(&resp, 0, sizeof(resp));
-	rv = http_parse_response(head, in->b_len, &w->w_limits, &resp,
-	    w->w_resp_headers, w->w_conf->rc_max_headers);
+	rv = conn_parse_response(w, &resp);
 	if (rv == 0)
 		return 0;
+	head = in->b_data + in->b_off;
 	if (rv < 0)
 		return exchange_fail(x, 502, resp.hm_error);
 	if (resp.hm_status < 200 && resp.hm_status != 101) {
@@ -331,7 +344,7 @@ exchange_pump(struct exchange *x)
 	do {
 		progress = 0;
 		before = w->w_client.io_in.b_len + w->w_to_backend.b_len;
-		if (half_transfer(&x->x_up, w->w_scratch) == -1)
+		if (half_transfer(&x->x_up, &w->w_scratch) == -1)
 			return exchange_fail(x, 400, x->x_up.h_dec.cd_error);
 		progress |= before != w->w_client.io_in.b_len +
 		    w->w_to_backend.b_len;
@@ -343,7 +356,7 @@ exchange_pump(struct exchange *x)
 		if (x->x_resp_state == RS_BODY) {
 			before = w->w_backend.io_in.b_len +
 			    w->w_to_client.b_len;
-			if (half_transfer(&x->x_down, w->w_scratch) == -1)
+			if (half_transfer(&x->x_down, &w->w_scratch) == -1)
 				return exchange_fail(x, 502,
 				    x->x_down.h_dec.cd_error);
 			progress |= before != w->w_backend.io_in.b_len +
@@ -565,6 +578,28 @@ exchange_write_now(struct exchange *x)
 	return exchange_io(x, pfd);
 }
 
+/*
+ * Nothing moved for CONN_QUIET_MS (a long poll, a quiet tunnel, a slow
+ * peer): the large buffers go back, once until something moves again.
+ * Returns when to wake up for it (deadline once done). A request that
+ * may still be sent again keeps its head (exchange_run's retry).
+ */
+static int64_t
+exchange_quiet(struct exchange *x, int64_t now, int64_t deadline)
+{
+	int64_t	at = x->x_progress_ms + CONN_QUIET_MS;
+
+	if (x->x_quiet_ms == x->x_progress_ms)
+		return deadline;
+	if (now >= at) {
+		conn_mem_trim(x->x_w, CONN_TRIM_HEAP |
+		    (exchange_retryable(x) ? CONN_TRIM_KEEP_REQUEST : 0));
+		x->x_quiet_ms = x->x_progress_ms;
+		return deadline;
+	}
+	return at < deadline ? at : deadline;
+}
+
 /* The event loop; 0 when the exchange is complete, -1 on error. */
 static int
 exchange_loop(struct exchange *x)
@@ -572,7 +607,7 @@ exchange_loop(struct exchange *x)
 	struct worker_env	*w = x->x_w;
 	struct pollfd		 pfd[3];
 	struct io		*ios[3] = { &w->w_client, &w->w_backend, NULL };
-	int64_t			 deadline, now;
+	int64_t			 deadline, now, wake;
 	int			 rv;
 
 	for (;;) {
@@ -613,7 +648,8 @@ exchange_loop(struct exchange *x)
 			return exchange_timeout(x);
 		pfd[2].fd = w->w_ipc;
 		pfd[2].events = w->w_stop ? 0 : POLLIN;
-		rv = io_poll(pfd, ios, 3, (int)min_size((size_t)(deadline - now),
+		wake = exchange_quiet(x, now, deadline);
+		rv = io_poll(pfd, ios, 3, (int)min_size((size_t)(wake - now),
 		    3600000));
 		if (rv == -1 && errno != EINTR)
 			return exchange_fail(x, 500, "poll failed");
@@ -685,7 +721,7 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 {
 	struct exchange	x;
 	struct fwd_ctx	ctx;
-	struct buf	saved_in;
+	size_t		saved_off, saved_len;
 	uint64_t	out_before = w->w_client.io_nwritten;
 	enum http_body	body = http_request_body(req);
 	const struct listener_conf *ls = &w->w_conf->rc_listeners[w->w_listener];
@@ -723,12 +759,15 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	}
 	half_init(&x.x_up, &w->w_client, &w->w_to_backend, half_mode(body),
 	    req->hm_length, body == BODY_CHUNKED);
-	saved_in = w->w_client.io_in;
+	saved_off = w->w_client.io_in.b_off;
+	saved_len = w->w_client.io_in.b_len;
 	buf_consume(&w->w_client.io_in, req->hm_headlen);
 	if (exchange_loop(&x) == -1) {
 		if (exchange_retryable(&x) && x.x_error_status == 502) {
-			/* Nothing was read since: the head is still there. */
-			w->w_client.io_in = saved_in;
+			/* Nothing was read since, nor the buffer trimmed
+			 * (exchange_quiet): the head is still there. */
+			w->w_client.io_in.b_off = saved_off;
+			w->w_client.io_in.b_len = saved_len;
 			return EXCH_RETRY;
 		}
 		rl->rl_in = req->hm_headlen + x.x_up.h_consumed;

@@ -1,13 +1,13 @@
 /*
- * Non-blocking socket I/O for the worker (see io.h). Buffers are fixed in
- * size: nothing a peer sends can make them grow.
+ * Non-blocking socket I/O for the worker (see io.h). A read buffer grows
+ * (buf.c) only while the peer has more to give than it holds, and never
+ * past its b_max: nothing a peer sends makes it larger than that.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,87 +19,6 @@
 
 #include "io.h"
 
-int
-buf_alloc(struct buf *b, size_t cap)
-{
-	if (b->b_data != NULL && b->b_cap == cap) {
-		buf_reset(b);
-		return 0;
-	}
-	free(b->b_data);
-	memset(b, 0, sizeof(*b));
-	if ((b->b_data = malloc(cap)) == NULL)
-		return -1;
-	b->b_cap = cap;
-	return 0;
-}
-
-void
-buf_release(struct buf *b)
-{
-	free(b->b_data);
-	memset(b, 0, sizeof(*b));
-}
-
-void
-buf_reset(struct buf *b)
-{
-	b->b_off = b->b_len = 0;
-}
-
-void
-buf_consume(struct buf *b, size_t n)
-{
-	if (n >= b->b_len) {
-		b->b_off = b->b_len = 0;
-		return;
-	}
-	b->b_off += n;
-	b->b_len -= n;
-}
-
-size_t
-buf_space(const struct buf *b)
-{
-	return b->b_cap - b->b_len;
-}
-
-char *
-buf_tail(struct buf *b)
-{
-	if (b->b_off > 0) {
-		memmove(b->b_data, b->b_data + b->b_off, b->b_len);
-		b->b_off = 0;
-	}
-	return b->b_data + b->b_len;
-}
-
-int
-buf_append(struct buf *b, const void *p, size_t len)
-{
-	if (len > buf_space(b))
-		return -1;
-	memcpy(buf_tail(b), p, len);
-	b->b_len += len;
-	return 0;
-}
-
-int
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list	ap;
-	size_t	space = buf_space(b);
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf_tail(b), space, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= space)
-		return -1;
-	b->b_len += (size_t)n;
-	return 0;
-}
-
 void
 io_init(struct io *io, int fd)
 {
@@ -107,6 +26,7 @@ io_init(struct io *io, int fd)
 	io->io_ssl = NULL;
 	buf_reset(&io->io_in);
 	io->io_eof = 0;
+	io->io_rfull = 0;
 	io->io_nwritten = 0;
 	io->io_rwant = POLLIN;
 	io->io_wwant = POLLOUT;
@@ -155,18 +75,46 @@ io_ssl_read(struct io *io, char *dst, size_t space)
 	return r;
 }
 
+/*
+ * Where the next read goes, and how much it may take: the free end of
+ * io_in's allocation, doubled first when there is none or when the last
+ * read filled it (the peer had more than fitted: a head larger than
+ * BUF_MIN, or a stream that a larger read keeps up with). 0: io_in is at
+ * its b_max, or out of memory with nothing free.
+ */
+static size_t
+io_read_room(struct io *io)
+{
+	struct buf	*b = &io->io_in;
+
+	if (buf_space(b) == 0)
+		return 0;
+	if ((b->b_cap == b->b_len || io->io_rfull) && b->b_cap < b->b_max)
+		(void)buf_grow(b);	/* else: read into what there is */
+	if (b->b_data == NULL)
+		return 0;
+	(void)buf_tail(b);
+	return b->b_cap - b->b_len;
+}
+
 ssize_t
 io_read(struct io *io)
 {
 	struct buf	*b = &io->io_in;
-	size_t		 space = buf_space(b);
+	size_t		 space;
 	ssize_t		 n;
 
-	if (space == 0)
-		return -2;
+	if ((space = io_read_room(io)) == 0) {
+		if (buf_space(b) == 0)
+			return -2;
+		errno = ENOMEM;
+		return -1;
+	}
 	if (io->io_ssl != NULL) {
-		if ((n = io_ssl_read(io, buf_tail(b), space)) > 0)
+		if ((n = io_ssl_read(io, buf_tail(b), space)) > 0) {
 			b->b_len += (size_t)n;
+			io->io_rfull = (size_t)n == space;
+		}
 		return n;
 	}
 	do
@@ -177,6 +125,7 @@ io_read(struct io *io)
 	if (n == 0)
 		io->io_eof = 1;
 	b->b_len += (size_t)n;
+	io->io_rfull = (size_t)n == space;
 	return n;
 }
 

@@ -1,8 +1,9 @@
 /*
  * Non-blocking socket I/O with bounded waits for the worker: a read buffer
- * per peer that the HTTP parser reads heads from, and an output buffer that
- * the pump fills and drains. A connection with TLS reads and writes
- * through its SSL object here; callers see the same results either way.
+ * per peer that the HTTP parser reads heads from, and an output buffer
+ * that the pump fills and drains (both struct buf, buf.h). A connection
+ * with TLS reads and writes through its SSL object here; callers see the
+ * same results either way.
  */
 #ifndef RPXD_IO_H
 #define RPXD_IO_H
@@ -11,14 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "clock.h"
-
-struct buf {
-	char	*b_data;
-	size_t	 b_cap;
-	size_t	 b_off;		/* first unread byte */
-	size_t	 b_len;		/* unread bytes from b_off */
-};
 
 struct ssl_st;
 struct pollfd;
@@ -28,6 +23,8 @@ struct io {
 	struct ssl_st	*io_ssl;	/* NULL: plain TCP */
 	struct buf	 io_in;		/* read from the peer, not yet used */
 	int		 io_eof;	/* the peer closed its side */
+	int		 io_rfull;	/* the last read filled the room it
+					   had: io_in doubles before the next */
 	uint64_t	 io_nwritten;	/* bytes, for the access log */
 	/* What the last read or write must wait for before it is tried
 	 * again: POLLIN / POLLOUT, swapped while TLS needs the other. */
@@ -35,18 +32,10 @@ struct io {
 	short		 io_wwant;
 };
 
-int	 buf_alloc(struct buf *b, size_t cap);
-void	 buf_release(struct buf *b);
-void	 buf_reset(struct buf *b);
-void	 buf_consume(struct buf *b, size_t n);
-size_t	 buf_space(const struct buf *b);	/* after compaction */
-char	*buf_tail(struct buf *b);		/* compacts, then the free end */
-int	 buf_append(struct buf *b, const void *p, size_t len);
-int	 buf_printf(struct buf *b, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-
 void	 io_init(struct io *io, int fd);
-/* One read into io_in: >0 bytes, 0 at EOF, -1 error, -2 would block. */
+/* One read into io_in, which grows when the peer has more than its
+ * allocation holds: >0 bytes, 0 at EOF, -1 error (or out of memory),
+ * -2 would block or io_in is at its b_max. */
 ssize_t	 io_read(struct io *io);
 /* One write from b: >=0 bytes, -1 error, -2 would block. */
 ssize_t	 io_write(struct io *io, struct buf *b);

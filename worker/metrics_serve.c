@@ -65,9 +65,7 @@ read_head(struct worker_env *w, struct http_message *req,
 	ssize_t		 n;
 
 	for (;;) {
-		rv = http_parse_request(in->b_data + in->b_off, in->b_len,
-		    &w->w_limits, req, w->w_req_headers,
-		    w->w_conf->rc_max_headers);
+		rv = conn_parse_request(w, req);
 		if (rv > 0)
 			return rv;
 		if (rv < 0) {
@@ -108,7 +106,8 @@ static void
 send_answer(struct worker_env *w, struct request_log *rl, int status,
     const char *extra, char *body, size_t len, int head_only)
 {
-	struct buf	b = { body, len, 0, head_only ? 0 : len };
+	struct buf	b = { .b_data = body, .b_cap = len, .b_max = len,
+			    .b_len = head_only ? 0 : len };
 	size_t		before, want = b.b_len;
 
 	buf_reset(&w->w_to_client);
@@ -203,6 +202,7 @@ metrics_serve(struct worker_env *w, int fd,
 		io_shutdown_write(&w->w_client);
 	}
 	io_close(&w->w_client);
+	conn_mem_trim(w, 0);
 done:
 	w->w_slot->ss_listener = w->w_slot->ss_route = -1;
 	w->w_slot->ss_client[0] = '\0';

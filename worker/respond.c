@@ -210,6 +210,7 @@ access_log(struct worker_env *w, struct request_log *rl)
 	if (rl->rl_logged)
 		return;
 	rl->rl_logged = 1;
+	addr_limit_response(w, rl);
 	metrics_request(w, rl);
 	/* access-log = false on the listener or the route (a balancer's
 	 * health check path, say): no line. */

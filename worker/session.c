@@ -73,14 +73,14 @@ session_read_head(struct worker_env *w, struct http_message *req,
 	unsigned		 npfd;
 	int64_t			 start = now_ms(), deadline, now;
 	int64_t			 head_deadline = -1;
+	int64_t			 quiet = start + CONN_QUIET_MS;
 	long			 rv;
 	ssize_t			 n;
 
 	deadline = start + 1000 * (int64_t)(first ?
 	    c->rc_client_header_timeout : c->rc_client_idle_timeout);
 	for (;;) {
-		rv = http_parse_request(in->b_data + in->b_off, in->b_len,
-		    &w->w_limits, req, w->w_req_headers, c->rc_max_headers);
+		rv = conn_parse_request(w, req);
 		if (rv > 0)
 			return HEAD_OK;
 		if (rv < 0) {
@@ -105,6 +105,9 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		if (in->b_len == 0 && worker_stop_requested(w) &&
 		    worker_stop_soon(w) && deadline > now + STOP_LINGER_MS)
 			deadline = now + STOP_LINGER_MS;
+		if ((rv = addr_limit_head(w, rl, first, start, head_deadline,
+		    &deadline)) != 0)
+			return rv > 0 ? HEAD_CLOSE : HEAD_ERROR;
 		if (now >= deadline) {
 			if (in->b_len == 0)
 				return HEAD_CLOSE;
@@ -112,6 +115,11 @@ session_read_head(struct worker_env *w, struct http_message *req,
 			respond_error(w, rl, 408, "request head not complete "
 			    "within client-header-timeout");
 			return HEAD_ERROR;
+		}
+		/* Quiet: what the last request needed goes back. */
+		if (quiet != -1 && now >= quiet) {
+			conn_mem_trim(w, CONN_TRIM_HEAP);
+			quiet = -1;
 		}
 		pfd[0].fd = w->w_client.io_fd;
 		pfd[1].fd = w->w_ipc;
@@ -124,7 +132,8 @@ session_read_head(struct worker_env *w, struct http_message *req,
 			pfd[2].events = POLLIN;
 			npfd = 3;
 		}
-		if (io_poll(pfd, ios, npfd, (int)(deadline - now)) == -1 &&
+		if (io_poll(pfd, ios, npfd, (int)((quiet != -1 &&
+		    quiet < deadline ? quiet : deadline) - now)) == -1 &&
 		    errno != EINTR)
 			return HEAD_CLOSE;
 		if (npfd == 3 && pfd[2].revents && !backend_clean(w)) {
@@ -248,13 +257,16 @@ session_request(struct worker_env *w, int first)
 	struct request_log	 rl;
 	const struct route_conf	*rt;
 	enum exchange_result	 res;
+	enum head_result	 head;
 	int			 route, reused, tries;
 
 	memset(&rl, 0, sizeof(rl));
 	memset(&req, 0, sizeof(req));
 	rl.rl_route = -1;
 	/* On HEAD_ERROR the answer is sent already; both others close. */
-	if (session_read_head(w, &req, &rl, first) != HEAD_OK)
+	head = session_read_head(w, &req, &rl, first);
+	addr_limit_waited(w);
+	if (head != HEAD_OK)
 		return 0;
 	rl.rl_start_ms = now_ms();
 	rl.rl_in = req.hm_headlen;	/* the exchange adds the body */
@@ -286,12 +298,8 @@ session_request(struct worker_env *w, int first)
 		}
 	}
 	/* A pinned connection waits aside while another backend serves. */
-	if (w->w_pinned && w->w_backend_be != (int)rt->rt_backend &&
-	    backend_park(w) == -1) {
-		respond_error(w, &rl, 500, "out of memory for a second "
-		    "backend connection");
-		return 0;
-	}
+	if (w->w_pinned && w->w_backend_be != (int)rt->rt_backend)
+		backend_park(w);
 	for (tries = 0; tries < 2; tries++) {
 		if (backend_open(w, rt->rt_backend, &req, &reused, &rl) == -1)
 			return 0;	/* 502 or 503 sent */
@@ -320,7 +328,7 @@ void
 session_serve(struct worker_env *w, int fd,
     const struct sockaddr_storage *peer, unsigned listener)
 {
-	int	on = 1, first;
+	int	on = 1, first, tls;
 	size_t	len;
 
 	struct sockaddr_storage	client = *peer;
@@ -335,9 +343,9 @@ session_serve(struct worker_env *w, int fd,
 		metrics_serve(w, fd, peer);
 		return;
 	}
-	if (w->w_conf->rc_listeners[listener].ls_proxy_protocol &&
-	    proxy_session_read(w, fd, &client) == -1) {
-		metrics_refused(MB_REFUSED_PROXY);
+	if ((w->w_conf->rc_listeners[listener].ls_proxy_protocol &&
+	    proxy_session_read(w, fd, &client) == -1) ||
+	    addr_limit_accept(w, &client) == -1) {
 		close(fd);
 		w->w_slot->ss_listener = w->w_slot->ss_route = -1;
 		return;
@@ -359,8 +367,12 @@ session_serve(struct worker_env *w, int fd,
 	    tls_server_accept(w) == 0)
 		for (first = 1; session_request(w, first); first = 0)
 			;
+	tls = w->w_client.io_ssl != NULL || w->w_backend.io_ssl != NULL ||
+	    w->w_parked.bl_io.io_ssl != NULL;
 	backend_close_all(w);
 	io_close(&w->w_client);
+	conn_mem_trim(w, tls ? CONN_TRIM_HEAP : 0);
 	w->w_slot->ss_listener = w->w_slot->ss_route = -1;
 	w->w_slot->ss_client[0] = '\0';
+	addr_limit_done(w);
 }

@@ -57,6 +57,8 @@ client_ctx(const struct backend_conf *bc, unsigned be)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
+	/* No record buffers while the connection is idle (tls_server.c). */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (bc->be_client_cert_pem.bl_len > 0 &&
 	    client_certificate(ctx, &bc->be_client_cert_pem, be) == -1)
 		goto fail;

@@ -235,6 +235,9 @@ server_ctx(const struct listener_conf *ls, struct tls_listener *tl)
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
 	SSL_CTX_set_tlsext_status_cb(ctx, ocsp_cb);
 	SSL_CTX_set_tlsext_status_arg(ctx, tl);
+	/* An idle connection (keep-alive, long poll) holds no record
+	 * buffers: 16 KiB and more each way, per connection. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
 }
 
@@ -411,7 +414,7 @@ tls_server_accept(struct worker_env *w)
 	struct tls_listener	*tl = &tls_listeners[w->w_listener];
 	struct io		*io = &w->w_client;
 	int64_t			 deadline = now_ms() + 1000 *
-				    (int64_t)w->w_conf->rc_client_header_timeout;
+				    (int64_t)addr_limit_head_timeout(w);
 	int			 rv, quiet;
 
 	if ((io->io_ssl = SSL_new(tl->tl_ctx[0])) == NULL ||

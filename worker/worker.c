@@ -105,6 +105,11 @@ worker_setup(struct worker_env *w)
 				fatalx("setup: bad health board message");
 			msg.im_fd = -1;	/* mapped read-only and closed */
 			break;
+		case IPC_ADDRBOARD:
+			if (w->w_conf == NULL ||
+			    addr_limit_setup(w, &msg) == -1)
+				fatalx("setup: bad address board message");
+			break;
 		case IPC_TEMPLATE:
 			if (w->w_conf == NULL || msg.im_fd == -1 ||
 			    w->w_hb.hb_servers == NULL ||
@@ -128,8 +133,9 @@ worker_setup(struct worker_env *w)
 			metrics_attach(&msg);
 			break;
 		case IPC_START:
-			if (w->w_sb_fd == -1)
-				fatalx("setup: start before the scoreboard");
+			if (w->w_sb_fd == -1 || !addr_limit_ready())
+				fatalx("setup: start before the scoreboard "
+				    "or the address board");
 			ipc_msg_free(&msg);
 			return;
 		default:
@@ -154,16 +160,7 @@ worker_limits(struct worker_env *w)
 	w->w_backend_be = -1;
 	w->w_backend_conn = w->w_parked.bl_conn = -1;
 	balance_init(w);
-	if (buf_alloc(&w->w_client.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
-	    buf_alloc(&w->w_backend.io_in, c->rc_max_head + BODY_BUF_SIZE) ||
-	    buf_alloc(&w->w_to_client, c->rc_max_head + BODY_BUF_SIZE) ||
-	    buf_alloc(&w->w_to_backend, c->rc_max_head + BODY_BUF_SIZE) ||
-	    (w->w_req_headers = calloc(c->rc_max_headers,
-	    sizeof(struct http_header))) == NULL ||
-	    (w->w_resp_headers = calloc(c->rc_max_headers,
-	    sizeof(struct http_header))) == NULL ||
-	    (w->w_scratch = malloc(SCRATCH_SIZE)) == NULL)
-		fatal("worker: buffers");
+	conn_mem_init(w);
 }
 
 /* Wait for a connection on any listener; serve it; repeat. */

@@ -3,7 +3,7 @@
  * worker.c (start-up and accept loop), dispatch.c (master messages at run
  * time), session.c (one client connection),
  * exchange.c (one request and its response), backend.c, rewrite.c,
- * respond.c, privdrop.c.
+ * respond.c, privdrop.c; conn_mem.h for what a connection holds.
  */
 #ifndef RPXD_WORKER_H
 #define RPXD_WORKER_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "conn_mem.h"
 #include "healthboard.h"
 #include "http.h"
 #include "io.h"
@@ -83,12 +84,13 @@ struct worker_env {
 						   sent: the master holds its
 						   challenge */
 	char			 w_identity[520];	/* DOMAIN\\user or "" */
-	/* output buffers and scratch space, allocated once */
+	/* output buffers, field arrays and scratch space: sized to what
+	 * is in use (conn_mem.c) */
 	struct buf		 w_to_client;
 	struct buf		 w_to_backend;
-	struct http_header	*w_req_headers;
-	struct http_header	*w_resp_headers;
-	char			*w_scratch;
+	struct hdr_vec		 w_req_headers;
+	struct hdr_vec		 w_resp_headers;
+	struct buf		 w_scratch;
 };
 
 /* What one request looked like, copied out of the buffers for the log. */
@@ -147,7 +149,7 @@ int	 backend_open(struct worker_env *w, unsigned be,
 int	 backend_clean(struct worker_env *w);
 void	 backend_close(struct worker_env *w);
 void	 backend_pin(struct worker_env *w);
-int	 backend_park(struct worker_env *w);
+void	 backend_park(struct worker_env *w);
 int	 backend_parked(const struct worker_env *w);
 void	 backend_unpark(struct worker_env *w);
 void	 backend_close_all(struct worker_env *w);
@@ -220,6 +222,21 @@ void	 respond_redirect_https(struct worker_env *w,
 void	 access_log(struct worker_env *w, struct request_log *rl);
 void	 log_copy_sanitized(char *dst, size_t dstlen, const char *src,
 	    size_t len);
+
+/* addr_limit.c: max-connections-per-address and pressure mode */
+int	 addr_limit_setup(struct worker_env *w, struct ipc_msg *msg);
+int	 addr_limit_ready(void);
+int	 addr_limit_accept(struct worker_env *w,
+	    const struct sockaddr_storage *client);
+void	 addr_limit_done(struct worker_env *w);
+void	 addr_limit_waited(struct worker_env *w);
+void	 addr_limit_response(struct worker_env *w,
+	    const struct request_log *rl);
+unsigned addr_limit_head_timeout(const struct worker_env *w);
+int	 addr_limit_head(struct worker_env *w, struct request_log *rl,
+	    int first, int64_t start, int64_t head_deadline,
+	    int64_t *deadline);
+int	 addr_limit_master(struct worker_env *w, struct ipc_msg *msg);
 
 /* privdrop.c */
 void	 privdrop(const char *dir, uid_t uid, gid_t gid);

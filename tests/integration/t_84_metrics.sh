@@ -2,9 +2,10 @@
 # metrics listener that serves the same text on GET /metrics from a
 # worker. Traffic with known answers (200s, a 404 no route matches, a
 # 502 from a backend that is down, TLS requests and a resumption, plain
-# HTTP to the TLS port), then exact counts: requests by status class,
-# the bytes curl says it sent and received, server failures, TLS
-# handshakes and failures, the key service's round trips. Workers retire
+# HTTP to the TLS port, a client a PROXY listener refuses, NTLM logins),
+# then exact counts: requests by status class, the bytes curl says it
+# sent and received, server failures, TLS handshakes and failures, the
+# key service's round trips, refusals, NTLM results. Workers retire
 # after two connections (max-connections-per-worker) and a reload comes
 # in the middle: the counts must still add up. promtool (Debian's
 # prometheus) checks the text; the listener answers 404 elsewhere than
@@ -68,6 +69,13 @@ listener "https" {
 	tls { certificate "$P/lync-rsa.pem" { key = "$P/lync-rsa.key" } }
 	route "meet" { host = { "meet.example.com" } backend = "A" }
 }
+listener "pp" {
+	address = "127.0.0.1"
+	port = 8444
+	proxy-protocol = true
+	proxy-protocol-from = { "10.0.0.0/8" }
+	route "all" { backend = "A" }
+}
 listener "metrics" {
 	address = "127.0.0.1"
 	port = 9187
@@ -123,6 +131,9 @@ expect_match "openssl resumes the saved session" "$out" "Reused, TLSv1.2"
 expect "plain HTTP to the TLS port gets 400" \
     "$(status_of http://127.0.0.1:443/)" 400
 
+expect "a PROXY listener closes a client outside proxy-protocol-from" \
+    "$(status_of http://127.0.0.1:8444/)" 000
+
 # NTLM logins the master checks: one good, two bad (the limit), then the
 # good password refused unchecked.
 ntlm_get() {	# password: the status curl --ntlm ends with
@@ -173,6 +184,9 @@ expect_match "server A: checks counted, none failed" \
 expect "server A: last check status 200" \
     "$(mx_value "$m" 'rpxd_server_check_status{backend="A",server="127.0.0.1:8080"}')" 200
 expect "pool: max-workers" "$(mx_value "$m" rpxd_pool_workers_max)" 16
+expect "pool: not under pressure, nothing refused by the limits, one PROXY refusal" \
+    "$(mx_value "$m" rpxd_pool_pressure) $(for r in per_address pressure_head pressure_idle proxy_protocol; do mx_value "$m" "rpxd_refused_connections_total{reason=\"$r\"}"; done | tr '\n' ' ')" \
+    "0 0 0 0 1 "
 expect "NTLM: logins ok, failed, locked" \
     "$(for r in ok failed locked; do mx_value "$m" "rpxd_ntlm_logins_total{result=\"$r\"}"; done | tr '\n' ' ')" \
     "1 2 1 "

@@ -847,6 +847,45 @@ START_TEST(test_wire_round_trip)
 }
 END_TEST
 
+/* max-connections-per-address and pressure-threshold may be 0 (no limit,
+ * never under pressure), and cross to the workers so; out of range is
+ * an error at its line. */
+START_TEST(test_limit_options)
+{
+	struct rpxd_conf	*c, *d;
+	struct msgbuf		 mb;
+
+	c = load_ok("max-connections-per-address = 0\npressure-threshold = 0\n"
+	    "pressure-head-timeout = 3\n" OK);
+	ck_assert_uint_eq(c->rc_max_conns_per_addr, 0);
+	ck_assert_uint_eq(c->rc_pressure_threshold, 0);
+	ck_assert_uint_eq(c->rc_pressure_head_timeout, 3);
+	msgbuf_init(&mb);
+	ck_assert_int_eq(config_encode(c, &mb), 0);
+	ck_assert_ptr_nonnull(d = decode_copy(mb.mb_data, mb.mb_len));
+	ck_assert_uint_eq(d->rc_max_conns_per_addr, 0);
+	ck_assert_uint_eq(d->rc_pressure_threshold, 0);
+	ck_assert_uint_eq(d->rc_pressure_head_timeout, 3);
+	config_free(d);
+	msgbuf_free(&mb);
+	config_free(c);
+	c = load_ok(OK);
+	ck_assert_uint_eq(c->rc_max_conns_per_addr, 512);
+	ck_assert_uint_eq(c->rc_pressure_threshold, 90);
+	ck_assert_uint_eq(c->rc_pressure_head_timeout, 5);
+	config_free(c);
+	expect_error("\nmax-connections-per-address = -1\n" OK, 2,
+	    "max-connections-per-address: -1 is out of range (0 to 1048576)",
+	    NULL);
+	expect_error("pressure-threshold = 101\n" OK, 1,
+	    "pressure-threshold: 101 is out of range (0 to 100)", NULL);
+	expect_error("\n\npressure-head-timeout = 0\n" OK, 3,
+	    "pressure-head-timeout: 0 is out of range (1 to 86400)", NULL);
+	expect_error("pressure-head-timeout = \"5s\"\n" OK, 1,
+	    "pressure-head-timeout", NULL);
+}
+END_TEST
+
 START_TEST(test_wire_truncated)
 {
 	struct rpxd_conf	*c = full();
@@ -1143,6 +1182,7 @@ suite_config(void)
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tw, 60);
 	tcase_add_test(tw, test_wire_round_trip);
+	tcase_add_test(tw, test_limit_options);
 	tcase_add_test(tw, test_wire_truncated);
 	tcase_add_test(tw, test_wire_corrupt);
 	suite_add_tcase(s, tw);

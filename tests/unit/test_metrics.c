@@ -114,6 +114,7 @@ START_TEST(test_render)
 		.st_tls_done = 9, .st_tls_resumed = 4,
 		.st_tls_failed = { [MB_TLS_PROTOCOL] = 2 },
 		.st_refused = { [MB_REFUSED_METRICS] = 1 },
+		.st_limited = { [LIMIT_IDLE] = 8 }, .st_pressure = 1,
 		.st_key_bucket = { [0] = 1, [3] = 2,
 		    [MB_KEY_BUCKETS - 1] = 1 },
 		.st_key_sum_us = 3001500, .st_key_failed = 1,
@@ -140,6 +141,9 @@ START_TEST(test_render)
 		"rpxd_pool_workers{state=\"busy\"} 2\n",
 		"rpxd_pool_workers_max 256\n",
 		"rpxd_refused_connections_total{reason=\"metrics_address\"} 1\n",
+		"rpxd_refused_connections_total{reason=\"pressure_idle\"} 8\n",
+		"rpxd_refused_connections_total{reason=\"per_address\"} 0\n",
+		"rpxd_pool_pressure 1\n",
 		"rpxd_server_up{backend=\"ex\",server=\"10.0.0.1:443\"} 1\n",
 		"rpxd_server_held_off{backend=\"ex\",server=\"10.0.0.1:443\"} 0\n",
 		"rpxd_server_checks_total{backend=\"ex\",server=\"10.0.0.1:443\","
@@ -187,7 +191,7 @@ START_TEST(test_render)
 	    "rpxd_listen_queue_connections{listener=\"old\"}"));
 	ck_assert_ptr_null(strstr(sb.sb_buf, "rpxd_server_up{backend=\"gone\""));
 	check_wellformed(sb.sb_buf, &families);
-	ck_assert_uint_eq(families, 24);
+	ck_assert_uint_eq(families, 25);
 	strbuf_free(&sb);
 }
 END_TEST

@@ -29,9 +29,23 @@ rw_setup(void)
 	ctx.fc_proto = "http";
 	ctx.fc_route = &route;
 	ctx.fc_server = &server;
-	out.b_data = outmem;
-	out.b_cap = sizeof(outmem) - 1;
-	out.b_off = out.b_len = 0;
+	buf_init(&out, sizeof(outmem) - 1);
+}
+
+static void
+rw_teardown(void)
+{
+	buf_release(&out);
+}
+
+/* What out holds, NUL-terminated, in outmem. */
+static const char *
+out_text(void)
+{
+	if (out.b_len > 0)
+		memcpy(outmem, out.b_data + out.b_off, out.b_len);
+	outmem[out.b_len] = '\0';
+	return outmem;
 }
 
 /* Parse req, rewrite it, return the NUL-terminated result. */
@@ -46,8 +60,7 @@ rewrite_req(const char *req)
 	ck_assert_msg(rv > 0, "parse failed: %ld %s", rv,
 	    msg.hm_error ? msg.hm_error : "");
 	ck_assert_int_eq(rewrite_request(&msg, &ctx, &out), 0);
-	outmem[out.b_len] = '\0';
-	return outmem;
+	return out_text();
 }
 
 static const char *
@@ -61,8 +74,7 @@ rewrite_resp(const char *resp, int rechunk, int close)
 	ck_assert_msg(rv > 0, "parse failed: %ld", rv);
 	ck_assert_int_eq(rewrite_response(&msg, resp, rechunk, close, NULL, &out),
 	    0);
-	outmem[out.b_len] = '\0';
-	return outmem;
+	return out_text();
 }
 
 START_TEST(test_host_preserved)
@@ -286,7 +298,7 @@ START_TEST(test_rewrite_overflow_fails)
 {
 	char	req[4096];
 
-	out.b_cap = 100;
+	out.b_max = 100;
 	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: a\r\nX: %0200d"
 	    "\r\n\r\n", 0);
 	{
@@ -306,7 +318,7 @@ suite_rewrite(void)
 	Suite	*s = suite_create("rewrite");
 	TCase	*tc = tcase_create("heads");
 
-	tcase_add_checked_fixture(tc, rw_setup, NULL);
+	tcase_add_checked_fixture(tc, rw_setup, rw_teardown);
 	tcase_add_test(tc, test_host_preserved);
 	tcase_add_test(tc, test_host_rewritten);
 	tcase_add_test(tc, test_xff_appended_and_spoofed_proto_replaced);

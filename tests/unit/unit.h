@@ -28,6 +28,8 @@ Suite	*suite_proxy(void);
 Suite	*suite_childlog(void);
 Suite	*suite_privdrop(void);
 Suite	*suite_pidmap(void);
+Suite	*suite_buf(void);
+Suite	*suite_limits(void);
 Suite	*suite_metrics(void);
 
 #endif
