@@ -64,9 +64,9 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c \
 		  common/netprefix.c common/ipc_addr.c common/pidmap.c \
 		  common/addrboard.c
-COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c
+COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c common/metrics_board.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
-		  common/config_fleet.c \
+		  common/config_fleet.c common/config_metrics.c \
 		  common/config_tls.c common/ocsp_check.c common/ocsp_request.c
 MASTER_SRCS	= $(filter-out master/main.c master/watch_%.c,$(wildcard master/*.c))
 # How the master watches its workers' sockets: epoll on Linux.

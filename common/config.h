@@ -34,6 +34,7 @@
 #define RPXD_MAX_SERVERS	256	/* per backend */
 #define RPXD_MAX_CERTS		64	/* per TLS listener */
 #define RPXD_PROXY_FROM_MAX	64	/* proxy-protocol-from prefixes */
+#define RPXD_METRICS_FROM_MAX	64	/* metrics-from prefixes */
 #define RPXD_TICKET_FILE_KEYS	8	/* keys in a tls-ticket-key-file */
 #define RPXD_TLS_LIST_MAX	1024	/* protocols, ciphers, curves */
 #define RPXD_PEM_MAX		(4u * 1024 * 1024)	/* one file's bytes */
@@ -194,6 +195,11 @@ struct listener_conf {
 	unsigned		 ls_proxy_line;
 	unsigned		 ls_nproxy_from;
 	struct net_prefix	 ls_proxy_from[RPXD_PROXY_FROM_MAX];
+	/* metrics = true: it serves GET /metrics to metrics-from only,
+	 * and has no routes (config_metrics.c) */
+	int			 ls_metrics;
+	unsigned		 ls_nmetrics_from;
+	struct net_prefix	 ls_metrics_from[RPXD_METRICS_FROM_MAX];
 };
 
 struct ntlm_users;

@@ -296,7 +296,8 @@ check_routes(struct rpxd_conf *c, struct listener_conf *ls,
 {
 	unsigned	i;
 
-	if (ls->ls_nroutes == 0 || ls->ls_nroutes > RPXD_MAX_ROUTES)
+	if ((ls->ls_nroutes == 0 && !ls->ls_metrics) ||
+	    ls->ls_nroutes > RPXD_MAX_ROUTES)
 		config_err(ce, "%s:%u: listener \"%s\": route: needs 1 to %d "
 		    "routes", c->rc_file, ls->ls_line, ls->ls_name,
 		    RPXD_MAX_ROUTES);

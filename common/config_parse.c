@@ -449,9 +449,10 @@ v_server(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-/* proxy-protocol-from: addresses or prefixes of trusted balancers. */
+/* proxy-protocol-from, metrics-from: addresses or prefixes of trusted
+ * balancers or scrapers. */
 static int
-v_proxy_from(cfg_t *cfg, cfg_opt_t *opt)
+v_prefix_list(cfg_t *cfg, cfg_opt_t *opt)
 {
 	struct net_prefix	 np;
 	const char		*v, *why;
@@ -459,7 +460,7 @@ v_proxy_from(cfg_t *cfg, cfg_opt_t *opt)
 	note(cfg);
 	if ((v = new_list_element(opt)) != NULL &&
 	    net_prefix_parse(v, &np, &why) == -1)
-		perr(cfg->line, "proxy-protocol-from: \"%.64s\": %s", v, why);
+		perr(cfg->line, "%s: \"%.64s\": %s", opt->name, v, why);
 	return 0;
 }
 
@@ -846,7 +847,9 @@ static const struct {
 	{ "listener|access-log", v_note },
 	{ "listener|route|access-log", v_note },
 	{ "listener|tls|tls-tickets", v_note },
-	{ "listener|proxy-protocol-from", v_proxy_from },
+	{ "listener|proxy-protocol-from", v_prefix_list },
+	{ "listener|metrics", v_note },
+	{ "listener|metrics-from", v_prefix_list },
 	{ "listener|tls|hsts-include-subdomains", v_note },
 	{ "backend|tls", v_note },
 	{ "backend|verify", v_note },
@@ -919,6 +922,8 @@ static cfg_opt_t listener_opts[] = {
 	CFG_BOOL("access-log", cfg_true, CFGF_NONE),
 	CFG_BOOL("proxy-protocol", cfg_false, CFGF_NONE),
 	CFG_STR_LIST("proxy-protocol-from", NULL, CFGF_NODEFAULT),
+	CFG_BOOL("metrics", cfg_false, CFGF_NONE),
+	CFG_STR_LIST("metrics-from", NULL, CFGF_NODEFAULT),
 	CFG_END()
 };
 
@@ -1513,6 +1518,8 @@ fill_listener(struct listener_conf *ls, cfg_t *sec)
 	if (cfg_size(sec, "tls") > 0)
 		fill_listener_tls(ls, cfg_getsec(sec, "tls"));
 	fill_listener_proxy(ls, sec);
+	if (config_fill_listener_metrics(ls, sec))
+		return;		/* no routes: it serves /metrics */
 	if (n == 0 || n > RPXD_MAX_ROUTES) {
 		if (n == 0)
 			perr(sec->line, "listener \"%s\": route: none (at "

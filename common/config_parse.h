@@ -26,4 +26,8 @@ void	 config_fill_route_auth(struct route_conf *rt, cfg_t *sec,
 void	 config_fill_auth_globals(struct rpxd_conf *c, cfg_t *root);
 void	 config_check_auth(const struct rpxd_conf *c);
 
+/* config_metrics.c: metrics and metrics-from of a listener; 1 when it
+ * is a metrics listener (then it has no routes), else 0. */
+int	 config_fill_listener_metrics(struct listener_conf *ls, cfg_t *sec);
+
 #endif

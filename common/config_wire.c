@@ -18,7 +18,7 @@
 #include "log.h"
 #include "msgbuf.h"
 
-#define CONFIG_WIRE_VERSION	5
+#define CONFIG_WIRE_VERSION	6
 #define NO_ROUTE		UINT32_MAX	/* ls_default_route -1 */
 
 /* The fewest bytes each element can take, to bound counts by what is
@@ -179,6 +179,11 @@ put_listener(struct msgbuf *mb, const struct listener_conf *ls)
 	for (j = 0; j < ls->ls_nroutes; j++)
 		put_route(mb, &ls->ls_routes[j]);
 	put_listener_tls(mb, ls);
+	msgbuf_put_u32(mb, (uint32_t)ls->ls_metrics);
+	msgbuf_put_u32(mb, ls->ls_nmetrics_from);
+	for (j = 0; j < ls->ls_nmetrics_from; j++)
+		msgbuf_put_bytes(mb, &ls->ls_metrics_from[j],
+		    sizeof(ls->ls_metrics_from[j]));
 }
 
 int
@@ -483,6 +488,32 @@ get_backend(struct msgbuf *mb, struct backend_conf *be)
 	return get_backend_pool(mb, be);
 }
 
+/* A metrics listener has no routes, no TLS and no PROXY header; any
+ * other listener has routes. */
+static int
+get_listener_metrics(struct msgbuf *mb, struct listener_conf *ls)
+{
+	unsigned	i, u;
+
+	if (get_uint(mb, &u, 0, 1) == -1 ||
+	    get_uint(mb, &ls->ls_nmetrics_from, 0, RPXD_METRICS_FROM_MAX) == -1)
+		return -1;
+	ls->ls_metrics = (int)u;
+	if (ls->ls_metrics ? ls->ls_nroutes != 0 || ls->ls_ncerts != 0 ||
+	    ls->ls_proxy_protocol || ls->ls_nmetrics_from == 0 :
+	    ls->ls_nroutes == 0 || ls->ls_nmetrics_from != 0)
+		return -1;
+	for (i = 0; i < ls->ls_nmetrics_from; i++) {
+		struct net_prefix *np = &ls->ls_metrics_from[i];
+
+		if (msgbuf_get_bytes(mb, np, sizeof(*np)) == -1 ||
+		    (np->np_family != AF_INET && np->np_family != AF_INET6) ||
+		    np->np_bits > (np->np_family == AF_INET ? 32 : 128))
+			return -1;
+	}
+	return 0;
+}
+
 static int
 get_listener(struct msgbuf *mb, struct listener_conf *ls, unsigned nbackends)
 {
@@ -496,7 +527,7 @@ get_listener(struct msgbuf *mb, struct listener_conf *ls, unsigned nbackends)
 	    get_uint(mb, &def, 0, UINT32_MAX) == -1 ||
 	    msgbuf_get_str(mb, ls->ls_default_route_name,
 	    sizeof(ls->ls_default_route_name)) == -1 ||
-	    get_count(mb, &ls->ls_nroutes, 1, RPXD_MAX_ROUTES, MIN_ROUTE) == -1)
+	    get_count(mb, &ls->ls_nroutes, 0, RPXD_MAX_ROUTES, MIN_ROUTE) == -1)
 		return -1;
 	ls->ls_port = (uint16_t)port;
 	if (def != NO_ROUTE && def >= ls->ls_nroutes)
@@ -508,7 +539,9 @@ get_listener(struct msgbuf *mb, struct listener_conf *ls, unsigned nbackends)
 	for (j = 0; j < ls->ls_nroutes; j++)
 		if (get_route(mb, &ls->ls_routes[j], nbackends) == -1)
 			return -1;
-	return get_listener_tls(mb, ls);
+	if (get_listener_tls(mb, ls) == -1)
+		return -1;
+	return get_listener_metrics(mb, ls);
 }
 
 /* The global integers: in range, and the ones that size buffers sane. */

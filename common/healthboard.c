@@ -156,6 +156,7 @@ healthboard_carry(struct healthboard *to, const struct rpxd_conf *tc,
 				t->hs_last_status = f->hs_last_status;
 				t->hs_run = f->hs_run;
 				t->hs_checks = f->hs_checks;
+				t->hs_check_failures = f->hs_check_failures;
 				t->hs_changed = f->hs_changed;
 				break;
 			}

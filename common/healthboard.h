@@ -42,6 +42,7 @@ struct hb_server {
 						   counted by the master */
 	volatile uint32_t	 hs_pinned;	/* of hs_active: pinned to a
 						   client (auth passthrough) */
+	volatile uint64_t	 hs_check_failures;	/* of hs_checks */
 };
 
 /* The master's own memory, per server: the last worker that reported

@@ -45,6 +45,7 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_LIMITED] = "limited",
 	[IPC_CLOSE_WAIT] = "close wait",
 	[IPC_PRESSURE] = "pressure",
+	[IPC_METRICS] = "metrics snapshot",
 };
 
 const char *

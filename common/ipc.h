@@ -104,6 +104,11 @@ enum ipc_type {
 	IPC_PRESSURE,		/* master -> every worker, no payload: the
 				   pool is under pressure (a wake-up: the
 				   flag is on the address board) */
+	IPC_METRICS,		/* master -> template, at start-up before
+				   IPC_TEMPLATE when a listener has
+				   metrics = true; fd: the metrics snapshot,
+				   read-only (metrics_board.h), which its
+				   workers inherit; no payload */
 	IPC_TYPE_MAX
 };
 

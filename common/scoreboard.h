@@ -16,6 +16,7 @@
 
 #include "addrboard.h"
 #include "config.h"
+#include "metrics_board.h"
 
 enum worker_state {
 	WS_FREE = 0,	/* slot unused */
@@ -58,6 +59,8 @@ struct scoreboard_slot {
 	/* Its client's address key and its keep-alive waits, for the
 	 * per-address limit and pressure mode (addrboard.h). */
 	struct slot_limits	 ss_lim;
+	/* What it served, for rpxctl metrics (metrics_board.h). */
+	struct metrics_slot	 ss_metrics;
 };
 
 struct scoreboard {

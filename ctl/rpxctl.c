@@ -26,6 +26,8 @@ usage(void)
 	fprintf(stderr, "usage: rpxctl [-j] [-s socket] command\n"
 	    "commands:\n"
 	    "  status                   generation, workers, backends\n"
+	    "  metrics                  counters and gauges, Prometheus "
+	    "text format\n"
 	    "  reload                   read the configuration again\n"
 	    "  upgrade                  exec the installed rpxd, keeping "
 	    "the sockets\n"

@@ -25,6 +25,8 @@ board_record(struct hb_server *hs, const struct backend_conf *be,
 	hs->hs_run = run;
 	hs->hs_last_status = ok ? status : 0;
 	hs->hs_checks++;
+	if (!ok)
+		hs->hs_check_failures++;
 	if (hs->hs_state == HB_UP && !ok && run >= hc->hc_fall) {
 		hs->hs_state = HB_DOWN;
 		hs->hs_changed = now;

@@ -13,7 +13,7 @@
 
 #include "master.h"
 
-static unsigned
+unsigned
 listener_queue(int fd)
 {
 #if defined(__linux__) && defined(TCP_INFO)

@@ -1,6 +1,6 @@
 /*
- * The control socket's commands: status, reload, upgrade, stop, log,
- * show config.
+ * The control socket's commands: status, metrics, reload, upgrade,
+ * stop, log, show config.
  * A request line is "[json] command [argument]"; the answer starts with
  * "ok" or "error: why" on a line of its own.
  */
@@ -11,6 +11,7 @@
 #include "control.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 #include "msgbuf.h"
 
 #define CONTROL_WORDS_MAX	4
@@ -201,13 +202,17 @@ control_command(struct master *m, char *line, struct strbuf *out,
 		cmd_stop(m, json, out, action);
 	} else if (strcmp(word[0], "log") == 0 && n <= 2) {
 		cmd_log(m, n == 2 ? word[1] : NULL, json, out);
+	} else if (strcmp(word[0], "metrics") == 0 && n == 1) {
+		/* The exposition format has no JSON form: the same text. */
+		strbuf_printf(out, "ok\n");
+		metrics_control(m, out);
 	} else if (strcmp(word[0], "show") == 0 && n == 2 &&
 	    strcmp(word[1], "config") == 0) {
 		strbuf_printf(out, "ok\n");
 		control_show_config(m->m_conf, json, out);
 	} else {
 		strbuf_printf(out, "error: unknown command \"%s\" (status, "
-		    "reload, upgrade, stop, log [brief|verbose|debug], show "
-		    "config)\n", word[0]);
+		    "metrics, reload, upgrade, stop, log [brief|verbose|debug], "
+		    "show config)\n", word[0]);
 	}
 }

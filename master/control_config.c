@@ -313,6 +313,19 @@ show_listener(struct emit *e, const struct listener_conf *ls)
 		e_list_end(e);
 	} else if (e->e_json)
 		json_null(&e->e_js, "proxy-protocol-from");
+	e_bool(e, "metrics", ls->ls_metrics);
+	if (ls->ls_nmetrics_from > 0) {
+		char	np[64];
+
+		e_list_begin(e, "metrics-from");
+		for (i = 0; i < ls->ls_nmetrics_from; i++) {
+			net_prefix_format(&ls->ls_metrics_from[i], np,
+			    sizeof(np));
+			e_list_str(e, i, np);
+		}
+		e_list_end(e);
+	} else if (e->e_json)
+		json_null(&e->e_js, "metrics-from");
 	if (ls->ls_ncerts > 0)
 		show_tls(e, ls);
 	e_group(e, "route");

@@ -443,6 +443,13 @@ busiest(struct master *m, struct addr_key *keys, uint32_t *counts)
 	return n;
 }
 
+/* What rpxctl metrics shows of them. */
+unsigned long long
+limits_refused(enum limit_reason reason)
+{
+	return (unsigned)reason < LIMIT_REASONS ? refused[reason] : 0;
+}
+
 static unsigned long long
 refused_total(void)
 {

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 
 #ifndef RPXD_WORKER_PATH
 #define RPXD_WORKER_PATH	"/usr/local/libexec/rpxd-worker"
@@ -292,6 +293,7 @@ master_loop(struct master *m, int sigfd)
 			ocsp_maintain(m);
 			control_expire(m);
 			ntlm_check_tick(m);
+			metrics_tick(m);
 			last = now;
 		}
 	}
@@ -407,6 +409,7 @@ main(int argc, char *argv[])
 	tickets_init(m);
 	ocsp_setup(m);
 	m->m_generation = generation + 1;
+	metrics_init(m);
 	if (upgraded)
 		log_notice("upgrade: rpxd re-executed, generation %u, %u "
 		    "listener(s) kept", m->m_generation,

@@ -270,6 +270,7 @@ void	 tickets_rotate(struct master *m);
 
 /* backlog.c: connections waiting in the listeners' accept queues */
 unsigned listeners_waiting(const struct master *m);
+unsigned listener_queue(int fd);	/* one listener's (metrics) */
 void	 tickets_reload(struct master *m, int had_file);
 
 /* ntlm_check.c: IPC_NTLM_CHALLENGE and IPC_NTLM_CHECK (-1: kill the

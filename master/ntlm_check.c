@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 #include "ntlm.h"
 #include "ntlm_check.h"
 #include "ntlm_users.h"
@@ -196,6 +197,7 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		log_warnx("auth: worker %ld: NTLM login of %s\\%s refused: no "
 		    "challenge of the master is pending for its connection",
 		    (long)pid, a.na_domain, a.na_user);
+		metrics_ntlm(MX_NTLM_FAILED);
 		return reply(m->m_workers[slot].wk_sock, 0, "no challenge "
 		    "is pending (expired, or used already)");
 	}
@@ -205,6 +207,7 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		    "failures from this address within %d s (worker %ld)",
 		    p.np_text, a.na_domain, a.na_user, fs->fs_count,
 		    FAILURE_WINDOW, (long)pid);
+		metrics_ntlm(MX_NTLM_LOCKED);
 		return refuse(m, slot, delay,
 		    "too many failed logins from this address");
 	}
@@ -212,11 +215,13 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		fs->fs_count++;
 		log_warnx("auth: client %s: NTLM login failed for %s\\%s: %s",
 		    p.np_text, a.na_domain, a.na_user, why);
+		metrics_ntlm(MX_NTLM_FAILED);
 		return refuse(m, slot, limit > 0 && fs->fs_count >= limit ?
 		    delay : 0, why);
 	}
 	log_info("auth: client %s: NTLM login of %s (as %s\\%s)", p.np_text,
 	    identity, a.na_domain, a.na_user);
+	metrics_ntlm(MX_NTLM_OK);
 	return reply(m->m_workers[slot].wk_sock, 1, identity);
 }
 

@@ -27,6 +27,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 
 /* Workers asked of the template in one pool tick (POOL_TICK_MS): a
  * fork of the template costs little, so a burst of clients is met within
@@ -607,6 +608,7 @@ worker_exited(struct master *m, unsigned slot, int status)
 	close(wk->wk_sock);
 	ipc_reader_reset(&wk->wk_in);
 	board_worker_gone(m, slot);
+	metrics_worker_exited(m, slot);
 	scoreboard_set_state(scoreboard_slot(&m->m_sb, slot), WS_FREE);
 	scoreboard_slot(&m->m_sb, slot)->ss_pid = 0;
 	slot_clear(wk);

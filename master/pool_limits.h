@@ -47,6 +47,8 @@ void	 limits_census(struct master *m, struct addr_table *t,
 int	 limits_ask_close(struct master *m, unsigned slot, uint32_t seq,
 	    enum limit_reason reason, uint32_t held);
 int	 limits_was_asked(const struct master *m, unsigned slot, uint32_t seq);
+/* The connections refused or closed for reason so far (metrics). */
+unsigned long long limits_refused(enum limit_reason reason);
 
 /* pressure.c */
 void	 pressure_tick(struct master *m, const struct census *c);

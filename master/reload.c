@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 
 static void
 reload_log_errors(char *err, struct strbuf *out)
@@ -97,6 +98,7 @@ reload(struct master *m, struct strbuf *out)
 		    sizeof(m->m_hash_key));
 	tickets_reload(m, had_ticket_file);
 	m->m_generation++;
+	metrics_reload(m);
 	m->m_max_logged = 0;
 	keyholders_reload(m);
 	template_stop_before(m, m->m_generation);

@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 
 #define HOLDOFF_MAX	60	/* s, after templates die young */
 #define YOUNG		10	/* s: a template that dies sooner is sick */
@@ -95,7 +96,8 @@ template_send_setup(struct master *m, int sock)
 	explicit_bzero(mb.mb_data, mb.mb_len);
 	msgbuf_free(&mb);
 	if (child_send_board(m, sock, m->m_hb.hb_rofd, m->m_hash_key) == -1 ||
-	    limits_send_setup(m, sock) == -1)
+	    limits_send_setup(m, sock) == -1 ||
+	    metrics_send_setup(m, sock) == -1)
 		goto done;
 	msgbuf_put_u32(&mb, m->m_generation);
 	msgbuf_put_u32(&mb, m->m_nslots);

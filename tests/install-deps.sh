@@ -4,10 +4,11 @@
 # the tests start their own nginx and Apache httpd on loopback ports.
 set -eu
 # libclang-rt-dev: libFuzzer for the default clang (make fuzz, tests/fuzz/).
+# prometheus: promtool, which checks rpxctl metrics' text (t_84).
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
 nginx curl python3 procps iproute2 mandoc openssl testssl.sh systemd wrk
 apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-requests-ntlm
-rsyslog python3-cryptography libclang-rt-dev haproxy keepalived"
+rsyslog python3-cryptography libclang-rt-dev haproxy keepalived prometheus"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "log.h"
+#include "metrics_worker.h"
 #include "tls.h"
 #include "worker.h"
 
@@ -108,6 +109,7 @@ backend_hold(struct worker_env *w, const struct backend_conf *bc,
     unsigned sv, const char *what, const char *why)
 {
 	balance_hold(w, bc, sv);
+	metrics_server_failure(bc, sv);
 	log_warnx("backend: client %s: backend \"%s\" server %s: %s: %s%s",
 	    w->w_client_addr, bc->be_name, bc->be_servers[sv].sv_name, what,
 	    why, bc->be_down_time > 0 ? " (held back for down-time)" : "");

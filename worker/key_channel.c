@@ -16,6 +16,7 @@
 
 #include "keyproto.h"
 #include "log.h"
+#include "metrics_worker.h"
 #include "tls.h"
 
 static int	channel = -1;
@@ -96,6 +97,7 @@ key_channel_sign(const unsigned char *id, uint32_t scheme, uint32_t md,
 	struct key_request	kr;
 	struct key_answer	ka;
 	size_t			len;
+	int64_t			start = metrics_clock_us();
 
 	if (channel == -1 || lost)
 		return channel_gone("no channel to a key holder");
@@ -111,8 +113,11 @@ key_channel_sign(const unsigned char *id, uint32_t scheme, uint32_t md,
 	if (send(channel, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    (ssize_t)len)
 		return channel_gone(strerror(errno));
-	if (await_answer(kr.kr_id, kr.kr_deadline, &ka) == -1)
+	if (await_answer(kr.kr_id, kr.kr_deadline, &ka) == -1) {
+		metrics_key_round_trip(start, 0);
 		return -1;
+	}
+	metrics_key_round_trip(start, ka.ka_status == KEY_OK);
 	if (ka.ka_status != KEY_OK) {
 		log_warnx("tls: key service: %s",
 		    key_status_name(ka.ka_status));

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics_worker.h"
 #include "proxy_header.h"
 #include "worker.h"
 
@@ -83,8 +84,8 @@ proxy_peek(struct worker_env *w, int fd, struct proxy_header *ph)
 	return -1;
 }
 
-int
-proxy_session_read(struct worker_env *w, int fd, struct sockaddr_storage *peer)
+static int
+proxy_take(struct worker_env *w, int fd, struct sockaddr_storage *peer)
 {
 	const struct listener_conf	*ls = &w->w_conf->rc_listeners[
 					    w->w_listener];
@@ -119,5 +120,16 @@ proxy_session_read(struct worker_env *w, int fd, struct sockaddr_storage *peer)
 	log_debug("proxy: balancer %s on listener \"%s\": v%d header, client "
 	    "%s", w->w_lb_addr, ls->ls_name, ph.ph_version,
 	    ph.ph_local ? "(its own connection)" : "from the header");
+	return 0;
+}
+
+/* Counted for rpxctl metrics when the connection is closed. */
+int
+proxy_session_read(struct worker_env *w, int fd, struct sockaddr_storage *peer)
+{
+	if (proxy_take(w, fd, peer) == -1) {
+		metrics_refused(MB_REFUSED_PROXY);
+		return -1;
+	}
 	return 0;
 }

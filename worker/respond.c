@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 
 #include "log.h"
+#include "metrics_worker.h"
 #include "route.h"
 #include "worker.h"
 
@@ -210,6 +211,7 @@ access_log(struct worker_env *w, struct request_log *rl)
 		return;
 	rl->rl_logged = 1;
 	addr_limit_response(w, rl);
+	metrics_request(w, rl);
 	/* access-log = false on the listener or the route (a balancer's
 	 * health check path, say): no line. */
 	if (!ls->ls_access_log || (rl->rl_route >= 0 &&

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics_worker.h"
 #include "route.h"
 #include "tls.h"
 #include "worker.h"
@@ -338,6 +339,10 @@ session_serve(struct worker_env *w, int fd,
 	w->w_listener = listener;
 	w->w_lb_addr[0] = '\0';
 	memset(&w->w_proxy_src, 0, sizeof(w->w_proxy_src));
+	if (w->w_conf->rc_listeners[listener].ls_metrics) {
+		metrics_serve(w, fd, peer);
+		return;
+	}
 	if ((w->w_conf->rc_listeners[listener].ls_proxy_protocol &&
 	    proxy_session_read(w, fd, &client) == -1) ||
 	    addr_limit_accept(w, &client) == -1) {

@@ -26,6 +26,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "metrics_worker.h"
 #include "pidmap.h"
 #include "sandbox.h"
 #include "tls.h"
@@ -140,6 +141,7 @@ child_setup(struct worker_env *w, struct template_state *ts, int sock,
 		fatal("worker: mapping scoreboard slot %u", slot);
 	w->w_sb_fd = -1;
 	scoreboard_slot_init(w->w_slot);
+	metrics_count_start(w->w_slot);
 	/* leastconn's two choices: not the same as every sibling's. */
 	if (RAND_bytes((unsigned char *)&w->w_rng, sizeof(w->w_rng)) != 1)
 		w->w_rng ^= (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);

@@ -22,6 +22,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "metrics_worker.h"
 #include "ocsp.h"
 #include "tls.h"
 #include "tls_pem.h"
@@ -422,8 +423,11 @@ tls_server_accept(struct worker_env *w)
 		return -1;
 	}
 	SSL_set_accept_state(io->io_ssl);
-	if ((rv = io_handshake(io, deadline)) == 0)
+	if ((rv = io_handshake(io, deadline)) == 0) {
+		metrics_tls_done(io->io_ssl);
 		return 0;
+	}
+	metrics_tls_failed(rv == IO_TIMEOUT);
 	if (rv == IO_TIMEOUT)
 		accept_failed(w, "not completed within client-header-timeout",
 		    0);

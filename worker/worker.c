@@ -28,6 +28,7 @@
 #include "accept_wait.h"
 #include "ipc.h"
 #include "log.h"
+#include "metrics_worker.h"
 #include "sandbox.h"
 #include "tls.h"
 #include "worker.h"
@@ -129,6 +130,11 @@ worker_setup(struct worker_env *w)
 			/* Kept for the workers: each maps its own slot. */
 			w->w_sb_fd = msg.im_fd;
 			msg.im_fd = -1;
+			break;
+		case IPC_METRICS:
+			if (w->w_conf == NULL || w->w_sb_fd != -1)
+				fatalx("setup: metrics out of order");
+			metrics_attach(&msg);
 			break;
 		case IPC_START:
 			if (w->w_sb_fd == -1 || !addr_limit_ready())
@@ -240,6 +246,7 @@ main(int argc, char *argv[])
 	    w->w_conf->rc_facility);
 	log_set_level(w->w_conf->rc_log_level);
 	worker_limits(w);
+	metrics_count_init(w);
 	/* Contexts are built before the chroot: OpenSSL may read its
 	 * configuration. */
 	if (OPENSSL_init_ssl(0, NULL) != 1)

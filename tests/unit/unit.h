@@ -30,5 +30,6 @@ Suite	*suite_privdrop(void);
 Suite	*suite_pidmap(void);
 Suite	*suite_buf(void);
 Suite	*suite_limits(void);
+Suite	*suite_metrics(void);
 
 #endif

@@ -35,6 +35,7 @@ main(void)
 	srunner_add_suite(sr, suite_ocsp());
 	srunner_add_suite(sr, suite_buf());
 	srunner_add_suite(sr, suite_limits());
+	srunner_add_suite(sr, suite_metrics());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
