@@ -16,7 +16,8 @@
 # tls"), TLS=0 (plain rows only), PIN (1), PROXY_CPU (0), LOAD_CPU (1),
 # FLOOD_CONNS (400), HS_TIMEOUT (10 s per tlshs step), HS_WARMUP (1 s of
 # new handshakes per TLS listener after each start), CPU_ACCOUNT=proc
-# (no cgroup), KEEP=1 (keep the work dir and its logs), OUT (output
+# (no cgroup), CPU_CHECK=1 (also the /proc figure of each run, in the
+# per-run file), KEEP=1 (keep the work dir and its logs), OUT (output
 # prefix, bench/results/latest).
 # PROXIES may also name rpxd-kiw: rpxd built with KEYS_IN_WORKER=1 in the
 # tree RPXD_KIW, run with the same configuration and ports as rpxd (never
@@ -121,7 +122,7 @@ run_row() {
 	esac
 	lg0=$(log_size "$lg")
 	read -r -a c0 <<<"$(proxy_cpu "$p" "$MPID")"
-	pc0=$(proc_tree_cpu "$MPID")
+	pc0=0; [ "${CPU_CHECK:-0}" = 1 ] && pc0=$(proc_tree_cpu "$MPID")
 	if [ "$tool" = hs ]; then
 		tls_run_hs "$port" "$conns" > "$dir/out" 2>&1
 	else
@@ -131,7 +132,7 @@ run_row() {
 	fi
 	sleep "$SETTLE"
 	read -r -a c1 <<<"$(proxy_cpu "$p" "$MPID")"
-	pc1=$(proc_tree_cpu "$MPID")
+	pc1=0; [ "${CPU_CHECK:-0}" = 1 ] && pc1=$(proc_tree_cpu "$MPID")
 	if [ "$tool" = hs ]; then
 		v=$(kv handshakes/s) l=$(kv "p99 ms") reqs=$(kv requests)
 		e=$(awk -F': ' '($1 == "non-2xx" || $1 == "hs-failed" || $1 == "timeouts" || $1 == "errors" || $1 == "resumed") && $2 > 0 {printf "%s %s; ", $1, $2}
@@ -161,7 +162,7 @@ run_row() {
 	[ -n "$e" ] && notes+=("round $r: $p $name: $e")
 	# keys.sh reads fields 1-5 of these lines: keep them first
 	echo "round $r $p $name req/s=${v:-none} p99=${l:-none} requests=${reqs:-none} errors=$errs" \
-	    "cpu_us=$((c1[0] - c0[0])) user_us=$((c1[1] - c0[1])) sys_us=$((c1[2] - c0[2])) proc_cpu_us=$((pc1 - pc0))" \
+	    "cpu_us=$((c1[0] - c0[0])) user_us=$((c1[1] - c0[1])) sys_us=$((c1[2] - c0[2])) proc_cpu_us=$([ "${CPU_CHECK:-0}" = 1 ] && echo $((pc1 - pc0)) || echo -)" \
 	    "us_per_req=${cpu[$p,$name,$r]:-none} rpxd_log_fails=$fails ${e}" >> "$raw"
 	echo "round $r $p $name: req/s ${v:-none}, p99 ${l:-none} ms, CPU ${cpu[$p,$name,$r]:-none} us/req, errors $errs" >&2
 }
