@@ -10,8 +10,8 @@
 # holders say how many are still open. Reported: held / refused / failed /
 # timed out, still open after wrk, PSS of the proxy's whole process tree
 # (total, per held connection, growth per held connection), wrk req/s, p99
-# and errors, CPU time per wrk request (utime+stime of every process of
-# the proxy, with reaped children's, from /proc/PID/stat before and after).
+# and errors, CPU time per wrk request (all of the proxy's processes: its
+# cgroup's cpu.stat before and after, see proxies.sh).
 # Burst rows: BURST new keep-alive clients at once on a freshly started,
 # idle proxy (rpxd with its default spare-worker settings), the time to
 # each one's first response.
@@ -78,21 +78,14 @@ cc -O2 -Wall "$top/bench/idle_hold.c" -o "$dir/idle_hold" -lssl -lcrypto 2>"$dir
 cp "$dir/rpxd.conf" "$dir/rpxd-idle.conf"
 grep -v -e '^min-spare-workers' -e '^max-spare-workers' "$dir/rpxd-idle.conf" > "$dir/rpxd-burst.conf"
 
-CLK_TCK=$(getconf CLK_TCK)
-tree() {	# pid -> that process and all its descendants, one a line
-	ps -e -o pid=,ppid= | awk -v root="$1" '{ kids[$2] = kids[$2] " " $1 }
-	    END { q[1] = root; n = 1; for (i = 1; i <= n; i++) { print q[i]; m = split(kids[q[i]], k, " ")
-		for (j = 1; j <= m; j++) q[++n] = k[j] } }'
-}
 tree_pss() {	# pid -> "KiB processes"
 	local p files=()
 	for p in $(tree "$1"); do files+=("/proc/$p/smaps_rollup"); done
 	cat "${files[@]}" 2>/dev/null | awk -v n=${#files[@]} '/^Pss:/ {s += $2} END {print s + 0, n}'
 }
-tree_cpu() {	# pid -> clock ticks: utime+stime+cutime+cstime over the tree
-	local p files=()
-	for p in $(tree "$1"); do files+=("/proc/$p/stat"); done
-	cat "${files[@]}" 2>/dev/null | sed 's/.*) //' | awk '{s += $12 + $13 + $14 + $15} END {print s + 0}'
+tree_cpu() {	# pid -> us of CPU of the proxy's processes (proxies.sh: its
+	# cgroup, or /proc over the process tree; exited workers included)
+	local v; read -r v _ <<<"$(proxy_cpu "$p" "$1")"; echo "$v"
 }
 rpxd_workers() {	# the workers: children of the templates, or orphans
 	local t
@@ -214,12 +207,12 @@ idle_row() {	# proxy mode n
 	stop_proxy
 	per=$(awk -v a="$pss" -v h="$held" 'BEGIN { if (h > 0) printf "%.1f", a / h; else print "-" }')
 	growth=$(awk -v a="$pss" -v b="$base" -v h="$held" 'BEGIN { if (h > 0) printf "%.1f", (a - b) / h; else print "-" }')
-	cpu=$(awk -v c=$((c1 - c0)) -v t="$CLK_TCK" -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", c / t / r * 1e6; else printf "-(%.1fs)", c / t }')
+	cpu=$(awk -v c=$((c1 - c0)) -v r="${reqs:-0}" 'BEGIN { if (r > 0) printf "%.1f", c / r; else printf "-(%.1fs)", c / 1e6 }')
 	[ -n "$errs" ] && notes+=("$row $p wrk: $errs")
 	lines+=("$(printf '%-17s %-8s %6s %6s %6s %6s %6s %7s %8.1f %6s %8s %8s %9s %8s %9s %6s %8s %s' \
 	    "$row" "$p" "$held" "$refused" "$failed" "$tmo" "$open" "$secs" "$(awk -v a="$pss" 'BEGIN {print a / 1024}')" \
 	    "$procs" "$per" "$growth" "${rps:-0}" "${p99:--}" "$cpu" "$pok/$PROBE" "$pp99" "$([ -n "$errs" ] && echo '!')")")
-	echo "$row $p pool=$pool base_pss_kib=$base pss_kib=$pss procs=$procs held=$held refused=$refused failed=$failed timeout=$tmo open=$open closed=$closed open_s=$secs rps=${rps:-none} reqs=${reqs:-none} p99=${p99:-none} cpu_ticks=$((c1 - c0)) probe_ok=$pok probe_p99=$pp99 $errs" >> "$raw"
+	echo "$row $p pool=$pool base_pss_kib=$base pss_kib=$pss procs=$procs held=$held refused=$refused failed=$failed timeout=$tmo open=$open closed=$closed open_s=$secs rps=${rps:-none} reqs=${reqs:-none} p99=${p99:-none} cpu_us=$((c1 - c0)) probe_ok=$pok probe_p99=$pp99 $errs" >> "$raw"
 	echo "${lines[-1]}" >&2
 }
 
@@ -265,7 +258,7 @@ fi
 	echo
 	echo "held/refused/failed/timeout: outcome of the N attempts; open: held ones still open after wrk; open s: time to open them all"
 	echo "PSS: the proxy's whole process tree with the connections held (before wrk); /held: PSS / held; growth: (PSS - PSS before the holders) / held"
-	echo "CPU: utime+stime of all the proxy's processes during wrk / wrk requests (us); -(Xs): no request served, X s of CPU"
+	echo "CPU: all the proxy's processes during wrk ($([ -n "$cg_base" ] && echo "its cgroup's cpu.stat" || echo "/proc/PID/stat over its tree")) / wrk requests (us); -(Xs): no request served, X s of CPU"
 	echo "new ok, new p99: after wrk, $PROBE new keep-alive clients at once beside the held ones: how many got a response within ${PROBE_TIMEOUT}s, p99 ms of those"
 	printf '%-17s %-8s %6s %6s %6s %6s %6s %7s %8s %6s %8s %8s %9s %8s %9s %6s %8s\n' row proxy held refusd failed tmout open "open s" "PSS MiB" procs "KiB/held" "growth" "wrk r/s" "p99 ms" "CPU us/r" "new ok" "new p99"
 	for l in "${lines[@]}"; do case $l in idle-*) echo "$l" ;; esac; done

@@ -4,7 +4,9 @@
 # in the workers (make KEYS_IN_WORKER=1, built in a temporary copy of this
 # tree), ECDSA P-256 and RSA-2048 leaves, with HAProxy and nginx on the
 # same machine for context. The runs are bench/run.sh's tls-hs rows, in
-# rpxd rpxd-kiw haproxy nginx order per round; this script builds both
+# interleaved rounds (rpxd rpxd-kiw haproxy nginx, then the reverse: the
+# two rpxd builds are always back to back), pinned as run.sh pins them
+# (proxies on one CPU, the load on the other); this script builds both
 # variants, calls run.sh and prints the comparison, PASS when the key
 # service keeps at least 90 % of the keys-in-worker handshakes/s.
 # Env: ROUNDS (3), DURATION (6 s), PROXIES ("rpxd rpxd-kiw haproxy

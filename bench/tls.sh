@@ -12,11 +12,12 @@
 # (on), and re-encrypt over HTTP/1.1 to the backend nginx's TLS server,
 # verifying its certificate against the bench CA and the name
 # backend.bench.local (SNI sent; HAProxy checks the name against the SNI).
-# HAProxy's TLS backend has `http-reuse always`: with `safe` (the plain
-# rows) the first request of every client connection gets a backend
-# connection of its own, i.e. a backend TLS handshake per request in the
-# handshake rows, where nginx (upstream keepalive) reuses an idle one; that
-# halved HAProxy's handshake rows and would not measure its front end. Ports: TLS_PORT_EC (ECDSA P-256 leaf) and
+# HAProxy's backends have `http-reuse always` (proxies.sh's defaults, and
+# said again here): with `safe` the first request of every client
+# connection gets a backend connection of its own, i.e. a backend TLS
+# handshake per request in the handshake rows, where nginx (upstream
+# keepalive) reuses an idle one; that halved HAProxy's handshake rows and
+# would not measure its front end. Ports: TLS_PORT_EC (ECDSA P-256 leaf) and
 # TLS_PORT_RSA (RSA-2048 leaf) per proxy, BACKEND_TLS_PORT for the backend.
 
 declare -A TLS_PORT_EC=([rpxd]=18010 [haproxy]=18011 [nginx]=18012)
@@ -144,6 +145,7 @@ backend be_tls
 listener \"tls-$p\" {
   address = \"127.0.0.1\"
   port = $port
+  access-log = false
   tls {
     certificate \"$t/$p.pem\" { key = \"$t/$p.key\" }
     protocols = \"TLSv1.2 TLSv1.3\"
@@ -164,6 +166,7 @@ tls_setup() {	# everything above, in order; 1 on failure
 	return 0
 }
 
-tls_run_hs() {	# port conns -> out file in wrk-like lines for run.sh's parser
-	timeout $((DURATION + 30)) "$dir/tlshs" 127.0.0.1 "$1" /small "$2" "$DURATION" "$TLS_SNI"
+HS_TIMEOUT=${HS_TIMEOUT:-10}	# s a tlshs attempt may take (connect, handshake, response)
+tls_run_hs() {	# port conns -> tlshs's "key: value" lines for run.sh's parser
+	timeout $((DURATION + HS_TIMEOUT + 30)) "$dir/tlshs" 127.0.0.1 "$1" /small "$2" "$DURATION" "$TLS_SNI" "$HS_TIMEOUT"
 }
