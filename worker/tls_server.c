@@ -419,7 +419,10 @@ tls_server_accept(struct worker_env *w)
 		return -1;
 	}
 	SSL_set_accept_state(io->io_ssl);
-	if ((rv = io_handshake(io, deadline)) == 0)
+	tls_keys_deadline(deadline);
+	rv = io_handshake(io, deadline);
+	tls_keys_deadline(0);
+	if (rv == 0)
 		return 0;
 	if (rv == IO_TIMEOUT)
 		accept_failed(w, "not completed within client-header-timeout",
