@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -96,6 +97,16 @@ static const int health_calls[] = {
 	__NR_rt_sigprocmask,
 };
 
+/* The key holder: its epoll set of worker channels (keys/ready_epoll.c,
+ * made before the sandbox). */
+static const int keys_calls[] = {
+	__NR_epoll_ctl,
+#ifdef __NR_epoll_wait
+	__NR_epoll_wait,
+#endif
+	__NR_epoll_pwait,
+};
+
 #ifdef RPXD_SANITIZER
 /*
  * ASan and UBSan's runtime (make SANITIZE=1 only). strace shows it makes
@@ -172,6 +183,26 @@ emit_socket_inet(struct filter *f)
 	    SECCOMP_RET_ALLOW));
 }
 
+/* setpriority() on the calling process only (the key holder's share of
+ * the CPU, keys/priority.c): never on another process. */
+static void
+emit_setpriority_self(struct filter *f)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_setpriority, 0, 6));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(0)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    PRIO_PROCESS, 0, 2));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(1)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    0, 1, 0));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW));
+}
+
 /* The architecture first: a number means nothing without it. On x86_64
  * the x32 ABI shares the architecture but not the numbers: refused. */
 static void
@@ -228,6 +259,9 @@ filter_build(struct filter *f, enum sandbox_role role)
 	} else if (role == SANDBOX_HEALTH) {
 		emit_socket_inet(f);
 		LIST(f, health_calls);
+	} else if (role == SANDBOX_KEYS) {
+		LIST(f, keys_calls);
+		emit_setpriority_self(f);
 	}
 #ifdef RPXD_SANITIZER
 	LIST(f, sanitizer_calls);
