@@ -125,7 +125,7 @@ done
 {
 	echo "$(nproc) CPUs shared by tlshs (the client), the backend nginx and rpxd; $(uptime | sed 's/.*load/load/') at the end"
 	echo "bench/tlshs.c: a new connection and a full TLS 1.3 handshake per GET /small, never resumed; ${DURATION}s per run, $ROUNDS round(s), medians;"
-	echo "  rpxd pool $pool..$((pool + 80)) workers, key-holders ${KEY_HOLDERS:-unset (one per CPU)}${HOLDER_NICE:+, holders reniced to $HOLDER_NICE}"
+	echo "  rpxd pool $pool..$((pool + 80)) workers, key-holders ${KEY_HOLDERS:-unset (rpxd's default)}${HOLDER_NICE:+, holders reniced to $HOLDER_NICE}"
 	echo "fail: tlshs errors + non-2xx + resumed (client side) / rpxd log lines 'handshake failed', 'deadline passed', 'no answer' (summed over rounds)"
 	echo "round trip: worker side, send to answer, us, over every signature of the debug runs (n)"
 	for bi in "${!builds[@]}"; do echo "build $bi: $(label "${builds[$bi]}") (${builds[$bi]})"; done
