@@ -9,11 +9,13 @@
  * garbage; its priority follows the number of workers waiting.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@
 #include "config.h"
 #include "ipc.h"
 #include "keys.h"
+#include "sandbox.h"
 #include "unit.h"
 
 static EVP_PKEY	*rsa_key, *ec_key;
@@ -283,6 +286,48 @@ START_TEST(test_keys_priority)
 }
 END_TEST
 
+#ifdef __linux__
+/* What a child in the key holder's sandbox does: 0 when it exits 0, the
+ * signal that killed it otherwise (SIGSYS: the filter refused a call). */
+static int
+in_keys_sandbox(int which, int who)
+{
+	pid_t	pid;
+	int	status;
+
+	if ((pid = fork()) == 0) {
+		sandbox_enter(SANDBOX_KEYS, 0);
+		/* A higher nice value needs no privilege: only the filter
+		 * can refuse it. */
+		_exit(setpriority(which, (id_t)who, 5) == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* A refused call kills with SIGSYS; a debug build's trap exits 1. */
+#ifdef RPXD_SANDBOX_DEBUG
+#define REFUSED	(-1)
+#else
+#define REFUSED	SIGSYS
+#endif
+
+/* The holder's filter lets it set its own priority (priority.c), and
+ * nobody else's. */
+START_TEST(test_keys_sandbox_priority)
+{
+	ck_assert_int_eq(in_keys_sandbox(PRIO_PROCESS, 0), 0);
+	ck_assert_int_eq(in_keys_sandbox(PRIO_PROCESS, (int)getpid()),
+	    REFUSED);
+	ck_assert_int_eq(in_keys_sandbox(PRIO_PGRP, 0), REFUSED);
+	ck_assert_int_eq(in_keys_sandbox(PRIO_USER, 0), REFUSED);
+}
+END_TEST
+#endif
+
 /* A channel for the holder, as the master hands it over; the worker's
  * end, with 10 s timeouts so that a stuck holder fails the test. */
 static int
@@ -415,6 +460,9 @@ suite_keys(void)
 	tcase_add_test(tc, test_keys_refusals);
 	tcase_add_test(tc, test_keys_priority);
 	tcase_add_test(tc, test_keys_serve);
+#ifdef __linux__
+	tcase_add_test(tc, test_keys_sandbox_priority);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
