@@ -67,7 +67,7 @@ priority_init(void)
 	lowest = rl.rlim_cur >= (rlim_t)(20 - NICE_MIN) ? NICE_MIN :
 	    20 - (int)rl.rlim_cur;
 	if (lowest >= base) {
-		log_info("keys: RLIMIT_NICE allows no nice value below %d "
+		log_debug("keys: RLIMIT_NICE allows no nice value below %d "
 		    "(raising it needs CAP_SYS_RESOURCE): the holder's "
 		    "priority does not follow its load", base);
 		return;
