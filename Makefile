@@ -104,8 +104,15 @@ endif
 # The health checker links the worker's pure parsers and its privdrop.
 HEALTH_SRCS	= $(filter-out health/main.c,$(wildcard health/*.c))
 HEALTH_WORKER_OBJS = worker/http_parse.o worker/chunked.o worker/privdrop.o
-# The key holder: its keys, its signatures, and the worker's privdrop.
-KEYS_SRCS	= $(filter-out keys/main.c,$(wildcard keys/*.c))
+# The key holder: its keys, its signatures, its service loop with one
+# ready_*.c per system (epoll on Linux), and the worker's privdrop.
+ifeq ($(shell uname -s),Linux)
+KEYS_READY	= keys/ready_epoll.c
+else
+KEYS_READY	= keys/ready_poll.c
+endif
+KEYS_SRCS	= $(filter-out keys/main.c keys/ready_%.c,$(wildcard keys/*.c)) \
+		  $(KEYS_READY)
 UNIT_SRCS	= $(wildcard tests/unit/*.c)
 
 COMMON_OBJS	= $(COMMON_SRCS:.c=.o)

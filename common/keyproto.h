@@ -20,7 +20,9 @@
 #define KEY_REQ_MAX	(KEY_REQ_HEAD + KEY_DATA_MAX)
 #define KEY_ANS_HEAD	(8 + 4 + 4)
 #define KEY_ANS_MAX	(KEY_ANS_HEAD + KEY_DATA_MAX)
-#define KEY_SIGN_TIMEOUT_MS	3000	/* a worker's wait for a signature */
+/* A worker waits for a signature until its handshake's deadline; this
+ * bounds the wait of a signature asked outside a handshake. */
+#define KEY_SIGN_FALLBACK_MS	30000
 
 /* The only operation a key holder performs. */
 #define KEY_OP_SIGN	1
@@ -37,7 +39,8 @@ enum key_status {
 	KEY_OK = 0,
 	KEY_ERR_REQUEST,	/* malformed, or a scheme the key cannot do */
 	KEY_ERR_UNKNOWN,	/* no such key id */
-	KEY_ERR_EXPIRED,	/* its deadline passed before it was read */
+	KEY_ERR_EXPIRED,	/* its deadline (the handshake's) passed
+				   before it was read */
 	KEY_ERR_SIGN		/* the signature failed */
 };
 

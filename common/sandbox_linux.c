@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -124,6 +125,16 @@ static const int template_calls[] = {
 	__NR_prctl, __NR_seccomp,
 };
 
+/* The key holder: its epoll set of worker channels (keys/ready_epoll.c,
+ * made before the sandbox). */
+static const int keys_calls[] = {
+	__NR_epoll_ctl,
+#ifdef __NR_epoll_wait
+	__NR_epoll_wait,
+#endif
+	__NR_epoll_pwait,
+};
+
 #ifdef RPXD_SANITIZER
 /*
  * ASan and UBSan's runtime (make SANITIZE=1 only). strace shows it makes
@@ -195,6 +206,26 @@ emit_socket_inet(struct filter *f)
 	    AF_INET, 2, 0));
 	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 	    AF_INET6, 1, 0));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW));
+}
+
+/* setpriority() on the calling process only (the key holder's share of
+ * the CPU, keys/priority.c): never on another process. */
+static void
+emit_setpriority_self(struct filter *f)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_setpriority, 0, 6));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(0)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    PRIO_PROCESS, 0, 2));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(1)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    0, 1, 0));
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_ALLOW));
@@ -278,6 +309,9 @@ filter_build(struct filter *f, enum sandbox_role role)
 	} else if (role == SANDBOX_HEALTH) {
 		emit_socket_inet(f);
 		LIST(f, health_calls);
+	} else if (role == SANDBOX_KEYS) {
+		LIST(f, keys_calls);
+		emit_setpriority_self(f);
 	}
 #ifdef RPXD_SANITIZER
 	LIST(f, sanitizer_calls);

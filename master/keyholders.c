@@ -2,7 +2,7 @@
  * The key service seen from the master: rpxd-keys, found next to the
  * worker program, holds the private keys of a configuration and signs
  * for the workers; nothing else ever holds them after the master. One
- * set of holders (key-holders, one per CPU by default) belongs to each
+ * set of holders (key-holders, four per CPU by default) belongs to each
  * generation: a reload starts a new set and closes the old one's sockets,
  * and an old holder exits once its last worker has gone. Each worker gets
  * a SOCK_SEQPACKET channel to one holder of its generation. A holder
@@ -29,6 +29,15 @@
 #define KEYS_STABLE		60	/* s; a shorter run doubles the
 					   hold-off */
 #define KEYS_HOLDOFF_MAX	60	/* s */
+/*
+ * Holders per CPU by default. The scheduler gives a holder one process's
+ * share of the CPU however many workers wait on it, so under a flood of
+ * handshakes one per CPU fell behind the workers' own work: with four
+ * per CPU, bench/hsflood.sh measured more RSA-2048 handshakes per second
+ * and about half the round trip (bench/README.md). An idle holder costs
+ * about 1 MiB and no CPU.
+ */
+#define KEYHOLDERS_PER_CPU	4
 
 /* One private key for a key holder (or, in a KEYS_IN_WORKER=1 build,
  * a worker): the only way key bytes leave the master. */
@@ -89,8 +98,10 @@ keyholders_wanted(const struct rpxd_conf *c)
 	if (c->rc_key_holders > 0)
 		return c->rc_key_holders;
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	return cpus < 1 ? 1 : cpus > KEYHOLDERS_MAX ? KEYHOLDERS_MAX :
-	    (unsigned)cpus;
+	if (cpus < 1)
+		cpus = 1;
+	return cpus > KEYHOLDERS_MAX / KEYHOLDERS_PER_CPU ? KEYHOLDERS_MAX :
+	    (unsigned)cpus * KEYHOLDERS_PER_CPU;
 }
 
 void

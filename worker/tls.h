@@ -24,17 +24,22 @@ struct request_log;
  * tls_keys_receive takes an IPC_TLS_KEY, tls_keys_service the channel
  * to a key holder (IPC_SPAWN_KEYS). tls_keys_use gives ctx the private
  * key of its current certificate; tls_keys_lost says the key holder is
- * gone, so the worker stops after its connection.
+ * gone, so the worker stops after its connection. tls_keys_deadline
+ * (now_ms(); 0: no handshake) is the deadline of the handshake in
+ * progress, which bounds the wait for a signature.
  */
 int	 tls_keys_receive(const struct rpxd_conf *conf, struct msgbuf *mb);
 int	 tls_keys_service(int fd);
 int	 tls_keys_use(SSL_CTX *ctx, uint32_t kind, uint32_t a, uint32_t b);
 void	 tls_keys_forget(void);
 int	 tls_keys_lost(void);
+void	 tls_keys_deadline(int64_t deadline_ms);
 
-/* key_channel.c: one signature from the key holder, within
- * KEY_SIGN_TIMEOUT_MS; 0, or -1 (logged). out holds KEY_DATA_MAX. */
+/* key_channel.c: one signature from the key holder, waited for until the
+ * deadline key_channel_deadline set (the handshake's); 0, or -1
+ * (logged). out holds KEY_DATA_MAX. */
 int	 key_channel_open(int fd);
+void	 key_channel_deadline(int64_t deadline_ms);
 int	 key_channel_sign(const unsigned char *id, uint32_t scheme,
 	    uint32_t md, const unsigned char *in, size_t inlen,
 	    unsigned char *out, size_t *outlen);

@@ -112,7 +112,10 @@ tls_client_connect(struct worker_env *w, unsigned be, unsigned svi,
 	if (tb->tb_sessions[svi] != NULL)
 		(void)SSL_set_session(io->io_ssl, tb->tb_sessions[svi]);
 	SSL_set_connect_state(io->io_ssl);
-	if ((rv = io_handshake(io, deadline)) == 0)
+	tls_keys_deadline(deadline);	/* a client certificate's signature */
+	rv = io_handshake(io, deadline);
+	tls_keys_deadline(0);
+	if (rv == 0)
 		return 0;
 	*why = rv == IO_TIMEOUT ? "not completed within "
 	    "backend-connect-timeout" : tls_backend_failure(io->io_ssl);

@@ -215,3 +215,9 @@ tls_keys_lost(void)
 {
 	return key_channel_lost();
 }
+
+void
+tls_keys_deadline(int64_t deadline_ms)
+{
+	key_channel_deadline(deadline_ms);
+}

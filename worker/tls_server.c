@@ -423,7 +423,10 @@ tls_server_accept(struct worker_env *w)
 		return -1;
 	}
 	SSL_set_accept_state(io->io_ssl);
-	if ((rv = io_handshake(io, deadline)) == 0) {
+	tls_keys_deadline(deadline);
+	rv = io_handshake(io, deadline);
+	tls_keys_deadline(0);
+	if (rv == 0) {
 		metrics_tls_done(io->io_ssl);
 		return 0;
 	}

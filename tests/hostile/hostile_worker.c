@@ -18,7 +18,9 @@
  * header of a type a worker never sends, announcing 1000 bytes, then
  * 10), halfheader (6 bytes of a header, then silence), keynoread
  * (signature requests to its key holder for the key whose id, in hex, is
- * "keyid HEX" in hostile.conf, answers never read), flood
+ * "keyid HEX" in hostile.conf, answers never read), keyflood (the same
+ * requests whenever the channel takes one, answers read and dropped, so
+ * the holder never finds it not reading), flood
  * (well-formed NTLM challenge requests, for a connection of its own to
  * the listener, whenever the socket takes one, answers read and dropped,
  * so the master never finds it not reading), noread (the same requests,
@@ -255,7 +257,7 @@ key_request_once(const unsigned char id[KEY_ID_SIZE])
 	memset(&kr, 0, sizeof(kr));
 	kr.kr_op = KEY_OP_SIGN;
 	kr.kr_id = n++;
-	kr.kr_deadline = (uint64_t)now_ms() + KEY_SIGN_TIMEOUT_MS;
+	kr.kr_deadline = (uint64_t)now_ms() + KEY_SIGN_FALLBACK_MS;
 	memcpy(kr.kr_key, id, KEY_ID_SIZE);
 	kr.kr_scheme = KEY_ECDSA;
 	kr.kr_md = NID_sha256;
@@ -266,6 +268,32 @@ key_request_once(const unsigned char id[KEY_ID_SIZE])
 		close(hostile_key_channel);
 		hostile_key_channel = -1;
 	}
+}
+
+/* keyflood: a request whenever the channel takes one, every answer read
+ * and dropped, so the key holder signs for it in every batch and never
+ * has a reason to close its channel. */
+static void
+key_flood_once(const unsigned char id[KEY_ID_SIZE])
+{
+	unsigned char	buf[KEY_ANS_MAX + 1];
+	struct pollfd	pfd = { .fd = hostile_key_channel,
+			    .events = POLLIN | POLLOUT };
+
+	if (hostile_key_channel == -1) {
+		sleep(1);
+		return;
+	}
+	if (poll(&pfd, 1, 1000) <= 0)
+		return;
+	if ((pfd.revents & POLLIN) &&
+	    recv(hostile_key_channel, buf, sizeof(buf), MSG_DONTWAIT) == 0) {
+		close(hostile_key_channel);
+		hostile_key_channel = -1;
+		return;
+	}
+	if (pfd.revents & POLLOUT)
+		key_request_once(id);
 }
 
 /* "keyid HEX" from hostile.conf. */
@@ -305,13 +333,14 @@ hostile_attack(const char *what)
 	else if (strcmp(what, "halfheader") == 0) {
 		if (write(RPXD_IPC_FD, "\011\0\0\0\0\020", 6) != 6)
 			hostile_die("write");
-	} else if (strcmp(what, "keynoread") == 0)
+	} else if (strcmp(what, "keynoread") == 0 ||
+	    strcmp(what, "keyflood") == 0)
 		key_id(id);
 	else if (strcmp(what, "flood") == 0 &&
 	    fcntl(RPXD_IPC_FD, F_SETFL, O_NONBLOCK) == -1)
 		hostile_die("O_NONBLOCK");
 	else if (strcmp(what, "flood") != 0 && strcmp(what, "noread") != 0 &&
-	    strcmp(what, "keynoread") != 0) {
+	    strcmp(what, "keynoread") != 0 && strcmp(what, "keyflood") != 0) {
 		fprintf(stderr, "hostile: unknown attack %s\n", what);
 		exit(2);
 	}
@@ -322,6 +351,8 @@ hostile_attack(const char *what)
 			ntlm_request();
 		else if (strcmp(what, "keynoread") == 0)
 			key_request_once(id);
+		else if (strcmp(what, "keyflood") == 0)
+			key_flood_once(id);
 		else
 			sleep(1);
 	}

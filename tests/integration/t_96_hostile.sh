@@ -4,13 +4,14 @@
 # forks the others), or in the place of the health checker; it takes its
 # setup like a real child, then sends a stalled partial frame, a header
 # announcing 16 MiB, a header of a type a worker never sends, a flood of
-# ntlm checks, ntlm checks whose answers it never reads, or signature
-# requests to its key holder whose answers it never reads; or, as the
-# health checker, part of a header. Each time:
+# ntlm checks, ntlm checks whose answers it never reads, signature
+# requests to its key holder whose answers it never reads, or as many as
+# the holder takes with every answer read; or, as the health checker, part
+# of a header. Each time:
 # rpxctl status answers within 3 s, the real workers keep serving curl,
 # the offender is killed and the log says why, SIGTERM stops rpxd within
 # its shutdown-timeout; and the time from a stalled frame to its sender's
-# death is measured and printed. Takes about 70 s.
+# death is measured and printed. Takes about 80 s.
 HO=$WORK/hostile
 HO_BIN=$TOP/tests/hostile/rpxd-hostile
 HO_SHUTDOWN=4
@@ -245,13 +246,31 @@ ho_responsive health
 ho_serving health
 ho_stop health
 
+# ho_handshakes N: N TLS handshakes at once (each a real worker's, signed
+# by the key holder); their status codes, sorted.
+ho_handshakes() {
+	local i p pids=()
+	for ((i = 0; i < $1; i++)); do
+		status_of -k --max-time 10 https://127.0.0.1/small.txt \
+		    > "$HO/hs.$i" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	for ((i = 0; i < $1; i++)); do cat "$HO/hs.$i"; echo; done |
+	    sort | tr '\n' ' '
+}
+
 # 7. Signature requests to the key holder, answers never read: the
-# holder closes that channel and keeps signing for the real workers.
+# holder closes that channel and keeps signing for the real workers,
+# also for handshakes that arrive while the flood is under way.
 if start_nginx_tls; then
 	ho_conf tls > "$WORK/hostile.conf"
 	keyid=$(openssl x509 -in "$WORK/pki/lync-ecdsa.pem" -pubkey -noout |
 	    openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
 	ho_start keynoread 2 none "$keyid" || fail "keys: rpxd starts"
+	codes=$(ho_handshakes 6)
+	expect "keys: handshakes during the flood all succeed" "$codes" \
+	    "200 200 200 200 200 200 "
 	if pid=$(ho_first_attacker); then
 		# The holder names a worker by its scoreboard slot.
 		slot=$(awk '{print $3}' "$HO/hostile.$pid")
@@ -274,6 +293,29 @@ if start_nginx_tls; then
 	    "$codes" " 200 200 200 200 200"
 	ho_responsive keys
 	ho_stop keys
+
+	# 8. Signature requests as fast as the holder takes them, every
+	# answer read: the holder has no reason to close the channel and
+	# signs for the flooder in every batch, and for every real worker's
+	# handshake beside it, one request per worker per batch.
+	ho_start keyflood 2 none "$keyid" || fail "keyflood: rpxd starts"
+	if pid=$(ho_first_attacker); then
+		hk=$(pgrep -P "$RPXD_PID" -x rpxd-keys | head -1)
+		t0=$(awk '{print $14 + $15}' "/proc/$hk/stat")
+		sleep 1
+		echo "   (keyflood: the key holder signed for $(( $(awk \
+		    '{print $14 + $15}' "/proc/$hk/stat") - t0 )) ticks of 1 s)"
+		expect "keyflood: handshakes beside the flood all succeed" \
+		    "$(ho_handshakes 6)" "200 200 200 200 200 200 "
+		check "keyflood: the flooder is still flooding" kill -0 "$pid"
+		check "keyflood: ... with its channel (it reads its answers)" \
+		    bash -c "! tail -n +$((HO_MARK + 1)) '$WORK/rpxd.log' |
+		    grep -q 'keys: worker $pid'"
+	else
+		fail "keyflood: a hostile worker attacks"
+	fi
+	ho_responsive keyflood
+	ho_stop keyflood
 else
 	fail "keys: the test PKI and nginx TLS backends start"
 fi

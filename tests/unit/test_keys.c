@@ -1,11 +1,23 @@
 /*
- * Unit tests for the key service (keyproto.c, keys/held.c, keys/sign.c):
- * datagrams are refused unless exactly well-formed, a key holder signs
- * what TLS asks with RSA PKCS#1, RSA-PSS and ECDSA, and refuses every
- * other request, above all a raw RSA operation on a block that is not a
- * PSS encoding (which would make it a decryption oracle).
+ * Unit tests for the key service (keyproto.c, keys/held.c, keys/sign.c,
+ * keys/serve.c, keys/priority.c): datagrams are refused unless exactly
+ * well-formed, a key holder signs what TLS asks with RSA PKCS#1, RSA-PSS
+ * and ECDSA, and refuses every other request, above all a raw RSA
+ * operation on a block that is not a PSS encoding (which would make it a
+ * decryption oracle); its service answers each worker in order and
+ * closes the channel of one that floods without reading or sends
+ * garbage; its priority follows the number of workers waiting.
  */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -14,6 +26,7 @@
 #include "config.h"
 #include "ipc.h"
 #include "keys.h"
+#include "sandbox.h"
 #include "unit.h"
 
 static EVP_PKEY	*rsa_key, *ec_key;
@@ -254,6 +267,185 @@ START_TEST(test_keys_refusals)
 }
 END_TEST
 
+START_TEST(test_keys_priority)
+{
+	/* One step (x1.25 weight) per factor 1.25 of waiting workers. */
+	ck_assert_int_eq(priority_nice(0, 0, -20), 0);
+	ck_assert_int_eq(priority_nice(1, 0, -20), 0);
+	ck_assert_int_eq(priority_nice(2, 0, -20), -3);
+	ck_assert_int_eq(priority_nice(4, 0, -20), -6);
+	ck_assert_int_eq(priority_nice(8, 0, -20), -9);
+	ck_assert_int_eq(priority_nice(86, 0, -20), -19);
+	ck_assert_int_eq(priority_nice(87, 0, -20), -20);
+	ck_assert_int_eq(priority_nice(RPXD_MAX_WORKERS, 0, -20), -20);
+	/* From the nice value it started with, never below the floor. */
+	ck_assert_int_eq(priority_nice(1, 5, -20), 5);
+	ck_assert_int_eq(priority_nice(2, 5, -20), 2);
+	ck_assert_int_eq(priority_nice(1000, 0, -5), -5);
+	ck_assert_int_eq(priority_nice(1000, 0, 0), 0);
+}
+END_TEST
+
+#ifdef __linux__
+/* What a child in the key holder's sandbox does: 0 when it exits 0, the
+ * signal that killed it otherwise (SIGSYS: the filter refused a call). */
+static int
+in_keys_sandbox(int which, int who)
+{
+	pid_t	pid;
+	int	status;
+
+	if ((pid = fork()) == 0) {
+		sandbox_enter(SANDBOX_KEYS, 0);
+		/* A higher nice value needs no privilege: only the filter
+		 * can refuse it. */
+		_exit(setpriority(which, (id_t)who, 5) == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* A refused call kills with SIGSYS; a debug build's trap exits 1. */
+#ifdef RPXD_SANDBOX_DEBUG
+#define REFUSED	(-1)
+#else
+#define REFUSED	SIGSYS
+#endif
+
+/* The holder's filter lets it set its own priority (priority.c), and
+ * nobody else's. */
+START_TEST(test_keys_sandbox_priority)
+{
+	ck_assert_int_eq(in_keys_sandbox(PRIO_PROCESS, 0), 0);
+	ck_assert_int_eq(in_keys_sandbox(PRIO_PROCESS, (int)getpid()),
+	    REFUSED);
+	ck_assert_int_eq(in_keys_sandbox(PRIO_PGRP, 0), REFUSED);
+	ck_assert_int_eq(in_keys_sandbox(PRIO_USER, 0), REFUSED);
+}
+END_TEST
+#endif
+
+/* A channel for the holder, as the master hands it over; the worker's
+ * end, with 10 s timeouts so that a stuck holder fails the test. */
+static int
+hand_over(int master, uint32_t pid)
+{
+	struct timeval	tv = { 10, 0 };
+	struct msgbuf	mb;
+	int		sp[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	msgbuf_init(&mb);
+	msgbuf_put_u32(&mb, pid);
+	ck_assert_int_eq(ipc_send(master, IPC_KEY_CLIENT, sp[1], &mb), 0);
+	msgbuf_free(&mb);
+	close(sp[1]);
+	ck_assert_int_eq(setsockopt(sp[0], SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)), 0);
+	ck_assert_int_eq(setsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)), 0);
+	return sp[0];
+}
+
+static void
+send_request(int fd, EVP_PKEY *key, uint32_t scheme, uint64_t id,
+    const unsigned char *dgst)
+{
+	struct key_request	kr;
+	unsigned char		buf[KEY_REQ_MAX];
+	size_t			len;
+
+	request(&kr, key, scheme, NID_sha256, dgst, 32);
+	kr.kr_id = id;
+	kr.kr_deadline = (uint64_t)now_ms() + 30000;
+	len = key_request_encode(&kr, buf);
+	ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/* Datagrams on fd until the holder closes it (-1 if it does not). */
+static int
+until_closed(int fd)
+{
+	unsigned char	buf[KEY_ANS_MAX];
+	ssize_t		n;
+	int		count = 0;
+
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		count++;
+	return n == 0 ? count : -1;
+}
+
+/*
+ * serve() in a child, fed as the master and three workers feed it: A
+ * floods requests and never reads an answer, B asks three signatures and
+ * reads them, C sends garbage. B gets its answers in order and signed;
+ * A's and C's channels are closed; once the master's socket and every
+ * channel are closed, the holder exits 0.
+ */
+START_TEST(test_keys_serve)
+{
+	unsigned char		dgst[32], buf[KEY_ANS_MAX];
+	struct key_answer	ka;
+	int			mp[2], a, b, c, status, sent = 0;
+	uint64_t		id;
+	ssize_t			n;
+	pid_t			pid;
+
+	keys_setup();
+	RAND_bytes(dgst, sizeof(dgst));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, mp), 0);
+	if ((pid = fork()) == 0) {
+		close(mp[0]);
+		if (ready_init() == -1)
+			_exit(2);
+		serve(mp[1]);
+		_exit(0);
+	}
+	ck_assert_int_ge(pid, 0);
+	close(mp[1]);
+	a = hand_over(mp[0], 1);
+	b = hand_over(mp[0], 2);
+	c = hand_over(mp[0], 3);
+	close(mp[0]);
+	for (id = 1; id <= 3; id++)
+		send_request(b, rsa_key, KEY_RSA_PKCS1, id, dgst);
+	ck_assert_int_eq(send(c, "garbage", 7, 0), 7);
+	/* A: until the holder closes its channel for not reading. */
+	for (;;) {
+		struct key_request	kr;
+		unsigned char		req[KEY_REQ_MAX];
+		size_t			len;
+
+		request(&kr, ec_key, KEY_ECDSA, NID_sha256, dgst, 32);
+		kr.kr_id = (uint64_t)sent + 1;
+		kr.kr_deadline = (uint64_t)now_ms() + 30000;
+		len = key_request_encode(&kr, req);
+		if (send(a, req, len, MSG_NOSIGNAL) != (ssize_t)len)
+			break;
+		ck_assert_int_lt(++sent, 100000);
+	}
+	ck_assert(errno == EPIPE || errno == ECONNRESET);
+	for (id = 1; id <= 3; id++) {
+		n = recv(b, buf, sizeof(buf), 0);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(key_answer_decode(&ka, buf, (size_t)n), 0);
+		ck_assert(ka.ka_id == id && ka.ka_status == KEY_OK);
+		ck_assert(verifies(rsa_key, RSA_PKCS1_PADDING, EVP_sha256(),
+		    &ka, dgst, 32));
+	}
+	ck_assert_int_eq(until_closed(c), 0);
+	ck_assert_int_ge(until_closed(a), 1);
+	close(a);
+	close(b);
+	close(c);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
 Suite *
 suite_keys(void)
 {
@@ -266,6 +458,11 @@ suite_keys(void)
 	tcase_add_test(tc, test_keys_rsa_pss);
 	tcase_add_test(tc, test_keys_ecdsa);
 	tcase_add_test(tc, test_keys_refusals);
+	tcase_add_test(tc, test_keys_priority);
+	tcase_add_test(tc, test_keys_serve);
+#ifdef __linux__
+	tcase_add_test(tc, test_keys_sandbox_priority);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
