@@ -308,9 +308,10 @@ if start_nginx_tls; then
 		expect "keyflood: handshakes beside the flood all succeed" \
 		    "$(ho_handshakes 6)" "200 200 200 200 200 200 "
 		check "keyflood: the flooder is still flooding" kill -0 "$pid"
+		slot=$(awk '{print $3}' "$HO/hostile.$pid")
 		check "keyflood: ... with its channel (it reads its answers)" \
 		    bash -c "! tail -n +$((HO_MARK + 1)) '$WORK/rpxd.log' |
-		    grep -q 'keys: worker $pid'"
+		    grep -q 'keys: the worker of slot $slot '"
 	else
 		fail "keyflood: a hostile worker attacks"
 	fi
