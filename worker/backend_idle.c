@@ -9,9 +9,12 @@
  * the same backend (so the same TLS context, names and verification as
  * when it was opened) after checking that the server has not closed it.
  * The cap (backend-idle-connections) and the idle timeout
- * (backend-idle-timeout) are kept by idle_cache.c; worker.c's accept
- * loop closes expired ones. Kept connections are not listed in the
- * scoreboard slot: leastconn and rpxctl status count connections in use.
+ * (backend-idle-timeout) are kept by idle_cache.c; every wait of the
+ * worker (for a client in worker.c, for a request in session.c, in an
+ * exchange) ends in time to close expired ones (backend_idle_wait()),
+ * also while a client holds the worker for half an hour. Kept
+ * connections are not listed in the scoreboard slot: leastconn and
+ * rpxctl status count connections in use.
  */
 #include <string.h>
 
@@ -119,15 +122,22 @@ backend_idle_expire(struct worker_env *w)
 		idle_close(w, &ic, "backend-idle-timeout");
 }
 
-/* How long the accept loop may wait before one expires; -1: forever. */
+/*
+ * Before a wait of timeout_ms (-1: none): the expired connections are
+ * closed, and the wait is cut to end when the next one expires.
+ */
 int
-backend_idle_wait_ms(const struct worker_env *w)
+backend_idle_wait(struct worker_env *w, int timeout_ms)
 {
-	int64_t	ms = idle_cache_wait_ms(&w->w_idle, now_ms());
+	int64_t	ms;
 
-	if (ms < 0)
-		return -1;
-	return ms > 3600000 ? 3600000 : (int)ms + 1;
+	if (w->w_idle.ic_n == 0)
+		return timeout_ms;
+	backend_idle_expire(w);
+	if ((ms = idle_cache_wait_ms(&w->w_idle, now_ms())) < 0)
+		return timeout_ms;
+	ms = ms >= 3600000 ? 3600000 : ms + 1;	/* past it, not just before */
+	return timeout_ms >= 0 && timeout_ms < ms ? timeout_ms : (int)ms;
 }
 
 void

@@ -689,8 +689,8 @@ exchange_loop(struct exchange *x)
 		pfd[2].fd = w->w_ipc;
 		pfd[2].events = w->w_stop ? 0 : POLLIN;
 		wake = exchange_quiet(x, now, deadline);
-		rv = io_poll(pfd, ios, 3, (int)min_size((size_t)(wake - now),
-		    3600000));
+		rv = io_poll(pfd, ios, 3, backend_idle_wait(w,
+		    (int)min_size((size_t)(wake - now), 3600000)));
 		if (rv == -1 && errno != EINTR)
 			return exchange_fail(x, 500, "poll failed");
 		if (rv > 0 && pfd[2].revents) {

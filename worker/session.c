@@ -132,9 +132,9 @@ session_read_head(struct worker_env *w, struct http_message *req,
 			pfd[2].events = POLLIN;
 			npfd = 3;
 		}
-		if (io_poll(pfd, ios, npfd, (int)((quiet != -1 &&
-		    quiet < deadline ? quiet : deadline) - now)) == -1 &&
-		    errno != EINTR)
+		if (io_poll(pfd, ios, npfd, backend_idle_wait(w,
+		    (int)((quiet != -1 && quiet < deadline ? quiet :
+		    deadline) - now))) == -1 && errno != EINTR)
 			return HEAD_CLOSE;
 		if (npfd == 3 && pfd[2].revents && !backend_clean(w)) {
 			log_info("session: client %s: the backend closed the "

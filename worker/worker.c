@@ -247,9 +247,8 @@ worker_loop(struct worker_env *w, struct accept_wait *aw)
 	while (!worker_stop_requested(w) && (limit == 0 || served < limit)) {
 		scoreboard_set_state(w->w_slot, WS_IDLE);
 		w->w_slot->ss_log_dropped = log_dropped();
-		backend_idle_expire(w);
 		if ((n = accept_wait(aw, ready, 16,
-		    backend_idle_wait_ms(w))) == -1)
+		    backend_idle_wait(w, -1))) == -1)
 			fatal("worker: waiting for connections");
 		for (i = 0; i < n; i++)
 			if (ready[i] == ACCEPT_WAIT_IPC)

@@ -168,7 +168,7 @@ void	 backend_idle_init(struct worker_env *w);
 void	 backend_release(struct worker_env *w);
 int	 backend_idle_take(struct worker_env *w, unsigned be, unsigned sv);
 void	 backend_idle_expire(struct worker_env *w);
-int	 backend_idle_wait_ms(const struct worker_env *w);
+int	 backend_idle_wait(struct worker_env *w, int timeout_ms);
 void	 backend_idle_close_all(struct worker_env *w);
 int	 backend_request_idempotent(const struct http_message *req);
 

@@ -318,6 +318,27 @@ if rb_start "$WORK/reuse-t.conf"; then
 	check "idle timeout: rpxd closed it, logged at debug" bash -c \
 	    "tail -n +$((RB_MARK + 1)) '$WORK/rpxd.log' | grep -q \
 	    'closed: backend-idle-timeout'"
+	# ... also while another client holds the worker: a client of py2
+	# waits (up to 10 s) on its open connection for the backend to see
+	# the idle py connection closed, then sends its next request.
+	a=$(rb_get py.example.com /i4 | rb_conn)
+	r=$(python3 - "$RB_LOG" "$a" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", 80))
+s.sendall(b"GET /i5 HTTP/1.1\r\nHost: py2.example.com\r\n\r\n")
+s.recv(4096)
+seen = "open"
+for _ in range(100):
+    if "eof " + sys.argv[2] in open(sys.argv[1]).read().splitlines():
+        seen = "closed"
+        break
+    time.sleep(0.1)
+s.sendall(b"GET /i6 HTTP/1.1\r\nHost: py2.example.com\r\n\r\n")
+print(seen, s.recv(4096).split(b"\r\n")[0].decode())
+PY
+)
+	expect "idle timeout: also closed while the worker serves another client" \
+	    "$r" "closed HTTP/1.1 200 OK"
 else
 	fail "rpxd starts with backend-idle-timeout = 1"
 fi
