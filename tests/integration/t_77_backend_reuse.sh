@@ -84,7 +84,10 @@ CONF
 
 rb_conf() {	# extra global lines
 	base_conf 1 1 1
+	# One worker is always "all busy": no pressure mode, which would
+	# close a client's idle keep-alive connection under the tests.
 	cat <<CONF
+pressure-threshold = 0
 $1
 backend "py" { server = { "127.0.0.1:8177" } }
 backend "py2" { server = { "127.0.0.1:8177" } }
