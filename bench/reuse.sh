@@ -6,8 +6,10 @@
 # connection, and with TLS a new handshake, per client connection). An
 # nginx backend (1 worker, a 100-byte answer), plain and TLS (the test
 # PKI's ECDSA P-256 fe01 certificate, tests/integration/tls_pki.sh);
-# rounds alternate A B B A. CPU: utime+stime of every process of rpxd's tree with reaped
-# children's, from /proc/PID/stat before and after each run. Prints one
+# rounds alternate A B B A. CPU: of every process of rpxd, exited ones
+# included, from a cgroup of its own (v2 cpu.stat, else v1 cpuacct;
+# bench/README.md says why not /proc), or /proc/PID/stat of its tree
+# (utime+stime+cutime+cstime) when there is none. Prints one
 # line per run and the medians' ratio. Env: ROUNDS (3), DURATION (8 s),
 # CONNS (8). Run as root, inside `unshare -n` (it binds 127.0.0.1:80);
 # everything started is stopped by PID.
@@ -20,10 +22,24 @@ B=$(mktemp -d /tmp/rpxd-bench-reuse.XXXXXX)
 chmod 755 "$B"
 NGINX_PID=
 RPXD_PID=
+CG=
+CGV=
+for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	[ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ] &&
+	    mkdir "$m/rpxd-bench-reuse.$$" 2>/dev/null &&
+	    { CG=$m/rpxd-bench-reuse.$$; CGV=2; break; }
+done
+if [ -z "$CG" ] && mkdir "/sys/fs/cgroup/cpuacct/rpxd-bench-reuse.$$" \
+    2>/dev/null; then
+	CG=/sys/fs/cgroup/cpuacct/rpxd-bench-reuse.$$
+	CGV=1
+fi
+[ -z "$CG" ] && echo "reuse.sh: no cgroup: CPU from /proc" >&2
 cleanup() {
 	[ -n "$RPXD_PID" ] && kill -TERM "$RPXD_PID" 2>/dev/null
 	[ -n "$NGINX_PID" ] && kill -TERM "$NGINX_PID" 2>/dev/null
 	[ -n "$RPXD_PID" ] && wait "$RPXD_PID" 2>/dev/null
+	[ -n "$CG" ] && rmdir "$CG" 2>/dev/null
 	rm -rf "$B"
 }
 trap cleanup EXIT
@@ -96,25 +112,35 @@ tree_ticks() {
 	done | awk '{ s += $1 } END { print s + 0 }'
 }
 
+# Microseconds of CPU of rpxd so far: its cgroup's, or its tree's.
+cpu_us() {
+	case $CGV in
+	2)	awk '/^usage_usec / { print $2 }' "$CG/cpu.stat" ;;
+	1)	echo $(( $(cat "$CG/cpuacct.usage") / 1000 )) ;;
+	*)	echo $(( $(tree_ticks "$RPXD_PID") * 1000000 / \
+		    $(getconf CLK_TCK) )) ;;
+	esac
+}
+
 run() {	# idle host: prints "requests cpu_us_per_request"
-	local t0 t1 n hz
-	hz=$(getconf CLK_TCK)
+	local t0 t1 n
 	conf "$1" > "$B/r.conf"
-	"$top/rpxd" -d -f "$B/r.conf" -W "$top/rpxd-worker" \
+	( [ -z "$CG" ] || echo "$BASHPID" > "$CG/cgroup.procs"
+	exec "$top/rpxd" -d -f "$B/r.conf" -W "$top/rpxd-worker" ) \
 	    > "$B/rpxd.log" 2>&1 &
 	RPXD_PID=$!
 	sleep 2
 	wrk -t1 -c"$CONNS" -d2s -H "Host: $2" -H "Connection: close" \
 	    http://127.0.0.1/ >/dev/null 2>&1
-	t0=$(tree_ticks "$RPXD_PID")
+	t0=$(cpu_us)
 	n=$(wrk -t1 -c"$CONNS" -d"$DURATION"s -H "Host: $2" \
 	    -H "Connection: close" http://127.0.0.1/ 2>&1 |
 	    awk '/requests in/ { print $1 }')
-	t1=$(tree_ticks "$RPXD_PID")
+	t1=$(cpu_us)
 	kill -TERM "$RPXD_PID"
 	wait "$RPXD_PID" 2>/dev/null
 	RPXD_PID=
-	echo "$n $(( (t1 - t0) * 1000000 / hz / n ))"
+	echo "$n $(( (t1 - t0) / n ))"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
