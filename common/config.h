@@ -27,6 +27,7 @@
 					   load (master/capacity.c) */
 #define RPXD_SLOTS_MAX		(2 * RPXD_MAX_WORKERS)	/* scoreboard: a
 					   generation and those finishing */
+#define RPXD_MAX_IDLE_CONNS	64	/* backend-idle-connections */
 #define RPXD_MAX_LISTENERS	256
 #define RPXD_MAX_ROUTES		1024	/* per listener */
 #define RPXD_MAX_HOSTS		256	/* per route */
@@ -249,6 +250,10 @@ struct rpxd_conf {
 	unsigned		 rc_pressure_threshold;	/* % of max-workers
 						   busy; 0: never */
 	unsigned		 rc_pressure_head_timeout;	/* s */
+	/* idle backend connections kept for the next client connections
+	 * (worker/backend_idle.c); either 0: none kept */
+	unsigned		 rc_backend_idle_conns;	/* per worker */
+	unsigned		 rc_backend_idle_timeout;	/* s */
 	/* auth = ntlm */
 	char			 rc_ntlm_users[RPXD_FILE_MAX];	/* "": none */
 	char			 rc_ntlm_domain[RPXD_NAME_MAX];
@@ -286,8 +291,8 @@ void	 config_defaults(struct rpxd_conf *conf);
  * min-spare-workers ... max-headers, tls-ticket-rotation,
  * auth-failure-limit, auth-failure-delay, key-holders, the early
  * response body's two, max-connections-per-address, pressure-threshold,
- * pressure-head-timeout. */
-#define CONFIG_GLOBAL_INTS	23
+ * pressure-head-timeout, backend-idle-connections, backend-idle-timeout. */
+#define CONFIG_GLOBAL_INTS	25
 unsigned *config_int_ref(struct rpxd_conf *conf, unsigned i);
 unsigned config_int_get(const struct rpxd_conf *conf, unsigned i);
 const char *config_int_name(unsigned i);	/* NULL past the last */

@@ -47,6 +47,8 @@ config_defaults(struct rpxd_conf *c)
 	c->rc_max_conns_per_addr = 512;
 	c->rc_pressure_threshold = 90;
 	c->rc_pressure_head_timeout = 5;
+	c->rc_backend_idle_conns = 4;
+	c->rc_backend_idle_timeout = 15;
 	snprintf(c->rc_ntlm_domain, sizeof(c->rc_ntlm_domain), "RPXD");
 }
 

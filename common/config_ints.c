@@ -30,6 +30,8 @@ static const size_t	config_int_offsets[CONFIG_GLOBAL_INTS] = {
 	offsetof(struct rpxd_conf, rc_max_conns_per_addr),
 	offsetof(struct rpxd_conf, rc_pressure_threshold),
 	offsetof(struct rpxd_conf, rc_pressure_head_timeout),
+	offsetof(struct rpxd_conf, rc_backend_idle_conns),
+	offsetof(struct rpxd_conf, rc_backend_idle_timeout),
 };
 
 unsigned *

@@ -56,6 +56,8 @@ static const struct int_option {
 	{ "max-connections-per-address", 512, 0, 1L << 20 },
 	{ "pressure-threshold", 90, 0, 100 },
 	{ "pressure-head-timeout", 5, 1, 86400 },
+	{ "backend-idle-connections", 4, 0, RPXD_MAX_IDLE_CONNS },
+	{ "backend-idle-timeout", 15, 0, 3600 },
 };
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
 _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "

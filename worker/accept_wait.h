@@ -16,10 +16,12 @@ struct accept_wait;
 struct accept_wait *accept_wait_init(const int *listen_fds, unsigned n,
 	    int ipc_fd);
 /*
- * Blocks until something is ready. Writes up to max ready items to
- * ready[]: listener indexes, or ACCEPT_WAIT_IPC. Returns their count, 0
- * when interrupted by a signal, -1 on an error.
+ * Blocks until something is ready or timeout_ms passed (-1: no limit).
+ * Writes up to max ready items to ready[]: listener indexes, or
+ * ACCEPT_WAIT_IPC. Returns their count, 0 when interrupted by a signal
+ * or at the timeout, -1 on an error.
  */
-int	 accept_wait(struct accept_wait *aw, int *ready, int max);
+int	 accept_wait(struct accept_wait *aw, int *ready, int max,
+	    int timeout_ms);
 
 #endif

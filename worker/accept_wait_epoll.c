@@ -50,14 +50,14 @@ fail:
 }
 
 int
-accept_wait(struct accept_wait *aw, int *ready, int max)
+accept_wait(struct accept_wait *aw, int *ready, int max, int timeout_ms)
 {
 	struct epoll_event	evs[16];
 	int			n, i;
 
 	if (max > 16)
 		max = 16;
-	if ((n = epoll_wait(aw->aw_epoll, evs, max, -1)) == -1)
+	if ((n = epoll_wait(aw->aw_epoll, evs, max, timeout_ms)) == -1)
 		return errno == EINTR ? 0 : -1;
 	for (i = 0; i < n; i++)
 		ready[i] = evs[i].data.u32 == IPC_TAG ? ACCEPT_WAIT_IPC :

@@ -36,12 +36,12 @@ accept_wait_init(const int *listen_fds, unsigned n, int ipc_fd)
 }
 
 int
-accept_wait(struct accept_wait *aw, int *ready, int max)
+accept_wait(struct accept_wait *aw, int *ready, int max, int timeout_ms)
 {
 	unsigned	i;
 	int		count = 0;
 
-	if (poll(aw->aw_pfd, aw->aw_n + 1, -1) == -1)
+	if (poll(aw->aw_pfd, aw->aw_n + 1, timeout_ms) == -1)
 		return errno == EINTR ? 0 : -1;
 	if (aw->aw_pfd[aw->aw_n].revents && count < max)
 		ready[count++] = ACCEPT_WAIT_IPC;

@@ -1,12 +1,13 @@
 /*
  * Backend connections: reuse the one kept from the previous request of
  * this client connection when it goes to the same backend and is still
- * clean, else pick a server (balance.c) and connect (non-blocking, bounded
- * by backend-connect-timeout), trying the next server while nothing of
- * the request has been sent. A server that cannot be reached is held back
- * for the backend's down-time. A connection pinned by NTLM/Negotiate is
- * never replaced: it is parked while a request of the same client goes to
- * another backend.
+ * clean, else pick a server (balance.c) and take an idle connection to it
+ * that an earlier client left (backend_idle.c) or connect (non-blocking,
+ * bounded by backend-connect-timeout), trying the next server while
+ * nothing of the request has been sent. A server that cannot be reached
+ * is held back for the backend's down-time. A connection pinned by
+ * NTLM/Negotiate is never replaced: it is parked while a request of the
+ * same client goes to another backend.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -47,16 +48,22 @@ backend_pin(struct worker_env *w)
 	board_conn_pin(w, w->w_backend_conn);
 }
 
-/* A kept connection is clean if it has nothing to read: no EOF, no data. */
+/*
+ * A kept connection is clean if nothing came on it: no data, no EOF. On
+ * TLS, records that carry no data (a TLS 1.3 session ticket or key
+ * update) make the socket readable too: one read tells them apart.
+ */
 int
 backend_clean(struct worker_env *w)
 {
-	if (w->w_backend.io_fd == -1)
+	struct io	*b = &w->w_backend;
+
+	if (b->io_fd == -1 || b->io_in.b_len != 0 || b->io_eof ||
+	    (b->io_ssl != NULL && SSL_pending(b->io_ssl) > 0))
 		return 0;
-	return w->w_backend.io_in.b_len == 0 && !w->w_backend.io_eof &&
-	    (w->w_backend.io_ssl == NULL ||
-	    SSL_pending(w->w_backend.io_ssl) == 0) &&
-	    io_wait(w->w_backend.io_fd, POLLIN, 0) == 0;
+	if (io_wait(b->io_fd, POLLIN, 0) == 0)
+		return 1;
+	return b->io_ssl != NULL && io_read(b) == -2 && b->io_in.b_len == 0;
 }
 
 static int
@@ -143,19 +150,21 @@ backend_try(struct worker_env *w, unsigned be, unsigned idx)
  * A connection to a server of backend be in w_backend. Returns 0 (and
  * *reused), or -1 after answering 503 (every server checked down) or 502
  * (none could be reached). req may be NULL; its Cookie picks a sticky
- * server.
+ * server. fresh: a new connection (a retry), never one kept idle; nor
+ * does a request that may not be retried get one (backend_idle.c).
  */
 int
 backend_open(struct worker_env *w, unsigned be, const struct http_message *req,
-    int *reused, struct request_log *rl)
+    int fresh, int *reused, struct request_log *rl)
 {
 	const struct backend_conf	*bc = &w->w_conf->rc_backends[be];
 	uint64_t			 tried = 0;
 	unsigned			 attempt;
-	int				 idx, sticky;
+	int				 idx, sticky, idle_ok;
 
 	rl->rl_backend = bc->be_name;
 	*reused = w->w_backend_be == (int)be && backend_clean(w);
+	rl->rl_reused = *reused;
 	if (*reused) {
 		rl->rl_server = bc->be_servers[w->w_backend_sv].sv_name;
 		return 0;
@@ -167,14 +176,20 @@ backend_open(struct worker_env *w, unsigned be, const struct http_message *req,
 		    "authenticated (pinned) connection");
 		return -1;
 	}
-	backend_close(w);
+	backend_release(w);
 	sticky = balance_sticky_server(bc, req);
+	idle_ok = !fresh && backend_request_idempotent(req);
 	for (attempt = 0; attempt < bc->be_nservers; attempt++) {
 		if ((idx = balance_pick(w, bc, sticky, tried)) == -1)
 			break;
 		if (idx < 64)
 			tried |= 1ULL << idx;
 		rl->rl_server = bc->be_servers[idx].sv_name;
+		if (idle_ok && backend_idle_take(w, be, (unsigned)idx)) {
+			*reused = rl->rl_reused = 1;
+			w->w_backend_sticky_ok = idx == sticky;
+			return 0;
+		}
 		if (backend_try(w, be, (unsigned)idx) == 0) {
 			w->w_backend_sticky_ok = idx == sticky;
 			return 0;
@@ -232,19 +247,22 @@ backend_parked(const struct worker_env *w)
 	return w->w_parked.bl_io.io_fd != -1;
 }
 
+/* The pinned connection back in place; the other is released. */
 void
 backend_unpark(struct worker_env *w)
 {
 	if (!backend_parked(w))
 		return;
-	backend_close(w);
+	backend_release(w);
 	swap_links(w);
 	w->w_parked.bl_io.io_fd = -1;
 }
 
+/* The client connection ends: what can serve the next client is kept
+ * (backend_release()), the rest closed. */
 void
 backend_close_all(struct worker_env *w)
 {
 	backend_unpark(w);
-	backend_close(w);
+	backend_release(w);
 }

@@ -48,6 +48,7 @@ struct exchange {
 	int				 x_close;
 	int				 x_backend_keep;
 	int				 x_reused;
+	int				 x_idempotent;	/* RFC 9110 9.2.2 */
 	int				 x_was_pinned;	/* before this request */
 	int				 x_client_reads;
 	int				 x_backend_bytes;
@@ -68,6 +69,7 @@ struct exchange {
 	struct resp_extra		 x_add;
 	int				 x_error_status;
 	const char			*x_error;
+	char				 x_why[192];	/* x_error, composed */
 };
 
 static int
@@ -388,15 +390,53 @@ exchange_tunnel_shutdown(struct exchange *x)
 	}
 }
 
-/* May the request go again on a fresh connection? Only if nothing of it
- * or of the answer can have been lost, and the connection was not
- * authenticated: then the fresh one would not be. */
+/*
+ * Is this a kept connection with no byte of the response yet, which the
+ * server may close just as a request is sent (RFC 9112 9.3.1)? Not if it
+ * was authenticated: a fresh connection would not be.
+ */
 static int
-exchange_retryable(const struct exchange *x)
+exchange_on_kept(const struct exchange *x)
 {
 	return x->x_reused && !x->x_was_pinned && !x->x_backend_bytes &&
-	    x->x_client_reads == 0 &&
-	    x->x_up.h_mode == HM_NONE && x->x_resp_state == RS_HEAD;
+	    x->x_resp_state == RS_HEAD;
+}
+
+/*
+ * Could the request still go again on a fresh connection? Only an
+ * idempotent one (RFC 9110 9.2.2), and only while the proxy still has
+ * all of it: no byte was read from the client since its head, so the
+ * head and what came of the body with it are still in the client's read
+ * buffer (which exchange_quiet then leaves alone). A body being streamed
+ * from the client cannot be sent twice.
+ */
+static int
+exchange_resendable(const struct exchange *x)
+{
+	return exchange_on_kept(x) && x->x_idempotent &&
+	    x->x_client_reads == 0;
+}
+
+/*
+ * After a failure: was it the kept connection lost before the response,
+ * with the request resendable? If lost but not resendable, x_error says
+ * why it is not sent again.
+ */
+static int
+exchange_retryable(struct exchange *x)
+{
+	const char	*why;
+
+	if (x->x_error_status != 502 || !exchange_on_kept(x))
+		return 0;
+	if (exchange_resendable(x))
+		return 1;
+	why = !x->x_idempotent ? "the method is not idempotent (RFC 9110 "
+	    "9.2.2)" : "part of the request body was already streamed";
+	snprintf(x->x_why, sizeof(x->x_why), "%s on a kept connection; not "
+	    "retried: %s", x->x_error, why);
+	x->x_error = x->x_why;
+	return 0;
 }
 
 /* The response is out and the rest of the request body is awaited. */
@@ -593,7 +633,7 @@ exchange_quiet(struct exchange *x, int64_t now, int64_t deadline)
 		return deadline;
 	if (now >= at) {
 		conn_mem_trim(x->x_w, CONN_TRIM_HEAP |
-		    (exchange_retryable(x) ? CONN_TRIM_KEEP_REQUEST : 0));
+		    (exchange_resendable(x) ? CONN_TRIM_KEEP_REQUEST : 0));
 		x->x_quiet_ms = x->x_progress_ms;
 		return deadline;
 	}
@@ -649,8 +689,8 @@ exchange_loop(struct exchange *x)
 		pfd[2].fd = w->w_ipc;
 		pfd[2].events = w->w_stop ? 0 : POLLIN;
 		wake = exchange_quiet(x, now, deadline);
-		rv = io_poll(pfd, ios, 3, (int)min_size((size_t)(wake - now),
-		    3600000));
+		rv = io_poll(pfd, ios, 3, backend_idle_wait(w,
+		    (int)min_size((size_t)(wake - now), 3600000)));
 		if (rv == -1 && errno != EINTR)
 			return exchange_fail(x, 500, "poll failed");
 		if (rv > 0 && pfd[2].revents) {
@@ -731,6 +771,7 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	x.x_route = rt;
 	x.x_log = rl;
 	x.x_reused = reused;
+	x.x_idempotent = backend_request_idempotent(req);
 	x.x_client11 = req->hm_minor == 1;
 	x.x_req_close = req->hm_conn_close;
 	x.x_req_head = request_is_head(req);
@@ -763,11 +804,17 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	saved_len = w->w_client.io_in.b_len;
 	buf_consume(&w->w_client.io_in, req->hm_headlen);
 	if (exchange_loop(&x) == -1) {
-		if (exchange_retryable(&x) && x.x_error_status == 502) {
+		if (exchange_retryable(&x)) {
 			/* Nothing was read since, nor the buffer trimmed
 			 * (exchange_quiet): the head is still there. */
 			w->w_client.io_in.b_off = saved_off;
 			w->w_client.io_in.b_len = saved_len;
+			log_notice("backend: client %s host %s: backend \"%s\" "
+			    "server %s: %s on kept connection %ld-%u; retrying "
+			    "the %s on a new connection", w->w_client_addr,
+			    rl->rl_host[0] ? rl->rl_host : "-", rl->rl_backend,
+			    rl->rl_server, x.x_error, log_getpid(),
+			    w->w_backend_id, rl->rl_method);
 			return EXCH_RETRY;
 		}
 		rl->rl_in = req->hm_headlen + x.x_up.h_consumed;
@@ -785,7 +832,10 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	}
 	rl->rl_in = req->hm_headlen + x.x_up.h_consumed;
 	rl->rl_out = w->w_client.io_nwritten - out_before;
-	if (!x.x_backend_keep || !x.x_up.h_done)
+	/* Kept only when it is clean for any next request, this client's
+	 * or another's (backend_idle.c): the response whole and allowing
+	 * it, all of the request sent. */
+	if (!x.x_backend_keep || !x.x_up.h_done || w->w_to_backend.b_len != 0)
 		backend_close(w);
 	return x.x_close ? EXCH_CLOSE : EXCH_KEEPALIVE;
 }

@@ -132,9 +132,9 @@ session_read_head(struct worker_env *w, struct http_message *req,
 			pfd[2].events = POLLIN;
 			npfd = 3;
 		}
-		if (io_poll(pfd, ios, npfd, (int)((quiet != -1 &&
-		    quiet < deadline ? quiet : deadline) - now)) == -1 &&
-		    errno != EINTR)
+		if (io_poll(pfd, ios, npfd, backend_idle_wait(w,
+		    (int)((quiet != -1 && quiet < deadline ? quiet :
+		    deadline) - now))) == -1 && errno != EINTR)
 			return HEAD_CLOSE;
 		if (npfd == 3 && pfd[2].revents && !backend_clean(w)) {
 			log_info("session: client %s: the backend closed the "
@@ -300,8 +300,11 @@ session_request(struct worker_env *w, int first)
 	/* A pinned connection waits aside while another backend serves. */
 	if (w->w_pinned && w->w_backend_be != (int)rt->rt_backend)
 		backend_park(w);
+	/* A kept connection lost before the response: once more on a new
+	 * one (exchange.c says when that is allowed). */
 	for (tries = 0; tries < 2; tries++) {
-		if (backend_open(w, rt->rt_backend, &req, &reused, &rl) == -1)
+		if (backend_open(w, rt->rt_backend, &req, tries > 0, &reused,
+		    &rl) == -1)
 			return 0;	/* 502 or 503 sent */
 		res = exchange_run(w, &req, rt, &rl, reused);
 		if (res != EXCH_RETRY)

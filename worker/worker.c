@@ -38,6 +38,8 @@
  * time, which holds the client, its backend and a pinned backend
  * connection parked while another backend serves (backend_park()); one
  * more lets a new backend socket be made before the old one is closed.
+ * The idle backend connections it keeps (backend-idle-connections) come
+ * on top.
  */
 #define WORKER_CONN_FDS	4
 
@@ -209,6 +211,7 @@ worker_limits(struct worker_env *w)
 	w->w_backend_be = -1;
 	w->w_backend_conn = w->w_parked.bl_conn = -1;
 	balance_init(w);
+	backend_idle_init(w);
 	conn_mem_init(w);
 }
 
@@ -244,7 +247,8 @@ worker_loop(struct worker_env *w, struct accept_wait *aw)
 	while (!worker_stop_requested(w) && (limit == 0 || served < limit)) {
 		scoreboard_set_state(w->w_slot, WS_IDLE);
 		w->w_slot->ss_log_dropped = log_dropped();
-		if ((n = accept_wait(aw, ready, 16)) == -1)
+		if ((n = accept_wait(aw, ready, 16,
+		    backend_idle_wait(w, -1))) == -1)
 			fatal("worker: waiting for connections");
 		for (i = 0; i < n; i++)
 			if (ready[i] == ACCEPT_WAIT_IPC)
@@ -256,6 +260,7 @@ worker_loop(struct worker_env *w, struct accept_wait *aw)
 				break;
 			}
 	}
+	backend_idle_close_all(w);
 	scoreboard_set_state(w->w_slot, WS_STOPPING);
 }
 
@@ -308,7 +313,8 @@ main(int argc, char *argv[])
 	if ((aw = accept_wait_init(w->w_listen_fds, w->w_conf->rc_nlisteners,
 	    w->w_ipc)) == NULL)
 		fatal("worker: accept_wait_init");
-	sandbox_enter(SANDBOX_WORKER, WORKER_CONN_FDS);
+	sandbox_enter(SANDBOX_WORKER, WORKER_CONN_FDS +
+	    w->w_conf->rc_backend_idle_conns);
 	log_debug("worker: ready in generation %u", w->w_generation);
 	worker_loop(w, aw);
 	return 0;

@@ -2,8 +2,13 @@
  * The unprivileged worker's state and the entry points of its parts:
  * worker.c (start-up and accept loop), dispatch.c (master messages at run
  * time), session.c (one client connection),
+<<<<<<< HEAD
  * exchange.c (one request and its response), backend.c, rewrite.c,
  * respond.c, privdrop.c; conn_mem.h for what a connection holds.
+=======
+ * exchange.c (one request and its response), backend.c, backend_idle.c,
+ * rewrite.c, respond.c, privdrop.c.
+>>>>>>> f9e75d9 (Backend connections kept across client connections: a worker keeps up to backend-idle-connections (4) idle backend connections for backend-idle-timeout (15 s) after their client leaves, keyed by backend and server (so by TLS context, SNI and verification), never a pinned one nor one whose last exchange was not clean; the next client's idempotent request takes the newest after checking the server has not closed it; a kept connection lost before any response byte is retried once on a new connection for idempotent requests whose bytes the proxy still holds (logged), never for POST (RFC 9110 9.2.2), which never takes a connection another client left; idle ones are not counted as active; access lines end with reused=; t_77)
  */
 #ifndef RPXD_WORKER_H
 #define RPXD_WORKER_H
@@ -16,6 +21,7 @@
 #include "conn_mem.h"
 #include "healthboard.h"
 #include "http.h"
+#include "idle_cache.h"
 #include "io.h"
 #include "scoreboard.h"
 
@@ -79,6 +85,8 @@ struct worker_env {
 						   for the rest of its life */
 	struct backend_link	 w_parked;	/* pinned, while another
 						   backend serves a request */
+	struct idle_cache	 w_idle;	/* kept for the next clients
+						   (backend_idle.c) */
 	/* auth = ntlm on this client connection (auth_ntlm.c) */
 	int			 w_ntlm_challenged;	/* a type 2 was
 						   sent: the master holds its
@@ -109,6 +117,7 @@ struct request_log {
 	char		 rl_auth_req[12];	/* "ntlm1", "kerberos", ... */
 	char		 rl_auth_resp[12];	/* "ntlm2", "negotiate", ... */
 	unsigned	 rl_bconn;	/* backend connection id, 0: none */
+	int		 rl_reused;	/* it carried an earlier request */
 	int		 rl_pinned;
 	int		 rl_logged;	/* the access line is written */
 };
@@ -144,7 +153,7 @@ enum exchange_result exchange_run(struct worker_env *w,
 
 /* backend.c */
 int	 backend_open(struct worker_env *w, unsigned be,
-	    const struct http_message *req, int *reused,
+	    const struct http_message *req, int fresh, int *reused,
 	    struct request_log *rl);
 int	 backend_clean(struct worker_env *w);
 void	 backend_close(struct worker_env *w);
@@ -153,6 +162,15 @@ void	 backend_park(struct worker_env *w);
 int	 backend_parked(const struct worker_env *w);
 void	 backend_unpark(struct worker_env *w);
 void	 backend_close_all(struct worker_env *w);
+
+/* backend_idle.c */
+void	 backend_idle_init(struct worker_env *w);
+void	 backend_release(struct worker_env *w);
+int	 backend_idle_take(struct worker_env *w, unsigned be, unsigned sv);
+void	 backend_idle_expire(struct worker_env *w);
+int	 backend_idle_wait(struct worker_env *w, int timeout_ms);
+void	 backend_idle_close_all(struct worker_env *w);
+int	 backend_request_idempotent(const struct http_message *req);
 
 /* board_report.c */
 int	 board_conn_open(struct worker_env *w, const struct backend_conf *bc,

@@ -886,6 +886,36 @@ START_TEST(test_limit_options)
 }
 END_TEST
 
+/* backend-idle-*: 0 turns reuse off and crosses the wire to the workers;
+ * out of range is refused at its line. */
+START_TEST(test_backend_idle)
+{
+	struct rpxd_conf	*c, *d;
+	struct msgbuf		 mb;
+
+	c = load_ok(OK);
+	ck_assert_uint_eq(c->rc_backend_idle_conns, 4);
+	ck_assert_uint_eq(c->rc_backend_idle_timeout, 15);
+	config_free(c);
+	c = load_ok("backend-idle-connections = 0\nbackend-idle-timeout = 0\n"
+	    OK);
+	msgbuf_init(&mb);
+	ck_assert_int_eq(config_encode(c, &mb), 0);
+	ck_assert_ptr_nonnull(d = decode_copy(mb.mb_data, mb.mb_len));
+	ck_assert_uint_eq(d->rc_backend_idle_conns, 0);
+	ck_assert_uint_eq(d->rc_backend_idle_timeout, 0);
+	config_free(d);
+	msgbuf_free(&mb);
+	config_free(c);
+	expect_error("max-workers = 8\nbackend-idle-connections = 65\n" OK, 2,
+	    "backend-idle-connections", NULL);
+	expect_error("backend-idle-timeout = 3601\n" OK, 1,
+	    "backend-idle-timeout", NULL);
+	expect_error("backend-idle-timeout = -1\n" OK, 1,
+	    "backend-idle-timeout", NULL);
+}
+END_TEST
+
 START_TEST(test_wire_truncated)
 {
 	struct rpxd_conf	*c = full();
@@ -1184,6 +1214,7 @@ suite_config(void)
 	tcase_add_test(tw, test_wire_round_trip);
 	tcase_add_test(tw, test_limit_options);
 	tcase_add_test(tw, test_wire_truncated);
+	tcase_add_test(tw, test_backend_idle);
 	tcase_add_test(tw, test_wire_corrupt);
 	suite_add_tcase(s, tw);
 	return s;

@@ -31,5 +31,6 @@ Suite	*suite_pidmap(void);
 Suite	*suite_buf(void);
 Suite	*suite_limits(void);
 Suite	*suite_metrics(void);
+Suite	*suite_idle_cache(void);
 
 #endif

@@ -36,6 +36,7 @@ main(void)
 	srunner_add_suite(sr, suite_buf());
 	srunner_add_suite(sr, suite_limits());
 	srunner_add_suite(sr, suite_metrics());
+	srunner_add_suite(sr, suite_idle_cache());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
