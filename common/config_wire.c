@@ -554,8 +554,8 @@ get_globals(struct msgbuf *mb, struct rpxd_conf *c)
 		if (get_uint(mb, config_int_ref(c, i), 0, UINT32_MAX) == -1)
 			return -1;
 	/* Only max-connections-per-worker, auth-failure-limit,
-	 * key-holders, max-connections-per-address, pressure-threshold and
-	 * the backend-idle options may be 0. */
+	 * key-holders, max-connections-per-address, pressure-threshold,
+	 * the backend-idle options and early-response-body-max may be 0. */
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
 		if (config_int_get(c, i) == 0 && config_int_ref(c, i) !=
 		    &c->rc_max_connections_per_worker &&
@@ -564,7 +564,8 @@ get_globals(struct msgbuf *mb, struct rpxd_conf *c)
 		    config_int_ref(c, i) != &c->rc_max_conns_per_addr &&
 		    config_int_ref(c, i) != &c->rc_pressure_threshold &&
 		    config_int_ref(c, i) != &c->rc_backend_idle_conns &&
-		    config_int_ref(c, i) != &c->rc_backend_idle_timeout)
+		    config_int_ref(c, i) != &c->rc_backend_idle_timeout &&
+		    config_int_ref(c, i) != &c->rc_early_body_max)
 			return -1;
 	if (c->rc_backend_idle_conns > RPXD_MAX_IDLE_CONNS)
 		return -1;

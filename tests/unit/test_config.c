@@ -847,6 +847,32 @@ START_TEST(test_wire_round_trip)
 }
 END_TEST
 
+/* Every global number the parser accepts as 0 crosses to the workers as
+ * 0: a template refusing its configuration would start no worker. */
+START_TEST(test_wire_zero_ints)
+{
+	struct rpxd_conf	*c, *d;
+	struct msgbuf		 mb;
+	const char		*name;
+	char			 text[4096];
+	unsigned		 i;
+
+	for (i = 0; (name = config_int_name(i)) != NULL; i++) {
+		snprintf(text, sizeof(text), "%s = 0\n" OK, name);
+		if ((c = load(text)) == NULL)
+			continue;	/* 0 is out of its range */
+		msgbuf_init(&mb);
+		ck_assert_int_eq(config_encode(c, &mb), 0);
+		d = decode_copy(mb.mb_data, mb.mb_len);
+		ck_assert_msg(d != NULL, "%s = 0 is accepted but does not "
+		    "cross to the workers", name);
+		config_free(d);
+		config_free(c);
+		msgbuf_free(&mb);
+	}
+}
+END_TEST
+
 /* max-connections-per-address and pressure-threshold may be 0 (no limit,
  * never under pressure), and cross to the workers so; out of range is
  * an error at its line. */
@@ -1212,6 +1238,7 @@ suite_config(void)
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tw, 60);
 	tcase_add_test(tw, test_wire_round_trip);
+	tcase_add_test(tw, test_wire_zero_ints);
 	tcase_add_test(tw, test_limit_options);
 	tcase_add_test(tw, test_wire_truncated);
 	tcase_add_test(tw, test_backend_idle);
