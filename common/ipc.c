@@ -38,6 +38,7 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_TEMPLATE] = "template",
 	[IPC_SPAWN_KEYS] = "spawn-keys",
 	[IPC_SPAWN_STDERR] = "spawn-stderr",
+	[IPC_SPAWN_LOG] = "spawn-log",
 	[IPC_SPAWN] = "spawn",
 	[IPC_SPAWNED] = "spawned",
 	[IPC_REAPED] = "reaped",

@@ -82,6 +82,8 @@ enum ipc_type {
 				   worker's key channel; no payload */
 	IPC_SPAWN_STDERR,	/* master -> template: fd: the next
 				   worker's stderr (-d only) */
+	IPC_SPAWN_LOG,		/* master -> template: fd: the next
+				   worker's socket to syslogd (not -d) */
 	IPC_SPAWN,		/* master -> template: fd: the worker's end
 				   of its socketpair with the master;
 				   payload: u32 slot; fork it now */

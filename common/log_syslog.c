@@ -49,6 +49,31 @@ syslog_connect(const char *path)
 	}
 }
 
+int
+syslog_new_socket(void)
+{
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	int			fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", syslog_path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+syslog_adopt(int fd)
+{
+	if (syslog_fd != -1)
+		close(syslog_fd);
+	syslog_fd = fd;
+	syslog_dead = 0;
+}
+
 void
 syslog_no_reconnect(void)
 {

@@ -13,5 +13,11 @@ int	syslog_send(const char *dgram, size_t len);
 void	syslog_no_reconnect(void);
 /* 1 once a sandboxed process's socket is dead for good (syslogd gone). */
 int	syslog_lost(void);
+/* A new socket connected to the current path, or -1 (the master makes
+ * one for each worker a template forks: the template's own may be dead
+ * since, and a chrooted process cannot connect a new one). */
+int	syslog_new_socket(void);
+/* Use fd from now on (a worker, given it by the master at its fork). */
+void	syslog_adopt(int fd);
 
 #endif

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "ipc.h"
 #include "log.h"
+#include "log_syslog.h"
 #include "master.h"
 #include "metrics.h"
 
@@ -42,7 +43,7 @@
 						   the configuration, and a
 						   template's spawn requests in
 						   flight: SPAWN_INFLIGHT of
-						   three frames, each with a
+						   four frames, each with a
 						   descriptor (about 1 KiB in
 						   the kernel's accounting) */
 #define SPAWN_INFLIGHT		256	/* asked of a template, unanswered */
@@ -281,6 +282,14 @@ spawn_send(struct master *m, struct template_proc *tp, unsigned slot,
 			return -1;
 	}
 #endif
+	/* Its own socket to syslogd: the template's may have died with a
+	 * syslogd that restarted since. */
+	if (!m->m_foreground && (fd = syslog_new_socket()) != -1) {
+		err = ipc_send(tp->tp_sock, IPC_SPAWN_LOG, fd, NULL);
+		close(fd);
+		if (err == -1)
+			return -1;
+	}
 	wk->wk_log = childlog_pipe(m, "rpxd-worker", &fd);
 	if (fd != -1) {
 		err = ipc_send(tp->tp_sock, IPC_SPAWN_STDERR, fd, NULL);

@@ -26,6 +26,7 @@
 
 #include "ipc.h"
 #include "log.h"
+#include "log_syslog.h"
 #include "metrics_worker.h"
 #include "pidmap.h"
 #include "sandbox.h"
@@ -40,6 +41,7 @@
 struct template_state {
 	int		 ts_keys;	/* IPC_SPAWN_KEYS's, for the next fork */
 	int		 ts_stderr;	/* IPC_SPAWN_STDERR's */
+	int		 ts_syslog;	/* IPC_SPAWN_LOG's */
 	int		 ts_stopping;
 	unsigned	 ts_children;
 	struct pidmap	 ts_pids;	/* pid -> slot */
@@ -129,6 +131,9 @@ child_setup(struct worker_env *w, struct template_state *ts, int sock,
 	if (ts->ts_stderr != -1 && dup2(ts->ts_stderr, STDERR_FILENO) == -1)
 		_exit(1);
 	close_pending(&ts->ts_stderr);
+	if (ts->ts_syslog != -1)
+		syslog_adopt(ts->ts_syslog);
+	ts->ts_syslog = -1;
 	if (dup2(sock, RPXD_IPC_FD) == -1)
 		fatal("worker: its socket to the master");
 	close(sock);
@@ -173,6 +178,7 @@ template_spawn(struct worker_env *w, struct template_state *ts,
 		ts->ts_children++;
 	close_pending(&ts->ts_keys);
 	close_pending(&ts->ts_stderr);
+	close_pending(&ts->ts_syslog);
 	report(w, IPC_SPAWNED, slot, pid == -1 ? 0 : (uint32_t)pid, 0, 0);
 	return 0;
 }
@@ -199,6 +205,9 @@ template_message(struct worker_env *w, struct template_state *ts,
 		return 0;
 	case IPC_SPAWN_STDERR:
 		take_fd(&ts->ts_stderr, msg);
+		return 0;
+	case IPC_SPAWN_LOG:
+		take_fd(&ts->ts_syslog, msg);
 		return 0;
 	case IPC_SPAWN:
 		return template_spawn(w, ts, msg);
@@ -241,7 +250,7 @@ template_run(struct worker_env *w)
 	struct ipc_msg			 msg;
 	int				 rv;
 
-	ts.ts_keys = ts.ts_stderr = -1;
+	ts.ts_keys = ts.ts_stderr = ts.ts_syslog = -1;
 	proc_name("rpxd-template");
 	if (pidmap_init(&ts.ts_pids, w->w_slots) == -1)
 		fatal("template: pid map");
