@@ -139,6 +139,7 @@ round_send(struct master *m)
 {
 	struct msgbuf	mb;
 	unsigned	i;
+	int		rv, err;
 
 	for (i = 0; i < ep_ntargets; i++) {
 		struct ep_target *et = &ep_targets[i];
@@ -152,14 +153,19 @@ round_send(struct master *m)
 		msgbuf_put_u32(&mb, et->et_id);
 		msgbuf_put_u32(&mb, et->et_be);
 		msgbuf_put_u32(&mb, et->et_sv);
-		if (ipc_send(m->m_health.hp_sock, IPC_CERT_FETCH, -1, &mb) ==
-		    -1) {
+		rv = ipc_send(m->m_health.hp_sock, IPC_CERT_FETCH, -1, &mb);
+		err = errno;
+		msgbuf_free(&mb);
+		/* A full socket (a checker still reading its setup) took
+		 * nothing: again in a second, within the round's deadline. */
+		if (rv == -1 && (err == EAGAIN || err == EWOULDBLOCK))
+			return;
+		if (rv == -1) {
 			et->et_state = EP_FAILED;
 			snprintf(et->et_why, sizeof(et->et_why), "the health "
-			    "checker took no request: %s", strerror(errno));
+			    "checker took no request: %s", strerror(err));
 		} else
 			et->et_state = EP_SENT;
-		msgbuf_free(&mb);
 	}
 }
 

@@ -5,7 +5,8 @@
 # warning; a server nobody listens on (these two at info: log-level
 # verbose): "could not be checked", quickly; an
 # auth = "none" route is not checked; check-extended-protection = false
-# keeps start-up quiet while rpxctl check-backends still answers.
+# keeps start-up quiet while rpxctl check-backends still answers; a
+# reload checks again.
 start_nginx_tls || fail "ep: nginx TLS backends start on 4443..4446"
 P=$WORK/pki
 EP_MARK=0
@@ -92,6 +93,15 @@ expect "ep: check-backends prints one line per route, host and server" \
 curl -sk --max-time 10 --resolve owa.example.com:443:127.0.0.1 \
     https://owa.example.com/x -o /dev/null
 check "ep: the proxy still serves" test "$?" = 0
+# start-up and rpxctl warned; a reload checks again
+ep_ctl reload >/dev/null
+for _ in $(seq 1 100); do
+	[ "$(ep_log | grep -c 'route "owa".*other than the listener')" -ge 3 ] &&
+	    break
+	sleep 0.1
+done
+expect "ep: a reload checks again" \
+    "$(ep_log | grep -c 'route "owa".*other than the listener')" 3
 stop_rpxd
 
 # Off at load; the command still works.
