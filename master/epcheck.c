@@ -180,6 +180,25 @@ target_of(unsigned be, unsigned sv)
 	return NULL;
 }
 
+/* A server that could not be checked: info, never an error. */
+static void
+judge_unchecked(const struct listener_conf *ls, const struct route_conf *rt,
+    const struct backend_conf *be, unsigned sv, const char *hname,
+    const struct ep_target *et, struct strbuf *out)
+{
+	const char	*why = et->et_state == EP_FAILED ? et->et_why :
+			    "no answer from the health checker";
+
+	log_info("ep: listener \"%s\" route \"%s\": backend \"%s\" server %s "
+	    "could not be checked for %s: %s", ls->ls_name, rt->rt_name,
+	    be->be_name, be->be_servers[sv].sv_name, hname, why);
+	if (out != NULL)
+		strbuf_printf(out, "listener \"%s\" route \"%s\" host %s: "
+		    "backend \"%s\" server %s: unreachable: could not be "
+		    "checked (%s)\n", ls->ls_name, rt->rt_name, hname,
+		    be->be_name, be->be_servers[sv].sv_name, why);
+}
+
 /* The result of one route host against one server: a log line and, for
  * rpxctl, a line to out (NULL: none). */
 static void
@@ -201,18 +220,7 @@ judge(struct master *m, const struct listener_conf *ls,
 	if (et == NULL)
 		return;
 	if (et->et_state != EP_GOT) {
-		log_info("ep: listener \"%s\" route \"%s\": backend \"%s\" "
-		    "server %s could not be checked for %s: %s", ls->ls_name,
-		    rt->rt_name, be->be_name, be->be_servers[sv].sv_name,
-		    hname, et->et_state == EP_FAILED ? et->et_why :
-		    "no answer from the health checker");
-		if (out != NULL)
-			strbuf_printf(out, "listener \"%s\" route \"%s\" host "
-			    "%s: backend \"%s\" server %s: unreachable: could "
-			    "not be checked (%s)\n", ls->ls_name, rt->rt_name,
-			    hname, be->be_name, be->be_servers[sv].sv_name,
-			    et->et_state == EP_FAILED ? et->et_why :
-			    "no answer from the health checker");
+		judge_unchecked(ls, rt, be, sv, hname, et, out);
 		return;
 	}
 	ep_describe(leaves[k], ld, sizeof(ld));
