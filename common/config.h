@@ -220,6 +220,8 @@ struct rpxd_conf {
 	char			 rc_syslog_socket[RPXD_SYSLOG_PATH_MAX];
 	char			 rc_syslog_tag[RPXD_SYSLOG_TAG_MAX];
 	int			 rc_log_level;		/* LOG_LEVEL_* */
+	int			 rc_check_ep;	/* check-extended-protection:
+						   master only (epcheck.c) */
 	/* prefork pool */
 	unsigned		 rc_min_spare;
 	unsigned		 rc_max_spare;

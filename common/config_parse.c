@@ -1017,7 +1017,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static cfg_t *
 config_schema(void)
 {
-	static cfg_opt_t	 opts[N_INT_OPTIONS + 16];
+	static cfg_opt_t	 opts[N_INT_OPTIONS + 17];
 	size_t			 i, n = 0;
 	cfg_t			*cfg;
 
@@ -1034,6 +1034,8 @@ config_schema(void)
 	opts[n++] = (cfg_opt_t)CFG_STR("log-level", "brief", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-users", NULL, CFGF_NODEFAULT);
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-domain", "RPXD", CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_BOOL("check-extended-protection", cfg_true,
+	    CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("tls-ticket-key-file", NULL,
 	    CFGF_NODEFAULT);
 	opts[n++] = (cfg_opt_t)CFG_STR("balance-key-file", NULL,
@@ -1233,6 +1235,7 @@ fill_globals(struct rpxd_conf *c, cfg_t *cfg)
 	copy_str(c->rc_syslog_tag, sizeof(c->rc_syslog_tag),
 	    cfg_getstr(cfg, "syslog-tag"));
 	c->rc_log_level = log_level_from_name(cfg_getstr(cfg, "log-level"));
+	c->rc_check_ep = cfg_getbool(cfg, "check-extended-protection");
 	copy_str(c->rc_ticket_key_file, sizeof(c->rc_ticket_key_file),
 	    cfg_getstr(cfg, "tls-ticket-key-file"));
 	copy_str(c->rc_balance_key_file, sizeof(c->rc_balance_key_file),

@@ -47,6 +47,8 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_CLOSE_WAIT] = "close wait",
 	[IPC_PRESSURE] = "pressure",
 	[IPC_METRICS] = "metrics snapshot",
+	[IPC_CERT_FETCH] = "certificate fetch",
+	[IPC_CERT_ANSWER] = "certificate answer",
 };
 
 const char *

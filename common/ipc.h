@@ -111,8 +111,19 @@ enum ipc_type {
 				   metrics = true; fd: the metrics snapshot,
 				   read-only (metrics_board.h), which its
 				   workers inherit; no payload */
+	/* the Extended Protection check (master/epcheck.c,
+	   health/cert_fetch.c) */
+	IPC_CERT_FETCH,		/* master -> health checker: u32 id, u32
+				   backend, u32 server */
+	IPC_CERT_ANSWER,	/* checker -> master: u32 id, u32 ok, str
+				   why, u32 len, len bytes DER leaf
+				   certificate (at most EP_CERT_DER_MAX) */
 	IPC_TYPE_MAX
 };
+
+#define EP_CERT_DER_MAX		16384	/* a leaf certificate, DER */
+#define CERT_FETCHES_MAX	4	/* connections the checker makes at once
+					   for IPC_CERT_FETCH; more wait */
 
 #define BOARD_NO_SERVER		UINT32_MAX
 

@@ -42,12 +42,15 @@ const struct ipc_bounds ipc_bounds_worker = {
 };
 
 /* The checker writes its verdicts into the health board; it sends the
- * master only the answers of OCSP fetches: u32 id, u32 ok, str why, u32
- * len and at most OCSP_DER_MAX bytes. */
+ * master only the answers of OCSP fetches (u32 id, u32 ok, str why, u32
+ * len and at most OCSP_DER_MAX bytes) and of certificate fetches (the
+ * same with at most EP_CERT_DER_MAX bytes). */
 const struct ipc_bounds ipc_bounds_health = {
 	.ib_types = {
 		[IPC_OCSP_ANSWER] = { .ib_allowed = 1, .ib_nfds = 0,
 		    .ib_max = OCSP_DER_MAX + 4096 },
+		[IPC_CERT_ANSWER] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = EP_CERT_DER_MAX + 4096 },
 	}
 };
 

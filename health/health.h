@@ -85,4 +85,13 @@ unsigned ocsp_fetch_pollfds(struct pollfd *pfd, int64_t *due);
 void	 ocsp_fetch_run(const struct pollfd *pfd, int64_t now);
 void	 ocsp_fetch_abort(void);
 
+/* cert_fetch.c: backend servers' leaf certificates for the master's
+ * Extended Protection check, at most CERT_FETCHES_MAX (ipc.h) connections
+ * at once */
+void	 cert_fetch_init(const struct rpxd_conf *conf, int ipc);
+int	 cert_fetch_request(struct msgbuf *mb);
+unsigned cert_fetch_pollfds(struct pollfd *pfd, int64_t *due);
+void	 cert_fetch_run(const struct pollfd *pfd, int64_t now);
+void	 cert_fetch_abort(void);
+
 #endif

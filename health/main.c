@@ -29,6 +29,9 @@
 
 #define FIRST_SPREAD_MS	1000	/* the first checks spread over it */
 #define IDLE_WAKE_MS	60000	/* longest poll without anything due */
+/* the master's socket, the signal pipe, the checks and the fetches */
+#define POLL_ENTRIES(ch)	((size_t)(ch)->ch_nchecks + 2 + \
+				    OCSP_FETCHES_MAX + CERT_FETCHES_MAX)
 
 struct checker {
 	struct rpxd_conf	*ch_conf;
@@ -39,6 +42,7 @@ struct checker {
 	struct check		*ch_checks;
 	unsigned		 ch_nchecks;
 	nfds_t			 ch_fetch_pfd;	/* ocsp-fetch's poll entries */
+	nfds_t			 ch_cert_pfd;	/* cert_fetch.c's */
 };
 
 static struct checker	checker;
@@ -195,6 +199,13 @@ checker_dispatch_master(struct checker *ch)
 		ipc_msg_free(&msg);
 		return 0;
 	}
+	if (msg.im_type == IPC_CERT_FETCH) {
+		if (msg.im_fd != -1 ||
+		    cert_fetch_request(&msg.im_payload) == -1)
+			fatalx("health: bad certificate fetch message");
+		ipc_msg_free(&msg);
+		return 0;
+	}
 	if (msg.im_type == IPC_OCSP_FETCH) {
 		if (msg.im_fd != -1 ||
 		    ocsp_fetch_request(ch->ch_ipc, &msg.im_payload) == -1)
@@ -235,6 +246,8 @@ checker_poll(struct checker *ch, struct pollfd *pfd, int *slot)
 	}
 	ch->ch_fetch_pfd = n;
 	n += ocsp_fetch_pollfds(pfd + n, &due);
+	ch->ch_cert_pfd = n;
+	n += cert_fetch_pollfds(pfd + n, &due);
 	d = due > now ? due - now : 0;
 	if (poll(pfd, n, (int)(d < INT_MAX ? d : INT_MAX)) == -1) {
 		if (errno != EINTR)
@@ -253,8 +266,7 @@ checker_loop(struct checker *ch)
 	int64_t		 now;
 	char		 c;
 
-	if ((pfd = calloc(ch->ch_nchecks + 2 + OCSP_FETCHES_MAX,
-	    sizeof(*pfd))) == NULL ||
+	if ((pfd = calloc(POLL_ENTRIES(ch), sizeof(*pfd))) == NULL ||
 	    (slot = calloc(ch->ch_nchecks + 1, sizeof(*slot))) == NULL)
 		fatal("health: calloc");
 	for (;;) {
@@ -271,13 +283,13 @@ checker_loop(struct checker *ch)
 				break;
 			}
 		} else
-			memset(pfd, 0, (ch->ch_nchecks + 2 + OCSP_FETCHES_MAX) *
-			    sizeof(*pfd));
+			memset(pfd, 0, POLL_ENTRIES(ch) * sizeof(*pfd));
 		now = now_ms();
 		for (i = 0; i < ch->ch_nchecks; i++)
 			check_run(&ch->ch_checks[i], slot[i] == -1 ? 0 :
 			    pfd[slot[i]].revents, now);
 		ocsp_fetch_run(pfd + ch->ch_fetch_pfd, now);
+		cert_fetch_run(pfd + ch->ch_cert_pfd, now);
 	}
 	free(pfd);
 	free(slot);
@@ -306,16 +318,19 @@ main(int argc, char *argv[])
 	if (OPENSSL_init_ssl(0, NULL) != 1)
 		fatalx("health: OpenSSL initialisation failed");
 	ch->ch_ctxs = health_tls_init(ch->ch_conf);
+	cert_fetch_init(ch->ch_conf, ch->ch_ipc);
 	checker_checks(ch);
 	checker_signals();
 	privdrop(ch->ch_conf->rc_chroot, ch->ch_conf->rc_uid,
 	    ch->ch_conf->rc_gid);
 	/* A check holds one backend connection at a time, and so does an
-	 * OCSP fetch. */
-	sandbox_enter(SANDBOX_HEALTH, ch->ch_nchecks + OCSP_FETCHES_MAX);
+	 * OCSP fetch and a certificate fetch. */
+	sandbox_enter(SANDBOX_HEALTH, ch->ch_nchecks + OCSP_FETCHES_MAX +
+	    CERT_FETCHES_MAX);
 	checker_loop(ch);
 	for (i = 0; i < ch->ch_nchecks; i++)
 		check_abort(&ch->ch_checks[i]);
 	ocsp_fetch_abort();
+	cert_fetch_abort();
 	return 0;
 }

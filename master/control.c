@@ -307,6 +307,14 @@ conn_request(struct master *m, struct control_conn *cc)
 	cc->cc_in[cc->cc_inlen] = '\0';
 	cc->cc_in[strcspn(cc->cc_in, "\r\n")] = '\0';
 	control_command(m, cc->cc_in, &cc->cc_out, &cc->cc_action);
+	if (cc->cc_action == CONTROL_ACTION_WAIT) {
+		/* epcheck.c's round ends by its deadline; a little more for
+		 * the answer. */
+		cc->cc_action = CONTROL_ACTION_NONE;
+		cc->cc_waiting = 1;
+		cc->cc_deadline = ep_round_deadline() + CONTROL_TIMEOUT;
+		return;
+	}
 	if (cc->cc_out.sb_failed) {
 		strbuf_free(&cc->cc_out);
 		strbuf_printf(&cc->cc_out, "error: the answer is larger than "
@@ -377,6 +385,8 @@ control_pollfds(struct master *m, struct pollfd *pfd)
 		if (cc->cc_fd == -1)
 			continue;
 		used++;
+		if (cc->cc_waiting)
+			continue;	/* nothing to read or write yet */
 		pfd[n].fd = cc->cc_fd;
 		pfd[n++].events = cc->cc_answering ? POLLOUT : POLLIN;
 	}
@@ -428,6 +438,42 @@ control_expire(struct master *m)
 		log_warnx("control: a client took more than %d s; closed",
 		    CONTROL_TIMEOUT);
 		conn_close(cc);
+	}
+}
+
+int
+control_waiting(const struct master *m)
+{
+	unsigned	i;
+
+	for (i = 0; i < CONTROL_CONNS_MAX; i++)
+		if (m->m_ctl[i].cc_fd != -1 && m->m_ctl[i].cc_waiting)
+			return 1;
+	return 0;
+}
+
+void
+control_answer_waiting(struct master *m, const struct strbuf *report)
+{
+	unsigned	i;
+
+	for (i = 0; i < CONTROL_CONNS_MAX; i++) {
+		struct control_conn *cc = &m->m_ctl[i];
+
+		if (cc->cc_fd == -1 || !cc->cc_waiting)
+			continue;
+		cc->cc_waiting = 0;
+		if (report == NULL)
+			strbuf_printf(&cc->cc_out, "ok\nno passthrough route on "
+			    "a TLS listener to a TLS backend: nothing to "
+			    "check\n");
+		else if (report->sb_failed)
+			strbuf_printf(&cc->cc_out, "error: the answer is larger "
+			    "than %u bytes\n", STRBUF_MAX);
+		else
+			strbuf_add(&cc->cc_out, report->sb_buf, report->sb_len);
+		cc->cc_answering = 1;
+		cc->cc_deadline = time(NULL) + CONTROL_TIMEOUT;
 	}
 }
 

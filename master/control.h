@@ -17,7 +17,8 @@
 enum control_action {
 	CONTROL_ACTION_NONE = 0,
 	CONTROL_ACTION_STOP,	/* once the answer is sent */
-	CONTROL_ACTION_UPGRADE
+	CONTROL_ACTION_UPGRADE,
+	CONTROL_ACTION_WAIT	/* the answer comes from epcheck.c */
 };
 
 struct control_conn {
@@ -29,6 +30,7 @@ struct control_conn {
 	struct strbuf	 cc_out;
 	size_t		 cc_outoff;
 	int		 cc_action;	/* enum control_action */
+	int		 cc_waiting;	/* for check-backends (epcheck.c) */
 };
 
 struct master;
@@ -43,6 +45,10 @@ void	 control_events(struct master *m, const struct pollfd *pfd,
 	    unsigned n);
 void	 control_expire(struct master *m);
 int	 control_busy(const struct master *m);	/* answers not yet sent */
+/* check-backends: are clients waiting; answer them all with report
+ * (NULL: there is nothing to check any more) */
+int	 control_waiting(const struct master *m);
+void	 control_answer_waiting(struct master *m, const struct strbuf *report);
 
 /* control_cmd.c: run one request line; the answer goes to out. */
 void	 control_command(struct master *m, char *line, struct strbuf *out,

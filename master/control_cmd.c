@@ -206,6 +206,12 @@ control_command(struct master *m, char *line, struct strbuf *out,
 		/* The exposition format has no JSON form: the same text. */
 		strbuf_printf(out, "ok\n");
 		metrics_control(m, out);
+	} else if (strcmp(word[0], "check-backends") == 0 && n == 1) {
+		if (json)
+			strbuf_printf(out, "error: check-backends has no JSON "
+			    "form\n");
+		else if (ep_control(m, out) == 0)
+			*action = CONTROL_ACTION_WAIT;
 	} else if (strcmp(word[0], "show") == 0 && n == 2 &&
 	    strcmp(word[1], "config") == 0) {
 		strbuf_printf(out, "ok\n");
@@ -213,6 +219,6 @@ control_command(struct master *m, char *line, struct strbuf *out,
 	} else {
 		strbuf_printf(out, "error: unknown command \"%s\" (status, "
 		    "metrics, reload, upgrade, stop, log [brief|verbose|debug], "
-		    "show config)\n", word[0]);
+		    "show config, check-backends)\n", word[0]);
 	}
 }

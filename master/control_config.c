@@ -181,6 +181,7 @@ show_globals(struct emit *e, const struct rpxd_conf *c)
 	e_str(e, "ntlm-domain", c->rc_ntlm_domain);
 	e_opt(e, "tls-ticket-key-file", c->rc_ticket_key_file);
 	e_opt(e, "balance-key-file", c->rc_balance_key_file);
+	e_bool(e, "check-extended-protection", c->rc_check_ep);
 	for (i = 0; (name = config_int_name(i)) != NULL; i++)
 		e_int(e, name, config_int_get(c, i));
 }

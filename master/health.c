@@ -36,7 +36,8 @@ health_needed(const struct rpxd_conf *c)
 	for (i = 0; i < c->rc_nbackends; i++)
 		if (c->rc_backends[i].be_health.hc_enabled)
 			return 1;
-	return ocsp_fetching(c);	/* it fetches the OCSP responses */
+	/* it fetches the OCSP responses and the backends' certificates */
+	return ocsp_fetching(c) || ep_needed(c);
 }
 
 void
@@ -256,8 +257,8 @@ health_kill(struct master *m, const char *why)
 	health_close(hp);
 }
 
-/* The checker sends only the answers of OCSP fetches (ocsp.c checks
- * them; ipc_bounds_health refuses every other type at its header):
+/* The checker sends only the answers of OCSP and certificate fetches
+ * (ocsp.c and epcheck.c check them; ipc_bounds_health refuses every other type at its header):
  * anything else is a breach; EOF means it is exiting, and SIGCHLD will
  * tell. */
 void
@@ -274,8 +275,10 @@ health_dispatch(struct master *m)
 		health_close(hp);
 		return;
 	case IPC_READ_MSG:
-		if (msg.im_type == IPC_OCSP_ANSWER &&
-		    ocsp_answer(m, &msg.im_payload) == 0) {
+		if ((msg.im_type == IPC_OCSP_ANSWER &&
+		    ocsp_answer(m, &msg.im_payload) == 0) ||
+		    (msg.im_type == IPC_CERT_ANSWER &&
+		    ep_answer(m, &msg.im_payload) == 0)) {
 			ipc_msg_free(&msg);
 			return;
 		}

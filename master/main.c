@@ -291,6 +291,7 @@ master_loop(struct master *m, int sigfd)
 			health_maintain(m);
 			tickets_rotate(m);
 			ocsp_maintain(m);
+			ep_maintain(m);
 			control_expire(m);
 			ntlm_check_tick(m);
 			metrics_tick(m);
@@ -423,6 +424,7 @@ main(int argc, char *argv[])
 		if (pool_spawn(m) == -1)
 			break;
 	health_launch(m);
+	ep_setup(m);
 	master_loop(m, sigfd);
 	childlog_drain();	/* what the last children wrote */
 	control_shutdown(m);

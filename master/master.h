@@ -278,6 +278,14 @@ void	 tickets_reload(struct master *m, int had_file);
 int	 ntlm_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg);
 void	 ntlm_check_tick(struct master *m);
 
+/* epcheck.c: the Extended Protection warning */
+int	 ep_needed(const struct rpxd_conf *conf);
+void	 ep_setup(struct master *m);
+void	 ep_maintain(struct master *m);
+int	 ep_control(struct master *m, struct strbuf *out);
+time_t	 ep_round_deadline(void);
+int	 ep_answer(struct master *m, struct msgbuf *mb);
+
 /* ocsp.c */
 void	 ocsp_setup(struct master *m);
 void	 ocsp_maintain(struct master *m);

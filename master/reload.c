@@ -109,6 +109,7 @@ reload(struct master *m, struct strbuf *out)
 	pool_stop_generation_before(m, m->m_generation);
 	health_reload(m);
 	ocsp_setup(m);
+	ep_setup(m);
 	control_reload(m);
 	log_notice("reload: generation %u serving %u listener(s), "
 	    "%u backend(s)", m->m_generation, conf->rc_nlisteners,

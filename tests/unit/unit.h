@@ -32,5 +32,6 @@ Suite	*suite_buf(void);
 Suite	*suite_limits(void);
 Suite	*suite_metrics(void);
 Suite	*suite_idle_cache(void);
+Suite	*suite_ep_cert(void);
 
 #endif

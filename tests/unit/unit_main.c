@@ -37,6 +37,7 @@ main(void)
 	srunner_add_suite(sr, suite_limits());
 	srunner_add_suite(sr, suite_metrics());
 	srunner_add_suite(sr, suite_idle_cache());
+	srunner_add_suite(sr, suite_ep_cert());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
