@@ -77,18 +77,7 @@ static void
 answer(uint32_t id, int ok, const char *why, const unsigned char *der,
     size_t len)
 {
-	struct msgbuf	mb;
-
-	msgbuf_init(&mb);
-	msgbuf_put_u32(&mb, id);
-	msgbuf_put_u32(&mb, (uint32_t)ok);
-	msgbuf_put_str(&mb, why);
-	msgbuf_put_u32(&mb, (uint32_t)len);
-	if (len > 0)
-		msgbuf_put_bytes(&mb, der, len);
-	if (ipc_send(cf_ipc, IPC_CERT_ANSWER, -1, &mb) == -1)
-		log_warn("health: cert: cannot answer the master");
-	msgbuf_free(&mb);
+	fetch_answer(cf_ipc, IPC_CERT_ANSWER, id, ok, why, der, len);
 }
 
 static void

@@ -81,6 +81,9 @@ enum board_change board_record(struct hb_server *hs,
 struct msgbuf;
 struct pollfd;
 int	 ocsp_fetch_request(int ipc, struct msgbuf *mb);
+/* An answer to the master's fetch (ocsp_fetch.c, for cert_fetch.c too). */
+void	 fetch_answer(int ipc, uint32_t type, uint32_t id, int ok,
+	    const char *why, const unsigned char *body, size_t len);
 unsigned ocsp_fetch_pollfds(struct pollfd *pfd, int64_t *due);
 void	 ocsp_fetch_run(const struct pollfd *pfd, int64_t now);
 void	 ocsp_fetch_abort(void);

@@ -44,9 +44,14 @@ struct fetch {
 static struct fetch	fetches[OCSP_FETCHES_MAX];
 static int		fetch_ipc = -1;
 
-static void
-answer(uint32_t id, int ok, const char *why, const unsigned char *body,
-    size_t len)
+/*
+ * The answer to a fetch the master asked for (IPC_OCSP_ANSWER, and
+ * IPC_CERT_ANSWER from cert_fetch.c): u32 id, u32 ok, str why, u32 len,
+ * len bytes of body.
+ */
+void
+fetch_answer(int ipc, uint32_t type, uint32_t id, int ok, const char *why,
+    const unsigned char *body, size_t len)
 {
 	struct msgbuf	mb;
 
@@ -57,9 +62,17 @@ answer(uint32_t id, int ok, const char *why, const unsigned char *body,
 	msgbuf_put_u32(&mb, (uint32_t)len);
 	if (len > 0)
 		msgbuf_put_bytes(&mb, body, len);
-	if (ipc_send(fetch_ipc, IPC_OCSP_ANSWER, -1, &mb) == -1)
-		log_warn("health: ocsp: cannot answer the master");
+	if (ipc_send(ipc, type, -1, &mb) == -1)
+		log_warn("health: cannot send the master a %s message",
+		    ipc_type_name(type));
 	msgbuf_free(&mb);
+}
+
+static void
+answer(uint32_t id, int ok, const char *why, const unsigned char *body,
+    size_t len)
+{
+	fetch_answer(fetch_ipc, IPC_OCSP_ANSWER, id, ok, why, body, len);
 }
 
 static void
