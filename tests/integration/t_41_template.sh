@@ -18,7 +18,7 @@ CONF
 }
 
 get() { status_of -H 'Host: lyncweb.example.com' --max-time 5 "http://127.0.0.1/$1"; }
-wait_log() { for _ in $(seq 1 30); do log_has "$1" && return 0; sleep 0.1; done; return 1; }
+wait_log() { for _ in $(seq 1 100); do log_has "$1" && return 0; sleep 0.1; done; return 1; }
 zombies() { ps -e -o stat=,ppid= | awk -v m="$RPXD_PID" '$1 ~ /^Z/ && $2 == m' | wc -l; }
 
 tpl_conf 4 8 16 > "$WORK/tpl.conf"
@@ -61,7 +61,7 @@ printf 'GET /held1 HTTP/1.1\r\nHost: lyncweb.example.com\r\n\r\n' >&7
 read -r -t 5 line <&7
 expect "a keep-alive client is served" "${line%$'\r'}" "HTTP/1.1 200 OK"
 kill -9 "$t"
-for _ in $(seq 1 50); do
+for _ in $(seq 1 150); do
 	t2=$(templates | head -1)
 	[ -n "$t2" ] && [ "$t2" != "$t" ] && break
 	sleep 0.1
@@ -80,7 +80,7 @@ check "the killed template's workers serve their connections" \
 kill -9 $(workers)
 sleep 1.5
 expect "no zombie is left under the master" "$(zombies)" 0
-for _ in $(seq 1 30); do [ "$(workers | wc -l)" -ge 4 ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ "$(workers | wc -l)" -ge 4 ] && break; sleep 0.1; done
 expect "new clients are served" "$(get after)" 200
 check "the new template forks the workers" \
     bash -c "ps -o ppid= -p \"\$(pgrep -d, -x rpxd-worker)\" | grep -qw $t2"
@@ -92,7 +92,9 @@ exec 7<>/dev/tcp/127.0.0.1/80
 printf 'GET /old1 HTTP/1.1\r\nHost: lyncweb.example.com\r\n\r\n' >&7
 read -r -t 5 line <&7
 kill -HUP "$RPXD_PID"
-for _ in $(seq 1 50); do
+# Up to 30 s: under ASan on a loaded machine the new template takes seconds
+# to parse, build its contexts and warm up.
+for _ in $(seq 1 300); do
 	[ -n "$(templates)" ] && [ "$(templates)" != "$t2" ] && break
 	sleep 0.1
 done
@@ -117,10 +119,10 @@ check "1,100 spare workers start ($(workers | wc -l))" test "$(workers | wc -l)"
 expect "and serve" "$(get big)" 200
 sed -i 's/^max-workers = .*/max-workers = 4000/' "$WORK/tpl.conf"
 kill -HUP "$RPXD_PID"
-for _ in $(seq 1 50); do log_has "pool: 8000 worker slots (was 3000)" && break; sleep 0.1; done
+for _ in $(seq 1 150); do log_has "pool: 8000 worker slots (was 3000)" && break; sleep 0.1; done
 check "a reload raising max-workers grows the slots" \
     log_has "pool: 8000 worker slots (was 3000)"
-for _ in $(seq 1 100); do log_has "reload: generation 2 serving" && break; sleep 0.1; done
+for _ in $(seq 1 200); do log_has "reload: generation 2 serving" && break; sleep 0.1; done
 expect "the grown pool serves" "$(get grown)" 200
 stop_rpxd
 
