@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "health.h"
+#include "fake_master.h"
 #include "ipc.h"
 #include "master.h"
 #include "sandbox.h"
@@ -161,36 +162,21 @@ master_setup(void)
 	    "backend \"b\" { server = { \"127.0.0.1:8082\" } }\n"
 	    "listener \"l\" {\n address = \"127.0.0.1\"\n port = 8000\n"
 	    " route \"r\" { host = { \"x\" } backend = \"a\" }\n}\n";
-	char	path[] = "/tmp/rpxd-unit.XXXXXX", err[4096];
-	int	fd;
 
-	memset(&tm, 0, sizeof(tm));
-	ck_assert_int_ne(fd = mkstemp(path), -1);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	tm.m_conf = config_load(path, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(tm.m_conf != NULL, "%s", err);
-	ck_assert_int_eq(scoreboard_create(&tm.m_sb, 1024), 0);
-	tm.m_nslots = tm.m_sb.sb_slots;
-	ck_assert_ptr_nonnull(tm.m_workers = calloc(tm.m_nslots,
-	    sizeof(*tm.m_workers)));
-	ck_assert_int_eq(healthboard_create(&tm.m_hb, tm.m_conf->rc_nservers),
-	    0);
-	tm.m_conf_file = "test.conf";
-	tm.m_generation = 1;
+	fake_master_load(&tm, text, 1024);
+}
+
+static void
+master_teardown(void)
+{
+	fake_master_free(&tm);
 }
 
 /* A worker in slot i of the running generation. */
 static struct scoreboard_slot *
 fake_worker(unsigned i, pid_t pid)
 {
-	struct scoreboard_slot	*ss = scoreboard_slot(&tm.m_sb, i);
-
-	tm.m_workers[i].wk_pid = pid;
-	tm.m_workers[i].wk_generation = 1;
-	scoreboard_slot_init(ss);
-	return ss;
+	return fake_master_worker(&tm, i, pid, 1);
 }
 
 /*
@@ -402,7 +388,7 @@ suite_board(void)
 	tcase_add_test(tc, test_runs_broken);
 	tcase_add_test(tc, test_resume_from_board);
 	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(tm_tc, master_setup, NULL);
+	tcase_add_checked_fixture(tm_tc, master_setup, master_teardown);
 	tcase_add_test(tm_tc, test_read_clamped);
 	tcase_add_test(tm_tc, test_status_lying_slot);
 	tcase_add_test(tm_tc, test_hold_off_bounded);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "addrboard.h"
+#include "fake_master.h"
 #include "master.h"
 #include "pool_limits.h"
 #include "strbuf.h"
@@ -258,35 +259,30 @@ static struct master	lm;
 static void
 lm_setup(void)
 {
-	static struct rpxd_conf	conf;
+	static const char	text[] =
+	    "user = \"nobody\"\n"
+	    "max-connections-per-address = 4\n"
+	    "backend \"a\" { server = { \"127.0.0.1:8080\" } }\n"
+	    "listener \"l\" {\n address = \"127.0.0.1\"\n port = 8000\n"
+	    " route \"r\" { host = { \"x\" } backend = \"a\" }\n}\n";
 
-	memset(&lm, 0, sizeof(lm));
-	memset(&conf, 0, sizeof(conf));
-	config_defaults(&conf);
-	conf.rc_max_conns_per_addr = 4;
-	lm.m_conf = &conf;
+	fake_master_load(&lm, text, 64);
 	lm.m_generation = 2;
-	ck_assert_int_eq(scoreboard_create(&lm.m_sb, 64), 0);
-	lm.m_nslots = lm.m_sb.sb_slots;
-	ck_assert_ptr_nonnull(lm.m_workers = calloc(lm.m_nslots,
-	    sizeof(*lm.m_workers)));
 }
 
 static void
 lm_teardown(void)
 {
-	scoreboard_close(&lm.m_sb);
-	free(lm.m_workers);
+	fake_master_free(&lm);
 }
 
 static struct scoreboard_slot *
 busy_worker(unsigned i, struct addr_key k)
 {
-	struct scoreboard_slot	*ss = scoreboard_slot(&lm.m_sb, i);
+	struct scoreboard_slot	*ss;
 	unsigned		 j;
 
-	lm.m_workers[i].wk_pid = 1000 + (pid_t)i;
-	lm.m_workers[i].wk_generation = 2;
+	ss = fake_master_worker(&lm, i, 1000 + (pid_t)i, 2);
 	ss->ss_state = WS_BUSY;
 	for (j = 0; j < ADDR_KEY_SIZE; j++)
 		ss->ss_lim.sl_key[j] = k.ak_bytes[j];

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fake_master.h"
 #include "master.h"
 #include "metrics.h"
 #include "metrics_board.h"
@@ -401,36 +402,22 @@ master_setup(void)
 	    " route \"r\" { host = { \"x\" } backend = \"a\" }\n}\n"
 	    "listener \"m\" {\n address = \"127.0.0.1\"\n port = 8001\n"
 	    " metrics = true\n}\n";
-	char	path[] = "/tmp/rpxd-unit.XXXXXX", err[4096];
-	int	fd;
 
-	memset(&tm, 0, sizeof(tm));
-	ck_assert_int_ne(fd = mkstemp(path), -1);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	tm.m_conf = config_load(path, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(tm.m_conf != NULL, "%s", err);
-	ck_assert_int_eq(scoreboard_create(&tm.m_sb, 64), 0);
-	tm.m_nslots = tm.m_sb.sb_slots;
-	ck_assert_ptr_nonnull(tm.m_workers = calloc(tm.m_nslots,
-	    sizeof(*tm.m_workers)));
-	ck_assert_int_eq(healthboard_create(&tm.m_hb, tm.m_conf->rc_nservers),
-	    0);
-	tm.m_generation = 1;
+	fake_master_load(&tm, text, 64);
 	tm.m_started = 1700000000;
 	metrics_init(&tm);
+}
+
+static void
+master_teardown(void)
+{
+	fake_master_free(&tm);
 }
 
 static struct metrics_slot *
 fake_worker(unsigned i, pid_t pid, uint32_t gen)
 {
-	struct scoreboard_slot	*ss = scoreboard_slot(&tm.m_sb, i);
-
-	memset((void *)ss, 0, sizeof(*ss));
-	tm.m_workers[i].wk_pid = pid;
-	tm.m_workers[i].wk_generation = gen;
-	return &ss->ss_metrics;
+	return &fake_master_worker(&tm, i, pid, gen)->ss_metrics;
 }
 
 /* The value of one sample in rpxctl metrics, -1 if it is not there. */
@@ -564,7 +551,7 @@ suite_metrics(void)
 	tcase_add_test(tc, test_snapshot);
 	tcase_add_test(tc, test_config);
 	suite_add_tcase(s, tc);
-	tcase_add_checked_fixture(tm_tc, master_setup, NULL);
+	tcase_add_checked_fixture(tm_tc, master_setup, master_teardown);
 	tcase_add_test(tm_tc, test_totals);
 	tcase_add_test(tm_tc, test_gauges);
 	suite_add_tcase(s, tm_tc);
