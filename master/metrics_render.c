@@ -50,6 +50,37 @@ route_labels(const struct mx_state *st, const struct mx_route *r,
 	l[1] = (struct mx_label){ "route", r->mr_name };
 }
 
+/* The per-route figures that are one sample each. */
+enum route_value { RV_IN, RV_OUT, RV_ACTIVE };
+
+static unsigned long long
+route_value(const struct mx_route *r, enum route_value v)
+{
+	switch (v) {
+	case RV_IN:
+		return r->mr_in;
+	case RV_OUT:
+		return r->mr_out;
+	case RV_ACTIVE:
+		return r->mr_active;
+	}
+	return 0;
+}
+
+static void
+render_route_value(const struct mx_state *st, struct strbuf *out,
+    const char *name, const char *type, const char *help, enum route_value v)
+{
+	struct mx_label	 l[2];
+	unsigned	 i;
+
+	mx_family(out, name, type, help);
+	for (i = 0; i < st->st_nroutes; i++) {
+		route_labels(st, &st->st_routes[i], l);
+		mx_sample(out, name, l, 2, route_value(&st->st_routes[i], v));
+	}
+}
+
 static void
 render_requests(const struct mx_state *st, struct strbuf *out)
 {
@@ -66,29 +97,15 @@ render_requests(const struct mx_state *st, struct strbuf *out)
 			    st->st_routes[i].mr_class[k]);
 		}
 	}
-	mx_family(out, "rpxd_request_bytes_total", "counter", "Bytes received "
-	    "from clients in requests (heads and bodies), counted when a "
-	    "request ends.");
-	for (i = 0; i < st->st_nroutes; i++) {
-		route_labels(st, &st->st_routes[i], l);
-		mx_sample(out, "rpxd_request_bytes_total", l, 2,
-		    st->st_routes[i].mr_in);
-	}
-	mx_family(out, "rpxd_response_bytes_total", "counter", "Bytes sent to "
-	    "clients in responses (heads and bodies), counted when a request "
-	    "ends.");
-	for (i = 0; i < st->st_nroutes; i++) {
-		route_labels(st, &st->st_routes[i], l);
-		mx_sample(out, "rpxd_response_bytes_total", l, 2,
-		    st->st_routes[i].mr_out);
-	}
-	mx_family(out, "rpxd_route_connections", "gauge", "Client connections "
-	    "served now, by the route of their current request.");
-	for (i = 0; i < st->st_nroutes; i++) {
-		route_labels(st, &st->st_routes[i], l);
-		mx_sample(out, "rpxd_route_connections", l, 2,
-		    st->st_routes[i].mr_active);
-	}
+	render_route_value(st, out, "rpxd_request_bytes_total", "counter",
+	    "Bytes received from clients in requests (heads and bodies), "
+	    "counted when a request ends.", RV_IN);
+	render_route_value(st, out, "rpxd_response_bytes_total", "counter",
+	    "Bytes sent to clients in responses (heads and bodies), counted "
+	    "when a request ends.", RV_OUT);
+	render_route_value(st, out, "rpxd_route_connections", "gauge",
+	    "Client connections served now, by the route of their current "
+	    "request.", RV_ACTIVE);
 }
 
 static void
