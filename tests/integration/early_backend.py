@@ -4,7 +4,9 @@ an NTLM (or Negotiate) type 1 message gets 401 with a type 2 challenge as
 soon as its head is read, before its body, on a kept connection; then the
 body is read and thrown away. The type 3 message gets 100 Continue when
 the request asks for it, its body is read, and 200 says who logged in and
-on which connection: "user=DOMAIN\\user conn=ADDR:PORT body=N". The
+on which connection: "user=DOMAIN\\user conn=ADDR:PORT body=N". A path
+ending in /late gets its challenge 0.5 s after the head, so that a client
+that waits less sends its body first. The
 password is not checked: this backend tests the connection handling of
 the proxy in front of it, Apache httpd with gss-ntlmssp tests the real
 NTLM check. Usage: early_backend.py PORT."""
@@ -13,6 +15,7 @@ import socket
 import socketserver
 import struct
 import sys
+import time
 
 
 def challenge():
@@ -80,7 +83,10 @@ class Handler(socketserver.StreamRequestHandler):
                           ("user=%s conn=%s body=%d\n" % (who, peer,
                            len(body))).encode())
                 continue
-            # type 1 or nothing: the challenge at once, then the body
+            # type 1 or nothing: the challenge at once (/late: in 0.5 s),
+            # then the body
+            if line.split(" ")[1].endswith("/late"):
+                time.sleep(0.5)
             chal = scheme if scheme in ("NTLM", "Negotiate") else "NTLM"
             auth = chal if mtype != 1 else "%s %s" % (
                 chal, base64.b64encode(challenge()).decode())
