@@ -10,6 +10,9 @@
  * pool replaces them with workers paired to a live holder.
  */
 #include <sys/types.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -79,6 +82,24 @@ keys_send_all(const struct rpxd_conf *c, int sock)
 	return 0;
 }
 
+/* The CPUs rpxd may run on: its affinity mask where the system has one
+ * (taskset, systemd's CPUAffinity, a container's cpuset), else those
+ * online. */
+static long
+usable_cpus(void)
+{
+	long	n;
+#ifdef __linux__
+	cpu_set_t	set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    (n = CPU_COUNT(&set)) > 0)
+		return n;
+#endif
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n;
+}
+
 /* How many holders a configuration needs: none without private keys. */
 unsigned
 keyholders_wanted(const struct rpxd_conf *c)
@@ -97,9 +118,7 @@ keyholders_wanted(const struct rpxd_conf *c)
 		return 0;
 	if (c->rc_key_holders > 0)
 		return c->rc_key_holders;
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		cpus = 1;
+	cpus = usable_cpus();
 	return cpus > KEYHOLDERS_MAX / KEYHOLDERS_PER_CPU ? KEYHOLDERS_MAX :
 	    (unsigned)cpus * KEYHOLDERS_PER_CPU;
 }

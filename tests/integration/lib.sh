@@ -117,8 +117,10 @@ CONF
 }
 
 # start_rpxd FILE: run the real daemon in the foreground, logging to a file.
+# start_rpxd CONF: RPXD_WRAP, if set, is a command rpxd runs under
+# (e.g. "taskset -c 0"; it must exec rpxd, keeping its pid).
 start_rpxd() {
-	"$TOP/rpxd" -d -f "$1" -W "$TOP/rpxd-worker" >>"$WORK/rpxd.log" 2>&1 &
+	${RPXD_WRAP:-} "$TOP/rpxd" -d -f "$1" -W "$TOP/rpxd-worker" >>"$WORK/rpxd.log" 2>&1 &
 	RPXD_PID=$!
 	if ! wait_port 127.0.0.1 "$RPXD_PORT" 5; then
 		echo "rpxd did not start; log:"; tail -20 "$WORK/rpxd.log"

@@ -155,3 +155,14 @@ expect "the old generation's holders have exited" "$stale" 0
 expect "a handshake after the reload succeeds" \
     "$(handshake -tls1_3 -sigalgs ecdsa_secp256r1_sha256)" \
     "sig=ECDSA proto=TLSv1.3 200"
+
+# Started on one CPU (taskset): four holders, not four per online CPU.
+if command -v taskset >/dev/null && [ "$(getconf _NPROCESSORS_ONLN)" -gt 1 ]; then
+	stop_rpxd
+	RPXD_WRAP="taskset -c 0" start_rpxd "$WORK/keys.conf" ||
+	    fail "rpxd starts under taskset -c 0"
+	for _ in $(seq 1 50); do [ "$(holders | wc -l)" -ge 4 ] && break; sleep 0.1; done
+	sleep 0.5
+	expect "under taskset -c 0: four holders ($(getconf _NPROCESSORS_ONLN) CPUs online)" \
+	    "$(holders | wc -l)" 4
+fi
