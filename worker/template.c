@@ -125,6 +125,7 @@ static void
 child_setup(struct worker_env *w, struct template_state *ts, int sock,
     unsigned slot)
 {
+	tls_arena_stop();
 	signal(SIGCHLD, SIG_DFL);
 	log_forked();
 	proc_name("rpxd-worker");

@@ -238,6 +238,8 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	worker_catch_term();
 	log_init(foreground, "rpxd", LOG_DAEMON);
+	/* Before OpenSSL's first allocation: its hooks are set once. */
+	tls_arena_init();
 	w->w_ipc = RPXD_IPC_FD;
 	if (fcntl(w->w_ipc, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("worker: started without its socket on fd %d",
