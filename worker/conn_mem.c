@@ -97,8 +97,10 @@ conn_mem_trim(struct worker_env *w, int flags)
 	buf_shrink(&w->w_to_backend);
 	buf_shrink(&w->w_scratch);
 	hdr_vec_release(&w->w_resp_headers);
-	if (flags & CONN_TRIM_HEAP)
+	if (flags & CONN_TRIM_HEAP) {
 		heap_trim();
+		stack_trim();
+	}
 }
 
 /*

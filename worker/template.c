@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 
 #include "ipc.h"
 #include "log.h"
@@ -142,14 +141,17 @@ child_setup(struct worker_env *w, struct template_state *ts, int sock,
 	if (ts->ts_keys != -1 && tls_keys_service(ts->ts_keys) == -1)
 		fatalx("worker: its key channel");
 	ts->ts_keys = -1;
-	pidmap_free(&ts->ts_pids);
+	/* ts_pids is the template's: left as it is, since freeing it
+	 * would write into pages the worker shares with it. */
 	if (scoreboard_attach_slot(&w->w_sb, w->w_sb_fd, slot, &w->w_slot) == -1)
 		fatal("worker: mapping scoreboard slot %u", slot);
 	w->w_sb_fd = -1;
 	scoreboard_slot_init(w->w_slot);
 	metrics_count_start(w->w_slot);
-	/* leastconn's two choices: not the same as every sibling's. */
-	if (RAND_bytes((unsigned char *)&w->w_rng, sizeof(w->w_rng)) != 1)
+	/* leastconn's two choices: not the same as every sibling's. From
+	 * the system: OpenSSL's generators, reseeded after the fork, would
+	 * write their pages in every spare worker. */
+	if (getentropy(&w->w_rng, sizeof(w->w_rng)) == -1)
 		w->w_rng ^= (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
 }
 

@@ -266,6 +266,7 @@ main(int argc, char *argv[])
 	}
 	/* The workers' allocations take fresh pages, not copies of the
 	 * template's. */
+	stack_trim_init();	/* reads /proc: before the chroot */
 	template_heap_seal();
 	privdrop(w->w_conf->rc_chroot, w->w_conf->rc_uid, w->w_conf->rc_gid);
 	/* Returns in each worker it forks, which has its own socket to the

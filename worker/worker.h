@@ -260,6 +260,10 @@ const char *privdrop_verify(uid_t uid, gid_t gid);
 void	 template_run(struct worker_env *w);
 /* template_heap.c: before the template's first fork */
 void	 template_heap_seal(void);
+/* stack_trim.c: init in the template before it chroots; trim when a
+ * connection is quiet */
+void	 stack_trim_init(void);
+void	 stack_trim(void);
 
 /* sandbox_selftest.c, in rpxd-worker-selftest only */
 void	 sandbox_selftest(const char *path, size_t len);
