@@ -10,7 +10,9 @@
 # about 20 s. Stops what it started, by PID. PAGES=1: also where each
 # worker's private pages are, by mapping (bench/worker_pages.py;
 # PAGES_ARGS=-p lists the heap's by offset); HOLD=S: keep it all S s
-# before the connections close, to look at the workers.
+# before the connections close, to look at the workers; WAIT=S: measure
+# S s after the last connection was made (2); CONF_EXTRA: lines added to
+# the configuration.
 set -u
 if [ -z "${WORKER_MEM_NETNS:-}" ]; then
 	exec unshare -n env WORKER_MEM_NETNS=1 bash "$0" "$@"
@@ -26,6 +28,7 @@ P=$WORK/pki
 mkdir -p "$WORK/empty"
 {
 	base_conf 2 16 16
+	echo "${CONF_EXTRA:-}"
 	cat <<CONF
 backend "plain" { server = { "127.0.0.1:8080" } }
 backend "fe" {
@@ -83,7 +86,7 @@ for c in "${cases[@]}"; do
 	[ -n "$lport" ] || { echo "worker_mem: $name: $(cat "$WORK/hold.out")" >&2; tail -20 "$WORK/rpxd.log" >&2; exit 1; }
 	wpids+=("$(worker_of "$lport")") names+=("$name")
 done
-sleep 2
+sleep "${WAIT:-2}"
 busy=" ${wpids[*]} "
 if rev=$(git rev-parse --short HEAD 2>/dev/null); then
 	git diff --quiet HEAD -- worker common || rev="$rev + changes"

@@ -50,6 +50,22 @@ take(size_t size)
 	return hole;
 }
 
+/* Is there a per-thread cache (the master turns it off with
+ * GLIBC_TUNABLES; a template started otherwise may have one)? A small
+ * block freed into it stays counted as in use. */
+static int
+tcache_on(void)
+{
+	size_t	 before;
+	void	*p;
+
+	if ((p = malloc(24)) == NULL)
+		return 0;
+	before = mallinfo2().fordblks;
+	free(p);
+	return mallinfo2().fordblks == before;
+}
+
 /*
  * The per-thread cache's chunks are free, but mallinfo2() counts them as
  * in use: each class is taken until a block of it comes from the top.
@@ -61,6 +77,8 @@ take_tcache(void)
 {
 	size_t	c;
 
+	if (!tcache_on())
+		return;
 	for (c = 0; c < TCACHE_CLASSES; c++)
 		while (take(c * 16 + 24))
 			;

@@ -166,6 +166,8 @@ int	 backend_idle_take(struct worker_env *w, unsigned be, unsigned sv);
 void	 backend_idle_expire(struct worker_env *w);
 int	 backend_idle_wait(struct worker_env *w, int timeout_ms);
 void	 backend_idle_close_all(struct worker_env *w);
+int64_t	 backend_own_idle_deadline(const struct worker_env *w, int64_t since);
+void	 backend_own_idle_close(struct worker_env *w);
 int	 backend_request_idempotent(const struct http_message *req);
 
 /* board_report.c */
