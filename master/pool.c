@@ -542,11 +542,15 @@ pool_maintain(struct master *m)
 		return;
 	for (i = 0; i < m->m_nslots; i++) {
 		struct worker	*wk = &m->m_workers[i];
-		uint32_t	 st = scoreboard_slot(&m->m_sb, i)->ss_state;
+		uint32_t	 st;
 
+		/* A slot's page is read only once a worker has used it: a
+		 * read of the others would bring in a page of the memfd
+		 * each, all max-workers x 2 of them (80 MiB for 10,400). */
 		if (!slot_used(wk) || wk->wk_stopping ||
 		    wk->wk_generation != m->m_generation)
 			continue;
+		st = scoreboard_slot(&m->m_sb, i)->ss_state;
 		total++;
 		if (st == WS_IDLE && !wk->wk_was_ready) {
 			wk->wk_was_ready = 1;
