@@ -148,6 +148,7 @@ child_setup(struct worker_env *w, struct template_state *ts, int sock,
 	w->w_sb_fd = -1;
 	scoreboard_slot_init(w->w_slot);
 	metrics_count_start(w->w_slot);
+	balance_init(w);
 	/* leastconn's two choices: not the same as every sibling's. From
 	 * the system: OpenSSL's generators, reseeded after the fork, would
 	 * write their pages in every spare worker. */

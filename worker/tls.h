@@ -88,5 +88,6 @@ void	 tls_arena_stop(void);
 /* tls_warmup.c: one handshake in memory in the template, so that the
  * workers share the state OpenSSL builds on first use. */
 void	 tls_warmup(void);
+void	 tls_warmup_store(SSL_CTX *ctx);
 
 #endif

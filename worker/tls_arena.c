@@ -26,8 +26,9 @@
 #include "log.h"
 #include "tls.h"
 
-#define ARENA_RESERVE	(8u << 20)	/* address space; pages are used
-					   as objects fill them */
+#define ARENA_RESERVE	(8u << 20)	/* address space, half for each
+					   part; pages are used as objects
+					   fill them */
 #define ARENA_ALIGN	16
 #define ARENA_HDR	16		/* the block's size, keeping the
 					   alignment */
@@ -37,44 +38,77 @@
 /*
  * OpenSSL 3's source files whose objects a worker writes (found with
  * bench/worker_pages.py and a record of the template's allocations; see
- * bench/README.md, memory per worker).
+ * bench/README.md, memory per worker). Most are written in every worker
+ * that holds a TLS connection. Two files make many objects of which a
+ * worker writes a few (the ciphers and digests a provider offers, all
+ * made at the first fetch, of which a handshake takes two or three): in
+ * a part of their own, with the locks made right after each, so that
+ * they do not spread the others over more pages.
  */
+enum part { PART_NONE = -1, PART_HOT, PART_FEW };
+
 static const char *const hot_files[] = {
-	"threads_pthread.c",	/* every lock (CRYPTO_THREAD_lock_new) */
 	"drbg.c", "drbg_ctr.c", "evp_rand.c",	/* the random generators, */
-	"cipher_aes.c", "evp_enc.c",	/* their AES contexts; the EVP_CIPHERs
-					   fetched, reference-counted */
-	"digest.c", "keymgmt_meth.c", "decoder_meth.c", "signature.c",
+	"cipher_aes.c",		/* their AES contexts */
+	"keymgmt_meth.c", "decoder_meth.c", "signature.c",
 	"exchange.c", "kdf_meth.c", "mac_meth.c",	/* fetched methods */
 	"provider_core.c",	/* the providers */
 	"ssl_lib.c",		/* SSL_CTX: references, statistics */
 	"p_lib.c", "rsa_lib.c", "ec_key.c", "ecx_key.c",	/* keys */
 	"err.c",		/* the error state */
 };
+static const char *const few_files[] = {
+	"evp_enc.c",		/* EVP_CIPHERs (and the generators'
+				   EVP_CIPHER_CTXs) */
+	"digest.c",		/* EVP_MDs */
+};
+#define LOCK_FILE	"threads_pthread.c"	/* every lock: the part of
+						   what was made before it */
+
+struct arena_part {
+	size_t	 ap_used;
+	void	*ap_free[ARENA_CLASSES];	/* freed blocks by size class */
+};
 
 struct arena {
-	char	*a_base;
-	size_t	 a_used;
-	void	*a_free[ARENA_CLASSES];	/* freed blocks by size class */
-	int	 a_on;
+	char			*a_base;
+	struct arena_part	 a_part[2];
+	enum part		 a_last;	/* of the allocation before */
+	int			 a_on;
 };
 
 static struct arena	arena;
 
 static int
-is_hot(const char *file)
+listed(const char *base, const char *const *list, size_t n)
 {
-	const char	*base;
-	size_t		 i;
+	size_t	i;
 
-	if (file == NULL)
-		return 0;
-	base = strrchr(file, '/');
-	base = base != NULL ? base + 1 : file;
-	for (i = 0; i < sizeof(hot_files) / sizeof(hot_files[0]); i++)
-		if (strcmp(base, hot_files[i]) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(base, list[i]) == 0)
 			return 1;
 	return 0;
+}
+
+static enum part
+part_of(const char *file)
+{
+	const char	*base;
+	enum part	 last = arena.a_last, part = PART_NONE;
+
+	if (file == NULL)
+		return arena.a_last = PART_NONE;
+	base = strrchr(file, '/');
+	base = base != NULL ? base + 1 : file;
+	if (listed(base, hot_files, sizeof(hot_files) / sizeof(hot_files[0])))
+		part = PART_HOT;
+	else if (listed(base, few_files, sizeof(few_files) /
+	    sizeof(few_files[0])))
+		part = PART_FEW;
+	else if (strcmp(base, LOCK_FILE) == 0)
+		part = last == PART_FEW ? PART_FEW : PART_HOT;
+	arena.a_last = part;
+	return part;
 }
 
 static int
@@ -93,19 +127,21 @@ block_size(const void *p)
 	return size;
 }
 
-/* A block of class size from the arena, or NULL: the caller uses malloc. */
+/* A block of class size from a part of the arena, or NULL: the caller
+ * uses malloc. The first half of the arena is the hot part's. */
 static void *
-arena_take(size_t num)
+arena_take(enum part part, size_t num)
 {
-	size_t	 size = (num + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	size_t	 cls;
-	char	*p;
+	struct arena_part	*ap = &arena.a_part[part];
+	size_t			 size, cls, half = ARENA_RESERVE / 2;
+	char			*p;
 
+	size = (num + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	if (num == 0 || num > ARENA_OBJ_MAX)
 		return NULL;
 	cls = size / ARENA_ALIGN - 1;
-	if ((p = arena.a_free[cls]) != NULL) {
-		memcpy(&arena.a_free[cls], p, sizeof(void *));
+	if ((p = ap->ap_free[cls]) != NULL) {
+		memcpy(&ap->ap_free[cls], p, sizeof(void *));
 		return p;
 	}
 	if (arena.a_base == NULL) {
@@ -117,34 +153,39 @@ arena_take(size_t num)
 		}
 		arena.a_base = p;
 	}
-	if (ARENA_RESERVE - arena.a_used < ARENA_HDR + size)
+	if (half - ap->ap_used < ARENA_HDR + size)
 		return NULL;
-	p = arena.a_base + arena.a_used + ARENA_HDR;
+	p = arena.a_base + (size_t)part * half + ap->ap_used + ARENA_HDR;
 	memcpy(p - ARENA_HDR, &size, sizeof(size));
-	arena.a_used += ARENA_HDR + size;
+	ap->ap_used += ARENA_HDR + size;
 	return p;
 }
 
-/* In the template a block is kept for the next of its class; in a worker
- * it is left as it is, since writing it would copy its page. */
+/* In the template a block is kept for the next of its class and part;
+ * in a worker it is left as it is, since writing it would copy its
+ * page. */
 static void
 arena_give(void *p)
 {
-	size_t	cls = block_size(p) / ARENA_ALIGN - 1;
+	struct arena_part	*ap;
+	size_t			 cls = block_size(p) / ARENA_ALIGN - 1;
 
 	if (!arena.a_on)
 		return;
-	memcpy(p, &arena.a_free[cls], sizeof(void *));
-	arena.a_free[cls] = p;
+	ap = &arena.a_part[(const char *)p - arena.a_base >= ARENA_RESERVE / 2];
+	memcpy(p, &ap->ap_free[cls], sizeof(void *));
+	ap->ap_free[cls] = p;
 }
 
 static void *
 hook_malloc(size_t num, const char *file, int line)
 {
-	void	*p;
+	enum part	 part;
+	void		*p;
 
 	(void)line;
-	if (arena.a_on && is_hot(file) && (p = arena_take(num)) != NULL)
+	if (arena.a_on && (part = part_of(file)) != PART_NONE &&
+	    (p = arena_take(part, num)) != NULL)
 		return p;
 	return malloc(num);
 }

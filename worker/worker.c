@@ -173,7 +173,6 @@ worker_limits(struct worker_env *w)
 	w->w_parked.bl_io.io_fd = -1;
 	w->w_backend_be = -1;
 	w->w_backend_conn = w->w_parked.bl_conn = -1;
-	balance_init(w);
 	backend_idle_init(w);
 	conn_mem_init(w);
 }
