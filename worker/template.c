@@ -268,7 +268,7 @@ template_run(struct worker_env *w)
 	for (;;) {
 		/* waitpid(-1) walks every child in the kernel, holding the
 		 * lock fork() needs: 11 us with 1,000 children, 310 us with
-		 * 3,000, and it ran for each message, three per spawn. Only
+		 * 3,000, and it ran for each message, two or three per spawn. Only
 		 * after a SIGCHLD, or a quiet poll (for one that came while
 		 * a message was handled). */
 		if (child_exited || reap)
