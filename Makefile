@@ -30,6 +30,10 @@ LDFLAGS		+= -fsanitize=address,undefined
 # The seccomp filter then lets the sanitizer runtime's own calls through.
 CPPFLAGS	+= -DRPXD_SANITIZER
 endif
+# The workers are forked from their template: a symbol a worker bound on
+# its first call would write a page of the template's that it shares.
+# Bound at start instead (and that table made read-only).
+WORKER_LDFLAGS	?= -Wl,-z,relro,-z,now
 ifeq ($(SANDBOX_DEBUG),1)
 CPPFLAGS	+= -DRPXD_SANDBOX_DEBUG
 endif
@@ -132,7 +136,7 @@ rpxd: master/main.o $(MASTER_OBJS) $(CONFIG_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(SSL_LIBS)
 
 rpxd-worker: worker/worker.o $(WORKER_OBJS) $(SANDBOX_OBJS) $(COMMON_OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(WORKER_LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
 rpxd-health: health/main.o $(HEALTH_OBJS) $(HEALTH_WORKER_OBJS) \
 		$(SANDBOX_OBJS) $(COMMON_OBJS)

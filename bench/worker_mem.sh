@@ -7,7 +7,12 @@
 # per case with bench/mem_hold.py, and prints Rss, Pss and Private_Dirty
 # from /proc/PID/smaps_rollup of the worker on the other end of each, then
 # of the same workers once their connections are closed. As root; takes
-# about 20 s. Stops what it started, by PID.
+# about 20 s. Stops what it started, by PID. PAGES=1: also where each
+# worker's private pages are, by mapping (bench/worker_pages.py;
+# PAGES_ARGS=-p lists the heap's by offset); HOLD=S: keep it all S s
+# before the connections close, to look at the workers; WAIT=S: measure
+# S s after the last connection was made (2); CONF_EXTRA: lines added to
+# the configuration.
 set -u
 if [ -z "${WORKER_MEM_NETNS:-}" ]; then
 	exec unshare -n env WORKER_MEM_NETNS=1 bash "$0" "$@"
@@ -23,6 +28,7 @@ P=$WORK/pki
 mkdir -p "$WORK/empty"
 {
 	base_conf 2 16 16
+	echo "${CONF_EXTRA:-}"
 	cat <<CONF
 backend "plain" { server = { "127.0.0.1:8080" } }
 backend "fe" {
@@ -77,10 +83,10 @@ for c in "${cases[@]}"; do
 	holders+=("$h") EXTRA_PIDS+=("$h")
 	for _ in $(seq 1 100); do grep -q '^ready' "$WORK/hold.out" && break; sleep 0.1; done
 	lport=$(awk '/^ready/ {print $2}' "$WORK/hold.out")
-	[ -n "$lport" ] || { echo "worker_mem: $name: $(cat "$WORK/hold.out")" >&2; exit 1; }
+	[ -n "$lport" ] || { echo "worker_mem: $name: $(cat "$WORK/hold.out")" >&2; tail -20 "$WORK/rpxd.log" >&2; exit 1; }
 	wpids+=("$(worker_of "$lport")") names+=("$name")
 done
-sleep 2
+sleep "${WAIT:-2}"
 busy=" ${wpids[*]} "
 if rev=$(git rev-parse --short HEAD 2>/dev/null); then
 	git diff --quiet HEAD -- worker common || rev="$rev + changes"
@@ -94,6 +100,17 @@ for w in $(workers); do
 	row "idle spare, never served" "$w"
 done
 for i in "${!wpids[@]}"; do row "holds: ${names[$i]}" "${wpids[$i]}"; done
+if [ -n "${PAGES:-}" ]; then
+	for w in $(workers); do
+		case $busy in *" $w "*) continue ;; esac
+		echo; echo "idle spare:"; python3 bench/worker_pages.py "$w"; break
+	done
+	for i in "${!wpids[@]}"; do
+		echo; echo "holds: ${names[$i]}:"
+		python3 bench/worker_pages.py ${PAGES_ARGS:-} "${wpids[$i]}"
+	done
+fi
+[ -n "${HOLD:-}" ] && { echo "holding: rpxd $RPXD_PID, ${HOLD} s"; sleep "$HOLD"; }
 for h in "${holders[@]}"; do kill "$h"; wait "$h" 2>/dev/null; done
 EXTRA_PIDS=()
 sleep 2

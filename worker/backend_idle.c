@@ -140,6 +140,37 @@ backend_idle_wait(struct worker_env *w, int timeout_ms)
 	return timeout_ms >= 0 && timeout_ms < ms ? timeout_ms : (int)ms;
 }
 
+/*
+ * The client's own backend connection while its client is quiet between
+ * requests (session.c): kept with the client up to backend-idle-timeout
+ * after the last exchange, then closed like a kept one, so that a client
+ * holding its connection for half an hour does not hold a backend
+ * connection and its TLS state as well. Never a pinned one. The deadline
+ * for an exchange that ended at since, or -1 for none.
+ */
+int64_t
+backend_own_idle_deadline(const struct worker_env *w, int64_t since)
+{
+	int	timeout = w->w_conf->rc_backend_idle_timeout;
+
+	if (w->w_backend.io_fd == -1 || w->w_pinned || w->w_backend_be < 0 ||
+	    timeout == 0)
+		return -1;
+	return since + 1000 * (int64_t)timeout;
+}
+
+void
+backend_own_idle_close(struct worker_env *w)
+{
+	if (w->w_backend.io_fd == -1 || w->w_pinned || w->w_backend_be < 0)
+		return;
+	log_debug("backend: client %s: connection %ld-%u to backend \"%s\" "
+	    "closed: backend-idle-timeout while the client is quiet",
+	    w->w_client_addr, log_getpid(), w->w_backend_id,
+	    w->w_conf->rc_backends[w->w_backend_be].be_name);
+	backend_close(w);
+}
+
 void
 backend_idle_close_all(struct worker_env *w)
 {

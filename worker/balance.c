@@ -12,12 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "log.h"
@@ -25,7 +23,12 @@
 
 #define COOKIE_VALUE_LEN	16	/* hex digits */
 
-/* Before the sandbox: per-server and per-backend memory, a seed. */
+/*
+ * In each worker, once forked (template.c): per-server and per-backend
+ * memory of its own, written at every request; allocated in the
+ * template, it would copy a page of the template's in every worker. The
+ * worker's seed (w_rng) comes with it.
+ */
 void
 balance_init(struct worker_env *w)
 {
@@ -36,8 +39,6 @@ balance_init(struct worker_env *w)
 	    (w->w_rr_seen = calloc(nb, sizeof(*w->w_rr_seen))) == NULL ||
 	    (w->w_rr_local = calloc(nb, sizeof(*w->w_rr_local))) == NULL)
 		fatal("worker: balance memory");
-	if (RAND_bytes((unsigned char *)&w->w_rng, sizeof(w->w_rng)) != 1)
-		w->w_rng = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
 }
 
 /* Is server sv a candidate? Passive holds count unless ignore_hold:

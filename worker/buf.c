@@ -183,12 +183,12 @@ buf_prepare(struct buf *b, size_t want)
 void
 buf_shrink(struct buf *b)
 {
-	if (b->b_cap <= BUF_MIN || b->b_len > BUF_MIN)
-		return;
 	if (b->b_len == 0) {
 		buf_release(b);
 		return;
 	}
+	if (b->b_cap <= BUF_MIN || b->b_len > BUF_MIN)
+		return;
 	/* Kept as it is when there is no memory for the small one. */
 	(void)buf_resize(b, BUF_MIN);
 }

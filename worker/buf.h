@@ -53,9 +53,9 @@ size_t	 buf_prepare(struct buf *b, size_t want);
 /* The free tail of the allocation, after moving the content to the
  * front; its length is b_cap - b_len. */
 char	*buf_tail(struct buf *b);
-/* A mapped (larger than BUF_MIN) allocation is given back when the
- * content fits in BUF_MIN bytes: an empty buffer keeps nothing, other
- * content moves to a BUF_MIN one. A small allocation is kept. */
+/* An empty buffer keeps nothing; a mapped (larger than BUF_MIN)
+ * allocation whose content fits in BUF_MIN bytes moves to a BUF_MIN
+ * one. */
 void	 buf_shrink(struct buf *b);
 int	 buf_append(struct buf *b, const void *p, size_t len);
 int	 buf_printf(struct buf *b, const char *fmt, ...)

@@ -1,8 +1,8 @@
 /*
  * The memory a worker holds for its connection (see conn_mem.h). Nothing
  * is allocated at start-up: an idle spare worker writes none of it, and a
- * worker holding an idle keep-alive connection keeps BUF_MIN per buffer
- * it used, whatever a request before needed.
+ * worker holding a quiet keep-alive connection keeps none of it either,
+ * nor OpenSSL's record buffers, whatever a request before needed.
  */
 #include <stdlib.h>
 #ifdef __GLIBC__
@@ -10,6 +10,7 @@
 #endif
 
 #include "log.h"
+#include "tls.h"
 #include "worker.h"
 
 void
@@ -51,17 +52,13 @@ hdr_vec_grow(struct hdr_vec *hv, unsigned max)
 	return 0;
 }
 
+/* Nothing points into the array between heads: it goes whole. */
 static void
-hdr_vec_shrink(struct hdr_vec *hv)
+hdr_vec_release(struct hdr_vec *hv)
 {
-	struct http_header	*v;
-
-	if (hv->hv_cap <= HDRS_MIN)
-		return;
-	if ((v = reallocarray(hv->hv_v, HDRS_MIN, sizeof(*v))) == NULL)
-		return;		/* kept as it is */
-	hv->hv_v = v;
-	hv->hv_cap = HDRS_MIN;
+	free(hv->hv_v);
+	hv->hv_v = NULL;
+	hv->hv_cap = 0;
 }
 
 static void
@@ -69,6 +66,8 @@ io_trim(struct io *io)
 {
 	buf_shrink(&io->io_in);
 	io->io_rfull = 0;
+	if (io->io_ssl != NULL)
+		tls_buffers_release(io->io_ssl);
 }
 
 /*
@@ -90,16 +89,18 @@ conn_mem_trim(struct worker_env *w, int flags)
 {
 	if (!(flags & CONN_TRIM_KEEP_REQUEST)) {
 		io_trim(&w->w_client);
-		hdr_vec_shrink(&w->w_req_headers);
+		hdr_vec_release(&w->w_req_headers);
 	}
 	io_trim(&w->w_backend);
 	io_trim(&w->w_parked.bl_io);
 	buf_shrink(&w->w_to_client);
 	buf_shrink(&w->w_to_backend);
 	buf_shrink(&w->w_scratch);
-	hdr_vec_shrink(&w->w_resp_headers);
-	if (flags & CONN_TRIM_HEAP)
+	hdr_vec_release(&w->w_resp_headers);
+	if (flags & CONN_TRIM_HEAP) {
 		heap_trim();
+		stack_trim();
+	}
 }
 
 /*

@@ -74,6 +74,8 @@ session_read_head(struct worker_env *w, struct http_message *req,
 	int64_t			 start = now_ms(), deadline, now;
 	int64_t			 head_deadline = -1;
 	int64_t			 quiet = start + CONN_QUIET_MS;
+	int64_t			 own = backend_own_idle_deadline(w, start);
+	int64_t			 wake;
 	long			 rv;
 	ssize_t			 n;
 
@@ -116,7 +118,13 @@ session_read_head(struct worker_env *w, struct http_message *req,
 			    "within client-header-timeout");
 			return HEAD_ERROR;
 		}
-		/* Quiet: what the last request needed goes back. */
+		/* Quiet: what the last request needed goes back; later,
+		 * the backend connection (and its TLS state) too. */
+		if (own != -1 && now >= own && in->b_len == 0) {
+			backend_own_idle_close(w);
+			own = -1;
+			quiet = now;
+		}
 		if (quiet != -1 && now >= quiet) {
 			conn_mem_trim(w, CONN_TRIM_HEAP);
 			quiet = -1;
@@ -132,9 +140,11 @@ session_read_head(struct worker_env *w, struct http_message *req,
 			pfd[2].events = POLLIN;
 			npfd = 3;
 		}
+		wake = quiet != -1 && quiet < deadline ? quiet : deadline;
+		if (own != -1 && in->b_len == 0 && own < wake)
+			wake = own;
 		if (io_poll(pfd, ios, npfd, backend_idle_wait(w,
-		    (int)((quiet != -1 && quiet < deadline ? quiet :
-		    deadline) - now))) == -1 && errno != EINTR)
+		    (int)(wake - now))) == -1 && errno != EINTR)
 			return HEAD_CLOSE;
 		if (npfd == 3 && pfd[2].revents && !backend_clean(w)) {
 			log_info("session: client %s: the backend closed the "

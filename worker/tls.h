@@ -77,8 +77,17 @@ int	 tls_client_connect(struct worker_env *w, unsigned be, unsigned sv,
 
 /* What tls_error_string says when OpenSSL recorded no error. */
 
+/* tls_buffers.c: the record buffers of a quiet connection, if empty. */
+void	 tls_buffers_release(SSL *ssl);
+
+/* tls_arena.c: init before OpenSSL's first allocation (in the template),
+ * stop in each worker it forks. */
+void	 tls_arena_init(void);
+void	 tls_arena_stop(void);
+
 /* tls_warmup.c: one handshake in memory in the template, so that the
  * workers share the state OpenSSL builds on first use. */
 void	 tls_warmup(void);
+void	 tls_warmup_store(SSL_CTX *ctx);
 
 #endif

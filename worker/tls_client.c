@@ -18,7 +18,8 @@
 
 struct tls_backend {
 	SSL_CTX		*tb_ctx;	/* NULL: plain backend */
-	SSL_SESSION	**tb_sessions;	/* per server, for resumption */
+	SSL_SESSION	**tb_sessions;	/* per server, for resumption: a
+					   worker's, from its first handshake */
 };
 
 static struct tls_backend	*tls_backends;
@@ -84,9 +85,7 @@ tls_client_init(const struct rpxd_conf *c)
 		if ((tls_backends[i].tb_ctx = client_ctx(bc, i)) == NULL)
 			fatalx("tls: backend \"%s\": %s", bc->be_name,
 			    tls_error_string(TLS_PEER_GONE));
-		if ((tls_backends[i].tb_sessions = calloc(bc->be_nservers,
-		    sizeof(SSL_SESSION *))) == NULL)
-			fatal("tls: calloc");
+		tls_warmup_store(tls_backends[i].tb_ctx);
 	}
 }
 
@@ -102,6 +101,13 @@ tls_client_connect(struct worker_env *w, unsigned be, unsigned svi,
 					    rc_backend_connect_timeout;
 	int				 rv;
 
+	/* Each worker's own, allocated by it: written at every handshake,
+	 * it would copy a page of the template's. */
+	if (tb->tb_sessions == NULL && (tb->tb_sessions =
+	    calloc(bc->be_nservers, sizeof(SSL_SESSION *))) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
 	if ((io->io_ssl = SSL_new(tb->tb_ctx)) == NULL ||
 	    SSL_set_fd(io->io_ssl, io->io_fd) != 1 ||
 	    tls_backend_names(io->io_ssl, bc, &bc->be_servers[svi]) == -1) {

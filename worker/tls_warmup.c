@@ -6,11 +6,15 @@
  * each at its first handshake. A throwaway P-256 key signs: the
  * listeners' keys are in the key holders, and the template has no channel
  * to them. TLS 1.3 and then TLS 1.2, both ways of the record layer.
+ * And the backends' trust stores' certificates, decoded
+ * (tls_warmup_store, from tls_client.c).
  */
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "log.h"
 #include "tls.h"
@@ -92,4 +96,27 @@ tls_warmup(void)
 	SSL_CTX_free(cctx);
 	X509_free(cert);
 	EVP_PKEY_free(key);
+}
+
+/*
+ * OpenSSL decodes a certificate's extensions into the X509 object the
+ * first time it checks one (X509_check_purpose): a worker verifying its
+ * first backend would write them into every CA certificate of the trust
+ * store it uses, copying the template's pages. Done here once for all.
+ */
+void
+tls_warmup_store(SSL_CTX *ctx)
+{
+	STACK_OF(X509_OBJECT)	*objs;
+	X509_STORE		*store;
+	X509			*x;
+	int			 i;
+
+	if (ctx == NULL || (store = SSL_CTX_get_cert_store(ctx)) == NULL ||
+	    (objs = X509_STORE_get0_objects(store)) == NULL)
+		return;
+	for (i = 0; i < sk_X509_OBJECT_num(objs); i++)
+		if ((x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs,
+		    i))) != NULL)
+			(void)X509_check_purpose(x, -1, 0);
 }

@@ -11,9 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -152,40 +149,6 @@ worker_setup(struct worker_env *w)
 	}
 }
 
-#ifdef __GLIBC__
-/*
- * The holes setup left in the template's heap, taken by the template
- * for good: a worker's first allocations would fill them, and each page
- * a worker writes there is a copy of the template's. Taken, they make the
- * workers allocate from the heap's top instead, in fresh pages, packed.
- * glibc: mallinfo2's fordblks less keepcost is the free space below the
- * top chunk.
- */
-static void
-heap_fill_holes(void)
-{
-	struct mallinfo2	mi;
-	size_t			size, before;
-	unsigned		n = 0;
-	void			*p;
-
-	for (size = 64 * 1024; size >= 16; size /= 2)
-		while (n < 200000) {
-			mi = mallinfo2();
-			if (mi.fordblks - mi.keepcost < 16)
-				return;
-			before = mi.keepcost;
-			if ((p = malloc(size)) == NULL)
-				return;
-			n++;
-			if (mallinfo2().keepcost < before) {
-				free(p);	/* from the top: no hole this big */
-				break;
-			}
-		}
-}
-#endif
-
 static int
 has_tls_listener(const struct rpxd_conf *c)
 {
@@ -210,7 +173,6 @@ worker_limits(struct worker_env *w)
 	w->w_parked.bl_io.io_fd = -1;
 	w->w_backend_be = -1;
 	w->w_backend_conn = w->w_parked.bl_conn = -1;
-	balance_init(w);
 	backend_idle_init(w);
 	conn_mem_init(w);
 }
@@ -275,6 +237,8 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	worker_catch_term();
 	log_init(foreground, "rpxd", LOG_DAEMON);
+	/* Before OpenSSL's first allocation: its hooks are set once. */
+	tls_arena_init();
 	w->w_ipc = RPXD_IPC_FD;
 	if (fcntl(w->w_ipc, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("worker: started without its socket on fd %d",
@@ -299,12 +263,10 @@ main(int argc, char *argv[])
 		tls_warmup();
 		ERR_clear_error();
 	}
-#ifdef __GLIBC__
-	/* What setup freed goes back, so that the workers' allocations
-	 * take fresh pages rather than copies of the template's. */
-	(void)malloc_trim(0);
-	heap_fill_holes();
-#endif
+	/* The workers' allocations take fresh pages, not copies of the
+	 * template's. */
+	stack_trim_init();	/* reads /proc: before the chroot */
+	template_heap_seal();
 	privdrop(w->w_conf->rc_chroot, w->w_conf->rc_uid, w->w_conf->rc_gid);
 	/* Returns in each worker it forks, which has its own socket to the
 	 * master, key channel and scoreboard slot by then. */

@@ -2,13 +2,9 @@
  * The unprivileged worker's state and the entry points of its parts:
  * worker.c (start-up and accept loop), dispatch.c (master messages at run
  * time), session.c (one client connection),
-<<<<<<< HEAD
- * exchange.c (one request and its response), backend.c, rewrite.c,
- * respond.c, privdrop.c; conn_mem.h for what a connection holds.
-=======
  * exchange.c (one request and its response), backend.c, backend_idle.c,
- * rewrite.c, respond.c, privdrop.c.
->>>>>>> f9e75d9 (Backend connections kept across client connections: a worker keeps up to backend-idle-connections (4) idle backend connections for backend-idle-timeout (15 s) after their client leaves, keyed by backend and server (so by TLS context, SNI and verification), never a pinned one nor one whose last exchange was not clean; the next client's idempotent request takes the newest after checking the server has not closed it; a kept connection lost before any response byte is retried once on a new connection for idempotent requests whose bytes the proxy still holds (logged), never for POST (RFC 9110 9.2.2), which never takes a connection another client left; idle ones are not counted as active; access lines end with reused=; t_77)
+ * rewrite.c, respond.c, privdrop.c, template.c and template_heap.c (the
+ * template of a generation); conn_mem.h for what a connection holds.
  */
 #ifndef RPXD_WORKER_H
 #define RPXD_WORKER_H
@@ -170,6 +166,8 @@ int	 backend_idle_take(struct worker_env *w, unsigned be, unsigned sv);
 void	 backend_idle_expire(struct worker_env *w);
 int	 backend_idle_wait(struct worker_env *w, int timeout_ms);
 void	 backend_idle_close_all(struct worker_env *w);
+int64_t	 backend_own_idle_deadline(const struct worker_env *w, int64_t since);
+void	 backend_own_idle_close(struct worker_env *w);
 int	 backend_request_idempotent(const struct http_message *req);
 
 /* board_report.c */
@@ -262,6 +260,12 @@ const char *privdrop_verify(uid_t uid, gid_t gid);
 
 /* template.c: returns only in a worker it forked */
 void	 template_run(struct worker_env *w);
+/* template_heap.c: before the template's first fork */
+void	 template_heap_seal(void);
+/* stack_trim.c: init in the template before it chroots; trim when a
+ * connection is quiet */
+void	 stack_trim_init(void);
+void	 stack_trim(void);
 
 /* sandbox_selftest.c, in rpxd-worker-selftest only */
 void	 sandbox_selftest(const char *path, size_t len);

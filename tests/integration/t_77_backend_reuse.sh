@@ -10,8 +10,9 @@
 # drops before answering is retried on a new connection, while a POST is
 # never sent on one another client left and, on its own kept connection,
 # gets 502 rather than a retry (RFC 9110 9.2.2); idle connections are not
-# counted as active (rpxctl status, leastconn); backend-idle-timeout and
-# backend-idle-connections = 0.
+# counted as active (rpxctl status, leastconn); backend-idle-timeout (also
+# for the backend connection of a client that holds its connection quiet,
+# never a pinned one) and backend-idle-connections = 0.
 . "$IT/tls_pki.sh"
 . "$IT/apache_ntlm.sh"
 P=$WORK/pki
@@ -342,6 +343,36 @@ PY
 )
 	expect "idle timeout: also closed while the worker serves another client" \
 	    "$r" "closed HTTP/1.1 200 OK"
+	# ... and while its own client holds its connection quiet (issue 14:
+	# a held client does not hold a backend connection too), but never a
+	# pinned one: each client waits 2.5 s on its open connection, then
+	# asks again on it.
+	r=$(python3 - "$RB_LOG" <<'PY'
+import re, socket, sys, time
+def ask(s, path):
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: py.example.com\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(4096)
+    head, body = data.split(b"\r\n\r\n", 1)
+    n = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(body) < n:
+        body += s.recv(4096)
+    return head.split(b"\r\n")[0].decode(), re.match(rb"conn=(\d+)", body).group(1).decode()
+out = []
+for first in (b"/q1", b"/ntlmq"):
+    s = socket.create_connection(("127.0.0.1", 80))
+    _, a = ask(s, first)
+    time.sleep(2.5)
+    gone = "eof " + a in open(sys.argv[1]).read().splitlines()
+    status, b = ask(s, b"/q2")
+    out.append("%s %s %s" % ("closed" if gone else "open", status.split(" ", 1)[1], "same" if a == b else "new"))
+    s.close()
+print(" / ".join(out))
+PY
+)
+	expect "idle timeout: a quiet client's backend connection closed, a new one for its next request; a pinned one kept" \
+	    "$r" "closed 200 OK new / open 200 OK same"
 else
 	fail "rpxd starts with backend-idle-timeout = 1"
 fi
