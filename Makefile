@@ -51,6 +51,10 @@ CONFUSE_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libconfuse)
 CONFUSE_LIBS	:= $(shell $(PKG_CONFIG) --libs libconfuse)
 CHECK_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check)
+# libwbclient (Samba's) for the domain checker of ntlm-source = winbind;
+# without it rpxd-winbind is not built, and that option cannot be used.
+WBC_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags wbclient 2>/dev/null)
+WBC_LIBS	:= $(shell $(PKG_CONFIG) --libs wbclient 2>/dev/null)
 
 ALL_CPPFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -Iworker \
 		  -Imaster -Ihealth -Ikeys $(KEYS_CPPFLAGS) \
@@ -71,7 +75,8 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c common/metrics_board.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_fleet.c common/config_metrics.c \
-		  common/config_tls.c common/ocsp_check.c common/ocsp_request.c
+		  common/config_tls.c common/ocsp_check.c common/ocsp_request.c \
+		  common/config_ad.c
 MASTER_SRCS	= $(filter-out master/main.c master/watch_%.c,$(wildcard master/*.c))
 # How the master watches its workers' sockets: epoll on Linux.
 ifeq ($(shell uname -s),Linux)
@@ -129,6 +134,9 @@ UNIT_OBJS	= $(UNIT_SRCS:.c=.o)
 SANDBOX_OBJS	= $(SANDBOX_SRCS:.c=.o)
 
 PROGS		= rpxd rpxd-worker rpxd-health rpxd-keys rpxctl
+ifneq ($(WBC_LIBS),)
+PROGS		+= rpxd-winbind
+endif
 
 all: $(PROGS)
 
@@ -145,6 +153,14 @@ rpxd-health: health/main.o $(HEALTH_OBJS) $(HEALTH_WORKER_OBJS) \
 rpxd-keys: keys/main.o $(KEYS_OBJS) worker/privdrop.o $(SANDBOX_OBJS) \
 		$(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
+
+# The domain checker: its setup, login check and groups.
+WINBIND_OBJS	= winbind/main.o winbind/auth.o winbind/groups.o
+rpxd-winbind: $(WINBIND_OBJS) $(SANDBOX_OBJS) $(COMMON_OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(WBC_LIBS) $(SSL_LIBS)
+
+winbind/%.o: winbind/%.c
+	$(CC) $(ALL_CPPFLAGS) $(WBC_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 rpxctl: ctl/rpxctl.o ctl/ticket_key.o common/config_fleet.o common/base64.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
@@ -258,6 +274,8 @@ install: $(PROGS)
 	install -m 0755 rpxd-worker $(DESTDIR)$(LIBEXECDIR)/rpxd-worker
 	install -m 0755 rpxd-health $(DESTDIR)$(LIBEXECDIR)/rpxd-health
 	install -m 0755 rpxd-keys $(DESTDIR)$(LIBEXECDIR)/rpxd-keys
+	if [ -f rpxd-winbind ]; then install -m 0755 rpxd-winbind \
+	    $(DESTDIR)$(LIBEXECDIR)/rpxd-winbind; fi
 	install -m 0644 etc/rpxd.8 $(DESTDIR)$(MANDIR)/man8/rpxd.8
 	install -m 0644 etc/rpxctl.8 $(DESTDIR)$(MANDIR)/man8/rpxctl.8
 	install -m 0644 etc/rpxd.conf.5 $(DESTDIR)$(MANDIR)/man5/rpxd.conf.5

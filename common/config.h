@@ -42,12 +42,23 @@
 #define RPXD_NO_BACKEND		UINT32_MAX	/* a redirect-only route */
 #define RPXD_HEALTH_STATUS_MAX	16	/* expected statuses of a check */
 #define RPXD_HEALTH_BODY_MAX	256	/* expected body text */
+#define RPXD_GROUPS_MAX		16	/* require-group names of a route */
+#define RPXD_ALL_GROUPS_MAX	64	/* distinct names of all routes */
+#define RPXD_GROUP_NAME_MAX	256	/* "DOMAIN\\group", UTF-8 */
+#define RPXD_WINBIND_CHECKERS_MAX 16	/* winbind-checkers' largest value */
 
 /* Who authenticates the client on a route (R11). */
 enum auth_mode {
 	AUTH_PASSTHROUGH = 0,	/* the backend; NTLM/Negotiate pinning */
 	AUTH_NONE = 1,		/* nobody: Authorization never forwarded */
-	AUTH_NTLM = 2		/* rpxd, NTLMv2 against ntlm-users */
+	AUTH_NTLM = 2		/* rpxd, NTLMv2 against ntlm-source */
+};
+
+/* Who verifies an auth = ntlm login (the master side, never a worker). */
+enum ntlm_source {
+	NTLM_SOURCE_FILE = 0,	/* the NT hashes of ntlm-users */
+	NTLM_SOURCE_WINBIND = 1	/* the domain, through winbind
+				   (rpxd-winbind, master/winbind.c) */
 };
 
 enum host_header_mode {
@@ -163,6 +174,10 @@ struct route_conf {
 	int			 rt_auth;	/* enum auth_mode */
 	char			 rt_auth_header[RPXD_NAME_MAX];	/* AUTH_NTLM:
 					   the identity field to the backend */
+	unsigned		 rt_ngroups;	/* require-group; 0: none */
+	char			(*rt_groups)[RPXD_GROUP_NAME_MAX];	/* as
+					   written: "CORP\\Lync users" */
+	unsigned		 rt_groups_line;
 };
 
 struct listener_conf {
@@ -256,10 +271,19 @@ struct rpxd_conf {
 	 * (worker/backend_idle.c); either 0: none kept */
 	unsigned		 rc_backend_idle_conns;	/* per worker */
 	unsigned		 rc_backend_idle_timeout;	/* s */
+	unsigned		 rc_winbind_timeout;	/* s, one domain check */
+	unsigned		 rc_winbind_checkers;	/* rpxd-winbind processes */
 	/* auth = ntlm */
 	char			 rc_ntlm_users[RPXD_FILE_MAX];	/* "": none */
 	char			 rc_ntlm_domain[RPXD_NAME_MAX];
 	struct ntlm_users	*rc_users;	/* master only, never sent */
+	int			 rc_ntlm_source;	/* enum ntlm_source;
+						   master only */
+	unsigned		 rc_ntlm_source_line;
+	char			 rc_winbind_group[RPXD_NAME_MAX];	/* the
+					   group of winbind's privileged
+					   socket */
+	gid_t			 rc_winbind_gid;	/* resolved; 0: none */
 	/* secrets shared by a fleet (config_fleet.c): master only, never
 	 * sent as part of a configuration */
 	char			 rc_ticket_key_file[RPXD_FILE_MAX];	/* "" */
@@ -293,13 +317,22 @@ void	 config_defaults(struct rpxd_conf *conf);
  * min-spare-workers ... max-headers, tls-ticket-rotation,
  * auth-failure-limit, auth-failure-delay, key-holders, the early
  * response body's two, max-connections-per-address, pressure-threshold,
- * pressure-head-timeout, backend-idle-connections, backend-idle-timeout. */
-#define CONFIG_GLOBAL_INTS	25
+ * pressure-head-timeout, backend-idle-connections, backend-idle-timeout,
+ * winbind-timeout, winbind-checkers. */
+#define CONFIG_GLOBAL_INTS	27
 unsigned *config_int_ref(struct rpxd_conf *conf, unsigned i);
 unsigned config_int_get(const struct rpxd_conf *conf, unsigned i);
 const char *config_int_name(unsigned i);	/* NULL past the last */
 const char *config_balance_name(int balance);	/* "roundrobin" ... */
 const char *config_auth_name(int auth);		/* "passthrough" ... */
+const char *config_ntlm_source_name(int source);	/* "file" ... */
+/*
+ * config_ad.c: the distinct require-group names of all routes (compared
+ * without ASCII case), the first max of them copied into out (NULL: only
+ * counted); how many there are.
+ */
+unsigned config_all_groups(const struct rpxd_conf *conf,
+	    char (*out)[RPXD_GROUP_NAME_MAX], unsigned max);
 
 /*
  * config_tls_load (master only): read every certificate, key, OCSP response and

@@ -49,6 +49,10 @@ config_defaults(struct rpxd_conf *c)
 	c->rc_pressure_head_timeout = 5;
 	c->rc_backend_idle_conns = 4;
 	c->rc_backend_idle_timeout = 15;
+	c->rc_winbind_timeout = 5;
+	c->rc_winbind_checkers = 2;
+	snprintf(c->rc_winbind_group, sizeof(c->rc_winbind_group),
+	    "winbindd_priv");
 	snprintf(c->rc_ntlm_domain, sizeof(c->rc_ntlm_domain), "RPXD");
 }
 
@@ -70,7 +74,10 @@ listener_free(struct listener_conf *ls)
 	unsigned	j;
 
 	for (j = 0; ls->ls_routes != NULL && j < ls->ls_nroutes; j++)
+	{
 		free(ls->ls_routes[j].rt_hosts);
+		free(ls->ls_routes[j].rt_groups);
+	}
 	free(ls->ls_routes);
 	for (j = 0; ls->ls_certs != NULL && j < ls->ls_ncerts; j++) {
 		blob_free(&ls->ls_certs[j].ct_chain_pem);

@@ -32,6 +32,8 @@ static const size_t	config_int_offsets[CONFIG_GLOBAL_INTS] = {
 	offsetof(struct rpxd_conf, rc_pressure_head_timeout),
 	offsetof(struct rpxd_conf, rc_backend_idle_conns),
 	offsetof(struct rpxd_conf, rc_backend_idle_timeout),
+	offsetof(struct rpxd_conf, rc_winbind_timeout),
+	offsetof(struct rpxd_conf, rc_winbind_checkers),
 };
 
 unsigned *

@@ -58,6 +58,8 @@ static const struct int_option {
 	{ "pressure-head-timeout", 5, 1, 86400 },
 	{ "backend-idle-connections", 4, 0, RPXD_MAX_IDLE_CONNS },
 	{ "backend-idle-timeout", 15, 0, 3600 },
+	{ "winbind-timeout", 5, 1, 60 },
+	{ "winbind-checkers", 2, 1, RPXD_WINBIND_CHECKERS_MAX },
 };
 #define N_INT_OPTIONS	(sizeof(int_options) / sizeof(int_options[0]))
 _Static_assert(N_INT_OPTIONS == CONFIG_GLOBAL_INTS, "int_options and "
@@ -122,8 +124,8 @@ config_perr(int line, const char *fmt, ...)
  * a file): cfg_opt_t has no line, so the validator notes it here, keyed
  * by the option of its section. Without room the section's line is used.
  */
-static void
-opt_line_note(const cfg_opt_t *opt, int line)
+void
+config_opt_line_note(const cfg_opt_t *opt, int line)
 {
 	struct opt_line	*p;
 	unsigned	 cap;
@@ -139,8 +141,8 @@ opt_line_note(const cfg_opt_t *opt, int line)
 }
 
 /* The line of option name of sec, or sec's line if it was not given. */
-static unsigned
-opt_line(cfg_t *sec, const char *name)
+unsigned
+config_opt_line(cfg_t *sec, const char *name)
 {
 	const cfg_opt_t	*opt = cfg_getopt(sec, name);
 	unsigned	 i;
@@ -250,8 +252,8 @@ config_v_note(cfg_t *cfg, cfg_opt_t *opt)
  * A list option calls back after each element and again at its "}":
  * the element to check is the last one, unless it was checked already.
  */
-static const char *
-new_list_element(cfg_opt_t *opt)
+const char *
+config_new_list_element(cfg_opt_t *opt)
 {
 	unsigned	 n = cfg_opt_size(opt);
 	const char	*last;
@@ -444,7 +446,7 @@ v_server(cfg_t *cfg, cfg_opt_t *opt)
 	const char	*v;
 
 	note(cfg);
-	if ((v = new_list_element(opt)) == NULL)
+	if ((v = config_new_list_element(opt)) == NULL)
 		return 0;
 	if (v[0] == '\0' || strlen(v) >= RPXD_HOST_MAX + 8)
 		perr(cfg->line, "server: \"%.64s\" is not \"host:port\"", v);
@@ -460,7 +462,7 @@ v_prefix_list(cfg_t *cfg, cfg_opt_t *opt)
 	const char		*v, *why;
 
 	note(cfg);
-	if ((v = new_list_element(opt)) != NULL &&
+	if ((v = config_new_list_element(opt)) != NULL &&
 	    net_prefix_parse(v, &np, &why) == -1)
 		perr(cfg->line, "%s: \"%.64s\": %s", opt->name, v, why);
 	return 0;
@@ -569,7 +571,7 @@ v_host(cfg_t *cfg, cfg_opt_t *opt)
 	const char	*v, *why;
 
 	note(cfg);
-	if ((v = new_list_element(opt)) != NULL &&
+	if ((v = config_new_list_element(opt)) != NULL &&
 	    (why = host_bad(v, 1, 0)) != NULL)
 		perr(cfg->line, "host: \"%.64s\" %s", v, why);
 	return 0;
@@ -657,7 +659,7 @@ v_file(cfg_t *cfg, cfg_opt_t *opt)
 	note(cfg);
 	if (v == NULL)
 		return 0;
-	opt_line_note(opt, cfg->line);
+	config_opt_line_note(opt, cfg->line);
 	if (v[0] != '/')
 		perr(cfg->line, "%s: \"%.64s\" is not an absolute path",
 		    opt->name, v);
@@ -698,7 +700,7 @@ v_tls_list(cfg_t *cfg, cfg_opt_t *opt)
 	const char	*v = cfg_opt_getnstr(opt, 0);
 
 	note(cfg);
-	opt_line_note(opt, cfg->line);
+	config_opt_line_note(opt, cfg->line);
 	if (v[0] == '\0' || strlen(v) >= RPXD_TLS_LIST_MAX)
 		perr(cfg->line, "%s: must be 1 to %d characters", opt->name,
 		    RPXD_TLS_LIST_MAX - 1);
@@ -878,6 +880,7 @@ static cfg_opt_t route_opts[] = {
 	CFG_INT("redirect-port", 0, CFGF_NONE),
 	CFG_STR("auth", "passthrough", CFGF_NONE),
 	CFG_STR("auth-header", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("require-group", NULL, CFGF_NODEFAULT),
 	CFG_BOOL("access-log", cfg_true, CFGF_NONE),
 	CFG_END()
 };
@@ -1017,7 +1020,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static cfg_t *
 config_schema(void)
 {
-	static cfg_opt_t	 opts[N_INT_OPTIONS + 17];
+	static cfg_opt_t	 opts[N_INT_OPTIONS + 19];
 	size_t			 i, n = 0;
 	cfg_t			*cfg;
 
@@ -1034,6 +1037,9 @@ config_schema(void)
 	opts[n++] = (cfg_opt_t)CFG_STR("log-level", "brief", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-users", NULL, CFGF_NODEFAULT);
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-domain", "RPXD", CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-source", "file", CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_STR("winbind-privileged-group",
+	    "winbindd_priv", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_BOOL("check-extended-protection", cfg_true,
 	    CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("tls-ticket-key-file", NULL,
@@ -1057,6 +1063,7 @@ config_schema(void)
 		cfg_set_validate_func(cfg, validators[i].path,
 		    validators[i].fn);
 	config_pool_validators(cfg);
+	config_ad_validators(cfg);
 	return cfg;
 }
 
@@ -1304,8 +1311,8 @@ fill_backend_tls(struct backend_conf *be, cfg_t *sec)
 	copy_str(be->be_sni, sizeof(be->be_sni), cfg_getstr(sec, "sni"));
 	copy_str(be->be_client_cert, sizeof(be->be_client_cert), cert);
 	copy_str(be->be_client_key, sizeof(be->be_client_key), key);
-	be->be_client_cert_line = opt_line(sec, "client-certificate");
-	be->be_client_key_line = opt_line(sec, "client-key");
+	be->be_client_cert_line = config_opt_line(sec, "client-certificate");
+	be->be_client_key_line = config_opt_line(sec, "client-key");
 	if ((cert == NULL) != (key == NULL))
 		perr(sec->line, "backend \"%s\": client-certificate and "
 		    "client-key go together", be->be_name);
@@ -1411,6 +1418,7 @@ fill_route(struct route_conf *rt, cfg_t *sec, const char *ls_name)
 	rt->rt_idle_timeout = t < 0 || t > ROUTE_TIMEOUT_MAX ? 0 : (unsigned)t;
 	fill_route_hosts(rt, sec, ls_name);
 	config_fill_route_auth(rt, sec, ls_name);
+	config_fill_route_groups(rt, sec, ls_name);
 }
 
 static void
@@ -1466,9 +1474,9 @@ fill_listener_tls(struct listener_conf *ls, cfg_t *tls)
 	    cfg_getstr(tls, "ciphersuites"));
 	copy_str(ls->ls_curves, sizeof(ls->ls_curves),
 	    cfg_getstr(tls, "curves"));
-	ls->ls_ciphers_line = opt_line(tls, "ciphers");
-	ls->ls_ciphersuites_line = opt_line(tls, "ciphersuites");
-	ls->ls_curves_line = opt_line(tls, "curves");
+	ls->ls_ciphers_line = config_opt_line(tls, "ciphers");
+	ls->ls_ciphersuites_line = config_opt_line(tls, "ciphersuites");
+	ls->ls_curves_line = config_opt_line(tls, "curves");
 	ls->ls_hsts = (unsigned)cfg_getint(tls, "hsts");
 	ls->ls_hsts_subdomains = cfg_getbool(tls,
 	    "hsts-include-subdomains") ? 1 : 0;
@@ -1553,6 +1561,7 @@ fill(struct rpxd_conf *c, cfg_t *cfg)
 	fill_globals(c, cfg);
 	check_user_group(c);
 	config_fill_auth_globals(c, cfg);
+	config_fill_ad_globals(c, cfg);
 	check_global_limits(c);
 	if (nb > RPXD_MAX_BACKENDS)
 		perr(cfg_getnsec(cfg, "backend", RPXD_MAX_BACKENDS)->line,
@@ -1579,6 +1588,7 @@ fill(struct rpxd_conf *c, cfg_t *cfg)
 		fill_listener(&c->rc_listeners[i],
 		    cfg_getnsec(cfg, "listener", i));
 	config_check_auth(c);
+	config_check_groups(c);
 }
 
 struct rpxd_conf *
@@ -1640,7 +1650,8 @@ config_load(const char *file, char *err, size_t errlen)
 		return NULL;
 	if (config_check(c, err, errlen) == -1 ||
 	    config_tls_load(c, err, errlen) == -1 ||
-	    (c->rc_ntlm_users[0] != '\0' && (c->rc_users =
+	    (c->rc_ntlm_users[0] != '\0' &&
+	    c->rc_ntlm_source == NTLM_SOURCE_FILE && (c->rc_users =
 	    ntlm_users_load(c->rc_ntlm_users, err, errlen)) == NULL) ||
 	    fleet_keys_load(c, err, errlen) == -1) {
 		config_free(c);

@@ -16,6 +16,11 @@ void	 config_perr(int line, const char *fmt, ...)
 void	 config_note(const cfg_t *cfg);
 int	 config_v_note(cfg_t *cfg, cfg_opt_t *opt);
 void	 config_copy_str(char *dst, size_t len, const char *src);
+/* The line of an option a validator noted, else its section's. */
+void	 config_opt_line_note(const cfg_opt_t *opt, int line);
+unsigned config_opt_line(cfg_t *sec, const char *name);
+/* A list's element not yet checked, or NULL (see config_parse.c). */
+const char *config_new_list_element(cfg_opt_t *opt);
 
 /* config_pool.c: backend pools, health checks, route authentication. */
 extern cfg_opt_t config_health_opts[];
@@ -25,6 +30,13 @@ void	 config_fill_route_auth(struct route_conf *rt, cfg_t *sec,
 	    const char *ls_name);
 void	 config_fill_auth_globals(struct rpxd_conf *c, cfg_t *root);
 void	 config_check_auth(const struct rpxd_conf *c);
+
+/* config_ad.c: ntlm-source and require-group (Active Directory). */
+void	 config_ad_validators(cfg_t *root);
+void	 config_fill_ad_globals(struct rpxd_conf *c, cfg_t *root);
+void	 config_fill_route_groups(struct route_conf *rt, cfg_t *sec,
+	    const char *ls_name);
+void	 config_check_groups(const struct rpxd_conf *c);
 
 /* config_metrics.c: metrics and metrics-from of a listener; 1 when it
  * is a metrics listener (then it has no routes), else 0. */

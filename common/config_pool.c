@@ -328,7 +328,8 @@ config_fill_route_auth(struct route_conf *rt, cfg_t *sec,
 }
 
 /*
- * After every section is read: auth = ntlm needs the credential file, and
+ * After every section is read: auth = ntlm needs the credential file
+ * (unless the domain checks the logins: ntlm-source = "winbind"), and
  * on a plain listener it exposes NTLM exchanges to anyone on the path.
  */
 void
@@ -344,11 +345,12 @@ config_check_auth(const struct rpxd_conf *c)
 			rt = &ls->ls_routes[j];
 			if (rt->rt_auth != AUTH_NTLM)
 				continue;
-			if (c->rc_ntlm_users[0] == '\0')
+			if (c->rc_ntlm_users[0] == '\0' &&
+			    c->rc_ntlm_source == NTLM_SOURCE_FILE)
 				config_perr((int)rt->rt_line, "listener \"%s\": "
 				    "route \"%s\": auth = \"ntlm\" needs the "
-				    "global ntlm-users file", ls->ls_name,
-				    rt->rt_name);
+				    "global ntlm-users file (or ntlm-source = "
+				    "\"winbind\")", ls->ls_name, rt->rt_name);
 			else if (ls->ls_ncerts == 0)
 				log_warnx("%s:%u: listener \"%s\": route \"%s\": "
 				    "auth = \"ntlm\" on a listener without TLS: "

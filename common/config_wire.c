@@ -18,7 +18,7 @@
 #include "log.h"
 #include "msgbuf.h"
 
-#define CONFIG_WIRE_VERSION	6
+#define CONFIG_WIRE_VERSION	7
 #define NO_ROUTE		UINT32_MAX	/* ls_default_route -1 */
 
 /* The fewest bytes each element can take, to bound counts by what is
@@ -66,6 +66,9 @@ put_route(struct msgbuf *mb, const struct route_conf *rt)
 	msgbuf_put_u32(mb, (uint32_t)rt->rt_auth);
 	msgbuf_put_str(mb, rt->rt_auth_header);
 	msgbuf_put_u32(mb, (uint32_t)rt->rt_access_log);
+	msgbuf_put_u32(mb, rt->rt_ngroups);
+	for (i = 0; i < rt->rt_ngroups; i++)
+		msgbuf_put_str(mb, rt->rt_groups[i]);
 }
 
 /* Public bytes only: private keys travel in their own message. */
@@ -204,6 +207,7 @@ config_encode(const struct rpxd_conf *c, struct msgbuf *mb)
 	msgbuf_put_str(mb, c->rc_syslog_tag);
 	msgbuf_put_u32(mb, (uint32_t)c->rc_log_level);
 	msgbuf_put_str(mb, c->rc_ntlm_domain);
+	msgbuf_put_u32(mb, (uint32_t)c->rc_winbind_gid);
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
 		msgbuf_put_u32(mb, config_int_get(c, i));
 	msgbuf_put_u32(mb, c->rc_nbackends);
@@ -257,6 +261,25 @@ get_addr(struct msgbuf *mb, struct sockaddr_storage *ss, socklen_t *len)
 		return 0;
 	mb->mb_error = 1;
 	return -1;
+}
+
+/* require-group: only on an auth = ntlm route, each name non-empty. */
+static int
+get_groups(struct msgbuf *mb, struct route_conf *rt)
+{
+	unsigned	i;
+
+	if (get_count(mb, &rt->rt_ngroups, 0, RPXD_GROUPS_MAX, 5) == -1 ||
+	    (rt->rt_ngroups > 0 && rt->rt_auth != AUTH_NTLM))
+		return -1;
+	if (rt->rt_ngroups > 0 && (rt->rt_groups = calloc(rt->rt_ngroups,
+	    sizeof(*rt->rt_groups))) == NULL)
+		return -1;
+	for (i = 0; i < rt->rt_ngroups; i++)
+		if (msgbuf_get_str(mb, rt->rt_groups[i],
+		    RPXD_GROUP_NAME_MAX) == -1 || rt->rt_groups[i][0] == '\0')
+			return -1;
+	return 0;
 }
 
 static int
@@ -318,7 +341,7 @@ get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
 	    get_uint(mb, &u, 0, 1) == -1)
 		return -1;
 	rt->rt_access_log = (int)u;
-	return 0;
+	return get_groups(mb, rt);
 }
 
 static int
@@ -613,8 +636,10 @@ get_process(struct msgbuf *mb, struct rpxd_conf *c)
 		return -1;
 	c->rc_log_level = (int)u;
 	if (msgbuf_get_str(mb, c->rc_ntlm_domain,
-	    sizeof(c->rc_ntlm_domain)) == -1)
+	    sizeof(c->rc_ntlm_domain)) == -1 ||
+	    get_uint(mb, &u, 0, UINT32_MAX) == -1)
 		return -1;
+	c->rc_winbind_gid = (gid_t)u;
 	return 0;
 }
 

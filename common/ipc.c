@@ -49,6 +49,9 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_METRICS] = "metrics snapshot",
 	[IPC_CERT_FETCH] = "certificate fetch",
 	[IPC_CERT_ANSWER] = "certificate answer",
+	[IPC_WINBIND_GROUPS] = "winbind groups",
+	[IPC_WINBIND_CHECK] = "winbind check",
+	[IPC_WINBIND_ANSWER] = "winbind answer",
 };
 
 const char *

@@ -36,8 +36,11 @@ enum ipc_type {
 				   NTLM_NT_RESPONSE_MAX), len bytes NT
 				   response; checked against the challenge
 				   the master gave this worker */
-	IPC_NTLM_RESULT,	/* u32 ok, str identity ("DOMAIN\\user")
-				   or why it failed; a refusal may come
+	IPC_NTLM_RESULT,	/* u32 NTLM_RESULT_*, str identity
+				   ("DOMAIN\\user") or why it failed, u32
+				   count, count str: the require-group
+				   names the user is in (ntlm-source =
+				   winbind); a refusal may come
 				   auth-failure-delay seconds later */
 	/* the key service (keyproto.h): each worker's channel to a key
 	   holder is a SOCK_SEQPACKET socketpair made by the master; the
@@ -118,8 +121,29 @@ enum ipc_type {
 	IPC_CERT_ANSWER,	/* checker -> master: u32 id, u32 ok, str
 				   why, u32 len, len bytes DER leaf
 				   certificate (at most EP_CERT_DER_MAX) */
+	/* ntlm-source = winbind (master/winbind.c, winbind/): the master
+	   asks its domain checkers (rpxd-winbind) */
+	IPC_WINBIND_GROUPS,	/* master -> checker, after the
+				   configuration and at every reload: u32
+				   count, count str: every require-group
+				   name (config_all_groups) */
+	IPC_WINBIND_CHECK,	/* master -> checker: u32 id, str user, str
+				   domain (as the client sent them),
+				   NTLM_CHALLENGE_LEN bytes the challenge
+				   the master minted, u32 len, len bytes
+				   NT response */
+	IPC_WINBIND_ANSWER,	/* checker -> master: u32 id, u32
+				   NTLM_RESULT_*, str identity or why, u32
+				   count, count str: the names of
+				   IPC_WINBIND_GROUPS the user is in */
 	IPC_TYPE_MAX
 };
+
+/* IPC_NTLM_RESULT and IPC_WINBIND_ANSWER verdicts */
+#define NTLM_RESULT_REFUSED	0	/* bad credentials: 401, counted */
+#define NTLM_RESULT_OK		1
+#define NTLM_RESULT_UNAVAILABLE	2	/* no verdict (the domain did not
+					   answer): 503, not counted */
 
 #define EP_CERT_DER_MAX		16384	/* a leaf certificate, DER */
 #define CERT_FETCHES_MAX	4	/* connections the checker makes at once

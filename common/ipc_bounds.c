@@ -3,11 +3,13 @@
  * the largest payload each can have: the tables ipc_reader.c checks a
  * header against as soon as it is in (master/pool.c reads workers with
  * the first, master/health.c the health checker with the second,
- * master/template.c a generation's template with the third). A type
+ * master/template.c a generation's template with the third,
+ * master/winbind.c the domain checkers with the fourth). A type
  * not listed is refused; every bound is the largest real message with
  * room to spare, not MSGBUF_MAX.
  */
 #include "addrboard.h"
+#include "config.h"
 #include "ipc_reader.h"
 #include "ntlm.h"
 #include "ocsp.h"
@@ -63,5 +65,20 @@ const struct ipc_bounds ipc_bounds_template = {
 		    .ib_max = 8 },
 		[IPC_REAPED] = { .ib_allowed = 1, .ib_nfds = 0,
 		    .ib_max = 12 },
+	}
+};
+
+/*
+ * A domain checker (rpxd-winbind) answers each IPC_WINBIND_CHECK: u32 id,
+ * u32 verdict, str identity or why (two names and a backslash), u32
+ * count and at most RPXD_ALL_GROUPS_MAX group names.
+ */
+#define WINBIND_ANSWER_MAX	(12 + 4 + 2 * NTLM_NAME_MAX + 2 + \
+				    RPXD_ALL_GROUPS_MAX * \
+				    (4 + RPXD_GROUP_NAME_MAX))
+const struct ipc_bounds ipc_bounds_winbind = {
+	.ib_types = {
+		[IPC_WINBIND_ANSWER] = { .ib_allowed = 1, .ib_nfds = 0,
+		    .ib_max = WINBIND_ANSWER_MAX },
 	}
 };

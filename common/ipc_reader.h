@@ -37,6 +37,7 @@ struct ipc_bounds {
 extern const struct ipc_bounds ipc_bounds_worker;	/* worker -> master */
 extern const struct ipc_bounds ipc_bounds_health;	/* checker -> master */
 extern const struct ipc_bounds ipc_bounds_template;	/* template -> master */
+extern const struct ipc_bounds ipc_bounds_winbind;	/* rpxd-winbind -> master */
 
 struct ipc_reader {
 	const struct ipc_bounds	*ir_bounds;

@@ -12,9 +12,11 @@ enum sandbox_role {
 	SANDBOX_WORKER,		/* rpxd-worker: clients and backends */
 	SANDBOX_HEALTH,		/* rpxd-health: connections to backends */
 	SANDBOX_KEYS,		/* rpxd-keys: only its open sockets */
-	SANDBOX_TEMPLATE	/* rpxd-worker as a generation's template:
+	SANDBOX_TEMPLATE,	/* rpxd-worker as a generation's template:
 				   forks the workers, which then enter
 				   SANDBOX_WORKER on top of it */
+	SANDBOX_WINBIND		/* rpxd-winbind: its master socket and
+				   winbind's UNIX socket, nothing else */
 };
 
 /*

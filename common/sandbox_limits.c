@@ -114,6 +114,8 @@ sandbox_role_name(enum sandbox_role role)
 		return "keys";
 	case SANDBOX_TEMPLATE:
 		return "template";
+	case SANDBOX_WINBIND:
+		return "winbind";
 	}
 	return "unknown";
 }

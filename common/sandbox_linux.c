@@ -135,6 +135,29 @@ static const int keys_calls[] = {
 	__NR_epoll_pwait,
 };
 
+/*
+ * The domain checker (rpxd-winbind): libwbclient connects to winbind's
+ * UNIX socket by path (it checks the directory and the socket's owner
+ * first with lstat, and may wait a little before a retry) and talks to
+ * it with poll, read and write. No file is ever opened.
+ */
+static const int winbind_calls[] = {
+	__NR_connect,
+	__NR_fcntl,			/* O_NONBLOCK, FD_CLOEXEC */
+	__NR_getsockopt,		/* SO_ERROR after a connect */
+#ifdef __NR_lstat
+	__NR_lstat,
+#endif
+	__NR_newfstatat,		/* glibc's lstat */
+#ifdef __NR_fstat
+	__NR_fstat,
+#endif
+	__NR_getuid, __NR_geteuid,
+	__NR_gettid,
+	__NR_nanosleep, __NR_clock_nanosleep,
+	__NR_rt_sigprocmask,
+};
+
 #ifdef RPXD_SANITIZER
 /*
  * ASan and UBSan's runtime (make SANITIZE=1 only). strace shows it makes
@@ -206,6 +229,26 @@ emit_socket_inet(struct filter *f)
 	    AF_INET, 2, 0));
 	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 	    AF_INET6, 1, 0));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW));
+}
+
+/* socket() for a UNIX stream socket only (winbind's): no network. */
+static void
+emit_socket_unix(struct filter *f)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_socket, 0, 6));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(0)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AF_UNIX, 0, 2));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(1)));
+	/* SOCK_STREAM, with or without SOCK_CLOEXEC */
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+	    ~(unsigned)(SOCK_STREAM | SOCK_CLOEXEC), 0, 1));
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_ALLOW));
@@ -312,6 +355,9 @@ filter_build(struct filter *f, enum sandbox_role role)
 	} else if (role == SANDBOX_KEYS) {
 		LIST(f, keys_calls);
 		emit_setpriority_self(f);
+	} else if (role == SANDBOX_WINBIND) {
+		emit_socket_unix(f);
+		LIST(f, winbind_calls);
 	}
 #ifdef RPXD_SANITIZER
 	LIST(f, sanitizer_calls);

@@ -27,6 +27,9 @@ role_promises(enum sandbox_role role)
 	case SANDBOX_TEMPLATE:
 		/* proc: fork; its workers pledge the worker's promises. */
 		return "stdio inet recvfd proc";
+	case SANDBOX_WINBIND:
+		/* unix: winbind's socket; rpath: libwbclient's lstat of it */
+		return "stdio unix rpath";
 	}
 	fatalx("sandbox: unknown role %d", (int)role);
 }
@@ -39,7 +42,13 @@ sandbox_enter(enum sandbox_role role, unsigned more_fds)
 	sandbox_limits(role, more_fds);
 	/* "" grants nothing: the chroot's contents vanish too. Without the
 	 * "unveil" promise below, the veil cannot be lifted. */
-	if (unveil("/", "") == -1 && !(role == SANDBOX_WORKER &&
+	if (role == SANDBOX_WINBIND) {
+		/* winbind's socket directory is the library's to name:
+		 * lstat needs "r", a connect to a UNIX socket "w"; the
+		 * promises still let no file be opened for writing. */
+		if (unveil("/", "rw") == -1)
+			fatal("sandbox: unveil /");
+	} else if (unveil("/", "") == -1 && !(role == SANDBOX_WORKER &&
 	    errno == EPERM))	/* a worker forked after the template's */
 		fatal("sandbox: unveil /");
 	if (pledge(promises, "") == -1)

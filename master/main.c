@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "log.h"
 #include "master.h"
+#include "winbind.h"
 #include "metrics.h"
 
 #ifndef RPXD_WORKER_PATH
@@ -131,6 +132,10 @@ master_expire(struct master *m)
 	b = health_expire(m, now);
 	a = a == 0 ? b : b == 0 || a < b ? a : b;
 	b = templates_expire(m, now);
+	a = a == 0 ? b : b == 0 || a < b ? a : b;
+	b = winbind_frames_expire(m, now);
+	a = a == 0 ? b : b == 0 || a < b ? a : b;
+	b = winbind_expire(m, now);
 	return a == 0 ? b : b == 0 || a < b ? a : b;
 }
 
@@ -178,7 +183,8 @@ static void
 poll_set_fit(struct poll_set *ps, const struct master *m)
 {
 	size_t	want = (size_t)m->m_nslots + TEMPLATES_MAX + 3 +
-		    CONTROL_CONNS_MAX + CHILDLOG_MAX;
+		    CONTROL_CONNS_MAX + CHILDLOG_MAX +
+		    RPXD_WINBIND_CHECKERS_MAX;
 
 	if (want <= ps->ps_cap)
 		return;
@@ -196,7 +202,7 @@ master_loop(struct master *m, int sigfd)
 	static struct poll_set	 ps;
 	struct pollfd		*pfd;
 	unsigned		*slots;
-	nfds_t			 n, nw, nt, nh, nc, nl, i;
+	nfds_t			 n, nw, nt, nh, nd, nc, nl, i;
 	time_t			 last = 0, now;
 	int64_t			 last_pool = 0;
 	int64_t			 deadline;
@@ -206,7 +212,7 @@ master_loop(struct master *m, int sigfd)
 		if (m->m_stopping) {
 			/* rpxctl stop's answer goes out before the end. */
 			if (pool_count_alive(m) == 0 && !health_alive(m) &&
-			    keyholders_alive(m) == 0 &&
+			    keyholders_alive(m) == 0 && !winbind_alive() &&
 			    templates_alive(m) == 0 && !control_busy(m))
 				return;
 			if (time(NULL) >= m->m_stop_deadline) {
@@ -216,6 +222,7 @@ master_loop(struct master *m, int sigfd)
 				templates_kill_all(m, SIGKILL);
 				health_kill_all(m, SIGKILL);
 				keyholders_kill_all(m, SIGKILL);
+				winbind_kill_all(SIGKILL);
 				m->m_stop_deadline = time(NULL) + 5;
 			}
 		}
@@ -246,6 +253,9 @@ master_loop(struct master *m, int sigfd)
 			pfd[n++].events = POLLIN;
 		}
 		nh = n;
+		n += winbind_pollfds(pfd + n, slots + n,
+		    RPXD_WINBIND_CHECKERS_MAX);
+		nd = n;
 		nc = control_pollfds(m, pfd + n);
 		n += nc;
 		nl = childlog_pollfds(pfd + n, CHILDLOG_MAX);
@@ -268,8 +278,11 @@ master_loop(struct master *m, int sigfd)
 		if (rv > 0 && nh > nt &&
 		    (pfd[nt].revents & (POLLIN | POLLHUP | POLLERR)))
 			health_dispatch(m);
+		for (i = nh; rv > 0 && i < nd; i++)
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				winbind_dispatch(m, slots[i]);
 		if (rv > 0 && nc > 0)
-			control_events(m, pfd + nh, (unsigned)nc);
+			control_events(m, pfd + nd, (unsigned)nc);
 		if (rv > 0 && nl > 0)
 			childlog_events(pfd + n - nl, nl);
 		if (rv > 0 && (pfd[0].revents & POLLIN))
@@ -289,6 +302,7 @@ master_loop(struct master *m, int sigfd)
 			keyholders_launch(m);
 			templates_maintain(m);
 			health_maintain(m);
+			winbind_maintain(m);
 			tickets_rotate(m);
 			ocsp_maintain(m);
 			ep_maintain(m);
@@ -368,6 +382,7 @@ main(int argc, char *argv[])
 	if (geteuid() != 0)
 		fatalx("startup: rpxd must be started as root");
 	health_init(m);
+	winbind_init(m);
 	keyholders_init(m);
 	control_init(m);
 	chroot_prepare(m->m_conf->rc_chroot);
@@ -424,6 +439,7 @@ main(int argc, char *argv[])
 		if (pool_spawn(m) == -1)
 			break;
 	health_launch(m);
+	winbind_launch(m);
 	ep_setup(m);
 	master_loop(m, sigfd);
 	childlog_drain();	/* what the last children wrote */

@@ -3,7 +3,10 @@
  * response; the master checks it against the challenge it minted for
  * that worker's connection (ntlm_challenge.c, taken once) and the user's
  * NT hash in the ntlm-users file (read at load time, root only), so no
- * worker ever holds a hash or a challenge it could reuse. Failed logins
+ * worker ever holds a hash or a challenge it could reuse. With
+ * ntlm-source = winbind the domain checks it instead: the login goes to
+ * a domain checker process (winbind.c) and its verdict comes back to
+ * ntlm_check_verdict later; the master never waits. Failed logins
  * are counted per client address as the connection gave it (an IPv6
  * client by its /64): beyond auth-failure-limit in a minute, further
  * attempts from that address are refused unchecked, and the refusal is
@@ -24,6 +27,7 @@
 #include "ntlm.h"
 #include "ntlm_check.h"
 #include "ntlm_users.h"
+#include "winbind.h"
 
 #define FAILURE_WINDOW	60	/* s, of auth-failure-limit */
 #define FAILURE_SLOTS	1024	/* addresses remembered */
@@ -73,15 +77,21 @@ failure_slot(const struct ntlm_peer *p, time_t now)
 	return oldest;
 }
 
+/* IPC_NTLM_RESULT: the verdict, identity or why, and the groups. */
 static int
-reply(int sock, int ok, const char *text)
+reply(int sock, int status, const char *text,
+    char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups)
 {
 	struct msgbuf	mb;
+	unsigned	i;
 	int		rv;
 
 	msgbuf_init(&mb);
-	msgbuf_put_u32(&mb, ok ? 1 : 0);
+	msgbuf_put_u32(&mb, (uint32_t)status);
 	msgbuf_put_str(&mb, text);
+	msgbuf_put_u32(&mb, ngroups);
+	for (i = 0; i < ngroups; i++)
+		msgbuf_put_str(&mb, groups[i]);
 	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_NTLM_RESULT, -1, &mb);
 	msgbuf_free(&mb);
 	return rv;
@@ -94,7 +104,8 @@ refuse(struct master *m, unsigned slot, unsigned delay, const char *why)
 	struct delayed_answer	*da = &delayed[slot];
 
 	if (delay == 0)
-		return reply(m->m_workers[slot].wk_sock, 0, why);
+		return reply(m->m_workers[slot].wk_sock, NTLM_RESULT_REFUSED,
+		    why, NULL, 0);
 	da->da_pid = m->m_workers[slot].wk_pid;
 	da->da_due = now_ms() + (int64_t)delay * 1000;
 	snprintf(da->da_why, sizeof(da->da_why), "%s", why);
@@ -116,7 +127,8 @@ ntlm_check_tick(struct master *m)
 			continue;
 		wk = &m->m_workers[i];
 		if (wk->wk_pid == da->da_pid && !wk->wk_eof &&
-		    reply(wk->wk_sock, 0, da->da_why) == -1) {
+		    reply(wk->wk_sock, NTLM_RESULT_REFUSED, da->da_why, NULL,
+		    0) == -1) {
 			log_warn("auth: worker %ld cannot be answered; "
 			    "killing it", (long)wk->wk_pid);
 			kill(wk->wk_pid, SIGKILL);
@@ -191,15 +203,16 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 
 	/* An honest worker waits for its answer before it asks again. */
 	if (check_decode(mb, &a, nt, sizeof(nt)) == -1 ||
-	    delayed[slot].da_pid == pid)
+	    delayed[slot].da_pid == pid || winbind_pending(slot, pid))
 		return -1;
 	if (!ntlm_challenge_take(slot, pid, challenge, &p)) {
 		log_warnx("auth: worker %ld: NTLM login of %s\\%s refused: no "
 		    "challenge of the master is pending for its connection",
 		    (long)pid, a.na_domain, a.na_user);
 		metrics_ntlm(MX_NTLM_FAILED);
-		return reply(m->m_workers[slot].wk_sock, 0, "no challenge "
-		    "is pending (expired, or used already)");
+		return reply(m->m_workers[slot].wk_sock, NTLM_RESULT_REFUSED,
+		    "no challenge is pending (expired, or used already)",
+		    NULL, 0);
 	}
 	fs = failure_slot(&p, time(NULL));
 	if (limit > 0 && fs->fs_count >= limit) {
@@ -211,26 +224,84 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		return refuse(m, slot, delay,
 		    "too many failed logins from this address");
 	}
+	if (m->m_conf->rc_ntlm_source == NTLM_SOURCE_WINBIND) {
+		winbind_submit(m, slot, pid, &p, &a, challenge);
+		return 0;
+	}
 	if (!verify(m, &a, challenge, identity, sizeof(identity), &why)) {
+		ntlm_check_verdict(m, slot, pid, &p, a.na_user, a.na_domain,
+		    NTLM_RESULT_REFUSED, why, NULL, 0);
+		return 0;
+	}
+	ntlm_check_verdict(m, slot, pid, &p, a.na_user, a.na_domain,
+	    NTLM_RESULT_OK, identity, NULL, 0);
+	return 0;
+}
+
+/* Kills a worker that cannot be answered (its socket is full). */
+static void
+send_verdict(struct master *m, unsigned slot, int rv)
+{
+	struct worker	*wk = &m->m_workers[slot];
+
+	if (rv == 0 || wk->wk_eof)
+		return;
+	log_warn("auth: worker %ld cannot be answered; killing it",
+	    (long)wk->wk_pid);
+	kill(wk->wk_pid, SIGKILL);
+	wk->wk_eof = 1;
+}
+
+void
+ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
+    const struct ntlm_peer *p, const char *user, const char *domain,
+    int status, const char *text, char (*groups)[RPXD_GROUP_NAME_MAX],
+    unsigned ngroups)
+{
+	struct worker		*wk = &m->m_workers[slot];
+	struct failure_slot	*fs = NULL;
+	unsigned		 limit = m->m_conf->rc_auth_failure_limit;
+	unsigned		 delay = m->m_conf->rc_auth_failure_delay;
+
+	if (status == NTLM_RESULT_REFUSED) {
+		fs = failure_slot(p, time(NULL));
 		fs->fs_count++;
 		log_warnx("auth: client %s: NTLM login failed for %s\\%s: %s",
-		    p.np_text, a.na_domain, a.na_user, why);
+		    p->np_text, domain, user, text);
 		metrics_ntlm(MX_NTLM_FAILED);
-		return refuse(m, slot, limit > 0 && fs->fs_count >= limit ?
-		    delay : 0, why);
+	} else if (status == NTLM_RESULT_UNAVAILABLE) {
+		log_warnx("auth: client %s: NTLM login of %s\\%s not checked: "
+		    "%s; answered 503", p->np_text, domain, user, text);
+		metrics_ntlm(MX_NTLM_FAILED);
+	} else {
+		log_info("auth: client %s: NTLM login of %s (as %s\\%s), in "
+		    "%u of the require-group groups", p->np_text, text,
+		    domain, user, ngroups);
+		metrics_ntlm(MX_NTLM_OK);
 	}
-	log_info("auth: client %s: NTLM login of %s (as %s\\%s)", p.np_text,
-	    identity, a.na_domain, a.na_user);
-	metrics_ntlm(MX_NTLM_OK);
-	return reply(m->m_workers[slot].wk_sock, 1, identity);
+	if (slot >= m->m_nslots || wk->wk_pid != pid || wk->wk_eof) {
+		log_info("auth: worker %ld is gone; its client's NTLM verdict "
+		    "is dropped", (long)pid);
+		return;
+	}
+	if (status == NTLM_RESULT_REFUSED && fs != NULL) {
+		send_verdict(m, slot, refuse(m, slot, limit > 0 &&
+		    fs->fs_count >= limit ? delay : 0, text));
+		return;
+	}
+	send_verdict(m, slot, reply(wk->wk_sock, status, text, groups,
+	    ngroups));
 }
 
 /* The NTLM messages of the worker in slot; -1 kills it. */
 int
 ntlm_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg)
 {
+	pid_t	pid = m->m_workers[slot].wk_pid;
+
 	if (msg->im_type == IPC_NTLM_CHALLENGE)
-		return delayed[slot].da_pid == m->m_workers[slot].wk_pid ? -1 :
+		return delayed[slot].da_pid == pid ||
+		    winbind_pending(slot, pid) ? -1 :
 		    ntlm_challenge(m, slot, msg);
 	if (msg->im_type == IPC_NTLM_CHECK && msg->im_fd == -1)
 		return ntlm_check(m, slot, &msg->im_payload);

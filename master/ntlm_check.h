@@ -12,6 +12,7 @@
 
 #include <netinet/in.h>
 
+#include "config.h"
 #include "ntlm.h"
 
 /* The client a challenge was minted for, as its connection says. */
@@ -36,5 +37,19 @@ int	ntlm_challenge(struct master *m, unsigned slot, struct ipc_msg *msg);
  */
 int	ntlm_challenge_take(unsigned slot, pid_t pid,
 	    unsigned char challenge[NTLM_CHALLENGE_LEN], struct ntlm_peer *p);
+
+/*
+ * The verdict on a login of worker pid in slot from client p (ntlm_check.c),
+ * which the worker gets now or, refused beyond the failure limit, after
+ * the delay: NTLM_RESULT_OK with text the identity and the require-group
+ * names the user is in; NTLM_RESULT_REFUSED with text why (counted
+ * against p); NTLM_RESULT_UNAVAILABLE with text why (503, not counted).
+ * Nothing reaches a worker that has gone meanwhile. user and domain are
+ * as the client sent them, for the log.
+ */
+void	ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
+	    const struct ntlm_peer *p, const char *user, const char *domain,
+	    int status, const char *text,
+	    char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups);
 
 #endif

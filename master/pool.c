@@ -28,6 +28,7 @@
 #include "log.h"
 #include "log_syslog.h"
 #include "master.h"
+#include "winbind.h"
 #include "metrics.h"
 
 /* Workers asked of the template in one pool tick (POOL_TICK_MS): a
@@ -682,7 +683,8 @@ pool_reap(struct master *m)
 		    slot < m->m_nslots && m->m_workers[slot].wk_pid == pid)
 			worker_exited(m, slot, status);
 		else if (!keyholders_reaped(m, pid, status) &&
-		    !template_reaped(m, pid, status))
+		    !template_reaped(m, pid, status) &&
+		    !winbind_reaped(m, pid, status))
 			health_reaped(m, pid, status);
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * The programs the master execs: the worker (-W) and, in its directory,
- * the key holder (rpxd-keys) and the health checker (rpxd-health), each
+ * the key holder (rpxd-keys), the health checker (rpxd-health) and the
+ * domain checker (rpxd-winbind, for ntlm-source = "winbind"), each
  * when the configuration needs it. main.c checks them for rpxd -n and
  * before start-up, so a wrong -W (a directory, a file that is not
  * executable) is refused with its path at once, instead of a daemon whose
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "master.h"
+#include "winbind.h"
 
 /* An executable regular file, or -1 with err saying why. */
 static int
@@ -50,6 +52,11 @@ programs_check(const struct master *m, char *err, size_t len)
 	child_path(m, "rpxd-health", path, sizeof(path));
 	if (health_needed(m->m_conf) &&
 	    program_ok("health checker", path, err, len) == -1)
+		return -1;
+	child_path(m, "rpxd-winbind", path, sizeof(path));
+	if (winbind_needed(m->m_conf) &&
+	    program_ok("domain checker (ntlm-source = \"winbind\")", path,
+	    err, len) == -1)
 		return -1;
 	return 0;
 }

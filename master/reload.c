@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "winbind.h"
 #include "metrics.h"
 
 static void
@@ -108,6 +109,7 @@ reload(struct master *m, struct strbuf *out)
 			break;
 	pool_stop_generation_before(m, m->m_generation);
 	health_reload(m);
+	winbind_reload(m);
 	ocsp_setup(m);
 	ep_setup(m);
 	control_reload(m);

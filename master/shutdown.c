@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "master.h"
+#include "winbind.h"
 
 void
 master_shutdown_begin(struct master *m)
@@ -20,6 +21,7 @@ master_shutdown_begin(struct master *m)
 		templates_kill_all(m, SIGKILL);
 		health_kill_all(m, SIGKILL);
 		keyholders_kill_all(m, SIGKILL);
+		winbind_kill_all(SIGKILL);
 		return;
 	}
 	m->m_stopping = 1;
@@ -32,5 +34,6 @@ master_shutdown_begin(struct master *m)
 	template_stop_before(m, UINT32_MAX);
 	pool_stop_all(m);
 	health_shutdown(m);
+	winbind_shutdown(m);
 	keyholders_shutdown(m);
 }

@@ -3,9 +3,12 @@
  * with NTLMv2 in a 401 exchange (RFC 4559 style) before anything goes to
  * the backend. The master mints the challenge for this client connection
  * (the worker passes it the connection's socket) and checks the client's
- * response against the ntlm-users file (master/ntlm_challenge.c,
- * ntlm_check.c), so a worker holds no hash, cannot pick or reuse a
- * challenge, and cannot name the address the failure limit counts. The
+ * response against the ntlm-users file or the domain (master/
+ * ntlm_challenge.c, ntlm_check.c, winbind.c), so a worker holds no hash,
+ * cannot pick or reuse a challenge, and cannot name the address the
+ * failure limit counts. With ntlm-source = winbind the answer also names
+ * the require-group groups the user is in, which each request's route
+ * is checked against (auth_ntlm_groups_ok: 403 for a user in none). The
  * worker refuses a response larger than the master takes itself. The
  * identity belongs to the client connection, as NTLM authenticates
  * connections, and reaches the backend in the route's auth-header
@@ -36,6 +39,7 @@ auth_ntlm_reset(struct worker_env *w)
 {
 	w->w_ntlm_challenged = 0;
 	w->w_identity[0] = '\0';
+	w->w_ngroups = 0;
 }
 
 /* The NetBIOS name of this host, upper case, as NTLM wants it. */
@@ -151,10 +155,30 @@ negotiate(struct worker_env *w, const struct http_message *req,
 	return challenge(w, req, rl, type2, (size_t)n);
 }
 
+/* The groups of a login's answer into w_groups; -1 if malformed. */
+static int
+answer_groups(struct worker_env *w, struct msgbuf *mb)
+{
+	uint32_t	n, i;
+
+	w->w_ngroups = 0;
+	if (msgbuf_get_u32(mb, &n) == -1 || n > RPXD_ALL_GROUPS_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (msgbuf_get_str(mb, w->w_groups[i],
+		    sizeof(w->w_groups[i])) == -1)
+			return -1;
+	w->w_ngroups = n;
+	return 0;
+}
+
 /*
- * Ask the master; 1 with w_identity set, 0 refused, -1 no answer. A
- * refusal may come auth-failure-delay seconds later: the master holds
- * it back, so the wait is that much longer.
+ * Ask the master: NTLM_RESULT_OK with w_identity and w_groups set,
+ * NTLM_RESULT_REFUSED with why, NTLM_RESULT_UNAVAILABLE when the domain
+ * gave no verdict, -1 when the master does not answer. A refusal may
+ * come auth-failure-delay seconds later (the master holds it back), and
+ * a domain check may take winbind-timeout seconds: the wait is that much
+ * longer.
  */
 static int
 ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
@@ -162,8 +186,8 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
 {
 	struct msgbuf	mb;
 	struct ipc_msg	msg;
-	uint32_t	ok = 0;
-	int		rv;
+	uint32_t	status = 0;
+	int		rv, ok;
 
 	msgbuf_init(&mb);
 	msgbuf_put_str(&mb, a->na_user);
@@ -173,17 +197,20 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
 	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
 	if (rv == -1 || worker_await_master(w, IPC_NTLM_RESULT, &msg,
-	    MASTER_ANSWER_MS + 1000 * (int)w->w_conf->rc_auth_failure_delay)
-	    == -1)
+	    MASTER_ANSWER_MS + 1000 * (int)(w->w_conf->rc_auth_failure_delay +
+	    w->w_conf->rc_winbind_timeout)) == -1)
 		return -1;
-	rv = msgbuf_get_u32(&msg.im_payload, &ok) == -1 ||
+	rv = msgbuf_get_u32(&msg.im_payload, &status);
+	ok = rv == 0 && status == NTLM_RESULT_OK;
+	rv = rv == -1 || status > NTLM_RESULT_UNAVAILABLE ||
 	    msgbuf_get_str(&msg.im_payload, ok ? w->w_identity : why,
 	    ok ? sizeof(w->w_identity) : whylen) == -1 ||
+	    answer_groups(w, &msg.im_payload) == -1 ||
 	    msgbuf_end(&msg.im_payload) == -1 || msg.im_fd != -1 ? -1 : 0;
 	ipc_msg_free(&msg);
 	if (rv == -1)
 		fatalx("worker: malformed ntlm result from the master");
-	return ok ? 1 : 0;
+	return (int)status;
 }
 
 static enum authn_result
@@ -210,12 +237,18 @@ authenticate(struct worker_env *w, const struct http_message *req,
 		return challenge(w, req, rl, NULL, 0);
 	}
 	rv = ask_master(w, &a, why, sizeof(why));
-	if (rv == 1)
+	if (rv == NTLM_RESULT_OK)
 		return AUTHN_FORWARD;
 	w->w_identity[0] = '\0';
+	w->w_ngroups = 0;
 	if (rv == -1) {
 		respond_error(w, rl, 503, "no answer from the master to an "
 		    "NTLM check");
+		return AUTHN_CLOSE;
+	}
+	if (rv == NTLM_RESULT_UNAVAILABLE) {
+		/* The master logged why; never a login without a verdict. */
+		respond_error(w, rl, 503, why);
 		return AUTHN_CLOSE;
 	}
 	/* The master logged the failure with user and address. */
@@ -254,4 +287,38 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	log_warnx("auth: client %s: not an NTLM negotiate or authenticate "
 	    "message", w->w_client_addr);
 	return challenge(w, req, rl, NULL, 0);
+}
+
+/* Whether name is one of the connection's groups (without ASCII case,
+ * as the configuration compares them). */
+static int
+in_group(const struct worker_env *w, const char *name)
+{
+	unsigned	i;
+
+	for (i = 0; i < w->w_ngroups; i++)
+		if (strcasecmp(w->w_groups[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+auth_ntlm_groups_ok(struct worker_env *w, const struct route_conf *rt,
+    struct request_log *rl)
+{
+	char		why[160 + sizeof(rl->rl_user)];
+	unsigned	i;
+
+	log_copy_sanitized(rl->rl_user, sizeof(rl->rl_user), w->w_identity,
+	    strlen(w->w_identity));
+	for (i = 0; i < rt->rt_ngroups; i++)
+		if (in_group(w, rt->rt_groups[i]))
+			return 1;
+	if (rt->rt_ngroups == 0)
+		return 1;
+	snprintf(why, sizeof(why), "user %s is in none of the %u group(s) "
+	    "of route \"%s\"'s require-group", rl->rl_user, rt->rt_ngroups,
+	    rt->rt_name);
+	respond_error(w, rl, 403, why);
+	return 0;
 }

@@ -227,7 +227,7 @@ access_log(struct worker_env *w, struct request_log *rl)
 	log_access("access client=%s listener=%s host=%s method=%s path=%s "
 	    "status=%d in=%llu out=%llu ms=%lld route=%s backend=%s "
 	    "server=%s auth=%s/%s pin=%s bconn=%s pid=%ld ua=%s tls=%s "
-	    "resumed=%s lb=%s reused=%s",
+	    "resumed=%s lb=%s reused=%s user=%s",
 	    w->w_client_addr, ls->ls_name,
 	    rl->rl_host[0] ? rl->rl_host : "-",
 	    rl->rl_method[0] ? rl->rl_method : "-",
@@ -241,6 +241,7 @@ access_log(struct worker_env *w, struct request_log *rl)
 	    rl->rl_pinned ? "yes" : "no", bconn, log_getpid(),
 	    rl->rl_ua[0] ? rl->rl_ua : "-", tls, resumed,
 	    w->w_lb_addr[0] ? w->w_lb_addr : "-",
-	    rl->rl_bconn == 0 ? "-" : rl->rl_reused ? "yes" : "no");
+	    rl->rl_bconn == 0 ? "-" : rl->rl_reused ? "yes" : "no",
+	    rl->rl_user[0] ? rl->rl_user : "-");
 	w->w_slot->ss_log_dropped = log_dropped();
 }

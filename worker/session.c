@@ -306,6 +306,8 @@ session_request(struct worker_env *w, int first)
 		case AUTHN_FORWARD:
 			break;
 		}
+		if (!auth_ntlm_groups_ok(w, rt, &rl))
+			return 0;
 	}
 	/* A pinned connection waits aside while another backend serves. */
 	if (w->w_pinned && w->w_backend_be != (int)rt->rt_backend)

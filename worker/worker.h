@@ -88,6 +88,11 @@ struct worker_env {
 						   sent: the master holds its
 						   challenge */
 	char			 w_identity[520];	/* DOMAIN\\user or "" */
+	unsigned		 w_ngroups;	/* of w_groups */
+	char			 w_groups[RPXD_ALL_GROUPS_MAX]
+				    [RPXD_GROUP_NAME_MAX];	/* the
+						   require-group names the
+						   domain puts the user in */
 	/* output buffers, field arrays and scratch space: sized to what
 	 * is in use (conn_mem.c) */
 	struct buf		 w_to_client;
@@ -112,6 +117,8 @@ struct request_log {
 	const char	*rl_backend;
 	char		 rl_auth_req[12];	/* "ntlm1", "kerberos", ... */
 	char		 rl_auth_resp[12];	/* "ntlm2", "negotiate", ... */
+	char		 rl_user[128];	/* auth = ntlm: the identity, as
+					   log_copy_sanitized writes it */
 	unsigned	 rl_bconn;	/* backend connection id, 0: none */
 	int		 rl_reused;	/* it carried an earlier request */
 	int		 rl_pinned;
@@ -192,6 +199,10 @@ enum authn_result {
 };
 enum authn_result auth_ntlm_request(struct worker_env *w,
 	    const struct http_message *req, struct request_log *rl);
+/* require-group of rt: 1 if the connection's user may use it, else 0
+ * with a 403 sent (the connection is to be closed). */
+int	 auth_ntlm_groups_ok(struct worker_env *w, const struct route_conf *rt,
+	    struct request_log *rl);
 void	 auth_ntlm_reset(struct worker_env *w);
 
 /* balance.c */

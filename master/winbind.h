@@ -1,0 +1,51 @@
+/*
+ * ntlm-source = "winbind": the master's side of the domain checkers
+ * (rpxd-winbind), in winbind.c. ntlm_check.c submits logins and gets the
+ * verdicts back through ntlm_check_verdict; main.c, pool.c's reaper,
+ * reload.c and shutdown.c run the processes.
+ */
+#ifndef RPXD_WINBIND_H
+#define RPXD_WINBIND_H
+
+#include <sys/types.h>
+
+#include <poll.h>
+#include <stdint.h>
+
+#include "ntlm.h"
+#include "ntlm_check.h"
+
+struct master;
+struct rpxd_conf;
+
+int	 winbind_needed(const struct rpxd_conf *conf);
+void	 winbind_init(struct master *m);
+void	 winbind_launch(struct master *m);
+void	 winbind_maintain(struct master *m);
+void	 winbind_reload(struct master *m);
+void	 winbind_shutdown(struct master *m);
+void	 winbind_kill_all(int sig);
+int	 winbind_alive(void);
+/* 1 if pid was a checker (now reaped), else 0. */
+int	 winbind_reaped(struct master *m, pid_t pid, int status);
+/* The checkers' sockets for the loop's poll, idx[] for dispatch. */
+nfds_t	 winbind_pollfds(struct pollfd *pfd, unsigned *idx, nfds_t max);
+void	 winbind_dispatch(struct master *m, unsigned idx);
+/* The logins' deadlines and the checkers' partial frames: the next
+ * deadline of each, or 0. */
+int64_t	 winbind_expire(struct master *m, int64_t now);
+int64_t	 winbind_frames_expire(struct master *m, int64_t now);
+
+/*
+ * A login of the worker pid in slot, from client p, with the challenge
+ * the master minted: queued for a checker (the verdict comes later
+ * through ntlm_check_verdict), or answered 503 at once if the queue is
+ * full.
+ */
+void	 winbind_submit(struct master *m, unsigned slot, pid_t pid,
+	    const struct ntlm_peer *p, const struct ntlm_auth *a,
+	    const unsigned char challenge[NTLM_CHALLENGE_LEN]);
+/* Whether that worker's login is queued or being checked. */
+int	 winbind_pending(unsigned slot, pid_t pid);
+
+#endif

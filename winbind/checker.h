@@ -1,0 +1,62 @@
+/*
+ * rpxd-winbind, the domain checker of ntlm-source = "winbind": the
+ * master (master/winbind.c) hands it one NTLM login at a time with the
+ * challenge the master minted; it asks winbind (libwbclient) to verify
+ * it against the domain (auth.c) and answers with the domain's verdict,
+ * the canonical DOMAIN\user and the require-group names the user is in
+ * (groups.c). main.c sets it up and runs its loop.
+ */
+#ifndef RPXD_CHECKER_H
+#define RPXD_CHECKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ntlm.h"
+
+struct wbcContext;
+struct wbcSidWithAttr;
+
+/* One login as the master sends it (IPC_WINBIND_CHECK). */
+struct wb_login {
+	uint32_t	 wl_id;
+	char		 wl_user[NTLM_NAME_MAX + 1];
+	char		 wl_domain[NTLM_NAME_MAX + 1];
+	unsigned char	 wl_challenge[NTLM_CHALLENGE_LEN];
+	uint32_t	 wl_ntlen;
+	unsigned char	 wl_nt[NTLM_NT_RESPONSE_MAX];
+};
+
+/* A verdict (IPC_WINBIND_ANSWER). */
+struct wb_verdict {
+	int		 wv_status;		/* NTLM_RESULT_* */
+	char		 wv_text[2 * NTLM_NAME_MAX + 2];	/* identity
+						   or why */
+	unsigned	 wv_ngroups;
+	unsigned	 wv_groups[RPXD_ALL_GROUPS_MAX];	/* indexes
+						   of groups.c's names */
+};
+
+/* auth.c: verifies l through winbind into *v. */
+void	wb_auth(struct wbcContext *ctx, const struct wb_login *l,
+	    struct wb_verdict *v);
+/*
+ * The verdict for a winbind result: credentials the domain refused
+ * (wrong password, unknown or disabled account ...) count as a failed
+ * login; anything else (winbind or the domain controller unreachable,
+ * an unknown status) is no verdict at all, never a login.
+ */
+int	wb_status_refuses(const char *nt_string);
+
+/* groups.c: the require-group names, resolved to SIDs through winbind
+ * when they arrive and again, at most once a minute, for those the
+ * domain did not know then. */
+void	wb_groups_set(char (*names)[RPXD_GROUP_NAME_MAX], unsigned n);
+void	wb_groups_resolve(struct wbcContext *ctx);
+const char *wb_group_name(unsigned i);
+/* The indexes of the names among sids into v (wv_groups). */
+void	wb_groups_match(const struct wbcSidWithAttr *sids, uint32_t nsids,
+	    struct wb_verdict *v);
+
+#endif
