@@ -1019,8 +1019,8 @@ START_TEST(test_wire_corrupt)
 
 	msgbuf_init(&mb);
 	ck_assert_int_eq(config_encode(c, &mb), 0);
-	expect_refused(&mb, 0, 5);				/* old version */
-	expect_refused(&mb, 0, 7);
+	expect_refused(&mb, 0, 6);				/* old version */
+	expect_refused(&mb, 0, 8);
 	/* Counts: huge, over the limit, or more than the bytes left. */
 	off = field_offset(c, &mb, &be->be_line) - 4 - 4 - strlen("fe");
 	expect_refused(&mb, off, UINT32_MAX);			/* nbackends */

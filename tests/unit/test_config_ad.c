@@ -1,0 +1,210 @@
+/*
+ * Unit tests for the Active Directory options (common/config_ad.c):
+ * ntlm-source, winbind-privileged-group, winbind-timeout and
+ * winbind-checkers, and a route's require-group: what loads, what is
+ * refused with file, line and option, the distinct names the checkers
+ * are given, and the groups crossing the wire to the workers.
+ */
+#include <sys/types.h>
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "msgbuf.h"
+#include "unit.h"
+
+static char	path[64];
+static char	err[16384];
+static char	text[4096];
+
+static struct rpxd_conf *
+load(const char *t)
+{
+	struct rpxd_conf	*c;
+	size_t			 len = strlen(t);
+	int			 fd;
+
+	snprintf(path, sizeof(path), "/tmp/rpxd-unit-ad.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_int_eq(write(fd, t, len), (ssize_t)len);
+	close(fd);
+	c = config_load(path, err, sizeof(err));
+	unlink(path);
+	return c;
+}
+
+/* Refused with "path:line: " and every word of the NULL-ended list. */
+static void
+expect_error(const char *t, int line, ...)
+{
+	char		 prefix[128];
+	const char	*w;
+	va_list		 ap;
+
+	ck_assert_msg(load(t) == NULL, "accepted:\n%s", t);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	ck_assert_msg(strstr(err, prefix) != NULL, "no '%s' in '%s'", prefix,
+	    err);
+	va_start(ap, line);
+	while ((w = va_arg(ap, const char *)) != NULL)
+		ck_assert_msg(strstr(err, w) != NULL, "no '%s' in '%s'", w, err);
+	va_end(ap);
+}
+
+/* A group every test machine has and that is not root's: nobody's. */
+static const char *
+some_group(void)
+{
+	struct passwd	*pw = getpwnam("nobody");
+	struct group	*gr;
+
+	ck_assert_ptr_nonnull(pw);
+	ck_assert_ptr_nonnull(gr = getgrgid(pw->pw_gid));
+	return gr->gr_name;
+}
+
+/* Lines 1-2 the globals, 3 a backend, 4-5 a listener, then routes. */
+static const char *
+conf(const char *source, const char *routes)
+{
+	snprintf(text, sizeof(text),
+	    "ntlm-source = \"%s\"\n"
+	    "winbind-privileged-group = \"%s\"\n"
+	    "backend \"b\" { server = { \"127.0.0.1:8080\" } }\n"
+	    "listener \"l\" {\n port = 443\n%s}\n", source, some_group(),
+	    routes);
+	return text;
+}
+
+#define LYNC	" route \"lync\" {\n backend = \"b\"\n auth = \"ntlm\"\n" \
+		" require-group = { \"CORP\\\\LyncExternalUsers\", \"Admins\" }\n }\n"
+#define OWA	" route \"owa\" {\n backend = \"b\"\n auth = \"ntlm\"\n" \
+		" path = \"/owa/*\"\n" \
+		" require-group = { \"corp\\\\lyncexternalusers\" }\n }\n"
+
+START_TEST(test_winbind_loads)
+{
+	struct rpxd_conf	*c = load(conf("winbind", LYNC OWA));
+	const struct route_conf	*rt;
+	char			 names[RPXD_ALL_GROUPS_MAX][RPXD_GROUP_NAME_MAX];
+
+	ck_assert_msg(c != NULL, "refused: %s", err);
+	ck_assert_int_eq(c->rc_ntlm_source, NTLM_SOURCE_WINBIND);
+	/* No ntlm-users file: the domain checks the logins. */
+	ck_assert_ptr_null(c->rc_users);
+	ck_assert_uint_ne(c->rc_winbind_gid, 0);
+	ck_assert_uint_eq(c->rc_winbind_timeout, 5);
+	ck_assert_uint_eq(c->rc_winbind_checkers, 2);
+	rt = &c->rc_listeners[0].ls_routes[0];
+	ck_assert_uint_eq(rt->rt_ngroups, 2);
+	ck_assert_str_eq(rt->rt_groups[0], "CORP\\LyncExternalUsers");
+	ck_assert_str_eq(rt->rt_groups[1], "Admins");
+	ck_assert_uint_eq(rt->rt_groups_line, 9);
+	/* The checkers get each name once, compared without case. */
+	ck_assert_uint_eq(config_all_groups(c, names, RPXD_ALL_GROUPS_MAX),
+	    2);
+	ck_assert_str_eq(names[0], "CORP\\LyncExternalUsers");
+	ck_assert_str_eq(names[1], "Admins");
+	ck_assert_str_eq(config_ntlm_source_name(c->rc_ntlm_source),
+	    "winbind");
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_winbind_wire)
+{
+	struct rpxd_conf	*c = load(conf("winbind", LYNC OWA)), *d;
+	struct msgbuf		 mb, rd;
+	const struct route_conf	*rt;
+	unsigned char		*copy;
+
+	ck_assert_msg(c != NULL, "refused: %s", err);
+	msgbuf_init(&mb);
+	ck_assert_int_eq(config_encode(c, &mb), 0);
+	ck_assert_ptr_nonnull(copy = malloc(mb.mb_len));
+	memcpy(copy, mb.mb_data, mb.mb_len);
+	msgbuf_init(&rd);
+	msgbuf_attach(&rd, copy, mb.mb_len);
+	ck_assert_ptr_nonnull(d = config_decode(&rd));
+	msgbuf_free(&rd);
+	rt = &d->rc_listeners[0].ls_routes[1];
+	ck_assert_uint_eq(rt->rt_ngroups, 1);
+	ck_assert_str_eq(rt->rt_groups[0], "corp\\lyncexternalusers");
+	ck_assert_uint_eq(d->rc_winbind_gid, c->rc_winbind_gid);
+	ck_assert_uint_eq(d->rc_winbind_timeout, c->rc_winbind_timeout);
+	config_free(d);
+	/* A route that does not authenticate never carries groups. */
+	c->rc_listeners[0].ls_routes[1].rt_auth = AUTH_NONE;
+	msgbuf_free(&mb);
+	msgbuf_init(&mb);
+	ck_assert_int_eq(config_encode(c, &mb), 0);
+	ck_assert_ptr_nonnull(copy = malloc(mb.mb_len));
+	memcpy(copy, mb.mb_data, mb.mb_len);
+	msgbuf_init(&rd);
+	msgbuf_attach(&rd, copy, mb.mb_len);
+	ck_assert_ptr_null(config_decode(&rd));
+	msgbuf_free(&rd);
+	msgbuf_free(&mb);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_winbind_errors)
+{
+	char	t[4096];
+
+	expect_error(conf("ldap", LYNC), 1, "ntlm-source", "\"ldap\"",
+	    "\"winbind\"", NULL);
+	/* Groups come from the domain only. */
+	expect_error(conf("file", LYNC), 9, "route \"lync\"", "require-group",
+	    "ntlm-source = \"winbind\"", NULL);
+	expect_error(conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " require-group = { \"G\" }\n }\n"), 8, "route \"r\"",
+	    "require-group", "only with auth = \"ntlm\"", NULL);
+	expect_error(conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n require-group = { \"\\\\G\" }\n }\n"), 9,
+	    "require-group", "\"\\G\"", NULL);
+	expect_error(conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n require-group = { \"A\\\\B\\\\C\" }\n }\n"), 9,
+	    "require-group", "DOMAIN", NULL);
+	expect_error(conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n require-group = { \"G\", \"g\" }\n }\n"), 9,
+	    "require-group", "listed twice", NULL);
+	/* The file source still needs its file. */
+	expect_error(conf("file", " route \"r\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n }\n"), 6, "route \"r\"",
+	    "needs the global ntlm-users", NULL);
+	snprintf(t, sizeof(t), "ntlm-source = \"winbind\"\n"
+	    "winbind-privileged-group = \"no-such-group-rpxd\"\n"
+	    "backend \"b\" { server = { \"127.0.0.1:8080\" } }\n"
+	    "listener \"l\" {\n port = 443\n route \"r\" { backend = \"b\" "
+	    "auth = \"ntlm\" }\n}\n");
+	expect_error(t, 2, "winbind-privileged-group", "no-such-group-rpxd",
+	    "unknown group", NULL);
+	snprintf(t, sizeof(t), "winbind-timeout = 0\n%s",
+	    conf("winbind", LYNC));
+	expect_error(t, 1, "winbind-timeout", "out of range", NULL);
+	snprintf(t, sizeof(t), "winbind-checkers = 17\n%s",
+	    conf("winbind", LYNC));
+	expect_error(t, 1, "winbind-checkers", "out of range", NULL);
+}
+END_TEST
+
+Suite *
+suite_config_ad(void)
+{
+	Suite	*s = suite_create("config_ad");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, test_winbind_loads);
+	tcase_add_test(tc, test_winbind_wire);
+	tcase_add_test(tc, test_winbind_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
