@@ -5,18 +5,22 @@
 set -eu
 # libclang-rt-dev: libFuzzer for the default clang (make fuzz, tests/fuzz/).
 # prometheus: promtool, which checks rpxctl metrics' text (t_84).
+# libwbclient-dev: rpxd-winbind (ntlm-source = "winbind"); samba,
+# samba-ad-dc, samba-ad-provision, winbind, krb5-user: the Active
+# Directory domain controller t_73 provisions and starts on loopback.
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
 nginx curl python3 procps iproute2 mandoc openssl testssl.sh systemd wrk
 apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-requests-ntlm
-rsyslog python3-cryptography libclang-rt-dev haproxy keepalived prometheus"
+rsyslog python3-cryptography libclang-rt-dev haproxy keepalived prometheus
+libwbclient-dev samba samba-ad-dc samba-ad-provision winbind krb5-user"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
-# Keep package scripts from starting nginx or apache2 on port 80 during
-# the install.
+# Keep package scripts from starting nginx, apache2 or samba during the
+# install.
 made_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d

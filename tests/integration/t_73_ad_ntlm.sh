@@ -1,0 +1,308 @@
+# auth = "ntlm" verified by an Active Directory domain (issue 18, items 1
+# and 2): a real Samba AD domain controller, provisioned and started by
+# this file on loopback, with its own winbind; rpxd with ntlm-source =
+# "winbind" in front of nginx's /whoami. curl --ntlm and requests-ntlm log
+# in as domain users; the access line and the identity header carry the
+# domain's DOMAIN\user; a wrong password and a disabled account get 401
+# and count for auth-failure-limit; a user in none of a route's
+# require-group gets 403 and a log line, a member 200; winbind that does
+# not answer (stopped with SIGSTOP) gives 503 within winbind-timeout, and
+# a stopped domain controller gives 503, never a login.
+#
+# libwbclient finds winbind at the path compiled into it
+# (/run/samba/winbindd), so samba and rpxd run in a mount namespace of
+# their own with a tmpfs on /run/samba: nothing of the host's is touched.
+# Skipped only when the samba packages are not installed (outside CI;
+# tests/install-deps.sh installs them). Takes about 20 s, most of it
+# samba-tool domain provision.
+. "$IT/apache_ntlm.sh"	# NTLM_PY: a python3 with requests-ntlm
+AD=$WORK/ad
+AD_PASS='Adm1n-Pass!x'
+AD_ALICE='Al1ce-Pass!x'
+AD_BOB='B0b-Pass!x'
+AD_CAROL='Car0l-Pass!x'
+AD_SAMBA=
+AD_MARK=0
+
+ad_log() { tail -n "+$((AD_MARK + 1))" "$WORK/rpxd.log"; }
+ad_get() {	# host path source [curl args]: the body, then the status
+	local host=$1 path=$2 src=$3
+	shift 3
+	curl -s --max-time 15 -H "Host: $host" --interface "$src" \
+	    -w ' status=%{http_code}' "$@" "http://127.0.0.1$path"
+}
+# in samba's mount namespace (its /run/samba)
+ad_ns() { nsenter -t "$AD_SAMBA" -m -- "$@"; }
+ad_tool() { samba-tool "$@" -s "$AD/etc/smb.conf" >>"$AD/tool.log" 2>&1; }
+
+# The processes under pid, depth first.
+ad_descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		ad_descendants "$c"
+	done
+}
+ad_winbindds() {
+	local p
+	for p in $(ad_descendants "$AD_SAMBA"); do
+		[ "$(ps -o comm= -p "$p" 2>/dev/null)" = winbindd ] && echo "$p"
+	done
+}
+# samba and every process it started, by pid
+ad_stop_samba() {
+	local p pids
+	[ -n "$AD_SAMBA" ] || return 0
+	pids="$AD_SAMBA $(ad_descendants "$AD_SAMBA")"
+	for p in $pids; do kill -CONT "$p" 2>/dev/null; done
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+	for _ in $(seq 1 50); do
+		kill -0 "$AD_SAMBA" 2>/dev/null || break
+		sleep 0.1
+	done
+	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	wait "$AD_SAMBA" 2>/dev/null
+	AD_SAMBA=
+}
+
+ad_prereqs() {
+	local why= t
+	for t in samba samba-tool ntlm_auth nsenter unshare; do
+		command -v "$t" >/dev/null || why="$why $t"
+	done
+	[ -x "$TOP/rpxd-winbind" ] || why="$why rpxd-winbind (libwbclient-dev)"
+	getent group winbindd_priv >/dev/null || why="$why group winbindd_priv (winbind)"
+	[ -z "$why" ] && return 0
+	if [ "${CI:-}" = true ]; then
+		fail "Active Directory test prerequisites installed" \
+		    "missing$why: tests/install-deps.sh installs them"
+	else
+		echo "SKIP t_73: the samba packages are not installed (missing$why); tests/install-deps.sh installs them"
+	fi
+	return 1
+}
+
+# A domain CORP (CORP.RPXD.TEST) whose DC serves only loopback, with only
+# the services a network logon needs: RPC and winbind.
+ad_provision() {
+	mkdir -p "$AD"
+	samba-tool domain provision --targetdir="$AD" --realm=CORP.RPXD.TEST \
+	    --domain=CORP --server-role=dc --dns-backend=SAMBA_INTERNAL \
+	    --option="interfaces=lo" --option="bind interfaces only=yes" \
+	    --option="server services=rpc winbindd" \
+	    --option="log file=$AD/log.%m" \
+	    --adminpass="$AD_PASS" >"$AD/provision.log" 2>&1
+}
+
+ad_start_samba() {
+	local i
+	mkdir -p /run/samba	# the mount point; its contents stay the host's
+	unshare -m --propagation private sh -c "mount -t tmpfs -o mode=755 \
+	    rpxd-t73 /run/samba && exec samba -s '$AD/etc/smb.conf' \
+	    --foreground --no-process-group --debug-stdout -d 1" \
+	    >"$AD/samba.log" 2>&1 &
+	AD_SAMBA=$!
+	EXTRA_PIDS+=("$AD_SAMBA")
+	for ((i = 0; i < 100; i++)); do
+		ad_ns test -S /run/samba/winbindd/pipe 2>/dev/null &&
+		    [ -d "$AD/state/winbindd_privileged" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# What an operator of a member server has from Debian's winbind package:
+# the privileged socket's directory in group winbindd_priv.
+ad_users() {
+	chgrp winbindd_priv "$AD/state/winbindd_privileged" &&
+	ad_tool user create alice "$AD_ALICE" &&
+	ad_tool user create bob "$AD_BOB" &&
+	ad_tool user create carol "$AD_CAROL" &&
+	ad_tool user disable carol &&
+	ad_tool group add LyncExternalUsers &&
+	ad_tool group addmembers LyncExternalUsers alice
+}
+
+# The DC answers a network logon before rpxd is asked to use it.
+ad_dc_answers() {
+	local i out
+	for ((i = 0; i < 50; i++)); do
+		out=$(ad_ns ntlm_auth --configfile="$AD/etc/smb.conf" \
+		    --username=alice --password="$AD_ALICE" --domain=CORP 2>&1)
+		case $out in *"(0x0)"*) return 0;; esac
+		sleep 0.2
+	done
+	echo "ntlm_auth: $out"
+	return 1
+}
+
+ad_conf() {
+	base_conf
+	cat <<CONF
+log-level = "verbose"
+ntlm-source = "winbind"
+ntlm-domain = "CORP"
+winbind-timeout = 2
+auth-failure-limit = 3
+auth-failure-delay = 1
+backend "a" { server = { "127.0.0.1:8080" } }
+listener "http" {
+	address = "127.0.0.1"
+	port = 80
+	route "ntlm" { host = { "ntlm.example.com" } backend = "a" auth = "ntlm" }
+	route "lync" {
+		host = { "lync.example.com" }
+		backend = "a"
+		auth = "ntlm"
+		require-group = { "CORP\\\\LyncExternalUsers" }
+	}
+}
+CONF
+}
+
+ad_start_rpxd() {
+	ad_conf > "$WORK/ad.conf"
+	# nsenter execs rpxd: $! is the daemon (a function would fork).
+	nsenter -t "$AD_SAMBA" -m -- "$TOP/rpxd" -d -f "$WORK/ad.conf" \
+	    -W "$TOP/rpxd-worker" >>"$WORK/rpxd.log" 2>&1 &
+	RPXD_PID=$!
+	wait_port 127.0.0.1 80 5 && wait_workers 2 5
+}
+
+ad_logins() {
+	local r
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.2 --ntlm -u "CORP\\alice:$AD_ALICE")
+	expect "curl --ntlm as CORP\\alice: the domain checks it, nginx gets the identity" \
+	    "$r" 'user=CORP\alice authz= backend=A
+ status=200'
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.2 --ntlm -u "corp\\ALICE:$AD_ALICE")
+	expect "a login as corp\\ALICE: the identity is the domain's spelling, CORP\\alice" \
+	    "$r" 'user=CORP\alice authz= backend=A
+ status=200'
+	check "the access line names the user (user=CORP\\x5calice)" \
+	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'access client=127.0.0.2:[0-9]* .* path=/whoami status=200 .* user=CORP\\\\x5calice'"
+	check "the master logs the domain's login" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: client 127.0.0.2: NTLM login of CORP.alice (as corp.ALICE)'"
+	# ntlm_client.py lends hashlib the MD4 OpenSSL 3 keeps out.
+	r=$("$NTLM_PY" -c '
+import sys
+sys.path.insert(0, sys.argv[2])
+import ntlm_client, requests
+from requests_ntlm import HttpNtlmAuth
+r = requests.get("http://127.0.0.1/whoami", headers={"Host": "ntlm.example.com"},
+    auth=HttpNtlmAuth("CORP\\bob", sys.argv[1], send_cbt=False), timeout=15)
+print(r.status_code, r.text.strip())' "$AD_BOB" "$IT" 2>&1)
+	expect "requests-ntlm as CORP\\bob logs in" "$r" \
+	    '200 user=CORP\bob authz= backend=A'
+}
+
+# Two refusals the domain gives, then a third failure: the limit (3) is
+# reached, and the right password from that address is refused too.
+ad_refusals() {
+	local r
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.3 -o /dev/null --ntlm -u "CORP\\alice:wrong-Pass1")
+	expect "a wrong password: 401" "$r" ' status=401'
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.3 -o /dev/null --ntlm -u "CORP\\carol:$AD_CAROL")
+	expect "a disabled account with its right password: 401" "$r" ' status=401'
+	check "... the domain's reasons are logged and counted" bash -c "
+	    tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'client 127.0.0.3: NTLM login failed for CORP.alice: NT_STATUS_WRONG_PASSWORD from the domain' &&
+	    tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'client 127.0.0.3: NTLM login failed for CORP.carol: NT_STATUS_ACCOUNT_DISABLED from the domain'"
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.3 -o /dev/null --ntlm -u "CORP\\bob:wrong-Pass2")
+	expect "a third failure: 401" "$r" ' status=401'
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.3 -o /dev/null --ntlm -u "CORP\\alice:$AD_ALICE")
+	expect "after auth-failure-limit (3) domain refusals, that address is refused the right password" \
+	    "$r" ' status=401'
+	check "... by the limit, which the log says" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'client 127.0.0.3: NTLM login of CORP.alice refused: 3 failures from this address'"
+}
+
+ad_groups() {
+	local r
+	r=$(ad_get lync.example.com /whoami 127.0.0.4 --ntlm -u "CORP\\bob:$AD_BOB")
+	expect "require-group: CORP\\bob, in none of its groups, gets 403" \
+	    "$r" "$(printf '403 Forbidden\n status=403')"
+	check "... and a log line that says so" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    '403 Forbidden: user CORP.x5cbob is in none of the 1 group(s) of route \"lync\".s require-group'"
+	r=$(ad_get lync.example.com /whoami 127.0.0.4 --ntlm -u "CORP\\alice:$AD_ALICE")
+	expect "require-group: CORP\\alice, a member of CORP\\LyncExternalUsers, gets 200" \
+	    "$r" 'user=CORP\alice authz= backend=A
+ status=200'
+}
+
+# winbind stopped (SIGSTOP): the checker's call hangs; the login gets 503
+# at winbind-timeout (2 s), the checker is killed and another started,
+# which logs in once winbind runs again.
+ad_timeout() {
+	local r t0 ms p wbs
+	wbs=$(ad_winbindds)
+	check "winbind's processes found under samba ($(echo $wbs))" test -n "$wbs"
+	for p in $wbs; do kill -STOP "$p"; done
+	t0=$(date +%s%N)
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.5 -o /dev/null --ntlm -u "CORP\\alice:$AD_ALICE")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	for p in $wbs; do kill -CONT "$p"; done
+	expect "winbind not answering: 503, never a login" "$r" ' status=503'
+	check "... after winbind-timeout (2 s): $ms ms in 1900..4500" \
+	    test "$ms" -ge 1900 -a "$ms" -lt 4500
+	check "... the log says so, and the stuck checker is killed" bash -c "
+	    tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'client 127.0.0.5: NTLM login of CORP.alice not checked: the domain did not answer within winbind-timeout (2 s); answered 503' &&
+	    tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: domain checker [0-9]* has not answered within 2 s; killing it'"
+	sleep 1.5	# a new checker starts at the next second's tick
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.5 --ntlm -u "CORP\\alice:$AD_ALICE")
+	expect "winbind back: the next login succeeds" "$r" 'user=CORP\alice authz= backend=A
+ status=200'
+}
+
+ad_dc_stopped() {
+	local r
+	ad_stop_samba
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.6 --ntlm -u "CORP\\alice:$AD_ALICE")
+	expect_match "domain controller stopped: 503, never a login" "$r" \
+	    ' status=503$'
+	check "... and a log line" bash -c "tail -n +$((AD_MARK + 1)) \
+	    '$WORK/rpxd.log' | grep -q 'client 127.0.0.6: NTLM login of \
+CORP.alice not checked: winbind: WBC_ERR_WINBIND_NOT_AVAILABLE; answered 503'"
+	r=$(ad_log | grep -c 'access client=127.0.0.6:.* status=200')
+	r=$r/$(ad_log | grep -c 'access client=127.0.0.5:.* status=200')
+	expect "no request reached the backend while the domain gave no verdict (200s from .6/.5: 0/1, the one after winbind came back)" \
+	    "$r" 0/1
+}
+
+ad_tests() {
+	ad_prereqs || return
+	[ -f "$WORK/rpxd.log" ] && AD_MARK=$(wc -l < "$WORK/rpxd.log")
+	if ! ad_provision; then
+		fail "samba-tool domain provision" "$(tail -3 "$AD/provision.log")"
+		return
+	fi
+	if ! ad_start_samba || ! ad_users || ! ad_dc_answers; then
+		fail "the Samba AD DC starts and answers ntlm_auth" \
+		    "$(tail -5 "$AD/samba.log" "$AD/tool.log" 2>/dev/null | tr '\n' ' ')"
+		ad_stop_samba
+		return
+	fi
+	pass "the Samba AD DC answers ntlm_auth for CORP\\alice"
+	if ! ad_start_rpxd; then
+		fail "rpxd starts with ntlm-source = winbind" \
+		    "$(tail -3 "$WORK/rpxd.log" | tr '\n' ' ')"
+		ad_stop_samba
+		return
+	fi
+	ad_logins
+	ad_refusals
+	ad_groups
+	ad_timeout
+	ad_dc_stopped
+	ad_stop_samba
+}
+
+ad_tests
+stop_rpxd
