@@ -179,6 +179,8 @@ show_globals(struct emit *e, const struct rpxd_conf *c)
 	e_str(e, "log-level", log_level_name(c->rc_log_level));
 	e_opt(e, "ntlm-users", c->rc_ntlm_users);
 	e_str(e, "ntlm-domain", c->rc_ntlm_domain);
+	e_str(e, "ntlm-source", config_ntlm_source_name(c->rc_ntlm_source));
+	e_str(e, "winbind-privileged-group", c->rc_winbind_group);
 	e_opt(e, "tls-ticket-key-file", c->rc_ticket_key_file);
 	e_opt(e, "balance-key-file", c->rc_balance_key_file);
 	e_bool(e, "check-extended-protection", c->rc_check_ep);
@@ -287,6 +289,13 @@ show_route(struct emit *e, const struct route_conf *rt)
 	/* the parser refuses it with any other auth */
 	e_opt(e, "auth-header", rt->rt_auth == AUTH_NTLM ?
 	    rt->rt_auth_header : "");
+	if (rt->rt_ngroups > 0) {
+		e_list_begin(e, "require-group");
+		for (i = 0; i < rt->rt_ngroups; i++)
+			e_list_str(e, i, rt->rt_groups[i]);
+		e_list_end(e);
+	} else if (e->e_json)
+		json_null(&e->e_js, "require-group");	/* none */
 	e_bool(e, "access-log", rt->rt_access_log);
 	e_section_end(e);
 }
