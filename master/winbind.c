@@ -189,7 +189,11 @@ answer(struct master *m, struct winbind_login *l, int status,
 {
 	ntlm_check_verdict(m, l->wl_slot, l->wl_pid, &l->wl_peer, l->wl_user,
 	    l->wl_domain, status, text, groups, ngroups);
-	explicit_bzero(l, sizeof(*l));
+	/* Free (wl_id 0), and no response or challenge left behind. */
+	l->wl_id = 0;
+	l->wl_ntlen = 0;
+	explicit_bzero(l->wl_nt, sizeof(l->wl_nt));
+	explicit_bzero(l->wl_challenge, sizeof(l->wl_challenge));
 }
 
 /* An idle checker takes the oldest queued login. */
