@@ -78,6 +78,23 @@ failure_slot(const struct ntlm_peer *p, time_t now)
 }
 
 /* IPC_NTLM_RESULT: the verdict, identity or why, and the groups. */
+unsigned
+ntlm_check_failures(const struct ntlm_peer *p)
+{
+	const struct failure_slot	*fs;
+	time_t				 now = time(NULL);
+	unsigned			 i;
+
+	for (i = 0; i < FAILURE_SLOTS; i++) {
+		fs = &failures[i];
+		if (fs->fs_family == p->np_family &&
+		    memcmp(fs->fs_key, p->np_key, sizeof(fs->fs_key)) == 0)
+			return now - fs->fs_start >= FAILURE_WINDOW ? 0 :
+			    fs->fs_count;
+	}
+	return 0;
+}
+
 static int
 reply(int sock, int status, const char *text,
     char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups)
@@ -199,7 +216,6 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	const char		*why = NULL;
 	pid_t			 pid = m->m_workers[slot].wk_pid;
 	unsigned		 limit = m->m_conf->rc_auth_failure_limit;
-	unsigned		 delay = m->m_conf->rc_auth_failure_delay;
 
 	/* An honest worker waits for its answer before it asks again. */
 	if (check_decode(mb, &a, nt, sizeof(nt)) == -1 ||
@@ -216,13 +232,8 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	}
 	fs = failure_slot(&p, time(NULL));
 	if (limit > 0 && fs->fs_count >= limit) {
-		log_warnx("auth: client %s: NTLM login of %s\\%s refused: %u "
-		    "failures from this address within %d s (worker %ld)",
-		    p.np_text, a.na_domain, a.na_user, fs->fs_count,
-		    FAILURE_WINDOW, (long)pid);
-		metrics_ntlm(MX_NTLM_LOCKED);
-		return refuse(m, slot, delay,
-		    "too many failed logins from this address");
+		ntlm_check_locked(m, slot, pid, &p, a.na_user, a.na_domain);
+		return 0;
 	}
 	if (m->m_conf->rc_ntlm_source == NTLM_SOURCE_WINBIND) {
 		winbind_submit(m, slot, pid, &p, &a, challenge);
@@ -236,6 +247,28 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	ntlm_check_verdict(m, slot, pid, &p, a.na_user, a.na_domain,
 	    NTLM_RESULT_OK, identity, NULL, 0);
 	return 0;
+}
+
+void
+ntlm_check_locked(struct master *m, unsigned slot, pid_t pid,
+    const struct ntlm_peer *p, const char *user, const char *domain)
+{
+	struct worker	*wk = &m->m_workers[slot];
+
+	log_warnx("auth: client %s: NTLM login of %s\\%s refused: %u "
+	    "failures from this address within %d s (worker %ld)",
+	    p->np_text, domain, user, ntlm_check_failures(p), FAILURE_WINDOW,
+	    (long)pid);
+	metrics_ntlm(MX_NTLM_LOCKED);
+	if (slot >= m->m_nslots || wk->wk_pid != pid || wk->wk_eof)
+		return;
+	if (refuse(m, slot, m->m_conf->rc_auth_failure_delay,
+	    "too many failed logins from this address") == -1) {
+		log_warn("auth: worker %ld cannot be answered; killing it",
+		    (long)wk->wk_pid);
+		kill(wk->wk_pid, SIGKILL);
+		wk->wk_eof = 1;
+	}
 }
 
 /* Kills a worker that cannot be answered (its socket is full). */

@@ -52,4 +52,13 @@ void	ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
 	    int status, const char *text,
 	    char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups);
 
+/* The failures counted against p in its current window (no slot is
+ * taken for it). */
+unsigned ntlm_check_failures(const struct ntlm_peer *p);
+/* A login of that worker refused unchecked by auth-failure-limit: logged
+ * and answered after auth-failure-delay (winbind.c, for a login that
+ * waited while its address reached the limit). */
+void	ntlm_check_locked(struct master *m, unsigned slot, pid_t pid,
+	    const struct ntlm_peer *p, const char *user, const char *domain);
+
 #endif

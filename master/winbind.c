@@ -6,6 +6,12 @@
  * master never does. It queues the logins (at most WINBIND_QUEUE_MAX,
  * beyond that a login gets 503 at once), hands each to an idle checker
  * and answers the worker when the checker answers (ntlm_check_verdict).
+ * The failure limit holds as with the file, whose checks take no time:
+ * of one client address, no more logins are with the domain at once than
+ * failures it may still have (auth-failure-limit less its failures); the
+ * others wait their turn in the queue, and are refused by the limit
+ * unchecked once the failures reach it, so parallel connections guess
+ * no faster than one.
  * Every login has a deadline of winbind-timeout seconds from its arrival:
  * one still queued then, or whose checker has not answered, gets 503 and
  * a log line, never a login, and a checker that overran is killed (a
@@ -44,7 +50,8 @@
 
 /* A login: queued with its response, then in a checker without it. */
 struct winbind_login {
-	uint32_t		 wl_id;		/* 0: none */
+	uint32_t		 wl_id;		/* 0: none (a free queue slot) */
+	uint64_t		 wl_seq;	/* arrival order in the queue */
 	unsigned		 wl_slot;
 	pid_t			 wl_pid;	/* the worker's */
 	int64_t			 wl_deadline;	/* now_ms() */
@@ -70,9 +77,11 @@ static struct winbind_proc	 procs[RPXD_WINBIND_CHECKERS_MAX];
 /* Stopped checkers of an earlier configuration, until reaped. */
 static pid_t			 old_pids[RPXD_WINBIND_CHECKERS_MAX];
 static time_t			 old_since[RPXD_WINBIND_CHECKERS_MAX];
-static struct winbind_login	 queue[WINBIND_QUEUE_MAX];
-static unsigned			 q_head, q_len;
+static struct winbind_login	 queue[WINBIND_QUEUE_MAX];	/* any
+					   order; wl_seq says which came first */
+static unsigned			 q_len;
 static uint32_t			 next_id = 1;
+static uint64_t			 next_seq;
 static unsigned			 failures;	/* short runs in a row */
 static time_t			 holdoff;	/* no start before */
 static char			 program[RPXD_FILE_MAX];
@@ -196,22 +205,94 @@ answer(struct master *m, struct winbind_login *l, int status,
 	explicit_bzero(l->wl_challenge, sizeof(l->wl_challenge));
 }
 
-/* An idle checker takes the oldest queued login. */
+/* An idle checker, or NULL. */
+static struct winbind_proc *
+idle_proc(void)
+{
+	unsigned	i;
+
+	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++)
+		if (procs[i].wp_pid != 0 && procs[i].wp_sock != -1 &&
+		    procs[i].wp_login.wl_id == 0)
+			return &procs[i];
+	return NULL;
+}
+
+static int
+same_peer(const struct ntlm_peer *a, const struct ntlm_peer *b)
+{
+	return a->np_family == b->np_family &&
+	    memcmp(a->np_key, b->np_key, sizeof(a->np_key)) == 0;
+}
+
+/*
+ * Whether l may go to the domain now: 1; 0 while its address has as
+ * many logins with the domain as failures left; -1 when its address has
+ * reached the limit meanwhile (it is refused unchecked).
+ */
+static int
+admissible(const struct master *m, const struct winbind_login *l)
+{
+	unsigned	limit = m->m_conf->rc_auth_failure_limit;
+	unsigned	failed, busy = 0, i;
+
+	if (limit == 0)
+		return 1;
+	if ((failed = ntlm_check_failures(&l->wl_peer)) >= limit)
+		return -1;
+	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++)
+		if (procs[i].wp_login.wl_id != 0 &&
+		    same_peer(&procs[i].wp_login.wl_peer, &l->wl_peer))
+			busy++;
+	return busy < limit - failed;
+}
+
 static void
-dispatch_queue(void)
+dequeue(struct winbind_login *l)
+{
+	explicit_bzero(l->wl_nt, sizeof(l->wl_nt));
+	explicit_bzero(l->wl_challenge, sizeof(l->wl_challenge));
+	l->wl_id = 0;
+	q_len--;
+}
+
+/* The oldest queued login that may go to the domain now, refusing on
+ * the way those whose address reached the limit; NULL if none. */
+static struct winbind_login *
+next_login(struct master *m)
+{
+	struct winbind_login	*l, *best = NULL;
+	unsigned		 i;
+	int			 a;
+
+	for (i = 0; i < WINBIND_QUEUE_MAX && q_len > 0; i++) {
+		l = &queue[i];
+		if (l->wl_id == 0 || (best != NULL &&
+		    l->wl_seq > best->wl_seq))
+			continue;
+		if ((a = admissible(m, l)) == -1) {
+			ntlm_check_locked(m, l->wl_slot, l->wl_pid,
+			    &l->wl_peer, l->wl_user, l->wl_domain);
+			dequeue(l);
+			continue;
+		}
+		if (a == 1)
+			best = l;
+	}
+	return best;
+}
+
+/* Idle checkers take the oldest queued logins they may. */
+static void
+dispatch_queue(struct master *m)
 {
 	struct winbind_proc	*wp;
 	struct winbind_login	*l;
 	struct msgbuf		 mb;
-	unsigned		 i;
 	int			 rv;
 
-	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX && q_len > 0; i++) {
-		wp = &procs[i];
-		if (wp->wp_pid == 0 || wp->wp_sock == -1 ||
-		    wp->wp_login.wl_id != 0)
-			continue;
-		l = &queue[q_head];
+	while (q_len > 0 && (wp = idle_proc()) != NULL &&
+	    (l = next_login(m)) != NULL) {
 		msgbuf_init(&mb);
 		msgbuf_put_u32(&mb, l->wl_id);
 		msgbuf_put_str(&mb, l->wl_user);
@@ -232,9 +313,7 @@ dispatch_queue(void)
 		}
 		wp->wp_login = *l;
 		explicit_bzero(wp->wp_login.wl_nt, sizeof(wp->wp_login.wl_nt));
-		explicit_bzero(l, sizeof(*l));
-		q_head = (q_head + 1) % WINBIND_QUEUE_MAX;
-		q_len--;
+		dequeue(l);
 	}
 }
 
@@ -243,9 +322,13 @@ winbind_submit(struct master *m, unsigned slot, pid_t pid,
     const struct ntlm_peer *p, const struct ntlm_auth *a,
     const unsigned char challenge[NTLM_CHALLENGE_LEN])
 {
-	struct winbind_login	*l, full;
+	struct winbind_login	*l = NULL, full;
+	unsigned		 i;
 
-	if (q_len == WINBIND_QUEUE_MAX) {
+	for (i = 0; i < WINBIND_QUEUE_MAX && l == NULL; i++)
+		if (queue[i].wl_id == 0)
+			l = &queue[i];
+	if (l == NULL) {
 		memset(&full, 0, sizeof(full));
 		full.wl_slot = slot;
 		full.wl_pid = pid;
@@ -257,12 +340,12 @@ winbind_submit(struct master *m, unsigned slot, pid_t pid,
 		    "checkers' queue is full", NULL, 0);
 		return;
 	}
-	l = &queue[(q_head + q_len) % WINBIND_QUEUE_MAX];
-	q_len++;
 	memset(l, 0, sizeof(*l));
+	q_len++;
 	l->wl_id = next_id++;
 	if (next_id == 0)
 		next_id = 1;
+	l->wl_seq = next_seq++;
 	l->wl_slot = slot;
 	l->wl_pid = pid;
 	l->wl_deadline = now_ms() +
@@ -273,7 +356,7 @@ winbind_submit(struct master *m, unsigned slot, pid_t pid,
 	memcpy(l->wl_challenge, challenge, NTLM_CHALLENGE_LEN);
 	l->wl_ntlen = a->na_ntlen <= sizeof(l->wl_nt) ? a->na_ntlen : 0;
 	memcpy(l->wl_nt, a->na_nt, l->wl_ntlen);
-	dispatch_queue();
+	dispatch_queue(m);
 }
 
 int
@@ -286,9 +369,9 @@ winbind_pending(unsigned slot, pid_t pid)
 		    procs[i].wp_login.wl_slot == slot &&
 		    procs[i].wp_login.wl_pid == pid)
 			return 1;
-	for (i = 0; i < q_len; i++)
-		if (queue[(q_head + i) % WINBIND_QUEUE_MAX].wl_slot == slot &&
-		    queue[(q_head + i) % WINBIND_QUEUE_MAX].wl_pid == pid)
+	for (i = 0; i < WINBIND_QUEUE_MAX; i++)
+		if (queue[i].wl_id != 0 && queue[i].wl_slot == slot &&
+		    queue[i].wl_pid == pid)
 			return 1;
 	return 0;
 }
@@ -308,10 +391,17 @@ winbind_expire(struct master *m, int64_t now)
 
 	snprintf(why, sizeof(why), "the domain did not answer within "
 	    "winbind-timeout (%u s)", m->m_conf->rc_winbind_timeout);
-	while (q_len > 0 && queue[q_head].wl_deadline <= now) {
-		answer(m, &queue[q_head], NTLM_RESULT_UNAVAILABLE, why, NULL, 0);
-		q_head = (q_head + 1) % WINBIND_QUEUE_MAX;
-		q_len--;
+	for (i = 0; i < WINBIND_QUEUE_MAX && q_len > 0; i++) {
+		if (queue[i].wl_id == 0)
+			continue;
+		if (queue[i].wl_deadline <= now) {
+			answer(m, &queue[i], NTLM_RESULT_UNAVAILABLE, why, NULL,
+			    0);
+			q_len--;
+			continue;
+		}
+		d = queue[i].wl_deadline;
+		next = next == 0 || d < next ? d : next;
 	}
 	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++) {
 		wp = &procs[i];
@@ -331,9 +421,6 @@ winbind_expire(struct master *m, int64_t now)
 		d = wp->wp_login.wl_deadline;
 		next = next == 0 || d < next ? d : next;
 	}
-	d = q_len > 0 ? queue[q_head].wl_deadline : 0;
-	if (d != 0)
-		next = next == 0 || d < next ? d : next;
 	return next;
 }
 
@@ -410,7 +497,7 @@ proc_answer(struct master *m, struct winbind_proc *wp, struct msgbuf *mb)
 	    (status == NTLM_RESULT_OK && !identity_ok(text)))
 		return -1;
 	answer(m, &wp->wp_login, (int)status, text, groups, n);
-	dispatch_queue();
+	dispatch_queue(m);
 	return 0;
 }
 
@@ -575,12 +662,12 @@ winbind_reload(struct master *m)
 
 	if (!winbind_needed(m->m_conf)) {
 		stop_all(m);
-		while (q_len > 0) {
-			answer(m, &queue[q_head], NTLM_RESULT_UNAVAILABLE,
-			    "ntlm-source is no longer winbind", NULL, 0);
-			q_head = (q_head + 1) % WINBIND_QUEUE_MAX;
-			q_len--;
-		}
+		for (i = 0; i < WINBIND_QUEUE_MAX && q_len > 0; i++)
+			if (queue[i].wl_id != 0) {
+				answer(m, &queue[i], NTLM_RESULT_UNAVAILABLE,
+				    "ntlm-source is no longer winbind", NULL, 0);
+				q_len--;
+			}
 		return;
 	}
 	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++) {
@@ -620,7 +707,7 @@ winbind_maintain(struct master *m)
 			old_since[i] = now;
 		}
 	winbind_launch(m);
-	dispatch_queue();
+	dispatch_queue(m);
 }
 
 void

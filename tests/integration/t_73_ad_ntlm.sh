@@ -4,7 +4,8 @@
 # "winbind" in front of nginx's /whoami. curl --ntlm and requests-ntlm log
 # in as domain users; the access line and the identity header carry the
 # domain's DOMAIN\user; a wrong password and a disabled account get 401
-# and count for auth-failure-limit; a user in none of a route's
+# and count for auth-failure-limit, also when eight guesses come at once
+# on eight connections of one address; a user in none of a route's
 # require-group gets 403 and a log line, a member 200; winbind that does
 # not answer (stopped with SIGSTOP) gives 503 within winbind-timeout, and
 # a stopped domain controller gives 503, never a login.
@@ -221,6 +222,56 @@ ad_refusals() {
 	    'client 127.0.0.3: NTLM login of CORP.alice refused: 3 failures from this address'"
 }
 
+# Eight wrong passwords from one address at once, each on its own
+# connection, their type 3s sent together: the domain checks only
+# auth-failure-limit (3) of them, as the file would; the others wait their
+# turn and are then refused by the limit unchecked.
+ad_parallel_guesses() {
+	local r
+	r=$("$NTLM_PY" -c '
+import base64, socket, sys, threading
+sys.path.insert(0, sys.argv[1])
+import ntlm_client
+from ntlm_auth.ntlm import NtlmContext
+N = 8
+barrier = threading.Barrier(N)
+got = []
+def head(s):
+    d = b""
+    while b"\r\n\r\n" not in d:
+        c = s.recv(65536)
+        if not c:
+            raise EOFError
+        d += c
+    h = d.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    return int(h[0].split()[1]), dict((l.split(":", 1)[0].lower(), l.split(":", 1)[1].strip()) for l in h[1:])
+def req(s, tok):
+    s.sendall(("GET /whoami HTTP/1.1\r\nHost: ntlm.example.com\r\n"
+        "Authorization: NTLM %s\r\n\r\n" % tok).encode())
+def guess(i):
+    ctx = NtlmContext("alice", "wrong-Pass-%d" % i, "CORP", ntlm_compatibility=3)
+    s = socket.socket()
+    s.bind(("127.0.0.7", 0))
+    s.settimeout(20)
+    s.connect(("127.0.0.1", 80))
+    req(s, base64.b64encode(ctx.step()).decode())
+    st, f = head(s)
+    t3 = ctx.step(base64.b64decode(f["www-authenticate"][5:]))
+    barrier.wait()
+    req(s, base64.b64encode(t3).decode())
+    got.append(head(s)[0])
+ts = [threading.Thread(target=guess, args=(i,)) for i in range(N)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(" ".join(str(x) for x in sorted(got)))' "$IT" 2>&1)
+	expect "8 wrong passwords at once from one address: all 401" "$r" \
+	    "401 401 401 401 401 401 401 401"
+	r=$(ad_log | grep -c 'client 127.0.0.7: NTLM login failed for CORP.alice: NT_STATUS_WRONG_PASSWORD')
+	r=$r/$(ad_log | grep -c 'client 127.0.0.7: NTLM login of CORP.alice refused: 3 failures from this address')
+	expect "... the domain checked auth-failure-limit (3) of them, the limit refused 5 unchecked" \
+	    "$r" 3/5
+}
+
 ad_groups() {
 	local r
 	r=$(ad_get lync.example.com /whoami 127.0.0.4 --ntlm -u "CORP\\bob:$AD_BOB")
@@ -298,6 +349,7 @@ ad_tests() {
 	fi
 	ad_logins
 	ad_refusals
+	ad_parallel_guesses
 	ad_groups
 	ad_timeout
 	ad_dc_stopped
