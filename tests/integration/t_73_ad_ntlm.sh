@@ -137,7 +137,7 @@ ad_dc_answers() {
 	return 1
 }
 
-ad_conf() {
+ad_conf() {	# [extra require-group names]
 	base_conf
 	cat <<CONF
 log-level = "verbose"
@@ -155,7 +155,7 @@ listener "http" {
 		host = { "lync.example.com" }
 		backend = "a"
 		auth = "ntlm"
-		require-group = { "CORP\\\\LyncExternalUsers" }
+		require-group = { "CORP\\\\LyncExternalUsers"${1:-} }
 	}
 }
 CONF
@@ -286,6 +286,22 @@ ad_groups() {
  status=200'
 }
 
+# A reload that adds CORP\Domain Users, which bob is in, and a group the
+# domain does not know: the checkers look the new names up, bob gets 200.
+ad_reload_groups() {
+	local r
+	ad_conf ', "CORP\\Domain Users", "CORP\\NoSuchGroup"' > "$WORK/ad.conf"
+	kill -HUP "$RPXD_PID"
+	sleep 1.5
+	r=$(ad_get lync.example.com /whoami 127.0.0.4 --ntlm -u "CORP\\bob:$AD_BOB")
+	expect "after a reload adding CORP\\Domain Users to require-group, CORP\\bob gets 200" \
+	    "$r" 'user=CORP\bob authz= backend=A
+ status=200'
+	check "... and the unknown group is logged, not fatal" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'winbind: require-group \"CORP.NoSuchGroup\": not resolved'"
+}
+
 # winbind stopped (SIGSTOP): the checker's call hangs; the login gets 503
 # at winbind-timeout (2 s), the checker is killed and another started,
 # which logs in once winbind runs again.
@@ -351,6 +367,7 @@ ad_tests() {
 	ad_refusals
 	ad_parallel_guesses
 	ad_groups
+	ad_reload_groups
 	ad_timeout
 	ad_dc_stopped
 	ad_stop_samba
