@@ -170,6 +170,23 @@ ad_start_rpxd() {
 	wait_port 127.0.0.1 80 5 && wait_workers 2 5
 }
 
+# The domain checkers run as the user with winbind's group beside its own,
+# no new privileges, under a seccomp filter.
+ad_checker_sandbox() {
+	local pids p st uid gid wgid
+	pids=$(pgrep -P "$RPXD_PID" -x rpxd-winbind | tr '\n' ' ')
+	expect_match "two domain checkers (winbind-checkers = 2) run: $pids" \
+	    "$pids" '^[0-9]+ [0-9]+ $'
+	uid=$(id -u nobody) gid=$(id -g nobody)
+	wgid=$(getent group winbindd_priv | cut -d: -f3)
+	for p in $pids; do
+		st=$(cat "/proc/$p/status")
+		expect_match "checker $p: uid nobody, groups nobody's and winbindd_priv, NoNewPrivs, seccomp filter" \
+		    "$(echo "$st" | grep -E '^(Uid|Gid|Groups|NoNewPrivs|Seccomp):' | tr -s '\t ' ' ' | tr '\n' '|')" \
+		    "^Uid: $uid $uid $uid $uid ?\\|Gid: $gid $gid $gid $gid ?\\|Groups: ($gid $wgid|$wgid $gid) ?\\|NoNewPrivs: 1 ?\\|Seccomp: 2 ?\\|"
+	done
+}
+
 ad_logins() {
 	local r
 	r=$(ad_get ntlm.example.com /whoami 127.0.0.2 --ntlm -u "CORP\\alice:$AD_ALICE")
@@ -363,6 +380,7 @@ ad_tests() {
 		ad_stop_samba
 		return
 	fi
+	ad_checker_sandbox
 	ad_logins
 	ad_refusals
 	ad_parallel_guesses
