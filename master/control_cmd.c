@@ -11,6 +11,7 @@
 #include "control.h"
 #include "log.h"
 #include "master.h"
+#include "winbind.h"
 #include "metrics.h"
 #include "msgbuf.h"
 
@@ -66,8 +67,9 @@ cmd_reload(struct master *m, int json, struct strbuf *out)
 	outcome_end(&js, out, json, &msg);
 }
 
-/* The new level for the master, every worker, the health checker and
- * the key holders; new children get it with the configuration. */
+/* The new level for the master, every worker, the health checker, the
+ * key holders and the domain checkers; new children get it with the
+ * configuration. */
 static void
 set_log_level(struct master *m, int level)
 {
@@ -87,6 +89,7 @@ set_log_level(struct master *m, int level)
 		    m->m_keyholders[i].kh_sock != -1)
 			(void)ipc_send(m->m_keyholders[i].kh_sock,
 			    IPC_LOG_LEVEL, -1, &mb);
+	winbind_send_level(m, &mb);
 	msgbuf_free(&mb);
 }
 

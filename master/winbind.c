@@ -733,3 +733,23 @@ winbind_alive(void)
 			return 1;
 	return 0;
 }
+
+void
+winbind_send_level(struct master *m, const struct msgbuf *mb)
+{
+	unsigned	i;
+
+	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++) {
+		if (procs[i].wp_pid == 0 || procs[i].wp_sock == -1 ||
+		    ipc_send(procs[i].wp_sock, IPC_LOG_LEVEL, -1, mb) == 0 ||
+		    errno == EPIPE || errno == ECONNRESET)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			log_warnx("auth: domain checker %ld does not read its "
+			    "socket: log level message dropped",
+			    (long)procs[i].wp_pid);
+		else	/* a frame cut in the middle */
+			proc_kill(m, &procs[i], "cannot be sent a log level "
+			    "message");
+	}
+}

@@ -16,6 +16,7 @@
 #include "ntlm_check.h"
 
 struct master;
+struct msgbuf;
 struct rpxd_conf;
 
 int	 winbind_needed(const struct rpxd_conf *conf);
@@ -26,6 +27,9 @@ void	 winbind_reload(struct master *m);
 void	 winbind_shutdown(struct master *m);
 void	 winbind_kill_all(int sig);
 int	 winbind_alive(void);
+/* rpxctl log: the new level, dropped for a checker whose socket is full
+ * (a checker busy with the domain reads it after its login). */
+void	 winbind_send_level(struct master *m, const struct msgbuf *mb);
 /* 1 if pid was a checker (now reaped), else 0. */
 int	 winbind_reaped(struct master *m, pid_t pid, int status);
 /* The checkers' sockets for the loop's poll, idx[] for dispatch. */

@@ -185,6 +185,10 @@ ad_checker_sandbox() {
 		    "$(echo "$st" | grep -E '^(Uid|Gid|Groups|NoNewPrivs|Seccomp):' | tr -s '\t ' ' ' | tr '\n' '|')" \
 		    "^Uid: $uid $uid $uid $uid ?\\|Gid: $gid $gid $gid $gid ?\\|Groups: ($gid $wgid|$wgid $gid) ?\\|NoNewPrivs: 1 ?\\|Seccomp: 2 ?\\|"
 	done
+	"$TOP/rpxctl" -s "$WORK/rpxd.sock" log verbose >/dev/null
+	sleep 0.3
+	expect "rpxctl log verbose: the checkers take the message and go on (none killed)" \
+	    "$(pgrep -P "$RPXD_PID" -x rpxd-winbind | tr '\n' ' ')" "$pids"
 }
 
 ad_logins() {
