@@ -118,10 +118,11 @@ config_fill_ad_globals(struct rpxd_conf *c, cfg_t *root)
 	int	s = source_index(cfg_getstr(root, "ntlm-source"));
 
 	struct group	*gr;
-	unsigned	 line = config_opt_line(root, "winbind-privileged-group");
+	unsigned	 line;
 
 	c->rc_ntlm_source = s < 0 ? NTLM_SOURCE_FILE : s;
 	c->rc_ntlm_source_line = config_opt_line(root, "ntlm-source");
+	line = config_opt_line(root, "winbind-privileged-group");
 	config_copy_str(c->rc_winbind_group, sizeof(c->rc_winbind_group),
 	    cfg_getstr(root, "winbind-privileged-group"));
 	if (c->rc_ntlm_source != NTLM_SOURCE_WINBIND)

@@ -70,7 +70,8 @@ resolve(struct wbcContext *ctx, struct wb_group *g)
 
 	domain[0] = '\0';
 	if (bs != NULL) {
-		snprintf(domain, sizeof(domain), "%.*s", (int)(bs - name), name);
+		snprintf(domain, sizeof(domain), "%.*s", (int)(bs - name),
+		    name);
 		name = bs + 1;
 	}
 	g->wg_tried = now_ms();

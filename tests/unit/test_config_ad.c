@@ -53,7 +53,8 @@ expect_error(const char *t, int line, ...)
 	    err);
 	va_start(ap, line);
 	while ((w = va_arg(ap, const char *)) != NULL)
-		ck_assert_msg(strstr(err, w) != NULL, "no '%s' in '%s'", w, err);
+		ck_assert_msg(strstr(err, w) != NULL, "no '%s' in '%s'", w,
+		    err);
 	va_end(ap);
 }
 
@@ -82,8 +83,9 @@ conf(const char *source, const char *routes)
 	return text;
 }
 
+#define LYNC_G	"\"CORP\\\\LyncExternalUsers\", \"Admins\""
 #define LYNC	" route \"lync\" {\n backend = \"b\"\n auth = \"ntlm\"\n" \
-		" require-group = { \"CORP\\\\LyncExternalUsers\", \"Admins\" }\n }\n"
+		" require-group = { " LYNC_G " }\n }\n"
 #define OWA	" route \"owa\" {\n backend = \"b\"\n auth = \"ntlm\"\n" \
 		" path = \"/owa/*\"\n" \
 		" require-group = { \"corp\\\\lyncexternalusers\" }\n }\n"
@@ -92,7 +94,8 @@ START_TEST(test_winbind_loads)
 {
 	struct rpxd_conf	*c = load(conf("winbind", LYNC OWA));
 	const struct route_conf	*rt;
-	char			 names[RPXD_ALL_GROUPS_MAX][RPXD_GROUP_NAME_MAX];
+	char			 names[RPXD_ALL_GROUPS_MAX]
+				    [RPXD_GROUP_NAME_MAX];
 
 	ck_assert_msg(c != NULL, "refused: %s", err);
 	ck_assert_int_eq(c->rc_ntlm_source, NTLM_SOURCE_WINBIND);

@@ -1,0 +1,285 @@
+/*
+ * ntlm-source = "winbind": the logins the domain checkers check (the
+ * processes are winbind.c's). The master queues them, at most
+ * WINBIND_QUEUE_MAX (beyond that a login gets 503 at once), hands each to
+ * an idle checker and answers the worker when the checker answers
+ * (ntlm_check_verdict). The failure limit holds as with the file, whose
+ * checks take no time: of one client address, no more logins are with
+ * the domain at once than failures it may still have
+ * (auth-failure-limit less its failures); the others wait their turn in
+ * the queue, and are refused by the limit unchecked once the failures
+ * reach it, so parallel connections guess no faster than one. Every
+ * login has a deadline of winbind-timeout seconds from its arrival: one
+ * still queued then, or whose checker has not answered, gets 503 and a
+ * log line, never a login, and a checker that overran is killed (a stuck
+ * winbind call cannot be interrupted otherwise) and started again.
+ * Called from ntlm_check.c (the logins) and main.c (the deadlines).
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "ipc.h"
+#include "log.h"
+#include "master.h"
+#include "ntlm_check.h"
+#include "winbind.h"
+#include "winbind_proc.h"
+
+#define WINBIND_QUEUE_MAX	256	/* logins waiting for a checker */
+
+/* In any order; wl_seq says which came first. */
+static struct winbind_login	 queue[WINBIND_QUEUE_MAX];
+static unsigned			 q_len;
+static uint32_t			 next_id = 1;
+static uint64_t			 next_seq;
+
+void
+winbind_fail(struct master *m, struct winbind_login *l, const char *why)
+{
+	winbind_answer(m, l, NTLM_RESULT_UNAVAILABLE, why, NULL, 0);
+}
+
+void
+winbind_answer(struct master *m, struct winbind_login *l, int status,
+    const char *text, char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups)
+{
+	ntlm_check_verdict(m, l->wl_slot, l->wl_pid, &l->wl_peer, l->wl_user,
+	    l->wl_domain, status, text, groups, ngroups);
+	/* Free (wl_id 0), and no response or challenge left behind. */
+	l->wl_id = 0;
+	l->wl_ntlen = 0;
+	explicit_bzero(l->wl_nt, sizeof(l->wl_nt));
+	explicit_bzero(l->wl_challenge, sizeof(l->wl_challenge));
+}
+
+/* An idle checker, or NULL. */
+static struct winbind_proc *
+idle_proc(void)
+{
+	unsigned	i;
+
+	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++)
+		if (wb_procs[i].wp_pid != 0 && wb_procs[i].wp_sock != -1 &&
+		    wb_procs[i].wp_login.wl_id == 0)
+			return &wb_procs[i];
+	return NULL;
+}
+
+static int
+same_peer(const struct ntlm_peer *a, const struct ntlm_peer *b)
+{
+	return a->np_family == b->np_family &&
+	    memcmp(a->np_key, b->np_key, sizeof(a->np_key)) == 0;
+}
+
+/*
+ * Whether l may go to the domain now: 1; 0 while its address has as
+ * many logins with the domain as failures left; -1 when its address has
+ * reached the limit meanwhile (it is refused unchecked).
+ */
+static int
+admissible(const struct master *m, const struct winbind_login *l)
+{
+	unsigned	limit = m->m_conf->rc_auth_failure_limit;
+	unsigned	failed, busy = 0, i;
+
+	if (limit == 0)
+		return 1;
+	if ((failed = ntlm_check_failures(&l->wl_peer)) >= limit)
+		return -1;
+	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++)
+		if (wb_procs[i].wp_login.wl_id != 0 &&
+		    same_peer(&wb_procs[i].wp_login.wl_peer, &l->wl_peer))
+			busy++;
+	return busy < limit - failed;
+}
+
+static void
+dequeue(struct winbind_login *l)
+{
+	explicit_bzero(l->wl_nt, sizeof(l->wl_nt));
+	explicit_bzero(l->wl_challenge, sizeof(l->wl_challenge));
+	l->wl_id = 0;
+	q_len--;
+}
+
+/* The oldest queued login that may go to the domain now, refusing on
+ * the way those whose address reached the limit; NULL if none. */
+static struct winbind_login *
+next_login(struct master *m)
+{
+	struct winbind_login	*l, *best = NULL;
+	unsigned		 i;
+	int			 a;
+
+	for (i = 0; i < WINBIND_QUEUE_MAX && q_len > 0; i++) {
+		l = &queue[i];
+		if (l->wl_id == 0 || (best != NULL &&
+		    l->wl_seq > best->wl_seq))
+			continue;
+		if ((a = admissible(m, l)) == -1) {
+			ntlm_check_locked(m, l->wl_slot, l->wl_pid,
+			    &l->wl_peer, l->wl_user, l->wl_domain);
+			dequeue(l);
+			continue;
+		}
+		if (a == 1)
+			best = l;
+	}
+	return best;
+}
+
+void
+winbind_dispatch_queue(struct master *m)
+{
+	struct winbind_proc	*wp;
+	struct winbind_login	*l;
+	struct msgbuf		 mb;
+	int			 rv;
+
+	while (q_len > 0 && (wp = idle_proc()) != NULL &&
+	    (l = next_login(m)) != NULL) {
+		msgbuf_init(&mb);
+		msgbuf_put_u32(&mb, l->wl_id);
+		msgbuf_put_str(&mb, l->wl_user);
+		msgbuf_put_str(&mb, l->wl_domain);
+		msgbuf_put_bytes(&mb, l->wl_challenge, NTLM_CHALLENGE_LEN);
+		msgbuf_put_u32(&mb, (uint32_t)l->wl_ntlen);
+		msgbuf_put_bytes(&mb, l->wl_nt, l->wl_ntlen);
+		rv = mb.mb_error ? -1 : ipc_send(wp->wp_sock,
+		    IPC_WINBIND_CHECK, -1, &mb);
+		msgbuf_free(&mb);
+		if (rv == -1) {
+			/* An idle checker's socket is empty: it is gone. */
+			log_warn("auth: domain checker %ld cannot be sent a "
+			    "login; killing it", (long)wp->wp_pid);
+			kill(wp->wp_pid, SIGKILL);
+			winbind_proc_close(wp);
+			continue;
+		}
+		wp->wp_login = *l;
+		explicit_bzero(wp->wp_login.wl_nt, sizeof(wp->wp_login.wl_nt));
+		dequeue(l);
+	}
+}
+
+void
+winbind_submit(struct master *m, unsigned slot, pid_t pid,
+    const struct ntlm_peer *p, const struct ntlm_auth *a,
+    const unsigned char challenge[NTLM_CHALLENGE_LEN])
+{
+	struct winbind_login	*l = NULL, full;
+	unsigned		 i;
+
+	for (i = 0; i < WINBIND_QUEUE_MAX && l == NULL; i++)
+		if (queue[i].wl_id == 0)
+			l = &queue[i];
+	if (l == NULL) {
+		memset(&full, 0, sizeof(full));
+		full.wl_slot = slot;
+		full.wl_pid = pid;
+		full.wl_peer = *p;
+		snprintf(full.wl_user, sizeof(full.wl_user), "%s", a->na_user);
+		snprintf(full.wl_domain, sizeof(full.wl_domain), "%s",
+		    a->na_domain);
+		winbind_fail(m, &full, "the domain checkers' queue is full");
+		return;
+	}
+	memset(l, 0, sizeof(*l));
+	q_len++;
+	l->wl_id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	l->wl_seq = next_seq++;
+	l->wl_slot = slot;
+	l->wl_pid = pid;
+	l->wl_deadline = now_ms() +
+	    (int64_t)m->m_conf->rc_winbind_timeout * 1000;
+	l->wl_peer = *p;
+	snprintf(l->wl_user, sizeof(l->wl_user), "%s", a->na_user);
+	snprintf(l->wl_domain, sizeof(l->wl_domain), "%s", a->na_domain);
+	memcpy(l->wl_challenge, challenge, NTLM_CHALLENGE_LEN);
+	l->wl_ntlen = a->na_ntlen <= sizeof(l->wl_nt) ? a->na_ntlen : 0;
+	memcpy(l->wl_nt, a->na_nt, l->wl_ntlen);
+	winbind_dispatch_queue(m);
+}
+
+int
+winbind_pending(unsigned slot, pid_t pid)
+{
+	unsigned	i;
+
+	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++)
+		if (wb_procs[i].wp_login.wl_id != 0 &&
+		    wb_procs[i].wp_login.wl_slot == slot &&
+		    wb_procs[i].wp_login.wl_pid == pid)
+			return 1;
+	for (i = 0; i < WINBIND_QUEUE_MAX; i++)
+		if (queue[i].wl_id != 0 && queue[i].wl_slot == slot &&
+		    queue[i].wl_pid == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * The deadlines: a queued login past its own gets 503; a checker past
+ * its login's is killed (the login gets 503, the reaper starts another).
+ * The next deadline, or 0.
+ */
+int64_t
+winbind_expire(struct master *m, int64_t now)
+{
+	struct winbind_proc	*wp;
+	int64_t			 next = 0, d;
+	unsigned		 i;
+	char			 why[96];
+
+	snprintf(why, sizeof(why), "the domain did not answer within "
+	    "winbind-timeout (%u s)", m->m_conf->rc_winbind_timeout);
+	for (i = 0; i < WINBIND_QUEUE_MAX && q_len > 0; i++) {
+		if (queue[i].wl_id == 0)
+			continue;
+		if (queue[i].wl_deadline <= now) {
+			winbind_fail(m, &queue[i], why);
+			q_len--;
+			continue;
+		}
+		d = queue[i].wl_deadline;
+		next = next == 0 || d < next ? d : next;
+	}
+	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++) {
+		wp = &wb_procs[i];
+		if (wp->wp_login.wl_id == 0)
+			continue;
+		if (wp->wp_login.wl_deadline <= now) {
+			log_warnx("auth: domain checker %ld has not answered "
+			    "within %u s; killing it", (long)wp->wp_pid,
+			    m->m_conf->rc_winbind_timeout);
+			winbind_fail(m, &wp->wp_login, why);
+			kill(wp->wp_pid, SIGKILL);
+			wp->wp_overran = 1;
+			winbind_proc_close(wp);
+			continue;
+		}
+		d = wp->wp_login.wl_deadline;
+		next = next == 0 || d < next ? d : next;
+	}
+	return next;
+}
+
+void
+winbind_queue_fail_all(struct master *m, const char *why)
+{
+	unsigned	i;
+
+	for (i = 0; i < WINBIND_QUEUE_MAX && q_len > 0; i++)
+		if (queue[i].wl_id != 0) {
+			winbind_fail(m, &queue[i], why);
+			q_len--;
+		}
+}
