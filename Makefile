@@ -53,8 +53,10 @@ CHECK_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS	:= $(shell $(PKG_CONFIG) --libs check)
 # libwbclient (Samba's) for the domain checker of ntlm-source = winbind;
 # without it rpxd-winbind is not built, and that option cannot be used.
-WBC_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags wbclient 2>/dev/null)
-WBC_LIBS	:= $(shell $(PKG_CONFIG) --libs wbclient 2>/dev/null)
+# It takes Kerberos logins (negotiate-keytab) with MIT krb5's GSS-API
+# (Debian libkrb5-dev); both are needed to build it.
+WBC_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags wbclient krb5-gssapi krb5 2>/dev/null)
+WBC_LIBS	:= $(shell $(PKG_CONFIG) --libs wbclient krb5-gssapi krb5 2>/dev/null)
 
 ALL_CPPFLAGS	= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -Iworker \
 		  -Imaster -Ihealth -Ikeys $(KEYS_CPPFLAGS) \
@@ -71,7 +73,7 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/base64.c common/ntlm_header.c common/ntlm_msg.c \
 		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c \
 		  common/netprefix.c common/ipc_addr.c common/pidmap.c \
-		  common/addrboard.c
+		  common/addrboard.c common/der.c common/krb5_token.c
 COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c common/metrics_board.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_fleet.c common/config_metrics.c \
@@ -155,7 +157,8 @@ rpxd-keys: keys/main.o $(KEYS_OBJS) worker/privdrop.o $(SANDBOX_OBJS) \
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(SSL_LIBS)
 
 # The domain checker: its setup, login check and groups.
-WINBIND_OBJS	= winbind/main.o winbind/auth.o winbind/groups.o
+WINBIND_OBJS	= winbind/main.o winbind/auth.o winbind/groups.o \
+		  winbind/kerberos.o
 rpxd-winbind: $(WINBIND_OBJS) $(SANDBOX_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(WBC_LIBS) $(SSL_LIBS)
 

@@ -284,6 +284,8 @@ struct rpxd_conf {
 					   group of winbind's privileged
 					   socket */
 	gid_t			 rc_winbind_gid;	/* resolved; 0: none */
+	char			 rc_negotiate_keytab[RPXD_FILE_MAX];	/* "":
+					   no Negotiate (Kerberos) */
 	/* secrets shared by a fleet (config_fleet.c): master only, never
 	 * sent as part of a configuration */
 	char			 rc_ticket_key_file[RPXD_FILE_MAX];	/* "" */

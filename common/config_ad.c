@@ -1,20 +1,23 @@
 /*
  * The configuration grammar of Active Directory logins: the global
  * ntlm-source ("file" or "winbind") with winbind-privileged-group (the
- * timeout and count of checkers are in config_parse.c's integers), and
- * a route's require-group list,
+ * timeout and count of checkers are in config_parse.c's integers) and
+ * negotiate-keytab (Kerberos), and a route's require-group list,
  * checked while parsing (so errors carry the option's line) and copied
  * into struct rpxd_conf; and the list of every group name the routes
  * require, which the master hands the winbind checkers (master/winbind.c).
  * Only the master links the parsing half.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
+#include <errno.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <confuse.h>
 
@@ -112,6 +115,40 @@ config_ad_validators(cfg_t *root)
 	    v_require_group);
 }
 
+/*
+ * negotiate-keytab: the keys of rpxd's HTTP service principal, a secret
+ * like a private key: a regular file of root's (or of whoever runs rpxd)
+ * that group and others cannot touch. Only the domain checkers read it,
+ * at start and before they drop root; it needs the domain (winbind) to
+ * name the users and their groups.
+ */
+static void
+fill_keytab(struct rpxd_conf *c, cfg_t *root)
+{
+	const char	*v = cfg_getstr(root, "negotiate-keytab");
+	unsigned	 line = config_opt_line(root, "negotiate-keytab");
+	struct stat	 st;
+
+	if (v == NULL)
+		return;
+	config_copy_str(c->rc_negotiate_keytab,
+	    sizeof(c->rc_negotiate_keytab), v);
+	if (c->rc_ntlm_source != NTLM_SOURCE_WINBIND)
+		config_perr((int)line, "negotiate-keytab: only with "
+		    "ntlm-source = \"winbind\" (the domain names the users)");
+	else if (v[0] == '/' && stat(v, &st) == -1)
+		config_perr((int)line, "negotiate-keytab: %s: %s", v,
+		    strerror(errno));
+	else if (v[0] == '/' && !S_ISREG(st.st_mode))
+		config_perr((int)line, "negotiate-keytab: %s: not a regular "
+		    "file", v);
+	else if (v[0] == '/' && ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & 077) != 0))
+		config_perr((int)line, "negotiate-keytab: %s: must be owned "
+		    "by root and not readable or writable by group or others "
+		    "(chmod 600)", v);
+}
+
 void
 config_fill_ad_globals(struct rpxd_conf *c, cfg_t *root)
 {
@@ -122,6 +159,7 @@ config_fill_ad_globals(struct rpxd_conf *c, cfg_t *root)
 
 	c->rc_ntlm_source = s < 0 ? NTLM_SOURCE_FILE : s;
 	c->rc_ntlm_source_line = config_opt_line(root, "ntlm-source");
+	fill_keytab(c, root);
 	line = config_opt_line(root, "winbind-privileged-group");
 	config_copy_str(c->rc_winbind_group, sizeof(c->rc_winbind_group),
 	    cfg_getstr(root, "winbind-privileged-group"));

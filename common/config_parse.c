@@ -863,6 +863,7 @@ static const struct {
 	{ "backend|client-certificate", v_file },
 	{ "backend|client-key", v_file },
 	{ "ntlm-users", v_file },
+	{ "negotiate-keytab", v_file },
 	{ "tls-ticket-key-file", v_file },
 	{ "balance-key-file", v_file },
 };
@@ -1020,7 +1021,7 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 static cfg_t *
 config_schema(void)
 {
-	static cfg_opt_t	 opts[N_INT_OPTIONS + 19];
+	static cfg_opt_t	 opts[N_INT_OPTIONS + 20];
 	size_t			 i, n = 0;
 	cfg_t			*cfg;
 
@@ -1040,6 +1041,8 @@ config_schema(void)
 	opts[n++] = (cfg_opt_t)CFG_STR("ntlm-source", "file", CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("winbind-privileged-group",
 	    "winbindd_priv", CFGF_NONE);
+	opts[n++] = (cfg_opt_t)CFG_STR("negotiate-keytab", NULL,
+	    CFGF_NODEFAULT);
 	opts[n++] = (cfg_opt_t)CFG_BOOL("check-extended-protection", cfg_true,
 	    CFGF_NONE);
 	opts[n++] = (cfg_opt_t)CFG_STR("tls-ticket-key-file", NULL,

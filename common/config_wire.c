@@ -208,6 +208,7 @@ config_encode(const struct rpxd_conf *c, struct msgbuf *mb)
 	msgbuf_put_u32(mb, (uint32_t)c->rc_log_level);
 	msgbuf_put_str(mb, c->rc_ntlm_domain);
 	msgbuf_put_u32(mb, (uint32_t)c->rc_winbind_gid);
+	msgbuf_put_str(mb, c->rc_negotiate_keytab);
 	for (i = 0; i < CONFIG_GLOBAL_INTS; i++)
 		msgbuf_put_u32(mb, config_int_get(c, i));
 	msgbuf_put_u32(mb, c->rc_nbackends);
@@ -640,6 +641,11 @@ get_process(struct msgbuf *mb, struct rpxd_conf *c)
 	    get_uint(mb, &u, 0, UINT32_MAX) == -1)
 		return -1;
 	c->rc_winbind_gid = (gid_t)u;
+	if (msgbuf_get_str(mb, c->rc_negotiate_keytab,
+	    sizeof(c->rc_negotiate_keytab)) == -1 ||
+	    (c->rc_negotiate_keytab[0] != '\0' &&
+	    c->rc_negotiate_keytab[0] != '/'))
+		return -1;
 	return 0;
 }
 

@@ -52,6 +52,7 @@ static const char *const ipc_names[IPC_TYPE_MAX] = {
 	[IPC_WINBIND_GROUPS] = "winbind groups",
 	[IPC_WINBIND_CHECK] = "winbind check",
 	[IPC_WINBIND_ANSWER] = "winbind answer",
+	[IPC_NEGOTIATE_CHECK] = "negotiate check",
 };
 
 const char *

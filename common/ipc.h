@@ -127,17 +127,30 @@ enum ipc_type {
 				   configuration and at every reload: u32
 				   count, count str: every require-group
 				   name (config_all_groups) */
-	IPC_WINBIND_CHECK,	/* master -> checker: u32 id, str user, str
+	IPC_WINBIND_CHECK,	/* master -> checker: u32 id, u32
+				   WINBIND_LOGIN_*; NTLM: str user, str
 				   domain (as the client sent them),
 				   NTLM_CHALLENGE_LEN bytes the challenge
 				   the master minted, u32 len, len bytes
-				   NT response */
+				   NT response; KERBEROS: u32 len, len
+				   bytes token (at most NTLM_MSG_MAX) */
 	IPC_WINBIND_ANSWER,	/* checker -> master: u32 id, u32
 				   NTLM_RESULT_*, str identity or why, u32
 				   count, count str: the names of
 				   IPC_WINBIND_GROUPS the user is in */
+	/* negotiate-keytab (master/negotiate.c, worker/auth_ntlm.c) */
+	IPC_NEGOTIATE_CHECK,	/* worker -> master: fd: the client
+				   connection (as for IPC_NTLM_CHALLENGE);
+				   payload: ipc_addr, u32 len, len bytes
+				   token of Authorization: Negotiate (at
+				   most NTLM_MSG_MAX); IPC_NTLM_RESULT
+				   answers */
 	IPC_TYPE_MAX
 };
+
+/* IPC_WINBIND_CHECK kinds */
+#define WINBIND_LOGIN_NTLM	0
+#define WINBIND_LOGIN_KERBEROS	1
 
 /* IPC_NTLM_RESULT and IPC_WINBIND_ANSWER verdicts */
 #define NTLM_RESULT_REFUSED	0	/* bad credentials: 401, counted */

@@ -37,6 +37,10 @@ const struct ipc_bounds ipc_bounds_worker = {
 		    .ib_max = 4 },
 		[IPC_HOLD_OFF] = { .ib_allowed = 1, .ib_nfds = 0,
 		    .ib_max = 4 },
+		/* Authorization: Negotiate's token, the client connection
+		 * and ipc_addr (master/negotiate.c) */
+		[IPC_NEGOTIATE_CHECK] = { .ib_allowed = 1, .ib_nfds = 1,
+		    .ib_max = NTLM_CHALLENGE_MAX + 4 + NTLM_MSG_MAX },
 		/* a connection the limits closed (worker/addr_limit.c) */
 		[IPC_LIMITED] = { .ib_allowed = 1, .ib_nfds = 0,
 		    .ib_max = IPC_LIMITED_SIZE },

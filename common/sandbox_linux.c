@@ -139,7 +139,8 @@ static const int keys_calls[] = {
  * The domain checker (rpxd-winbind): libwbclient connects to winbind's
  * UNIX socket by path (it checks the directory and the socket's owner
  * first with lstat, and may wait a little before a retry) and talks to
- * it with poll, read and write. No file is ever opened.
+ * it with poll, read and write. No file is ever opened (an open fails:
+ * emit_open_fails).
  */
 static const int winbind_calls[] = {
 	__NR_connect,
@@ -156,6 +157,15 @@ static const int winbind_calls[] = {
 	__NR_gettid,
 	__NR_nanosleep, __NR_clock_nanosleep,
 	__NR_rt_sigprocmask,
+	/* MIT krb5 (negotiate-keytab) asks whether its configuration
+	 * files are there when it accepts a token (see emit_open_fails). */
+#ifdef __NR_access
+	__NR_access,
+#endif
+	__NR_faccessat,
+#ifdef __NR_faccessat2
+	__NR_faccessat2,
+#endif
 };
 
 #ifdef RPXD_SANITIZER
@@ -252,6 +262,30 @@ emit_socket_unix(struct filter *f)
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_ALLOW));
+}
+
+/*
+ * open() and openat() fail with EACCES instead of killing: MIT krb5 looks
+ * for plugin directories each time it accepts a Kerberos token
+ * (negotiate-keytab), and goes on without them. Nothing is opened.
+ */
+static void
+emit_open_fails(struct filter *f)
+{
+	static const int	nr[] = {
+#ifdef __NR_open
+		__NR_open,
+#endif
+		__NR_openat,
+	};
+	size_t			i;
+
+	for (i = 0; i < sizeof(nr) / sizeof(nr[0]); i++) {
+		emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    (unsigned)nr[i], 0, 1));
+		emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)));
+	}
 }
 
 /* setpriority() on the calling process only (the key holder's share of
@@ -357,6 +391,7 @@ filter_build(struct filter *f, enum sandbox_role role)
 		emit_setpriority_self(f);
 	} else if (role == SANDBOX_WINBIND) {
 		emit_socket_unix(f);
+		emit_open_fails(f);
 		LIST(f, winbind_calls);
 	}
 #ifdef RPXD_SANITIZER

@@ -181,6 +181,7 @@ show_globals(struct emit *e, const struct rpxd_conf *c)
 	e_str(e, "ntlm-domain", c->rc_ntlm_domain);
 	e_str(e, "ntlm-source", config_ntlm_source_name(c->rc_ntlm_source));
 	e_str(e, "winbind-privileged-group", c->rc_winbind_group);
+	e_opt(e, "negotiate-keytab", c->rc_negotiate_keytab);
 	e_opt(e, "tls-ticket-key-file", c->rc_ticket_key_file);
 	e_opt(e, "balance-key-file", c->rc_balance_key_file);
 	e_bool(e, "check-extended-protection", c->rc_check_ep);

@@ -216,6 +216,17 @@ nonce_reply(int sock, int ok, const unsigned char *challenge)
 	return rv;
 }
 
+int
+ntlm_conn_peer(const struct master *m, int fd,
+    const struct sockaddr_storage *named, struct ntlm_peer *p,
+    const char **why)
+{
+	int	r = peer_of(m, fd, named, p, why);
+
+	close_at_once(fd);	/* the master never reads a client's byte */
+	return r;
+}
+
 /* IPC_NTLM_CHALLENGE from the worker in slot; -1 kills it. */
 int
 ntlm_challenge(struct master *m, unsigned slot, struct ipc_msg *msg)

@@ -213,6 +213,7 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	unsigned char		 challenge[NTLM_CHALLENGE_LEN];
 	unsigned char		 nt[NTLM_NT_RESPONSE_MAX];
 	char			 identity[2 * NTLM_NAME_MAX + 2];
+	char			 who[2 * NTLM_NAME_MAX + 2];
 	const char		*why = NULL;
 	pid_t			 pid = m->m_workers[slot].wk_pid;
 	unsigned		 limit = m->m_conf->rc_auth_failure_limit;
@@ -231,8 +232,9 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		    NULL, 0);
 	}
 	fs = failure_slot(&p, time(NULL));
+	snprintf(who, sizeof(who), "%s\\%s", a.na_domain, a.na_user);
 	if (limit > 0 && fs->fs_count >= limit) {
-		ntlm_check_locked(m, slot, pid, &p, a.na_user, a.na_domain);
+		ntlm_check_locked(m, slot, pid, &p, "NTLM", who);
 		return 0;
 	}
 	if (m->m_conf->rc_ntlm_source == NTLM_SOURCE_WINBIND) {
@@ -240,25 +242,24 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		return 0;
 	}
 	if (!verify(m, &a, challenge, identity, sizeof(identity), &why)) {
-		ntlm_check_verdict(m, slot, pid, &p, a.na_user, a.na_domain,
+		ntlm_check_verdict(m, slot, pid, &p, "NTLM", who,
 		    NTLM_RESULT_REFUSED, why, NULL, 0);
 		return 0;
 	}
-	ntlm_check_verdict(m, slot, pid, &p, a.na_user, a.na_domain,
-	    NTLM_RESULT_OK, identity, NULL, 0);
+	ntlm_check_verdict(m, slot, pid, &p, "NTLM", who, NTLM_RESULT_OK,
+	    identity, NULL, 0);
 	return 0;
 }
 
 void
 ntlm_check_locked(struct master *m, unsigned slot, pid_t pid,
-    const struct ntlm_peer *p, const char *user, const char *domain)
+    const struct ntlm_peer *p, const char *scheme, const char *who)
 {
 	struct worker	*wk = &m->m_workers[slot];
 
-	log_warnx("auth: client %s: NTLM login of %s\\%s refused: %u "
-	    "failures from this address within %d s (worker %ld)",
-	    p->np_text, domain, user, ntlm_check_failures(p), FAILURE_WINDOW,
-	    (long)pid);
+	log_warnx("auth: client %s: %s login of %s refused: %u failures from "
+	    "this address within %d s (worker %ld)", p->np_text, scheme, who,
+	    ntlm_check_failures(p), FAILURE_WINDOW, (long)pid);
 	metrics_ntlm(MX_NTLM_LOCKED);
 	if (slot >= m->m_nslots || wk->wk_pid != pid || wk->wk_eof)
 		return;
@@ -287,7 +288,7 @@ send_verdict(struct master *m, unsigned slot, int rv)
 
 void
 ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
-    const struct ntlm_peer *p, const char *user, const char *domain,
+    const struct ntlm_peer *p, const char *scheme, const char *who,
     int status, const char *text, char (*groups)[RPXD_GROUP_NAME_MAX],
     unsigned ngroups)
 {
@@ -299,22 +300,22 @@ ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
 	if (status == NTLM_RESULT_REFUSED) {
 		fs = failure_slot(p, time(NULL));
 		fs->fs_count++;
-		log_warnx("auth: client %s: NTLM login failed for %s\\%s: %s",
-		    p->np_text, domain, user, text);
+		log_warnx("auth: client %s: %s login failed for %s: %s",
+		    p->np_text, scheme, who, text);
 		metrics_ntlm(MX_NTLM_FAILED);
 	} else if (status == NTLM_RESULT_UNAVAILABLE) {
-		log_warnx("auth: client %s: NTLM login of %s\\%s not checked: "
-		    "%s; answered 503", p->np_text, domain, user, text);
+		log_warnx("auth: client %s: %s login of %s not checked: %s; "
+		    "answered 503", p->np_text, scheme, who, text);
 		metrics_ntlm(MX_NTLM_FAILED);
 	} else {
-		log_info("auth: client %s: NTLM login of %s (as %s\\%s), in "
-		    "%u of the require-group groups", p->np_text, text,
-		    domain, user, ngroups);
+		log_info("auth: client %s: %s login of %s (as %s), in %u of "
+		    "the require-group groups", p->np_text, scheme, text, who,
+		    ngroups);
 		metrics_ntlm(MX_NTLM_OK);
 	}
 	if (slot >= m->m_nslots || wk->wk_pid != pid || wk->wk_eof) {
-		log_info("auth: worker %ld is gone; its client's NTLM verdict "
-		    "is dropped", (long)pid);
+		log_info("auth: worker %ld is gone; its client's %s verdict "
+		    "is dropped", (long)pid, scheme);
 		return;
 	}
 	if (status == NTLM_RESULT_REFUSED && fs != NULL) {
@@ -338,5 +339,9 @@ ntlm_dispatch(struct master *m, unsigned slot, struct ipc_msg *msg)
 		    ntlm_challenge(m, slot, msg);
 	if (msg->im_type == IPC_NTLM_CHECK && msg->im_fd == -1)
 		return ntlm_check(m, slot, &msg->im_payload);
+	if (msg->im_type == IPC_NEGOTIATE_CHECK)
+		return delayed[slot].da_pid == pid ||
+		    winbind_pending(slot, pid) ? -1 :
+		    negotiate_check(m, slot, msg);
 	return -1;
 }

@@ -29,6 +29,16 @@ int	ntlm_peer_from_addr(const struct sockaddr_storage *sa,
 struct master;
 struct ipc_msg;
 
+/*
+ * The client of connection fd, which a worker passed (ntlm_challenge.c):
+ * 1 and *p; 0 and *why when the client has gone or the listener was
+ * closed; -1 and *why when fd is no client connection of a listener
+ * (the worker is hostile). fd is closed in every case.
+ */
+int	ntlm_conn_peer(const struct master *m, int fd,
+	    const struct sockaddr_storage *named, struct ntlm_peer *p,
+	    const char **why);
+
 /* IPC_NTLM_CHALLENGE from the worker in slot: 0, or -1 to kill it. */
 int	ntlm_challenge(struct master *m, unsigned slot, struct ipc_msg *msg);
 /*
@@ -44,13 +54,18 @@ int	ntlm_challenge_take(unsigned slot, pid_t pid,
  * the delay: NTLM_RESULT_OK with text the identity and the require-group
  * names the user is in; NTLM_RESULT_REFUSED with text why (counted
  * against p); NTLM_RESULT_UNAVAILABLE with text why (503, not counted).
- * Nothing reaches a worker that has gone meanwhile. user and domain are
- * as the client sent them, for the log.
+ * Nothing reaches a worker that has gone meanwhile. scheme ("NTLM",
+ * "Kerberos") and who (DOMAIN\user as the client sent them) are for
+ * the log.
  */
 void	ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
-	    const struct ntlm_peer *p, const char *user, const char *domain,
+	    const struct ntlm_peer *p, const char *scheme, const char *who,
 	    int status, const char *text,
 	    char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups);
+
+/* negotiate.c: IPC_NEGOTIATE_CHECK from the worker in slot; -1 kills
+ * it. */
+int	negotiate_check(struct master *m, unsigned slot, struct ipc_msg *msg);
 
 /* The failures counted against p in its current window (no slot is
  * taken for it). */
@@ -59,6 +74,6 @@ unsigned ntlm_check_failures(const struct ntlm_peer *p);
  * and answered after auth-failure-delay (winbind.c, for a login that
  * waited while its address reached the limit). */
 void	ntlm_check_locked(struct master *m, unsigned slot, pid_t pid,
-	    const struct ntlm_peer *p, const char *user, const char *domain);
+	    const struct ntlm_peer *p, const char *scheme, const char *who);
 
 #endif

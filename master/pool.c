@@ -760,7 +760,7 @@ pool_message(struct master *m, unsigned slot, struct ipc_msg *msg)
 		return -1;
 	}
 	errno = 0;
-	rv = ntlm_dispatch(m, slot, msg);	/* the two NTLM types */
+	rv = ntlm_dispatch(m, slot, msg);	/* NTLM and Negotiate */
 	ipc_msg_free(msg);
 	if (rv == 0)
 		return 0;

@@ -49,6 +49,9 @@ int64_t	 winbind_frames_expire(struct master *m, int64_t now);
 void	 winbind_submit(struct master *m, unsigned slot, pid_t pid,
 	    const struct ntlm_peer *p, const struct ntlm_auth *a,
 	    const unsigned char challenge[NTLM_CHALLENGE_LEN]);
+/* The same for a Kerberos token (Authorization: Negotiate). */
+void	 winbind_submit_kerberos(struct master *m, unsigned slot, pid_t pid,
+	    const struct ntlm_peer *p, const unsigned char *tok, size_t len);
 /* Whether that worker's login is queued or being checked. */
 int	 winbind_pending(unsigned slot, pid_t pid);
 

@@ -26,6 +26,12 @@ struct winbind_login {
 	pid_t			 wl_pid;	/* the worker's */
 	int64_t			 wl_deadline;	/* now_ms() */
 	struct ntlm_peer	 wl_peer;
+	int			 wl_kind;	/* WINBIND_LOGIN_* */
+	char			 wl_who[2 * NTLM_NAME_MAX + 2];	/* for the
+					   log: DOMAIN\\user as sent, or
+					   what a token is */
+	unsigned char		*wl_token;	/* KERBEROS, while queued */
+	size_t			 wl_toklen;
 	char			 wl_user[NTLM_NAME_MAX + 1];
 	char			 wl_domain[NTLM_NAME_MAX + 1];
 	unsigned char		 wl_challenge[NTLM_CHALLENGE_LEN];

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -38,6 +39,21 @@ static unsigned			 q_len;
 static uint32_t			 next_id = 1;
 static uint64_t			 next_seq;
 
+/* A login's credentials: the response, challenge or token. */
+static void
+login_wipe(struct winbind_login *l)
+{
+	l->wl_ntlen = 0;
+	explicit_bzero(l->wl_nt, sizeof(l->wl_nt));
+	explicit_bzero(l->wl_challenge, sizeof(l->wl_challenge));
+	if (l->wl_token != NULL) {
+		explicit_bzero(l->wl_token, l->wl_toklen);
+		free(l->wl_token);
+	}
+	l->wl_token = NULL;
+	l->wl_toklen = 0;
+}
+
 void
 winbind_fail(struct master *m, struct winbind_login *l, const char *why)
 {
@@ -48,13 +64,12 @@ void
 winbind_answer(struct master *m, struct winbind_login *l, int status,
     const char *text, char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups)
 {
-	ntlm_check_verdict(m, l->wl_slot, l->wl_pid, &l->wl_peer, l->wl_user,
-	    l->wl_domain, status, text, groups, ngroups);
-	/* Free (wl_id 0), and no response or challenge left behind. */
+	ntlm_check_verdict(m, l->wl_slot, l->wl_pid, &l->wl_peer,
+	    l->wl_kind == WINBIND_LOGIN_KERBEROS ? "Kerberos" : "NTLM",
+	    l->wl_who, status, text, groups, ngroups);
+	/* Free (wl_id 0), and no credentials left behind. */
 	l->wl_id = 0;
-	l->wl_ntlen = 0;
-	explicit_bzero(l->wl_nt, sizeof(l->wl_nt));
-	explicit_bzero(l->wl_challenge, sizeof(l->wl_challenge));
+	login_wipe(l);
 }
 
 /* An idle checker, or NULL. */
@@ -102,8 +117,7 @@ admissible(const struct master *m, const struct winbind_login *l)
 static void
 dequeue(struct winbind_login *l)
 {
-	explicit_bzero(l->wl_nt, sizeof(l->wl_nt));
-	explicit_bzero(l->wl_challenge, sizeof(l->wl_challenge));
+	login_wipe(l);
 	l->wl_id = 0;
 	q_len--;
 }
@@ -124,7 +138,8 @@ next_login(struct master *m)
 			continue;
 		if ((a = admissible(m, l)) == -1) {
 			ntlm_check_locked(m, l->wl_slot, l->wl_pid,
-			    &l->wl_peer, l->wl_user, l->wl_domain);
+			    &l->wl_peer, l->wl_kind == WINBIND_LOGIN_KERBEROS ?
+			    "Kerberos" : "NTLM", l->wl_who);
 			dequeue(l);
 			continue;
 		}
@@ -132,6 +147,25 @@ next_login(struct master *m)
 			best = l;
 	}
 	return best;
+}
+
+/* IPC_WINBIND_CHECK for l. */
+static void
+check_encode(struct msgbuf *mb, const struct winbind_login *l)
+{
+	msgbuf_init(mb);
+	msgbuf_put_u32(mb, l->wl_id);
+	msgbuf_put_u32(mb, (uint32_t)l->wl_kind);
+	if (l->wl_kind == WINBIND_LOGIN_KERBEROS) {
+		msgbuf_put_u32(mb, (uint32_t)l->wl_toklen);
+		msgbuf_put_bytes(mb, l->wl_token, l->wl_toklen);
+		return;
+	}
+	msgbuf_put_str(mb, l->wl_user);
+	msgbuf_put_str(mb, l->wl_domain);
+	msgbuf_put_bytes(mb, l->wl_challenge, NTLM_CHALLENGE_LEN);
+	msgbuf_put_u32(mb, (uint32_t)l->wl_ntlen);
+	msgbuf_put_bytes(mb, l->wl_nt, l->wl_ntlen);
 }
 
 void
@@ -144,15 +178,10 @@ winbind_dispatch_queue(struct master *m)
 
 	while (q_len > 0 && (wp = idle_proc()) != NULL &&
 	    (l = next_login(m)) != NULL) {
-		msgbuf_init(&mb);
-		msgbuf_put_u32(&mb, l->wl_id);
-		msgbuf_put_str(&mb, l->wl_user);
-		msgbuf_put_str(&mb, l->wl_domain);
-		msgbuf_put_bytes(&mb, l->wl_challenge, NTLM_CHALLENGE_LEN);
-		msgbuf_put_u32(&mb, (uint32_t)l->wl_ntlen);
-		msgbuf_put_bytes(&mb, l->wl_nt, l->wl_ntlen);
+		check_encode(&mb, l);
 		rv = mb.mb_error ? -1 : ipc_send(wp->wp_sock,
 		    IPC_WINBIND_CHECK, -1, &mb);
+		explicit_bzero(mb.mb_data, mb.mb_len);
 		msgbuf_free(&mb);
 		if (rv == -1) {
 			/* An idle checker's socket is empty: it is gone. */
@@ -163,15 +192,22 @@ winbind_dispatch_queue(struct master *m)
 			continue;
 		}
 		wp->wp_login = *l;
+		/* The checker has the credentials now; the copy keeps none. */
+		wp->wp_login.wl_token = NULL;
+		wp->wp_login.wl_toklen = 0;
 		explicit_bzero(wp->wp_login.wl_nt, sizeof(wp->wp_login.wl_nt));
 		dequeue(l);
 	}
 }
 
-void
-winbind_submit(struct master *m, unsigned slot, pid_t pid,
-    const struct ntlm_peer *p, const struct ntlm_auth *a,
-    const unsigned char challenge[NTLM_CHALLENGE_LEN])
+/*
+ * A free queue slot for a login of worker pid in slot from p, filled in
+ * but for its credentials; NULL when the queue is full (the login has
+ * been answered 503).
+ */
+static struct winbind_login *
+enqueue(struct master *m, unsigned slot, pid_t pid,
+    const struct ntlm_peer *p, int kind, const char *who)
 {
 	struct winbind_login	*l = NULL, full;
 	unsigned		 i;
@@ -181,31 +217,65 @@ winbind_submit(struct master *m, unsigned slot, pid_t pid,
 			l = &queue[i];
 	if (l == NULL) {
 		memset(&full, 0, sizeof(full));
-		full.wl_slot = slot;
-		full.wl_pid = pid;
-		full.wl_peer = *p;
-		snprintf(full.wl_user, sizeof(full.wl_user), "%s", a->na_user);
-		snprintf(full.wl_domain, sizeof(full.wl_domain), "%s",
-		    a->na_domain);
-		winbind_fail(m, &full, "the domain checkers' queue is full");
-		return;
+		l = &full;
+	} else {
+		memset(l, 0, sizeof(*l));
+		q_len++;
+		l->wl_id = next_id++;
+		if (next_id == 0)
+			next_id = 1;
+		l->wl_seq = next_seq++;
+		l->wl_deadline = now_ms() +
+		    (int64_t)m->m_conf->rc_winbind_timeout * 1000;
 	}
-	memset(l, 0, sizeof(*l));
-	q_len++;
-	l->wl_id = next_id++;
-	if (next_id == 0)
-		next_id = 1;
-	l->wl_seq = next_seq++;
 	l->wl_slot = slot;
 	l->wl_pid = pid;
-	l->wl_deadline = now_ms() +
-	    (int64_t)m->m_conf->rc_winbind_timeout * 1000;
 	l->wl_peer = *p;
+	l->wl_kind = kind;
+	snprintf(l->wl_who, sizeof(l->wl_who), "%s", who);
+	if (l == &full) {
+		winbind_fail(m, &full, "the domain checkers' queue is full");
+		return NULL;
+	}
+	return l;
+}
+
+void
+winbind_submit(struct master *m, unsigned slot, pid_t pid,
+    const struct ntlm_peer *p, const struct ntlm_auth *a,
+    const unsigned char challenge[NTLM_CHALLENGE_LEN])
+{
+	struct winbind_login	*l;
+	char			 who[2 * NTLM_NAME_MAX + 2];
+
+	snprintf(who, sizeof(who), "%s\\%s", a->na_domain, a->na_user);
+	if ((l = enqueue(m, slot, pid, p, WINBIND_LOGIN_NTLM, who)) == NULL)
+		return;
 	snprintf(l->wl_user, sizeof(l->wl_user), "%s", a->na_user);
 	snprintf(l->wl_domain, sizeof(l->wl_domain), "%s", a->na_domain);
 	memcpy(l->wl_challenge, challenge, NTLM_CHALLENGE_LEN);
 	l->wl_ntlen = a->na_ntlen <= sizeof(l->wl_nt) ? a->na_ntlen : 0;
 	memcpy(l->wl_nt, a->na_nt, l->wl_ntlen);
+	winbind_dispatch_queue(m);
+}
+
+void
+winbind_submit_kerberos(struct master *m, unsigned slot, pid_t pid,
+    const struct ntlm_peer *p, const unsigned char *tok, size_t len)
+{
+	struct winbind_login	*l;
+
+	if ((l = enqueue(m, slot, pid, p, WINBIND_LOGIN_KERBEROS,
+	    "a Negotiate token")) == NULL)
+		return;
+	if (len == 0 || len > NTLM_MSG_MAX ||
+	    (l->wl_token = malloc(len)) == NULL) {
+		winbind_fail(m, l, "no memory for the token");
+		q_len--;
+		return;
+	}
+	memcpy(l->wl_token, tok, len);
+	l->wl_toklen = len;
 	winbind_dispatch_queue(m);
 }
 

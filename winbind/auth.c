@@ -74,19 +74,17 @@ name_ok(const char *s)
 	return 1;
 }
 
-static void
-verdict_ok(const struct wbcAuthUserInfo *info, struct wb_verdict *v)
+void
+wb_verdict_ok(const char *domain, const char *account, struct wb_verdict *v)
 {
-	if (!name_ok(info->domain_name) || !name_ok(info->account_name)) {
+	if (!name_ok(domain) || !name_ok(account)) {
 		v->wv_status = NTLM_RESULT_UNAVAILABLE;
 		snprintf(v->wv_text, sizeof(v->wv_text), "the domain named "
 		    "the account in a way rpxd cannot pass on");
 		return;
 	}
 	v->wv_status = NTLM_RESULT_OK;
-	snprintf(v->wv_text, sizeof(v->wv_text), "%s\\%s", info->domain_name,
-	    info->account_name);
-	wb_groups_match(info->sids, info->num_sids, v);
+	snprintf(v->wv_text, sizeof(v->wv_text), "%s\\%s", domain, account);
 }
 
 void
@@ -111,8 +109,11 @@ wb_auth(struct wbcContext *ctx, const struct wb_login *l,
 	p.password.response.lm_length = 0;
 	p.password.response.lm_data = NULL;
 	e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &error);
-	if (e == WBC_ERR_SUCCESS && info != NULL)
-		verdict_ok(info, v);
+	if (e == WBC_ERR_SUCCESS && info != NULL) {
+		wb_verdict_ok(info->domain_name, info->account_name, v);
+		if (v->wv_status == NTLM_RESULT_OK)
+			wb_groups_match(info->sids, info->num_sids, v);
+	}
 	else if (e == WBC_ERR_AUTH_ERROR && error != NULL) {
 		v->wv_status = wb_status_refuses(error->nt_string) ?
 		    NTLM_RESULT_REFUSED : NTLM_RESULT_UNAVAILABLE;

@@ -2,8 +2,9 @@
  * rpxd-winbind, the domain checker of ntlm-source = "winbind": the
  * master (master/winbind.c) hands it one NTLM login at a time with the
  * challenge the master minted; it asks winbind (libwbclient) to verify
- * it against the domain (auth.c) and answers with the domain's verdict,
- * the canonical DOMAIN\user and the require-group names the user is in
+ * it against the domain (auth.c), or a Kerberos token against the keys
+ * of negotiate-keytab (kerberos.c), and answers with the verdict, the
+ * canonical DOMAIN\user and the require-group names the user is in
  * (groups.c). main.c sets it up and runs its loop.
  */
 #ifndef RPXD_CHECKER_H
@@ -17,10 +18,14 @@
 
 struct wbcContext;
 struct wbcSidWithAttr;
+struct wbcDomainSid;
 
 /* One login as the master sends it (IPC_WINBIND_CHECK). */
 struct wb_login {
 	uint32_t	 wl_id;
+	uint32_t	 wl_kind;	/* WINBIND_LOGIN_* */
+	uint32_t	 wl_toklen;	/* WINBIND_LOGIN_KERBEROS */
+	unsigned char	 wl_token[NTLM_MSG_MAX];
 	char		 wl_user[NTLM_NAME_MAX + 1];
 	char		 wl_domain[NTLM_NAME_MAX + 1];
 	unsigned char	 wl_challenge[NTLM_CHALLENGE_LEN];
@@ -38,7 +43,7 @@ struct wb_verdict {
 						   of groups.c's names */
 };
 
-/* auth.c: verifies l through winbind into *v. */
+/* auth.c: verifies l (an NTLM login) through winbind into *v. */
 void	wb_auth(struct wbcContext *ctx, const struct wb_login *l,
 	    struct wb_verdict *v);
 /*
@@ -48,6 +53,15 @@ void	wb_auth(struct wbcContext *ctx, const struct wb_login *l,
  * an unknown status) is no verdict at all, never a login.
  */
 int	wb_status_refuses(const char *nt_string);
+/* A login as DOMAIN\account, if the names can be passed on. */
+void	wb_verdict_ok(const char *domain, const char *account,
+	    struct wb_verdict *v);
+
+/* kerberos.c: the keys of negotiate-keytab into memory, as root, before
+ * the sandbox; then a Kerberos (SPNEGO) token verified into *v. */
+void	wb_kerberos_init(const char *keytab);
+void	wb_kerberos(struct wbcContext *ctx, const unsigned char *tok,
+	    size_t len, struct wb_verdict *v);
 
 /* groups.c: the require-group names, resolved to SIDs through winbind
  * when they arrive and again, at most once a minute, for those the
@@ -57,6 +71,9 @@ void	wb_groups_resolve(struct wbcContext *ctx);
 const char *wb_group_name(unsigned i);
 /* The indexes of the names among sids into v (wv_groups). */
 void	wb_groups_match(const struct wbcSidWithAttr *sids, uint32_t nsids,
+	    struct wb_verdict *v);
+void	wb_groups_match_sids(const struct wbcDomainSid *user,
+	    const struct wbcDomainSid *sids, uint32_t nsids,
 	    struct wb_verdict *v);
 
 #endif

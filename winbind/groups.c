@@ -5,7 +5,8 @@
  * arrives; one the domain did not know, or could not be asked about, is
  * tried again when a login needs it, at most once a minute. A login's
  * groups are the SIDs the domain returned for it (the account, its
- * primary group and the groups of its token), matched against them.
+ * primary group and the groups of its token; for a Kerberos login, the
+ * groups winbind looks up for the account), matched against them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -120,21 +121,42 @@ sid_equal(const struct wbcDomainSid *a, const struct wbcDomainSid *b)
 	return 1;
 }
 
+/* Whether group i is sid; the groups one after the other, then done. */
+static void
+match_one(const struct wbcDomainSid *sid, struct wb_verdict *v,
+    unsigned char *in)
+{
+	unsigned	i;
+
+	for (i = 0; i < ngroups; i++)
+		if (groups[i].wg_resolved && !in[i] &&
+		    sid_equal(&groups[i].wg_sid, sid)) {
+			in[i] = 1;
+			v->wv_groups[v->wv_ngroups++] = i;
+		}
+}
+
 void
 wb_groups_match(const struct wbcSidWithAttr *sids, uint32_t nsids,
     struct wb_verdict *v)
 {
-	unsigned	i;
+	unsigned char	in[RPXD_ALL_GROUPS_MAX] = { 0 };
 	uint32_t	j;
 
 	v->wv_ngroups = 0;
-	for (i = 0; i < ngroups; i++) {
-		if (!groups[i].wg_resolved)
-			continue;
-		for (j = 0; j < nsids; j++)
-			if (sid_equal(&groups[i].wg_sid, &sids[j].sid)) {
-				v->wv_groups[v->wv_ngroups++] = i;
-				break;
-			}
-	}
+	for (j = 0; j < nsids; j++)
+		match_one(&sids[j].sid, v, in);
+}
+
+void
+wb_groups_match_sids(const struct wbcDomainSid *user,
+    const struct wbcDomainSid *sids, uint32_t nsids, struct wb_verdict *v)
+{
+	unsigned char	in[RPXD_ALL_GROUPS_MAX] = { 0 };
+	uint32_t	j;
+
+	v->wv_ngroups = 0;
+	match_one(user, v, in);
+	for (j = 0; j < nsids; j++)
+		match_one(&sids[j], v, in);
 }

@@ -2,8 +2,9 @@
  * rpxd-winbind, a domain checker (see winbind.h): exec'd by the master
  * (master/winbind.c) with its socketpair on RPXD_IPC_FD, it takes the
  * configuration and the require-group names, drops to the unprivileged
- * user and enters its sandbox (only winbind's UNIX socket beyond its own
- * socket: no file, no network), then answers one login at a time until
+ * user (having read negotiate-keytab's keys, if any, into memory) and
+ * enters its sandbox (only winbind's UNIX socket beyond its own socket:
+ * no file, no network), then answers one login at a time until
  * the master closes the socket, sends IPC_STOP, or SIGTERM comes. It
  * does not chroot: libwbclient finds winbind's socket by its absolute
  * path, compiled into the library. A winbind call can block for minutes
@@ -155,6 +156,14 @@ login_decode(struct msgbuf *mb, struct wb_login *l)
 {
 	memset(l, 0, sizeof(*l));
 	if (msgbuf_get_u32(mb, &l->wl_id) == -1 ||
+	    msgbuf_get_u32(mb, &l->wl_kind) == -1)
+		return -1;
+	if (l->wl_kind == WINBIND_LOGIN_KERBEROS)
+		return msgbuf_get_u32(mb, &l->wl_toklen) == -1 ||
+		    l->wl_toklen > sizeof(l->wl_token) ||
+		    msgbuf_get_bytes(mb, l->wl_token, l->wl_toklen) == -1 ||
+		    msgbuf_end(mb) == -1 ? -1 : 0;
+	if (l->wl_kind != WINBIND_LOGIN_NTLM ||
 	    msgbuf_get_str(mb, l->wl_user, sizeof(l->wl_user)) == -1 ||
 	    msgbuf_get_str(mb, l->wl_domain, sizeof(l->wl_domain)) == -1 ||
 	    msgbuf_get_bytes(mb, l->wl_challenge, NTLM_CHALLENGE_LEN) == -1 ||
@@ -195,7 +204,10 @@ check(struct wbcContext *ctx, int sock, struct msgbuf *mb)
 		fatalx("winbind: bad check message from the master");
 	id = l.wl_id;
 	wb_groups_resolve(ctx);
-	wb_auth(ctx, &l, &v);
+	if (l.wl_kind == WINBIND_LOGIN_KERBEROS)
+		wb_kerberos(ctx, l.wl_token, l.wl_toklen, &v);
+	else
+		wb_auth(ctx, &l, &v);
 	explicit_bzero(&l, sizeof(l));
 	answer(sock, id, &v);
 }
@@ -256,6 +268,8 @@ main(int argc, char *argv[])
 	log_set_level(conf->rc_log_level);
 	if ((ctx = wbcCtxCreate()) == NULL)
 		fatalx("winbind: no memory for a libwbclient context");
+	if (conf->rc_negotiate_keytab[0] != '\0')
+		wb_kerberos_init(conf->rc_negotiate_keytab);
 	drop_privileges(conf->rc_uid, conf->rc_gid, conf->rc_winbind_gid);
 	sandbox_enter(SANDBOX_WINBIND, WINBIND_FDS);
 	wb_groups_resolve(ctx);

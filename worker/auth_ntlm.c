@@ -8,7 +8,10 @@
  * cannot pick or reuse a challenge, and cannot name the address the
  * failure limit counts. With ntlm-source = winbind the answer also names
  * the require-group groups the user is in, which each request's route
- * is checked against (auth_ntlm_groups_ok: 403 for a user in none). The
+ * is checked against (auth_ntlm_groups_ok: 403 for a user in none).
+ * With negotiate-keytab, clients may instead log in with a Kerberos
+ * ticket (Authorization: Negotiate), which a domain checker verifies
+ * with the service's keys; the worker never holds them. The
  * worker refuses a response larger than the master takes itself. The
  * identity belongs to the client connection, as NTLM authenticates
  * connections, and reaches the backend in the route's auth-header
@@ -61,14 +64,20 @@ computer_name(char *out, size_t len)
 
 /* A 401 that offers NTLM, with a type 2 token when there is one. */
 static enum authn_result
-challenge(struct worker_env *w, const struct http_message *req,
-    struct request_log *rl, const unsigned char *msg, size_t len)
+challenge_as(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const unsigned char *msg, size_t len,
+    int ntlm_only)
 {
 	char	value[16 + BASE64_ENCODED_LEN(CHALLENGE_MSG_MAX) + 1];
 	size_t	used;
 	int	close;
 
-	snprintf(value, sizeof(value), "NTLM");
+	/* With negotiate-keytab, a fresh 401 offers Kerberos first: two
+	 * WWW-Authenticate fields, which respond_challenge writes as one
+	 * value broken by a field line of our own. */
+	snprintf(value, sizeof(value), "%s", msg == NULL &&
+	    w->w_conf->rc_negotiate_keytab[0] != '\0' && !ntlm_only ?
+	    "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
 	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), msg != NULL ?
 	    "ntlm2" : "ntlm");
 	if (msg != NULL) {
@@ -85,6 +94,13 @@ challenge(struct worker_env *w, const struct http_message *req,
 	if (respond_challenge(w, rl, value, close) == -1 || close)
 		return AUTHN_CLOSE;
 	return AUTHN_ANSWERED;
+}
+
+static enum authn_result
+challenge(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const unsigned char *msg, size_t len)
+{
+	return challenge_as(w, req, rl, msg, len, 0);
 }
 
 /*
@@ -173,30 +189,21 @@ answer_groups(struct worker_env *w, struct msgbuf *mb)
 }
 
 /*
- * Ask the master: NTLM_RESULT_OK with w_identity and w_groups set,
- * NTLM_RESULT_REFUSED with why, NTLM_RESULT_UNAVAILABLE when the domain
- * gave no verdict, -1 when the master does not answer. A refusal may
- * come auth-failure-delay seconds later (the master holds it back), and
- * a domain check may take winbind-timeout seconds: the wait is that much
- * longer.
+ * The master's answer to a login: NTLM_RESULT_OK with w_identity and
+ * w_groups set, NTLM_RESULT_REFUSED with why, NTLM_RESULT_UNAVAILABLE
+ * when the domain gave no verdict, -1 when the master does not answer.
+ * A refusal may come auth-failure-delay seconds later (the master holds
+ * it back), and a domain check may take winbind-timeout seconds: the
+ * wait is that much longer.
  */
 static int
-ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
-    size_t whylen)
+await_result(struct worker_env *w, char *why, size_t whylen)
 {
-	struct msgbuf	mb;
 	struct ipc_msg	msg;
 	uint32_t	status = 0;
 	int		rv, ok;
 
-	msgbuf_init(&mb);
-	msgbuf_put_str(&mb, a->na_user);
-	msgbuf_put_str(&mb, a->na_domain);
-	msgbuf_put_u32(&mb, (uint32_t)a->na_ntlen);
-	msgbuf_put_bytes(&mb, a->na_nt, a->na_ntlen);
-	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
-	msgbuf_free(&mb);
-	if (rv == -1 || worker_await_master(w, IPC_NTLM_RESULT, &msg,
+	if (worker_await_master(w, IPC_NTLM_RESULT, &msg,
 	    MASTER_ANSWER_MS + 1000 * (int)(w->w_conf->rc_auth_failure_delay +
 	    w->w_conf->rc_winbind_timeout)) == -1)
 		return -1;
@@ -211,6 +218,24 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
 	if (rv == -1)
 		fatalx("worker: malformed ntlm result from the master");
 	return (int)status;
+}
+
+/* Ask the master to check a type 3: await_result's answer. */
+static int
+ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
+    size_t whylen)
+{
+	struct msgbuf	mb;
+	int		rv;
+
+	msgbuf_init(&mb);
+	msgbuf_put_str(&mb, a->na_user);
+	msgbuf_put_str(&mb, a->na_domain);
+	msgbuf_put_u32(&mb, (uint32_t)a->na_ntlen);
+	msgbuf_put_bytes(&mb, a->na_nt, a->na_ntlen);
+	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
+	msgbuf_free(&mb);
+	return rv == -1 ? -1 : await_result(w, why, whylen);
 }
 
 static enum authn_result
@@ -256,6 +281,57 @@ authenticate(struct worker_env *w, const struct http_message *req,
 }
 
 /*
+ * Authorization: Negotiate with negotiate-keytab: a Kerberos token goes
+ * to the master with the client connection (so that the failure limit
+ * counts the address it comes from), which has a domain checker verify
+ * it with the service's keys. NTLM inside SPNEGO is not taken here: the
+ * client is offered NTLM alone, which it then speaks directly.
+ */
+static enum authn_result
+kerberos(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const struct http_header *h)
+{
+	unsigned char	 tok[NTLM_MSG_MAX];
+	const char	*v = h->hh_value + 10;	/* "Negotiate " */
+	size_t		 vlen = h->hh_valuelen - 10, n;
+	struct msgbuf	 mb;
+	char		 why[256] = "";
+	int		 rv;
+
+	w->w_ntlm_challenged = 0;
+	if (vlen == 0 || vlen > NTLM_TOKEN_MAX ||
+	    base64_decode(v, vlen, tok, sizeof(tok), &n) == -1 || n == 0) {
+		log_warnx("auth: client %s: malformed Negotiate token",
+		    w->w_client_addr);
+		return challenge(w, req, rl, NULL, 0);
+	}
+	if (ntlm_header_type(h->hh_value, h->hh_valuelen) > 0) {
+		log_info("auth: client %s: NTLM inside Negotiate is not taken; "
+		    "offering NTLM alone", w->w_client_addr);
+		return challenge_as(w, req, rl, NULL, 0, 1);
+	}
+	msgbuf_init(&mb);
+	ipc_addr_put(&mb, &w->w_proxy_src);
+	msgbuf_put_u32(&mb, (uint32_t)n);
+	msgbuf_put_bytes(&mb, tok, n);
+	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NEGOTIATE_CHECK,
+	    w->w_client.io_fd, &mb);
+	msgbuf_free(&mb);
+	explicit_bzero(tok, sizeof(tok));
+	if (rv != -1)
+		rv = await_result(w, why, sizeof(why));
+	if (rv == NTLM_RESULT_OK)
+		return AUTHN_FORWARD;
+	w->w_identity[0] = '\0';
+	w->w_ngroups = 0;
+	if (rv == NTLM_RESULT_REFUSED)	/* the master logged why */
+		return challenge(w, req, rl, NULL, 0);
+	respond_error(w, rl, 503, rv == -1 ? "no answer from the master to "
+	    "a Negotiate check" : why);
+	return AUTHN_CLOSE;
+}
+
+/*
  * A request on an auth = ntlm route: forward it (the connection is
  * authenticated, or this request completes the handshake), or answer
  * 401 here. What the client sent is logged like pass-through traffic.
@@ -276,6 +352,10 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 		    challenge(w, req, rl, NULL, 0);
 	auth_describe(req, "Authorization", rl->rl_auth_req,
 	    sizeof(rl->rl_auth_req));
+	if (w->w_conf->rc_negotiate_keytab[0] != '\0' &&
+	    h->hh_valuelen > 10 &&
+	    strncasecmp(h->hh_value, "Negotiate ", 10) == 0)
+		return kerberos(w, req, rl, h);
 	if (h->hh_valuelen < 5 || strncasecmp(h->hh_value, "NTLM ", 5) != 0)
 		return challenge(w, req, rl, NULL, 0);
 	type = ntlm_header_token(h->hh_value, h->hh_valuelen, buf, sizeof(buf),

@@ -84,13 +84,13 @@ ad_prereqs() {
 }
 
 # A domain CORP (CORP.RPXD.TEST) whose DC serves only loopback, with only
-# the services a network logon needs: RPC and winbind.
+# the services a network logon and Kerberos need: RPC, winbind, the KDC.
 ad_provision() {
 	mkdir -p "$AD"
 	samba-tool domain provision --targetdir="$AD" --realm=CORP.RPXD.TEST \
 	    --domain=CORP --server-role=dc --dns-backend=SAMBA_INTERNAL \
 	    --option="interfaces=lo" --option="bind interfaces only=yes" \
-	    --option="server services=rpc winbindd" \
+	    --option="server services=rpc winbindd kdc" \
 	    --option="log file=$AD/log.%m" \
 	    --adminpass="$AD_PASS" >"$AD/provision.log" 2>&1
 }
@@ -121,7 +121,35 @@ ad_users() {
 	ad_tool user create carol "$AD_CAROL" &&
 	ad_tool user disable carol &&
 	ad_tool group add LyncExternalUsers &&
-	ad_tool group addmembers LyncExternalUsers alice
+	ad_tool group addmembers LyncExternalUsers alice &&
+	ad_keytab
+}
+
+# What an operator does for Kerberos: a service account with rpxd's
+# service principal, whose keys are exported into a keytab (ktpass on
+# Windows), and clients that find the KDC (here, a krb5.conf of theirs).
+ad_keytab() {
+	ad_tool user create httpsvc 'Http-Svc-Pass!1' &&
+	ad_tool spn add HTTP/rpxd.corp.rpxd.test httpsvc &&
+	ad_tool spn add HTTP/lync.corp.rpxd.test httpsvc &&
+	ad_tool domain exportkeytab "$AD/http.keytab" \
+	    --principal=HTTP/rpxd.corp.rpxd.test &&
+	ad_tool domain exportkeytab "$AD/http.keytab" \
+	    --principal=HTTP/lync.corp.rpxd.test &&
+	chmod 600 "$AD/http.keytab" || return 1
+	cat > "$AD/krb5.conf" <<KRB
+[libdefaults]
+	default_realm = CORP.RPXD.TEST
+	dns_lookup_kdc = false
+	dns_lookup_realm = false
+	rdns = false
+[realms]
+	CORP.RPXD.TEST = {
+		kdc = 127.0.0.1
+	}
+[domain_realm]
+	.corp.rpxd.test = CORP.RPXD.TEST
+KRB
 }
 
 # The DC answers a network logon before rpxd is asked to use it.
@@ -143,6 +171,7 @@ ad_conf() {	# [extra require-group names]
 log-level = "verbose"
 ntlm-source = "winbind"
 ntlm-domain = "CORP"
+negotiate-keytab = "$AD/http.keytab"
 winbind-timeout = 2
 auth-failure-limit = 3
 auth-failure-delay = 1
@@ -150,9 +179,13 @@ backend "a" { server = { "127.0.0.1:8080" } }
 listener "http" {
 	address = "127.0.0.1"
 	port = 80
-	route "ntlm" { host = { "ntlm.example.com" } backend = "a" auth = "ntlm" }
+	route "ntlm" {
+		host = { "ntlm.example.com", "rpxd.corp.rpxd.test" }
+		backend = "a"
+		auth = "ntlm"
+	}
 	route "lync" {
-		host = { "lync.example.com" }
+		host = { "lync.example.com", "lync.corp.rpxd.test" }
 		backend = "a"
 		auth = "ntlm"
 		require-group = { "CORP\\\\LyncExternalUsers"${1:-} }
@@ -168,6 +201,59 @@ ad_start_rpxd() {
 	    -W "$TOP/rpxd-worker" >>"$WORK/rpxd.log" 2>&1 &
 	RPXD_PID=$!
 	wait_port 127.0.0.1 80 5 && wait_workers 2 5
+}
+
+# curl --negotiate with alice's ticket from kinit: Kerberos at the proxy.
+# The same token again on a new connection is a replay: 401. bob's ticket
+# on the group route gets 403, as with NTLM.
+ad_kerberos() {
+	local r hdr
+	export KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/alice.cc
+	if ! echo "$AD_ALICE" | kinit alice@CORP.RPXD.TEST >/dev/null 2>&1; then
+		fail "kinit alice against the DC's KDC"
+		unset KRB5_CONFIG KRB5CCNAME
+		return
+	fi
+	r=$(curl -s --max-time 15 --negotiate -u : --interface 127.0.0.8 \
+	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 -w ' status=%{http_code}' \
+	    http://rpxd.corp.rpxd.test/whoami)
+	expect "curl --negotiate with alice's Kerberos ticket: nginx gets CORP\\alice" \
+	    "$r" 'user=CORP\alice authz= backend=A
+ status=200'
+	check "... the log names the Kerberos login" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: client 127.0.0.8: Kerberos login of CORP.alice (as a Negotiate token)'"
+	check "... and the access line says auth=negotiate, user=CORP\\x5calice" \
+	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'access client=127.0.0.8:.* status=200 .* auth=negotiate/- .* user=CORP\\\\x5calice'"
+	# The token curl sent, again, on a new connection.
+	hdr=$(curl -s -v --max-time 15 --negotiate -u : --interface 127.0.0.9 \
+	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 -o /dev/null \
+	    http://rpxd.corp.rpxd.test/whoami 2>&1 |
+	    sed -n 's/^> Authorization: \(Negotiate [^\r]*\).*/\1/p' | tr -d '\r')
+	r=$(curl -s --max-time 15 --interface 127.0.0.9 -H "Authorization: $hdr" \
+	    -H 'Host: rpxd.corp.rpxd.test' -o /dev/null -w '%{http_code}' \
+	    http://127.0.0.1/whoami)
+	expect "the same Negotiate token again (a replay): 401" "$r" 401
+	check "... the master says it saw that authenticator" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'client 127.0.0.9: Kerberos login failed for a Negotiate token: a Kerberos authenticator seen before (a replay)'"
+	KRB5CCNAME=FILE:$AD/bob.cc
+	echo "$AD_BOB" | kinit bob@CORP.RPXD.TEST >/dev/null 2>&1
+	r=$(curl -s --max-time 15 --negotiate -u : --interface 127.0.0.9 \
+	    --resolve lync.corp.rpxd.test:80:127.0.0.1 -o /dev/null \
+	    -w '%{http_code}' http://lync.corp.rpxd.test/whoami)
+	expect "require-group with Kerberos: CORP\\bob gets 403" "$r" 403
+	# No ticket: curl's SPNEGO offers NTLM (gss-ntlmssp), which rpxd
+	# takes only as plain NTLM.
+	KRB5CCNAME=FILE:$AD/none.cc
+	r=$(curl -s -D - --max-time 15 --negotiate -u 'CORP\alice:x' \
+	    --interface 127.0.0.9 --resolve rpxd.corp.rpxd.test:80:127.0.0.1 \
+	    -o /dev/null http://rpxd.corp.rpxd.test/whoami | tr -d '\r' |
+	    grep -i '^WWW-Authenticate' | tail -1)
+	expect "NTLM inside Negotiate: the answer offers NTLM alone" "$r" \
+	    "WWW-Authenticate: NTLM"
+	unset KRB5_CONFIG KRB5CCNAME
 }
 
 # The domain checkers run as the user with winbind's group beside its own,
@@ -385,6 +471,7 @@ ad_tests() {
 		return
 	fi
 	ad_checker_sandbox
+	ad_kerberos
 	ad_logins
 	ad_refusals
 	ad_parallel_guesses
