@@ -5,14 +5,16 @@
 set -eu
 # libclang-rt-dev: libFuzzer for the default clang (make fuzz, tests/fuzz/).
 # prometheus: promtool, which checks rpxctl metrics' text (t_84).
-# libwbclient-dev: rpxd-winbind (ntlm-source = "winbind"); samba,
+# libwbclient-dev, libkrb5-dev: rpxd-winbind (ntlm-source = "winbind",
+# negotiate-keytab); samba,
 # samba-ad-dc, samba-ad-provision, winbind, krb5-user: the Active
 # Directory domain controller t_73 provisions and starts on loopback.
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
 nginx curl python3 procps iproute2 mandoc openssl testssl.sh systemd wrk
 apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-requests-ntlm
 rsyslog python3-cryptography libclang-rt-dev haproxy keepalived prometheus
-libwbclient-dev samba samba-ad-dc samba-ad-provision winbind krb5-user"
+libwbclient-dev libkrb5-dev samba samba-ad-dc samba-ad-provision winbind
+krb5-user"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

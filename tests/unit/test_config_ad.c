@@ -6,6 +6,7 @@
  * are given, and the groups crossing the wire to the workers.
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <grp.h>
 #include <pwd.h>
@@ -199,6 +200,34 @@ START_TEST(test_winbind_errors)
 }
 END_TEST
 
+/* negotiate-keytab: the domain's, and a secret (chmod 600). */
+START_TEST(test_keytab)
+{
+	struct rpxd_conf	*c;
+	char			 kt[64], t[4096];
+	int			 fd;
+
+	snprintf(kt, sizeof(kt), "/tmp/rpxd-unit-kt.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(kt), -1);	/* mode 600 */
+	close(fd);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", LYNC));
+	ck_assert_msg((c = load(t)) != NULL, "refused: %s", err);
+	ck_assert_str_eq(c->rc_negotiate_keytab, kt);
+	config_free(c);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("file", " route \"r\" {\n backend = \"b\"\n }\n"));
+	expect_error(t, 1, "negotiate-keytab", "ntlm-source = \"winbind\"",
+	    NULL);
+	ck_assert_int_eq(chmod(kt, 0640), 0);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", LYNC));
+	expect_error(t, 1, "negotiate-keytab", "chmod 600", NULL);
+	unlink(kt);
+	expect_error(t, 1, "negotiate-keytab", kt, NULL);
+}
+END_TEST
+
 Suite *
 suite_config_ad(void)
 {
@@ -208,6 +237,7 @@ suite_config_ad(void)
 	tcase_add_test(tc, test_winbind_loads);
 	tcase_add_test(tc, test_winbind_wire);
 	tcase_add_test(tc, test_winbind_errors);
+	tcase_add_test(tc, test_keytab);
 	suite_add_tcase(s, tc);
 	return s;
 }
