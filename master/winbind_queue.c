@@ -200,6 +200,17 @@ winbind_dispatch_queue(struct master *m)
 	}
 }
 
+static void
+login_fill(struct winbind_login *l, unsigned slot, pid_t pid,
+    const struct ntlm_peer *p, int kind, const char *who)
+{
+	l->wl_slot = slot;
+	l->wl_pid = pid;
+	l->wl_peer = *p;
+	l->wl_kind = kind;
+	snprintf(l->wl_who, sizeof(l->wl_who), "%s", who);
+}
+
 /*
  * A free queue slot for a login of worker pid in slot from p, filled in
  * but for its credentials; NULL when the queue is full (the login has
@@ -217,26 +228,19 @@ enqueue(struct master *m, unsigned slot, pid_t pid,
 			l = &queue[i];
 	if (l == NULL) {
 		memset(&full, 0, sizeof(full));
-		l = &full;
-	} else {
-		memset(l, 0, sizeof(*l));
-		q_len++;
-		l->wl_id = next_id++;
-		if (next_id == 0)
-			next_id = 1;
-		l->wl_seq = next_seq++;
-		l->wl_deadline = now_ms() +
-		    (int64_t)m->m_conf->rc_winbind_timeout * 1000;
-	}
-	l->wl_slot = slot;
-	l->wl_pid = pid;
-	l->wl_peer = *p;
-	l->wl_kind = kind;
-	snprintf(l->wl_who, sizeof(l->wl_who), "%s", who);
-	if (l == &full) {
+		login_fill(&full, slot, pid, p, kind, who);
 		winbind_fail(m, &full, "the domain checkers' queue is full");
 		return NULL;
 	}
+	memset(l, 0, sizeof(*l));
+	q_len++;
+	l->wl_id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	l->wl_seq = next_seq++;
+	l->wl_deadline = now_ms() +
+	    (int64_t)m->m_conf->rc_winbind_timeout * 1000;
+	login_fill(l, slot, pid, p, kind, who);
 	return l;
 }
 
