@@ -1,14 +1,17 @@
 # auth = "ntlm" verified by an Active Directory domain (issue 18, items 1
-# and 2): a real Samba AD domain controller, provisioned and started by
-# this file on loopback, with its own winbind; rpxd with ntlm-source =
-# "winbind" in front of nginx's /whoami. curl --ntlm and requests-ntlm log
+# to 3): a real Samba AD domain controller, provisioned and started by
+# this file on loopback, with its own winbind and KDC; rpxd with
+# ntlm-source = "winbind" and negotiate-keytab in front of nginx's
+# /whoami. curl --negotiate logs in with alice's ticket from kinit (a
+# replayed token gets 401), curl --ntlm and requests-ntlm log
 # in as domain users; the access line and the identity header carry the
 # domain's DOMAIN\user; a wrong password and a disabled account get 401
 # and count for auth-failure-limit, also when eight guesses come at once
 # on eight connections of one address; a user in none of a route's
 # require-group gets 403 and a log line, a member 200; winbind that does
 # not answer (stopped with SIGSTOP) gives 503 within winbind-timeout, and
-# a stopped domain controller gives 503, never a login.
+# a stopped domain controller gives 503, never a login; the domain
+# checkers run as nobody with winbindd_priv, under seccomp.
 #
 # libwbclient finds winbind at the path compiled into it
 # (/run/samba/winbindd), so samba and rpxd run in a mount namespace of
