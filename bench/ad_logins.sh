@@ -8,7 +8,9 @@
 # with ntlm-source = "file" (alice's NT hash in ntlm-users) gives the
 # baseline, so the difference of the p50s is what the domain adds to one
 # login. Rows: CLIENTS concurrent clients for SECONDS each (1 and 8 by
-# default), for file, and for winbind with 2 and 4 domain checkers.
+# default), for file, and for winbind with 2 and 4 domain checkers; with
+# winbind, also Kerberos logins (negotiate-keytab): curl --negotiate with
+# alice's ticket, KRB_URLS requests per client, each on a new connection.
 #
 # As root, in a private network namespace (fixed ports 80 and 18080):
 #   unshare -n bash -c 'ip link set lo up; bash bench/ad_logins.sh'
@@ -53,7 +55,8 @@ trap cleanup EXIT INT TERM
 samba-tool domain provision --targetdir="$W/dc" --realm=CORP.RPXD.TEST \
     --domain=CORP --server-role=dc --dns-backend=SAMBA_INTERNAL \
     --option="interfaces=lo" --option="bind interfaces only=yes" \
-    --option="server services=rpc winbindd" --option="log file=$W/dc/log.%m" \
+    --option="server services=rpc winbindd kdc" \
+    --option="log file=$W/dc/log.%m" \
     --adminpass='Adm1n-Pass!x' >"$W/provision.log" 2>&1 ||
     { tail -3 "$W/provision.log"; exit 1; }
 mkdir -p /run/samba
@@ -68,6 +71,16 @@ for _ in $(seq 1 100); do
 done
 chgrp winbindd_priv "$W/dc/state/winbindd_privileged"
 samba-tool user create alice "$PASS" -s "$W/dc/etc/smb.conf" >/dev/null
+# Kerberos: rpxd's service principal and keytab, and alice's ticket.
+samba-tool user create httpsvc 'Http-Svc-Pass!1' -s "$W/dc/etc/smb.conf" >/dev/null
+samba-tool spn add HTTP/rpxd.corp.rpxd.test httpsvc -s "$W/dc/etc/smb.conf"
+samba-tool domain exportkeytab "$W/http.keytab" \
+    --principal=HTTP/rpxd.corp.rpxd.test -s "$W/dc/etc/smb.conf" >/dev/null
+chmod 600 "$W/http.keytab"
+printf '[libdefaults]\n\tdefault_realm = CORP.RPXD.TEST\n\tdns_lookup_kdc = false\n\trdns = false\n[realms]\n\tCORP.RPXD.TEST = {\n\t\tkdc = 127.0.0.1\n\t}\n' \
+    > "$W/krb5.conf"
+export KRB5_CONFIG=$W/krb5.conf KRB5CCNAME=FILE:$W/alice.cc
+echo "$PASS" | kinit alice@CORP.RPXD.TEST >/dev/null
 
 mkdir -p "$W/nginx/logs"
 cat > "$W/nginx/nginx.conf" <<CONF
@@ -102,13 +115,19 @@ max-workers = 64
 ntlm-source = "$1"
 ntlm-users = "$W/users"
 ntlm-domain = "CORP"
+$([ "$1" = winbind ] && echo "negotiate-keytab = \"$W/http.keytab\"")
 winbind-checkers = $2
 auth-failure-limit = 0
 backend "b" { server = { "127.0.0.1:18080" } }
 listener "http" {
 	address = "127.0.0.1"
 	port = 80
-	route "ntlm" { host = { "ntlm.example.com" } backend = "b" auth = "ntlm" access-log = false }
+	route "ntlm" {
+		host = { "ntlm.example.com", "rpxd.corp.rpxd.test" }
+		backend = "b"
+		auth = "ntlm"
+		access-log = false
+	}
 }
 CONF
 }
@@ -144,8 +163,41 @@ row() {	# source checkers
 		    "$(secs "$(checkers_cpu)" "$c0" "$hz")" \
 		    "$(secs "$(cpu_of "$RPXD")" "$m0" "$hz")"
 	done
+	[ "$1" = winbind ] && kerberos_rows "$2"
 	stop_pid "$RPXD"
 	RPXD=
+}
+
+# Kerberos logins: curl --negotiate with alice's ticket, each request on
+# a new connection (Connection: close), so each is a 401 and a ticket;
+# KRB_URLS requests per curl, CLIENTS curls at once.
+kerberos_rows() {	# checkers
+	local n i t0 t1 urls=() out pids
+	for ((i = 0; i < ${KRB_URLS:-200}; i++)); do
+		urls+=(http://rpxd.corp.rpxd.test/)
+	done
+	for n in $CLIENT_ROWS; do
+		t0=$(date +%s%N)
+		pids=()
+		for ((i = 0; i < n; i++)); do
+			curl -s --negotiate -u : -H 'Connection: close' \
+			    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 \
+			    -o /dev/null -w '%{http_code} %{time_total}\n' \
+			    "${urls[@]}" > "$W/krb.$i" &
+			pids+=($!)
+		done
+		wait "${pids[@]}"
+		t1=$(date +%s%N)
+		# curl writes a line for the 401 and one for the answer
+		# to the ticket: the latter's time is the login's.
+		out=$(cat "$W"/krb.* | grep '^200 ' | sort -k2,2n |
+		    awk -v ms=$(((t1 - t0) / 1000000)) -v want=$((n * ${KRB_URLS:-200})) '
+		    { n++; t[n] = $2 * 1000 }
+		    END { printf "logins=%d ok=%d per_s=%.0f ticket_p50_ms=%.2f ticket_p90_ms=%.2f",
+		        want, n, n * 1000 / ms, t[int((n + 1) / 2)], t[int(n * 0.9)] }')
+		printf '%-8s checkers=%s clients=%-3s %s\n' kerberos "$1" "$n" "$out"
+		rm -f "$W"/krb.*
+	done
 }
 
 nsenter -t "$SAMBA" -m ntlm_auth --configfile="$W/dc/etc/smb.conf" \
