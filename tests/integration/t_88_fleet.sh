@@ -122,7 +122,7 @@ flt_tests() {
 	    "$r" '^backend=A .* xff=127\.0\.0\.5 xfp=https '
 	on=$(flt_on /flt-addr)
 	check "... and the instance's access line has it as the client, the balancer beside it" \
-	    grep -q 'access client=127\.0\.0\.5:[0-9]* .* path=/flt-addr .* lb=127\.0\.0\.1:[0-9]* reused=[a-z-]*$' "$WORK/flt$on.log"
+	    grep -q 'access client=127\.0\.0\.5:[0-9]* .* path=/flt-addr .* lb=127\.0\.0\.1:[0-9]* reused=[a-z-]* user=[^ ]*$' "$WORK/flt$on.log"
 
 	# A session made through one instance resumes through the other.
 	flt_session "$WORK/flt.sess" /flt-sess-0

@@ -108,7 +108,7 @@ else
 	expect "syslog: a 6000-byte URL is served" \
 	    "$(sl_get "$long" -A "$ua")" 200
 	check "... its access line arrives, path and ua cut and marked" \
-	    sl_wait "$M" ' path=/small.txt?aaaa*\.\.\. status=200 .* ua=uuuu*\.\.\. tls=- resumed=- lb=- reused=[a-z-]*$' 5
+	    sl_wait "$M" ' path=/small.txt?aaaa*\.\.\. status=200 .* ua=uuuu*\.\.\. tls=- resumed=- lb=- reused=[a-z-]* user=[^ ]*$' 5
 	over=$(awk 'length($0) > 1024' "$M.raw" | wc -l)
 	expect "... no message from rpxd over 1024 bytes as received" "$over" 0
 
@@ -117,7 +117,7 @@ else
 	expect "syslog: a request with a tab in its User-Agent" \
 	    "$(sl_get /small.txt?t=ctl -H $'User-Agent: a\tb c')" 200
 	check "... is logged with the tab and space escaped" \
-	    sl_wait "$M" ' path=/small.txt?t=ctl .* ua=a\\x09b\\x20c tls=- resumed=- lb=- reused=[a-z-]*$' 5
+	    sl_wait "$M" ' path=/small.txt?t=ctl .* ua=a\\x09b\\x20c tls=- resumed=- lb=- reused=[a-z-]* user=[^ ]*$' 5
 	split=$(grep ' path=/small.txt?t=ctl ' "$M" | awk '{
 		for (i = 1; i <= NF; i++) {
 			p = index($i, "=")
