@@ -104,6 +104,7 @@ load_run() {	# load [seconds]: runs it (pinned to LOAD_CPU with this shell), out
 	local d=${2:-$S} DURATION=${2:-$S}
 	case $1 in
 	tls-ka-*) timeout $((d + 30)) wrk -t 2 -c "${1##*-}" -d "${d}s" --timeout 5s "https://127.0.0.1:${TLS_PORT_EC[rpxd]}/small" ;;
+	ka-*) timeout $((d + 30)) wrk -t 2 -c "${1##*-}" -d "${d}s" --timeout 5s "http://127.0.0.1:${PORT[rpxd]}/small" ;;
 	hs-ecdsa-*) tls_run_hs "${TLS_PORT_EC[rpxd]}" "${1##*-}" ;;
 	hs-rsa-*) tls_run_hs "${TLS_PORT_RSA[rpxd]}" "${1##*-}" ;;
 	esac > "$dir/load.out" 2>&1
@@ -198,6 +199,7 @@ profile_load() {	# load
 	local l=$1 reqs c0 c1 w wreq0 wreq1 k kc0 data f
 	{
 	echo "=== load $l: $(case $l in tls-ka-*) echo "wrk -t2 -c${l##*-} -d${S}s over TLS keep-alive (ECDSA listener), GET /small (100 bytes)";;
+		ka-*) echo "wrk -t2 -c${l##*-} -d${S}s, plain HTTP keep-alive, GET /small (100 bytes)";;
 		hs-*) echo "bench/tlshs.c, ${l##*-} clients, a new connection and full TLS 1.3 handshake per GET /small (${l#hs-} listener), ${S}s";; esac)"
 	} >> "$OUT.txt"
 	MPID=
@@ -239,7 +241,7 @@ profile_load() {	# load
 	# connections in 6 s on the loaded machine.
 	bg_load "$l"
 	sleep 2
-	if [ "${l%%-*}" = tls ]; then
+	case $l in tls-ka-*|ka-*)
 		local ws
 		ws=$(pick_workers requests 1)
 		timeout -s TERM "$S" strace -f -ttt -T -yy -p "$ws" -o "$dir/strace.$l" 2>/dev/null
@@ -247,9 +249,9 @@ profile_load() {	# load
 		{
 		echo "--- 2. strace -f -ttt -T -yy on one worker ($ws, holding a wrk connection) for $S s: each call stops it, so"
 		echo "    it serves fewer requests and the times are inflated: read the counts per request"
-		awk -v per=backend -v port="$BACKEND_TLS_PORT" -f "$top/bench/strace_sum.awk" "$dir/strace.$l"
-		} >> "$OUT.txt"
-	else
+		awk -v per=backend -v port="$([ "${l%%-*}" = tls ] && echo "$BACKEND_TLS_PORT" || echo "$BACKEND_PORT")" -f "$top/bench/strace_sum.awk" "$dir/strace.$l"
+		} >> "$OUT.txt" ;;
+	*)
 		perf trace -a -G "$cg_name" -o "$dir/trace.$l" -- sleep "$S" >/dev/null 2>&1
 		bg_load_stop
 		{
@@ -257,7 +259,8 @@ profile_load() {	# load
 		echo "    the tracing"
 		awk -f "$top/bench/perftrace_sum.awk" "$dir/trace.$l"
 		} >> "$OUT.txt"
-	fi
+		;;
+	esac
 
 	# 3. perf record on rpxd's processes (its cgroup), during the load.
 	# Children made dumpable (dumpbin/): this kernel gives perf no sample
