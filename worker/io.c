@@ -30,6 +30,14 @@ io_init(struct io *io, int fd)
 	io->io_nwritten = 0;
 	io->io_rwant = POLLIN;
 	io->io_wwant = POLLOUT;
+	io->io_ssl_more = 1;
+}
+
+int
+io_ssl_waiting(const struct io *io)
+{
+	return io->io_ssl != NULL && io->io_ssl_more &&
+	    SSL_has_pending(io->io_ssl);
 }
 
 /*
@@ -67,9 +75,13 @@ io_ssl_read(struct io *io, char *dst, size_t space)
 	ERR_clear_error();
 	if ((rv = SSL_read_ex(io->io_ssl, dst, space, &n)) == 1) {
 		io->io_rwant = POLLIN;
+		io->io_ssl_more = 1;
 		return (ssize_t)n;
 	}
 	r = io_ssl_result(io, rv, &io->io_rwant, POLLIN);
+	/* WANT_READ: every whole record it held is used; what it still
+	 * holds is part of one, and the rest comes from the socket. */
+	io->io_ssl_more = r != -2 || io->io_rwant != POLLIN;
 	if (r == 0)
 		io->io_eof = 1;
 	return r;
@@ -208,8 +220,12 @@ io_handshake(struct io *io, int64_t deadline_ms)
 
 	for (;;) {
 		ERR_clear_error();
-		if ((rv = SSL_do_handshake(io->io_ssl)) == 1)
+		if ((rv = SSL_do_handshake(io->io_ssl)) == 1) {
+			/* The handshake may have read the first request's
+			 * records with its own. */
+			io->io_ssl_more = 1;
 			return 0;
+		}
 		err = SSL_get_error(io->io_ssl, rv);
 		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
 			return -1;
@@ -231,12 +247,11 @@ io_shutdown_write(struct io *io)
 	shutdown(io->io_fd, SHUT_WR);
 }
 
-/* Input is wanted and OpenSSL holds decrypted bytes for it. */
+/* Input is wanted and OpenSSL holds bytes for it. */
 static int
 io_decrypted_waiting(const struct io *io, short events)
 {
-	return io != NULL && io->io_ssl != NULL && (events & POLLIN) &&
-	    SSL_pending(io->io_ssl) > 0;
+	return io != NULL && (events & POLLIN) && io_ssl_waiting(io);
 }
 
 int

@@ -175,7 +175,7 @@ int	 backend_request_idempotent(const struct http_message *req);
 /* board_report.c */
 int	 board_conn_open(struct worker_env *w, const struct backend_conf *bc,
 	    unsigned sv);
-void	 board_conn_close(struct worker_env *w, int conn);
+void	 board_conn_close(struct worker_env *w, int be, int conn);
 void	 board_conn_pin(struct worker_env *w, int conn);
 void	 board_hold_off(struct worker_env *w, const struct backend_conf *bc,
 	    unsigned sv);
