@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -361,7 +360,6 @@ session_serve(struct worker_env *w, int fd,
 	w->w_slot->ss_client[len] = '\0';
 	log_debug("session: client %s on listener \"%s\"", w->w_client_addr,
 	    w->w_conf->rc_listeners[listener].ls_name);
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	io_init(&w->w_client, fd);
 	auth_ntlm_reset(w);
@@ -374,7 +372,8 @@ session_serve(struct worker_env *w, int fd,
 	    w->w_parked.bl_io.io_ssl != NULL;
 	backend_close_all(w);
 	io_close(&w->w_client);
-	conn_mem_trim(w, tls ? CONN_TRIM_HEAP : 0);
+	conn_mem_trim(w, 0);
+	w->w_heap_trim |= tls;	/* unless a client comes first (worker.c) */
 	w->w_slot->ss_listener = w->w_slot->ss_route = -1;
 	w->w_slot->ss_client[0] = '\0';
 	addr_limit_done(w);

@@ -224,7 +224,17 @@ worker_accept(struct worker_env *w, unsigned i)
 	socklen_t		 len = sizeof(peer);
 	int			 fd;
 
-	fd = accept(w->w_listen_fds[i], (struct sockaddr *)&peer, &len);
+	/* Non-blocking from the start: no fcntl per connection. */
+#ifdef SOCK_NONBLOCK
+	fd = accept4(w->w_listen_fds[i], (struct sockaddr *)&peer, &len,
+	    SOCK_NONBLOCK);
+#else
+	if ((fd = accept(w->w_listen_fds[i], (struct sockaddr *)&peer,
+	    &len)) != -1 && fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		close(fd);
+		fd = -1;
+	}
+#endif
 	if (fd == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != ECONNABORTED && errno != EINTR)
@@ -247,9 +257,16 @@ worker_loop(struct worker_env *w, struct accept_wait *aw)
 	while (!worker_stop_requested(w) && (limit == 0 || served < limit)) {
 		scoreboard_set_state(w->w_slot, WS_IDLE);
 		w->w_slot->ss_log_dropped = log_dropped();
-		if ((n = accept_wait(aw, ready, 16,
-		    backend_idle_wait(w, -1))) == -1)
+		if ((n = accept_wait(aw, ready, 16, backend_idle_wait(w,
+		    w->w_heap_trim ? CONN_QUIET_MS : -1))) == -1)
 			fatal("worker: waiting for connections");
+		/* A worker that serves one TLS connection after another
+		 * keeps the heap pages its SSL objects need; one that goes
+		 * idle gives them back. */
+		if (n == 0 && w->w_heap_trim) {
+			conn_mem_trim(w, CONN_TRIM_HEAP);
+			w->w_heap_trim = 0;
+		}
 		for (i = 0; i < n; i++)
 			if (ready[i] == ACCEPT_WAIT_IPC)
 				worker_dispatch_master(w);

@@ -45,6 +45,8 @@ struct worker_env {
 	int			 w_ipc;
 	int			 w_stop;	/* IPC_STOP or master gone */
 	int			 w_master_gone;	/* its socket closed */
+	int			 w_heap_trim;	/* due once it waits
+						   CONN_QUIET_MS for a client */
 	struct scoreboard	 w_sb;
 	struct scoreboard_slot	*w_slot;
 	uint32_t		 w_generation;
@@ -135,7 +137,7 @@ int	 worker_await_master(struct worker_env *w, uint32_t want,
 int	 proxy_session_read(struct worker_env *w, int fd,
 	    struct sockaddr_storage *peer);
 /* session.c; session_addr_name: "ip:port" or "[ip6]:port", -1 if it
- * cannot be had */
+ * cannot be had; session_serve takes a non-blocking fd (worker.c) */
 int	 session_addr_name(const struct sockaddr_storage *ss, char *ip,
 	    size_t iplen, char *addr, size_t addrlen);
 void	 session_serve(struct worker_env *w, int fd,
