@@ -44,16 +44,24 @@ connection_lists(const struct http_message *msg, const struct http_header *h)
 {
 	char		 name[128];
 	unsigned	 i;
+	int		 named = 0;
 
-	if (h->hh_namelen >= sizeof(name) || header_in(h, protected_fields))
-		return 0;
-	memcpy(name, h->hh_name, h->hh_namelen);
-	name[h->hh_namelen] = '\0';
 	for (i = 0; i < msg->hm_nheaders; i++) {
 		const struct http_header *c = &msg->hm_headers[i];
 
-		if (http_header_is(c, "Connection") &&
-		    http_list_has_token(c->hh_value, c->hh_valuelen, name))
+		if (!http_header_is(c, "Connection"))
+			continue;
+		/* The name as a token, once a Connection field is found:
+		 * most messages have none, or only keep-alive in one. */
+		if (!named) {
+			if (h->hh_namelen >= sizeof(name) ||
+			    header_in(h, protected_fields))
+				return 0;
+			memcpy(name, h->hh_name, h->hh_namelen);
+			name[h->hh_namelen] = '\0';
+			named = 1;
+		}
+		if (http_list_has_token(c->hh_value, c->hh_valuelen, name))
 			return 1;
 	}
 	return 0;
