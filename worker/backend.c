@@ -163,7 +163,9 @@ backend_open(struct worker_env *w, unsigned be, const struct http_message *req,
 	int				 idx, sticky, idle_ok;
 
 	rl->rl_backend = bc->be_name;
-	*reused = w->w_backend_be == (int)be && backend_clean(w);
+	*reused = w->w_backend_be == (int)be && (w->w_backend_quiet ||
+	    backend_clean(w));
+	w->w_backend_quiet = 0;
 	rl->rl_reused = *reused;
 	if (*reused) {
 		rl->rl_server = bc->be_servers[w->w_backend_sv].sv_name;

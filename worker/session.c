@@ -78,6 +78,7 @@ session_read_head(struct worker_env *w, struct http_message *req,
 
 	deadline = start + 1000 * (int64_t)(first ?
 	    c->rc_client_header_timeout : c->rc_client_idle_timeout);
+	w->w_backend_quiet = 0;
 	for (;;) {
 		rv = conn_parse_request(w, req);
 		if (rv > 0)
@@ -124,9 +125,13 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		pfd[1].fd = w->w_ipc;
 		pfd[1].events = w->w_master_gone ? 0 : POLLIN;
 		pfd[0].events = w->w_client.io_rwant;
-		/* A pinned backend connection that closes ends the client's. */
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		/* The backend connection is watched too: a pinned one that
+		 * closes ends the client's; and one seen quiet in the wait
+		 * that brings the request needs no poll of its own before
+		 * it is used (backend_open). */
 		npfd = 2;
-		if (w->w_pinned && in->b_len == 0) {
+		if (w->w_backend.io_fd != -1 && in->b_len == 0) {
 			pfd[2].fd = w->w_backend.io_fd;
 			pfd[2].events = POLLIN;
 			npfd = 3;
@@ -135,7 +140,14 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		    (int)((quiet != -1 && quiet < deadline ? quiet :
 		    deadline) - now))) == -1 && errno != EINTR)
 			return HEAD_CLOSE;
+		w->w_backend_quiet = npfd == 3 && pfd[2].revents == 0;
 		if (npfd == 3 && pfd[2].revents && !backend_clean(w)) {
+			if (!w->w_pinned) {
+				/* Closed by the server while idle: the next
+				 * request gets another. */
+				backend_close(w);
+				continue;
+			}
 			log_info("session: client %s: the backend closed the "
 			    "pinned connection %ld-%u; closing the client "
 			    "connection", w->w_client_addr, log_getpid(),

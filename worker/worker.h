@@ -82,6 +82,11 @@ struct worker_env {
 	unsigned		 w_backend_id;	/* for the log: pid-id */
 	unsigned		 w_backend_seq;
 	int			 w_backend_sticky_ok;	/* the cookie named it */
+	int			 w_backend_quiet;	/* the wait that brought
+						   this request's head saw
+						   nothing on w_backend: it
+						   needs no check of its own
+						   (session.c) */
 	int			 w_pinned;	/* NTLM/Negotiate: the backend
 						   connection is this client's
 						   for the rest of its life */
