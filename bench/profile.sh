@@ -164,20 +164,26 @@ callgrind_load() {	# load
 	# valgrind takes seconds to start the worker and runs it some 50 times
 	# slower: a longer run, and for handshakes 8 clients, not 50
 	load_run "${l/%-50/-8}" $((S + 30))
-	# the callgrind worker: the child whose command line names callgrind
+	# the callgrind worker: of the workers whose command line names
+	# callgrind (forked by the template that runs under it, each with
+	# an output file of its own), the one that served the most requests
 	cgserved=$(status_json | python3 -c '
 import json, sys
+ws = []
 for w in json.load(sys.stdin)["workers"]:
     try: cmd = open("/proc/%d/cmdline" % w["pid"], "rb").read()
     except OSError: continue
-    if b"callgrind" in cmd: print(w["pid"], w["requests"], w["connections"])')
+    if b"callgrind" in cmd: ws.append(w)
+ws.sort(key=lambda w: -w["requests"])
+for w in ws[:1]: print(w["pid"], w["requests"], w["connections"])')
 	stop_proxy
-	f=$(ls "$dir"/cgout/callgrind.out.* 2>/dev/null | head -1)
+	f=
+	read -r cgpid cgreq cgconn <<<"$cgserved"
+	[ -n "${cgpid:-}" ] && [ -s "$dir/cgout/callgrind.out.$cgpid" ] && f=$dir/cgout/callgrind.out.$cgpid
 	cp "$dir/cgout/valgrind.log" "$dir/logs/valgrind-$l.log" 2>/dev/null
 	{
 	echo "--- 4. callgrind (instructions, user space only) on one worker under this load, counted inside session_serve"
 	echo "    (a connection from its accept on: TLS handshake, the requests, close; the first connection's one-time set-up included)"
-	read -r cgpid cgreq cgconn <<<"$cgserved"
 	if [ -z "$f" ] || [ -z "${cgreq:-}" ] || [ "${cgreq:-0}" = 0 ]; then
 		echo "    no profile (callgrind worker: ${cgserved:-not found}; output: ${f:-none}; see logs/valgrind-$l.log)"
 	else

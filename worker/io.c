@@ -41,6 +41,19 @@ io_ssl_waiting(const struct io *io)
 }
 
 /*
+ * Before an SSL call whose failure is read with SSL_get_error: the
+ * thread's error queue must be empty. It nearly always is (a failure
+ * clears it), and looking costs less than clearing its sixteen entries,
+ * which was a few percent of a TLS keep-alive request.
+ */
+static void
+io_err_reset(void)
+{
+	if (ERR_peek_error() != 0)
+		ERR_clear_error();
+}
+
+/*
  * The result of an SSL call that did not succeed, as io_read and io_write
  * report it: -2 (and what to wait for in *want), 0 at the end of the
  * peer's data, -1 on an error.
@@ -72,7 +85,7 @@ io_ssl_read(struct io *io, char *dst, size_t space)
 	int	rv;
 	ssize_t	r;
 
-	ERR_clear_error();
+	io_err_reset();
 	if ((rv = SSL_read_ex(io->io_ssl, dst, space, &n)) == 1) {
 		io->io_rwant = POLLIN;
 		io->io_ssl_more = 1;
@@ -148,7 +161,7 @@ io_ssl_write(struct io *io, struct buf *b)
 	int	rv;
 	ssize_t	r;
 
-	ERR_clear_error();
+	io_err_reset();
 	if ((rv = SSL_write_ex(io->io_ssl, b->b_data + b->b_off, b->b_len,
 	    &n)) == 1) {
 		io->io_wwant = POLLOUT;
@@ -219,7 +232,7 @@ io_handshake(struct io *io, int64_t deadline_ms)
 	int	rv, err;
 
 	for (;;) {
-		ERR_clear_error();
+		io_err_reset();
 		if ((rv = SSL_do_handshake(io->io_ssl)) == 1) {
 			/* The handshake may have read the first request's
 			 * records with its own. */
