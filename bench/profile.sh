@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Profile of rpxd under the bench's TLS loads (issue 15: "find where the
 # time goes first"). For each load (PROFILE_LOADS: tls-ka-50, wrk at 50
-# keep-alive TLS connections; hs-ecdsa-50 and hs-rsa-50, bench/tlshs.c at
-# 50 clients, a full handshake per request), with run.sh's rpxd
+# keep-alive TLS connections; ka-50 the same over plain HTTP; hs-ecdsa-50
+# and hs-rsa-50, bench/tlshs.c at 50 clients, a full handshake per
+# request; any count instead of 50), with run.sh's rpxd
 # configuration (bench/proxies.sh: pinned to PROXY_CPU, in a cgroup of its
 # own, started fresh and warmed up each time):
 #  1. rpxd as it is: perf stat -a -G <rpxd's cgroup> -e task-clock,
@@ -190,11 +191,11 @@ for w in ws[:1]: print(w["pid"], w["requests"], w["connections"])')
 		ir=$(awk '/^(summary|totals):/ {print $2; exit}' "$f")
 		echo "    it served $cgreq requests on $cgconn connections: $(awk -v i="$ir" -v n="$cgreq" 'BEGIN { printf "%.0f instructions per request", i / n }')"
 		echo "    by library (self):"
-		callgrind_annotate --inclusive=no --threshold=100 "$f" 2>/dev/null |
+		callgrind_annotate --auto=no --inclusive=no --threshold=100 "$f" 2>/dev/null |
 		    awk '$1 ~ /^[0-9,]+$/ && /\[/ { n = $1; gsub(/,/, "", n); o = $NF; gsub(/[][]/, "", o); sub(/.*\//, "", o); s[o] += n; t += n }
 			END { for (o in s) printf "%s\t%.1f\n", o, 100 * s[o] / t }' | group_of | sed 's/^/    /'
 		echo "    top functions (self), instructions per request:"
-		callgrind_annotate --inclusive=no --threshold=80 "$f" 2>/dev/null |
+		callgrind_annotate --auto=no --inclusive=no --threshold=80 "$f" 2>/dev/null |
 		    awk -v n="$cgreq" '$1 ~ /^[0-9,]+$/ && /\[/ { i = $1; gsub(/,/, "", i); $1 = ""; o = $0; sub(/^ +\([^)]*\) +/, "", o); printf "    %9.0f  %s\n", i / n, o }' | head -20
 		cp "$f" "$OUT-callgrind-$l.out"
 	fi
