@@ -64,12 +64,9 @@ HAPROXY_DEFAULTS_EXTRA="  timeout http-keep-alive 600s
 RPXD_POOL="min-spare-workers = $RPXD_SPARE
 max-spare-workers = 256
 max-workers = $RPXD_MAX"
-# Every client is 127.0.0.1 here, and the held connections are the load
-# itself: no per-address limit and no pressure mode, which would close
-# idle keep-alive connections to serve others (neither reference has one).
-RPXD_EXTRA="client-idle-timeout = 600
-max-connections-per-address = 0
-pressure-threshold = 0"
+# No per-address limit and no pressure mode (proxies.sh: every client is
+# 127.0.0.1 here, and the held connections are the load itself).
+RPXD_EXTRA="client-idle-timeout = 600"
 . "$top/bench/proxies.sh"
 
 cc -O2 -Wall "$top/bench/idle_hold.c" -o "$dir/idle_hold" -lssl -lcrypto 2>"$dir/logs/idle_hold-build.log" ||

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Profile of rpxd under the bench's TLS loads (issue 15: "find where the
 # time goes first"). For each load (PROFILE_LOADS: tls-ka-50, wrk at 50
-# keep-alive TLS connections; hs-ecdsa-50 and hs-rsa-50, bench/tlshs.c at
-# 50 clients, a full handshake per request), with run.sh's rpxd
+# keep-alive TLS connections; ka-50 the same over plain HTTP; hs-ecdsa-50
+# and hs-rsa-50, bench/tlshs.c at 50 clients, a full handshake per
+# request; any count instead of 50), with run.sh's rpxd
 # configuration (bench/proxies.sh: pinned to PROXY_CPU, in a cgroup of its
 # own, started fresh and warmed up each time):
 #  1. rpxd as it is: perf stat -a -G <rpxd's cgroup> -e task-clock,
@@ -104,6 +105,7 @@ load_run() {	# load [seconds]: runs it (pinned to LOAD_CPU with this shell), out
 	local d=${2:-$S} DURATION=${2:-$S}
 	case $1 in
 	tls-ka-*) timeout $((d + 30)) wrk -t 2 -c "${1##*-}" -d "${d}s" --timeout 5s "https://127.0.0.1:${TLS_PORT_EC[rpxd]}/small" ;;
+	ka-*) timeout $((d + 30)) wrk -t 2 -c "${1##*-}" -d "${d}s" --timeout 5s "http://127.0.0.1:${PORT[rpxd]}/small" ;;
 	hs-ecdsa-*) tls_run_hs "${TLS_PORT_EC[rpxd]}" "${1##*-}" ;;
 	hs-rsa-*) tls_run_hs "${TLS_PORT_RSA[rpxd]}" "${1##*-}" ;;
 	esac > "$dir/load.out" 2>&1
@@ -163,31 +165,37 @@ callgrind_load() {	# load
 	# valgrind takes seconds to start the worker and runs it some 50 times
 	# slower: a longer run, and for handshakes 8 clients, not 50
 	load_run "${l/%-50/-8}" $((S + 30))
-	# the callgrind worker: the child whose command line names callgrind
+	# the callgrind worker: of the workers whose command line names
+	# callgrind (forked by the template that runs under it, each with
+	# an output file of its own), the one that served the most requests
 	cgserved=$(status_json | python3 -c '
 import json, sys
+ws = []
 for w in json.load(sys.stdin)["workers"]:
     try: cmd = open("/proc/%d/cmdline" % w["pid"], "rb").read()
     except OSError: continue
-    if b"callgrind" in cmd: print(w["pid"], w["requests"], w["connections"])')
+    if b"callgrind" in cmd: ws.append(w)
+ws.sort(key=lambda w: -w["requests"])
+for w in ws[:1]: print(w["pid"], w["requests"], w["connections"])')
 	stop_proxy
-	f=$(ls "$dir"/cgout/callgrind.out.* 2>/dev/null | head -1)
+	f=
+	read -r cgpid cgreq cgconn <<<"$cgserved"
+	[ -n "${cgpid:-}" ] && [ -s "$dir/cgout/callgrind.out.$cgpid" ] && f=$dir/cgout/callgrind.out.$cgpid
 	cp "$dir/cgout/valgrind.log" "$dir/logs/valgrind-$l.log" 2>/dev/null
 	{
 	echo "--- 4. callgrind (instructions, user space only) on one worker under this load, counted inside session_serve"
 	echo "    (a connection from its accept on: TLS handshake, the requests, close; the first connection's one-time set-up included)"
-	read -r cgpid cgreq cgconn <<<"$cgserved"
 	if [ -z "$f" ] || [ -z "${cgreq:-}" ] || [ "${cgreq:-0}" = 0 ]; then
 		echo "    no profile (callgrind worker: ${cgserved:-not found}; output: ${f:-none}; see logs/valgrind-$l.log)"
 	else
 		ir=$(awk '/^(summary|totals):/ {print $2; exit}' "$f")
 		echo "    it served $cgreq requests on $cgconn connections: $(awk -v i="$ir" -v n="$cgreq" 'BEGIN { printf "%.0f instructions per request", i / n }')"
 		echo "    by library (self):"
-		callgrind_annotate --inclusive=no --threshold=100 "$f" 2>/dev/null |
+		callgrind_annotate --auto=no --inclusive=no --threshold=100 "$f" 2>/dev/null |
 		    awk '$1 ~ /^[0-9,]+$/ && /\[/ { n = $1; gsub(/,/, "", n); o = $NF; gsub(/[][]/, "", o); sub(/.*\//, "", o); s[o] += n; t += n }
 			END { for (o in s) printf "%s\t%.1f\n", o, 100 * s[o] / t }' | group_of | sed 's/^/    /'
 		echo "    top functions (self), instructions per request:"
-		callgrind_annotate --inclusive=no --threshold=80 "$f" 2>/dev/null |
+		callgrind_annotate --auto=no --inclusive=no --threshold=80 "$f" 2>/dev/null |
 		    awk -v n="$cgreq" '$1 ~ /^[0-9,]+$/ && /\[/ { i = $1; gsub(/,/, "", i); $1 = ""; o = $0; sub(/^ +\([^)]*\) +/, "", o); printf "    %9.0f  %s\n", i / n, o }' | head -20
 		cp "$f" "$OUT-callgrind-$l.out"
 	fi
@@ -198,6 +206,7 @@ profile_load() {	# load
 	local l=$1 reqs c0 c1 w wreq0 wreq1 k kc0 data f
 	{
 	echo "=== load $l: $(case $l in tls-ka-*) echo "wrk -t2 -c${l##*-} -d${S}s over TLS keep-alive (ECDSA listener), GET /small (100 bytes)";;
+		ka-*) echo "wrk -t2 -c${l##*-} -d${S}s, plain HTTP keep-alive, GET /small (100 bytes)";;
 		hs-*) echo "bench/tlshs.c, ${l##*-} clients, a new connection and full TLS 1.3 handshake per GET /small (${l#hs-} listener), ${S}s";; esac)"
 	} >> "$OUT.txt"
 	MPID=
@@ -239,7 +248,7 @@ profile_load() {	# load
 	# connections in 6 s on the loaded machine.
 	bg_load "$l"
 	sleep 2
-	if [ "${l%%-*}" = tls ]; then
+	case $l in tls-ka-*|ka-*)
 		local ws
 		ws=$(pick_workers requests 1)
 		timeout -s TERM "$S" strace -f -ttt -T -yy -p "$ws" -o "$dir/strace.$l" 2>/dev/null
@@ -247,9 +256,9 @@ profile_load() {	# load
 		{
 		echo "--- 2. strace -f -ttt -T -yy on one worker ($ws, holding a wrk connection) for $S s: each call stops it, so"
 		echo "    it serves fewer requests and the times are inflated: read the counts per request"
-		awk -v per=backend -v port="$BACKEND_TLS_PORT" -f "$top/bench/strace_sum.awk" "$dir/strace.$l"
-		} >> "$OUT.txt"
-	else
+		awk -v per=backend -v port="$([ "${l%%-*}" = tls ] && echo "$BACKEND_TLS_PORT" || echo "$BACKEND_PORT")" -f "$top/bench/strace_sum.awk" "$dir/strace.$l"
+		} >> "$OUT.txt" ;;
+	*)
 		perf trace -a -G "$cg_name" -o "$dir/trace.$l" -- sleep "$S" >/dev/null 2>&1
 		bg_load_stop
 		{
@@ -257,7 +266,8 @@ profile_load() {	# load
 		echo "    the tracing"
 		awk -f "$top/bench/perftrace_sum.awk" "$dir/trace.$l"
 		} >> "$OUT.txt"
-	fi
+		;;
+	esac
 
 	# 3. perf record on rpxd's processes (its cgroup), during the load.
 	# Children made dumpable (dumpbin/): this kernel gives perf no sample

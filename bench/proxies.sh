@@ -9,7 +9,8 @@
 #   NGINX_WORKER_CONNECTIONS (4096), NGINX_MAIN_EXTRA, NGINX_HTTP_EXTRA
 #   (main / http context lines of the proxy nginx), HAPROXY_MAXCONN (4096),
 #   HAPROXY_DEFAULTS_EXTRA, RPXD_POOL (the pool settings), RPXD_EXTRA
-#   (more global settings), WARMUP_CONNS (256; WARMUP=0 and TLS_WARMUP=0
+#   (more global settings; max-connections-per-address and
+#   pressure-threshold are 0 already), WARMUP_CONNS (256; WARMUP=0 and TLS_WARMUP=0
 #   skip the warm-up), PROXY_THREADS (HAProxy nbthread and nginx
 #   worker_processes; 2, or 1 with PIN=1).
 # Pinning (PIN=1; run.sh's default, idle.sh's is 0): this script and all
@@ -189,7 +190,10 @@ $tls_haproxy_sections
 CONF
 # rpxd: one process per connection, so the pool is kept above the 256
 # connections of the largest row; no access lines (access-log = false on
-# every listener), errors still go to stderr, a file.
+# every listener), errors still go to stderr, a file. Every client of the
+# bench is 127.0.0.1 and its connections are the load itself: no
+# per-address limit and no pressure mode (neither reference has either),
+# which would refuse or close the load generator's own connections.
 cat > "$dir/rpxd.conf" <<CONF
 user = "nobody"
 chroot = "$dir/empty"
@@ -199,6 +203,8 @@ log-level = "brief"
 ${RPXD_POOL:-min-spare-workers = 260
 max-spare-workers = 300
 max-workers = 512}
+max-connections-per-address = 0
+pressure-threshold = 0
 ${RPXD_EXTRA:-}
 shutdown-timeout = 5
 backend "nginx" { server = { "127.0.0.1:$BACKEND_PORT" } }

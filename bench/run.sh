@@ -84,7 +84,9 @@ rpxd_memory() {	# after the load: an idle worker and the master
 	local w wk mk n max=0 k c
 	sleep 3
 	n=0
-	for c in $(pgrep -P "$MPID"); do
+	# The workers are the templates' children (issue 14), not the
+	# master's (its own are the templates, key holders and checker).
+	for c in $(pgrep -P "$(pgrep -d, -P "$MPID" -x rpxd-template)" -x rpxd-worker); do
 		k=$(priv_kib "$c"); [ -n "$k" ] || continue
 		n=$((n + 1)); [ "$k" -gt "$max" ] && max=$k
 		[ -z "${w:-}" ] && [ "$(awk '{print $3}' "/proc/$c/stat" 2>/dev/null)" = S ] && { w=$c; wk=$k; }

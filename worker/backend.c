@@ -30,7 +30,7 @@
 void
 backend_close(struct worker_env *w)
 {
-	board_conn_close(w, w->w_backend_conn);
+	board_conn_close(w, w->w_backend_be, w->w_backend_conn);
 	io_close(&w->w_backend);
 	w->w_backend_be = w->w_backend_sv = -1;
 	w->w_backend_conn = -1;
@@ -58,10 +58,10 @@ backend_clean(struct worker_env *w)
 {
 	struct io	*b = &w->w_backend;
 
-	if (b->io_fd == -1 || b->io_in.b_len != 0 || b->io_eof ||
-	    (b->io_ssl != NULL && SSL_pending(b->io_ssl) > 0))
+	if (b->io_fd == -1 || b->io_in.b_len != 0 || b->io_eof)
 		return 0;
-	if (io_wait(b->io_fd, POLLIN, 0) == 0)
+	/* Records read ahead with the last response, or arrived since. */
+	if (!io_ssl_waiting(b) && io_wait(b->io_fd, POLLIN, 0) == 0)
 		return 1;
 	return b->io_ssl != NULL && io_read(b) == -2 && b->io_in.b_len == 0;
 }
@@ -163,7 +163,9 @@ backend_open(struct worker_env *w, unsigned be, const struct http_message *req,
 	int				 idx, sticky, idle_ok;
 
 	rl->rl_backend = bc->be_name;
-	*reused = w->w_backend_be == (int)be && backend_clean(w);
+	*reused = w->w_backend_be == (int)be && (w->w_backend_quiet ||
+	    backend_clean(w));
+	w->w_backend_quiet = 0;
 	rl->rl_reused = *reused;
 	if (*reused) {
 		rl->rl_server = bc->be_servers[w->w_backend_sv].sv_name;

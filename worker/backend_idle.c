@@ -62,7 +62,7 @@ backend_release(struct worker_env *w)
 		backend_close(w);
 		return;
 	}
-	board_conn_close(w, w->w_backend_conn);
+	board_conn_close(w, w->w_backend_be, w->w_backend_conn);
 	memset(&ic, 0, sizeof(ic));
 	ic.ic_fd = w->w_backend.io_fd;
 	ic.ic_ssl = w->w_backend.io_ssl;

@@ -205,6 +205,23 @@ buf_append(struct buf *b, const void *p, size_t len)
 	return 0;
 }
 
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int
+buf_put_u64(struct buf *b, unsigned long long v)
+{
+	char	digits[24], *p = digits + sizeof(digits);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return buf_append(b, p, (size_t)(digits + sizeof(digits) - p));
+}
+
 /* Formats into what is allocated; when that is too small, reserves what
  * the text needs (with vsnprintf's NUL) and formats again. */
 int

@@ -58,6 +58,10 @@ char	*buf_tail(struct buf *b);
  * one. */
 void	 buf_shrink(struct buf *b);
 int	 buf_append(struct buf *b, const void *p, size_t len);
+/* buf_append of a NUL-terminated string, without the NUL. */
+int	 buf_puts(struct buf *b, const char *s);
+/* Appends the decimal digits of v. */
+int	 buf_put_u64(struct buf *b, unsigned long long v);
 int	 buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

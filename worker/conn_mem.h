@@ -33,7 +33,9 @@ void	 conn_mem_init(struct worker_env *w);
  * again) points into the client's read buffer and the request's fields:
  * leave them. CONN_TRIM_HEAP: also the free pages of the heap, where
  * OpenSSL's record buffers and SSL objects went (glibc: malloc_trim; a
- * few microseconds, so only once quiet or after a TLS connection).
+ * few microseconds, and the next connection faults the pages back in, so
+ * only once quiet: worker.c trims after a TLS connection only when no
+ * next client came within CONN_QUIET_MS).
  */
 #define CONN_TRIM_KEEP_REQUEST	0x1
 #define CONN_TRIM_HEAP		0x2

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 
 struct http_limits {
 	size_t	hl_max_request_line;	/* 414 above (status line: 502) */
@@ -101,8 +103,16 @@ enum http_body http_response_body(const struct http_message *resp,
  * shared by the head parser, the chunked decoder and path decoding. */
 int	http_is_tchar(unsigned char c);
 int	http_hexval(unsigned char c);
-/* Case-insensitive name compare. */
-int	http_header_is(const struct http_header *h, const char *name);
+/* Case-insensitive name compare. Inline: it runs for every field against
+ * a dozen names per message, and with a literal name its length is known
+ * at compile time, so most fields are told apart by length alone. */
+static inline int
+http_header_is(const struct http_header *h, const char *name)
+{
+	size_t	len = strlen(name);
+
+	return h->hh_namelen == len && strncasecmp(h->hh_name, name, len) == 0;
+}
 /* Does a comma-separated list value contain token (case-insensitive)? */
 int	http_list_has_token(const char *value, size_t len, const char *token);
 /* Find the first field with this name, or NULL. */

@@ -534,12 +534,6 @@ http_response_body(const struct http_message *resp, int is_head_request)
 	return BODY_CLOSE;
 }
 
-int
-http_header_is(const struct http_header *h, const char *name)
-{
-	return ci_equal(h->hh_name, h->hh_namelen, name);
-}
-
 struct token_search {
 	const char	*token;
 };

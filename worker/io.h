@@ -30,9 +30,17 @@ struct io {
 	 * again: POLLIN / POLLOUT, swapped while TLS needs the other. */
 	short		 io_rwant;
 	short		 io_wwant;
+	/* TLS reads ahead (one read() takes what the kernel has, not a
+	 * record header and then its body), so whole records may wait in
+	 * the SSL object where poll cannot see them: 0 once a read found
+	 * nothing to decrypt without the socket, 1 after anything else. */
+	int		 io_ssl_more;
 };
 
 void	 io_init(struct io *io, int fd);
+/* Does io's SSL object hold bytes that a read would use before it
+ * waits for the socket? Only a hint once a read said it needs more. */
+int	 io_ssl_waiting(const struct io *io);
 /* One read into io_in, which grows when the peer has more than its
  * allocation holds: >0 bytes, 0 at EOF, -1 error (or out of memory),
  * -2 would block or io_in is at its b_max. */
@@ -48,8 +56,9 @@ ssize_t	 io_write(struct io *io, struct buf *b);
 int	 io_handshake(struct io *io, int64_t deadline_ms);
 /* Close our sending side: TLS close_notify, then a TCP half-close. */
 void	 io_shutdown_write(struct io *io);
-/* poll() that also reports, as POLLIN, TLS data already decrypted and
- * waiting in an SSL object (poll cannot see it). ios[i] may be NULL. */
+/* poll() that also reports, as POLLIN, TLS data read from the socket
+ * and waiting in an SSL object (poll cannot see it). ios[i] may be
+ * NULL. */
 int	 io_poll(struct pollfd *pfd, struct io **ios, unsigned n,
 	    int timeout_ms);
 /* Wait until fd is readable (events POLLIN) or writable; 1 ready, 0

@@ -9,7 +9,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,8 +181,7 @@ metrics_serve(struct worker_env *w, int fd,
 	n = strnlen(w->w_client_addr, sizeof(w->w_slot->ss_client) - 1);
 	memcpy((char *)w->w_slot->ss_client, w->w_client_addr, n);
 	w->w_slot->ss_client[n] = '\0';
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-	io_init(&w->w_client, fd);
+	io_init(&w->w_client, fd);	/* non-blocking (worker_accept) */
 	memset(&rl, 0, sizeof(rl));
 	memset(&req, 0, sizeof(req));
 	rl.rl_route = -1;

@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -81,6 +80,7 @@ session_read_head(struct worker_env *w, struct http_message *req,
 
 	deadline = start + 1000 * (int64_t)(first ?
 	    c->rc_client_header_timeout : c->rc_client_idle_timeout);
+	w->w_backend_quiet = 0;
 	for (;;) {
 		rv = conn_parse_request(w, req);
 		if (rv > 0)
@@ -133,9 +133,13 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		pfd[1].fd = w->w_ipc;
 		pfd[1].events = w->w_master_gone ? 0 : POLLIN;
 		pfd[0].events = w->w_client.io_rwant;
-		/* A pinned backend connection that closes ends the client's. */
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		/* The backend connection is watched too: a pinned one that
+		 * closes ends the client's; and one seen quiet in the wait
+		 * that brings the request needs no poll of its own before
+		 * it is used (backend_open). */
 		npfd = 2;
-		if (w->w_pinned && in->b_len == 0) {
+		if (w->w_backend.io_fd != -1 && in->b_len == 0) {
 			pfd[2].fd = w->w_backend.io_fd;
 			pfd[2].events = POLLIN;
 			npfd = 3;
@@ -146,7 +150,14 @@ session_read_head(struct worker_env *w, struct http_message *req,
 		if (io_poll(pfd, ios, npfd, backend_idle_wait(w,
 		    (int)(wake - now))) == -1 && errno != EINTR)
 			return HEAD_CLOSE;
+		w->w_backend_quiet = npfd == 3 && pfd[2].revents == 0;
 		if (npfd == 3 && pfd[2].revents && !backend_clean(w)) {
+			if (!w->w_pinned) {
+				/* Closed by the server while idle: the next
+				 * request gets another. */
+				backend_close(w);
+				continue;
+			}
 			log_info("session: client %s: the backend closed the "
 			    "pinned connection %ld-%u; closing the client "
 			    "connection", w->w_client_addr, log_getpid(),
@@ -373,7 +384,6 @@ session_serve(struct worker_env *w, int fd,
 	w->w_slot->ss_client[len] = '\0';
 	log_debug("session: client %s on listener \"%s\"", w->w_client_addr,
 	    w->w_conf->rc_listeners[listener].ls_name);
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	io_init(&w->w_client, fd);
 	auth_ntlm_reset(w);
@@ -386,7 +396,8 @@ session_serve(struct worker_env *w, int fd,
 	    w->w_parked.bl_io.io_ssl != NULL;
 	backend_close_all(w);
 	io_close(&w->w_client);
-	conn_mem_trim(w, tls ? CONN_TRIM_HEAP : 0);
+	conn_mem_trim(w, 0);
+	w->w_heap_trim |= tls;	/* unless a client comes first (worker.c) */
 	w->w_slot->ss_listener = w->w_slot->ss_route = -1;
 	w->w_slot->ss_client[0] = '\0';
 	addr_limit_done(w);

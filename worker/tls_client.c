@@ -60,6 +60,7 @@ client_ctx(const struct backend_conf *bc, unsigned be)
 	SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
 	/* No record buffers while the connection is idle (tls_server.c). */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_read_ahead(ctx, 1);	/* as tls_server.c */
 	if (bc->be_client_cert_pem.bl_len > 0 &&
 	    client_certificate(ctx, &bc->be_client_cert_pem, be) == -1)
 		goto fail;

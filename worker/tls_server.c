@@ -238,6 +238,10 @@ server_ctx(const struct listener_conf *ls, struct tls_listener *tl)
 	/* An idle connection (keep-alive, long poll) holds no record
 	 * buffers: 16 KiB and more each way, per connection. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* One read() per batch of records, not two per record (header,
+	 * then body); io.c then asks the SSL object, not poll(), whether
+	 * records are waiting. */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	return ctx;
 }
 

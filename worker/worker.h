@@ -41,6 +41,8 @@ struct worker_env {
 	int			 w_ipc;
 	int			 w_stop;	/* IPC_STOP or master gone */
 	int			 w_master_gone;	/* its socket closed */
+	int			 w_heap_trim;	/* due once it waits
+						   CONN_QUIET_MS for a client */
 	struct scoreboard	 w_sb;
 	struct scoreboard_slot	*w_slot;
 	uint32_t		 w_generation;
@@ -76,6 +78,11 @@ struct worker_env {
 	unsigned		 w_backend_id;	/* for the log: pid-id */
 	unsigned		 w_backend_seq;
 	int			 w_backend_sticky_ok;	/* the cookie named it */
+	int			 w_backend_quiet;	/* the wait that brought
+						   this request's head saw
+						   nothing on w_backend: it
+						   needs no check of its own
+						   (session.c) */
 	int			 w_pinned;	/* NTLM/Negotiate: the backend
 						   connection is this client's
 						   for the rest of its life */
@@ -138,7 +145,7 @@ int	 worker_await_master(struct worker_env *w, uint32_t want,
 int	 proxy_session_read(struct worker_env *w, int fd,
 	    struct sockaddr_storage *peer);
 /* session.c; session_addr_name: "ip:port" or "[ip6]:port", -1 if it
- * cannot be had */
+ * cannot be had; session_serve takes a non-blocking fd (worker.c) */
 int	 session_addr_name(const struct sockaddr_storage *ss, char *ip,
 	    size_t iplen, char *addr, size_t addrlen);
 void	 session_serve(struct worker_env *w, int fd,
@@ -180,7 +187,7 @@ int	 backend_request_idempotent(const struct http_message *req);
 /* board_report.c */
 int	 board_conn_open(struct worker_env *w, const struct backend_conf *bc,
 	    unsigned sv);
-void	 board_conn_close(struct worker_env *w, int conn);
+void	 board_conn_close(struct worker_env *w, int be, int conn);
 void	 board_conn_pin(struct worker_env *w, int conn);
 void	 board_hold_off(struct worker_env *w, const struct backend_conf *bc,
 	    unsigned sv);

@@ -11,6 +11,10 @@ expect "worker runs as the unprivileged user (real, effective, saved, fs)" "$uid
 expect "worker is chrooted to the empty directory" "$(readlink "/proc/$w/root")" "$WORK/empty"
 expect "master runs as root" "$(awk '/^Uid:/ {print $2}' "/proc/$RPXD_PID/status")" 0
 expect "worker program is rpxd-worker" "$(cat "/proc/$w/comm")" "rpxd-worker"
+# Workers are batch tasks (worker.c: a woken worker does not preempt the
+# running one); the master keeps the normal policy.
+expect "worker runs as a batch task" "$(chrt -p "$w" | sed -n 's/.*policy: //p')" SCHED_BATCH
+expect "master keeps the normal policy" "$(chrt -p "$RPXD_PID" | sed -n 's/.*policy: //p')" SCHED_OTHER
 expect "pidfile holds the master's pid" "$(cat "$WORK/rpxd.pid")" "$RPXD_PID"
 
 before=$(workers | wc -l)
