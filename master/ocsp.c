@@ -170,17 +170,13 @@ send_workers(struct master *m, const struct ocsp_slot *os)
 	if (ct->ct_ocsp_der.bl_len > 0)
 		msgbuf_put_bytes(&mb, ct->ct_ocsp_der.bl_data,
 		    ct->ct_ocsp_der.bl_len);
-	for (i = 0; i < m->m_nslots; i++) {
-		struct worker *wk = &m->m_workers[i];
-
-		if (wk->wk_pid == 0 || wk->wk_eof ||
-		    wk->wk_generation != m->m_generation)
-			continue;
-		if (ipc_send(wk->wk_sock, IPC_OCSP, -1, &mb) == -1 &&
-		    errno != EPIPE)
-			log_warn("ocsp: cannot send the new response to "
-			    "worker %ld", (long)wk->wk_pid);
-	}
+	/* Also to workers asked of the template and not yet reported (no
+	 * pid): the template forked them with what it had, and they read
+	 * this once they run. Skipping them left them stapling the old
+	 * response for their whole life. */
+	for (i = 0; i < m->m_nslots; i++)
+		if (m->m_workers[i].wk_generation == m->m_generation)
+			(void)pool_send(m, i, IPC_OCSP, &mb, 1);
 	templates_broadcast(m, IPC_OCSP, &mb, 1);
 	msgbuf_free(&mb);
 }

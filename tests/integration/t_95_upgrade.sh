@@ -96,10 +96,15 @@ wait_workers 2 5
 # The workers of generation 2, as the master numbers them: the old image
 # may have started workers of its own after old_workers was taken (the
 # pool follows the load loop's connections), and those are generation 1.
+# The new image's template forks them: up to 30 s under ASan.
 new_ok=1
-gen2=$(uctl -j status | python3 -c 'import json, sys
+for _ in $(seq 1 60); do
+	gen2=$(uctl -j status | python3 -c 'import json, sys
 print(" ".join(str(w["pid"]) for w in json.load(sys.stdin)["workers"]
-    if w["generation"] == 2))')
+    if w["generation"] == 2 and w["pid"] > 0))' 2>/dev/null)
+	[ -n "$gen2" ] && break
+	sleep 0.5
+done
 for p in $gen2; do
 	[ "$(exe_inode "$p")" = "$(stat -c %i "$UPG/bin/rpxd-worker")" ] ||
 	    new_ok=0
