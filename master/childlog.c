@@ -4,9 +4,12 @@
  * the master's loop (main.c) copies what arrives to its own stderr
  * through childlog_line.c, so that a taken-over worker can neither forge
  * the master's lines nor flood it. The master never waits: the pipes are
- * non-blocking, one read per child per turn of the loop, and a child that
- * writes more than CHILDLOG_RATE bytes in a second is not read again
- * before the next second (it then waits on its own pipe, not the master).
+ * non-blocking, one read per ready child per turn of the loop, and a
+ * child that writes more than CHILDLOG_RATE bytes in a second is not read
+ * again before the next second (it then waits on its own pipe, not the
+ * master). The pipes are watched in a set of their own (watch_epoll.c),
+ * so that a turn costs what is ready, not one entry per child; where
+ * there is no such set, or it refuses a pipe, the loop polls it itself.
  * In daemon mode the children's stderr stays /dev/null, as daemon() made
  * it. A binary upgrade hands the pipes to the new image (upgrade.c).
  */
@@ -34,8 +37,18 @@
 _Static_assert(CHILDLOG_MAX >= 2 * (RPXD_MAX_WORKERS + KEYHOLDER_SLOTS +
     TEMPLATES_MAX + HEALTH_OLD_MAX + 1), "a pipe for every child of two images");
 
+/* Where a pipe is read from. */
+enum childlog_state {
+	CL_WAITING,	/* for its pid (childlog_owner): not read yet */
+	CL_WATCHED,	/* in the set of pipes (WATCH_PIPES) */
+	CL_POLLED,	/* in the loop's poll set, one entry a turn */
+	CL_PAUSED	/* over its rate: back next second */
+};
+
 struct childlog {
 	int			cl_fd;
+	enum childlog_state	cl_state;
+	unsigned		cl_paused;	/* its index in paused[] */
 	time_t			cl_second;	/* of cl_used */
 	size_t			cl_used;	/* bytes read in cl_second */
 	int			cl_said;	/* the rate was logged */
@@ -44,8 +57,16 @@ struct childlog {
 
 static struct childlog	*childlogs[CHILDLOG_MAX];	/* NULL: free */
 static unsigned		 childlogs_high;	/* above: all free */
+static unsigned		 childlogs_open;
 static unsigned		 polled[CHILDLOG_MAX];	/* pollfd -> slot */
-static int		 full_said;
+static unsigned		 npolled;		/* pipes CL_POLLED */
+static unsigned		 paused[CHILDLOG_MAX];	/* slots CL_PAUSED */
+static unsigned		 npaused;
+static time_t		 paused_second;		/* when all were paused */
+static int		 pipes_set = -2;	/* WATCH_PIPES, -1: none */
+static int		 full_said, watch_said;
+
+#define POLLED_SET	UINT_MAX	/* polled[]: the set of pipes */
 
 static void
 write_line(void *arg, const char *line)
@@ -67,11 +88,86 @@ childlog_new(int fd, long pid, const char *ident)
 	if (i == CHILDLOG_MAX || (cl = calloc(1, sizeof(*cl))) == NULL)
 		return -1;
 	cl->cl_fd = fd;
+	cl->cl_state = CL_WAITING;
 	childlog_buf_init(&cl->cl_buf, ident, pid);
 	childlogs[i] = cl;
+	childlogs_open++;
 	if (i >= childlogs_high)
 		childlogs_high = i + 1;
 	return (int)i;
+}
+
+/* Slot i, its pid known, is read from now on: in the set of pipes, or
+ * polled by the loop where there is none or it refuses the pipe. */
+static void
+childlog_arm(unsigned i)
+{
+	struct childlog	*cl = childlogs[i];
+
+	if (pipes_set == -2)
+		pipes_set = watch_init(WATCH_PIPES);
+	if (pipes_set != -1 && watch_add(WATCH_PIPES, cl->cl_fd, i) == 0) {
+		cl->cl_state = CL_WATCHED;
+		return;
+	}
+	if (pipes_set != -1 && !watch_said)
+		log_warnx("childlog: the stderr of %s %ld is polled at every "
+		    "turn", cl->cl_buf.cb_ident, cl->cl_buf.cb_pid);
+	watch_said |= pipes_set != -1;
+	cl->cl_state = CL_POLLED;
+	npolled++;
+}
+
+/* Slot i is read no more, until childlog_arm(). */
+static void
+childlog_disarm(unsigned i)
+{
+	struct childlog	*cl = childlogs[i];
+	unsigned	 last;
+
+	switch (cl->cl_state) {
+	case CL_WATCHED:
+		watch_del(WATCH_PIPES, cl->cl_fd);
+		break;
+	case CL_POLLED:
+		npolled--;
+		break;
+	case CL_PAUSED:
+		last = paused[--npaused];
+		paused[cl->cl_paused] = last;
+		childlogs[last]->cl_paused = cl->cl_paused;
+		break;
+	case CL_WAITING:
+		break;
+	}
+	cl->cl_state = CL_WAITING;
+}
+
+static void
+childlog_pause(unsigned i, time_t now)
+{
+	struct childlog	*cl = childlogs[i];
+
+	childlog_disarm(i);
+	cl->cl_state = CL_PAUSED;
+	cl->cl_paused = npaused;
+	paused[npaused++] = i;
+	paused_second = now;
+}
+
+/* Every pipe paused is paused for paused_second: all are back after. */
+static void
+childlog_resume(time_t now)
+{
+	unsigned	i;
+
+	if (npaused == 0 || now == paused_second)
+		return;
+	while (npaused > 0) {
+		i = paused[--npaused];
+		childlogs[i]->cl_state = CL_WAITING;
+		childlog_arm(i);
+	}
 }
 
 static void
@@ -80,9 +176,11 @@ childlog_close(unsigned i)
 	struct childlog	*cl = childlogs[i];
 
 	childlog_flush(&cl->cl_buf, write_line, NULL);
+	childlog_disarm(i);
 	close(cl->cl_fd);
 	free(cl);
 	childlogs[i] = NULL;
+	childlogs_open--;
 	while (childlogs_high > 0 && childlogs[childlogs_high - 1] == NULL)
 		childlogs_high--;
 }
@@ -134,6 +232,8 @@ child_fork(const struct master *m, const char *ident)
 		childlogs[slot]->cl_buf.cb_pid = (long)pid;
 		if (pid == -1)
 			childlog_close((unsigned)slot);
+		else
+			childlog_arm((unsigned)slot);
 	}
 	return pid;
 }
@@ -148,13 +248,10 @@ static int
 childlog_room(const struct master *m)
 {
 	struct rlimit	rl;
-	unsigned	open = 0, i;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
 		return 1;
-	for (i = 0; i < childlogs_high; i++)
-		open += childlogs[i] != NULL;
-	return (unsigned long long)open + m->m_conf->rc_max_workers +
+	return (unsigned long long)childlogs_open + m->m_conf->rc_max_workers +
 	    CAPACITY_BASE_FDS < (unsigned long long)rl.rlim_cur;
 }
 
@@ -190,8 +287,14 @@ childlog_pipe(const struct master *m, const char *ident, int *wfd)
 void
 childlog_owner(int slot, pid_t pid)
 {
-	if (slot >= 0 && slot < (int)CHILDLOG_MAX && childlogs[slot] != NULL)
-		childlogs[slot]->cl_buf.cb_pid = (long)pid;
+	struct childlog	*cl;
+
+	if (slot < 0 || slot >= (int)CHILDLOG_MAX ||
+	    (cl = childlogs[slot]) == NULL)
+		return;
+	cl->cl_buf.cb_pid = (long)pid;
+	if (cl->cl_state == CL_WAITING && pid > 0)
+		childlog_arm((unsigned)slot);
 }
 
 void
@@ -220,29 +323,34 @@ over_rate(struct childlog *cl, time_t now)
 }
 
 /*
- * The pipes to poll: all but those over their rate this second, and none
- * while our own stderr takes nothing (rpxd -d | a stalled reader): then
- * the children wait on their pipes and the master goes on.
+ * The pipes to poll: the set of pipes as one descriptor, and any pipe
+ * the loop polls itself; none while our own stderr takes nothing (rpxd
+ * -d | a stalled reader): then the children wait on their pipes and the
+ * master goes on. A worker's pipe waits for its pid (childlog_owner), so
+ * that no line of it is named wrongly.
  */
 nfds_t
 childlog_pollfds(struct pollfd *pfd, nfds_t max)
 {
 	struct pollfd	out = { .fd = STDERR_FILENO, .events = POLLOUT };
-	time_t		now = time(NULL);
 	nfds_t		n = 0;
 	unsigned	i;
 
+	childlog_resume(time(NULL));
 	if (poll(&out, 1, 0) == 0)
 		return 0;
-	for (i = 0; i < childlogs_high && n < max; i++) {
-		struct childlog	*cl = childlogs[i];
-
-		/* A worker's pipe waits for its pid (childlog_owner), so
-		 * that no line of it is named wrongly. */
-		if (cl == NULL || cl->cl_buf.cb_pid == 0 || over_rate(cl, now))
+	if (pipes_set >= 0 && n < max) {
+		polled[n] = POLLED_SET;
+		pfd[n].fd = pipes_set;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	for (i = 0; npolled > 0 && i < childlogs_high && n < max; i++) {
+		if (childlogs[i] == NULL ||
+		    childlogs[i]->cl_state != CL_POLLED)
 			continue;
 		polled[n] = i;
-		pfd[n].fd = cl->cl_fd;
+		pfd[n].fd = childlogs[i]->cl_fd;
 		pfd[n].events = POLLIN;
 		pfd[n++].revents = 0;
 	}
@@ -270,14 +378,41 @@ childlog_read(unsigned i)
 	return 0;
 }
 
+/* Slot i is readable (or at its end): one read, unless it has had its
+ * bytes for this second. A slot given up and taken again since the poll
+ * is still waiting for its pid and left alone. */
+static void
+childlog_ready(unsigned i, time_t now)
+{
+	struct childlog	*cl;
+
+	if (i >= CHILDLOG_MAX || (cl = childlogs[i]) == NULL ||
+	    (cl->cl_state != CL_WATCHED && cl->cl_state != CL_POLLED))
+		return;
+	if (over_rate(cl, now))
+		childlog_pause(i, now);
+	else
+		(void)childlog_read(i);
+}
+
 void
 childlog_events(const struct pollfd *pfd, nfds_t n)
 {
-	nfds_t	i;
+	unsigned	ready[256], nr, j;
+	time_t		now = time(NULL);
+	nfds_t		i;
 
-	for (i = 0; i < n; i++)
-		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-			(void)childlog_read(polled[i]);
+	for (i = 0; i < n; i++) {
+		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (polled[i] != POLLED_SET) {
+			childlog_ready(polled[i], now);
+			continue;
+		}
+		nr = watch_ready(WATCH_PIPES, ready, 256);
+		for (j = 0; j < nr; j++)
+			childlog_ready(ready[j], now);
+	}
 	fflush(stderr);
 }
 
@@ -347,7 +482,7 @@ childlog_adopt_one(const char *item)
 	char		ident[16];
 	struct stat	st;
 	long		pid;
-	int		fd, len = 0;
+	int		fd, slot, len = 0;
 
 	if (sscanf(item, "%d:%ld:%15[a-z-]%n", &fd, &pid, ident, &len) != 3 ||
 	    (item[len] != ',' && item[len] != '\0') || fd <= STDERR_FILENO ||
@@ -355,8 +490,11 @@ childlog_adopt_one(const char *item)
 		return;
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
 	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
-	    childlog_new(fd, pid, ident) == -1)
+	    (slot = childlog_new(fd, pid, ident)) == -1) {
 		close(fd);
+		return;
+	}
+	childlog_arm((unsigned)slot);
 }
 
 void

@@ -160,7 +160,7 @@ master_watched(struct master *m)
 	unsigned	ready[256], n, i;
 	struct worker	*wk;
 
-	n = watch_ready(ready, 256);
+	n = watch_ready(WATCH_WORKERS, ready, 256);
 	for (i = 0; i < n; i++) {
 		if (ready[i] >= m->m_nslots)
 			continue;
@@ -168,7 +168,7 @@ master_watched(struct master *m)
 		if (wk->wk_pid != 0 && !wk->wk_eof)
 			pool_dispatch(m, ready[i]);
 		if (wk->wk_pid != 0 && wk->wk_eof)
-			watch_del(wk->wk_sock);
+			watch_del(WATCH_WORKERS, wk->wk_sock);
 	}
 }
 
@@ -206,7 +206,7 @@ master_loop(struct master *m, int sigfd)
 	time_t			 last = 0, now;
 	int64_t			 last_pool = 0;
 	int64_t			 deadline;
-	int			 rv, watch_fd = watch_init();
+	int			 rv, watch_fd = watch_init(WATCH_WORKERS);
 
 	for (;;) {
 		if (m->m_stopping) {

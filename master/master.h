@@ -203,12 +203,18 @@ int	 pool_template_reaped(struct master *m, unsigned tidx, unsigned slot,
 	    pid_t pid, int status);
 void	 pool_template_gone(struct master *m, unsigned tidx);
 
-/* watch_epoll.c or watch_poll.c: the workers' sockets to read */
-int	 watch_init(void);	/* a descriptor for the loop's poll, or -1:
-				   the loop polls every worker's socket */
-void	 watch_add(int fd, unsigned slot);
-void	 watch_del(int fd);
-unsigned watch_ready(unsigned *slots, unsigned max);
+/* watch_epoll.c or watch_poll.c: descriptors to read, in sets the loop
+ * polls as one descriptor each */
+enum watch_set {
+	WATCH_WORKERS,		/* the workers' sockets (pool.c) */
+	WATCH_PIPES,		/* the children's stderr (childlog.c) */
+	WATCH_SETS
+};
+int	 watch_init(enum watch_set set);	/* a descriptor for the loop's
+				   poll, or -1: the loop polls each itself */
+int	 watch_add(enum watch_set set, int fd, unsigned slot);
+void	 watch_del(enum watch_set set, int fd);
+unsigned watch_ready(enum watch_set set, unsigned *slots, unsigned max);
 
 /* capacity.c: what max-workers needs of the machine, checked at load */
 #define CAPACITY_BASE_FDS	512	/* the master's besides one per worker:

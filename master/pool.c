@@ -397,7 +397,7 @@ pool_spawned(struct master *m, unsigned tidx, unsigned slot, pid_t pid)
 	}
 	wk->wk_pid = pid;
 	wk->wk_pending = 0;
-	watch_add(wk->wk_sock, slot);
+	(void)watch_add(WATCH_WORKERS, wk->wk_sock, slot);
 	scoreboard_slot(&m->m_sb, slot)->ss_pid = pid;
 	if (pidmap_put(&m->m_pids, pid, slot) == -1)
 		log_warnx("pool: no room for pid %ld in the pid map",

@@ -1,32 +1,38 @@
 /*
- * Which workers' sockets have something to read, where the system has no
- * epoll: none watched here (-1), and the master's loop puts every
- * worker's socket in its poll set (main.c). See watch_epoll.c.
+ * Descriptors the master's loop reads, where the system has no epoll:
+ * no set is kept here (-1), and the loop puts every worker's socket
+ * (main.c) and every child's stderr pipe (childlog.c) in its poll set.
+ * See watch_epoll.c.
  */
 #include "master.h"
 
 int
-watch_init(void)
+watch_init(enum watch_set set)
 {
+	(void)set;
+	return -1;
+}
+
+int
+watch_add(enum watch_set set, int fd, unsigned slot)
+{
+	(void)set;
+	(void)fd;
+	(void)slot;
 	return -1;
 }
 
 void
-watch_add(int fd, unsigned slot)
+watch_del(enum watch_set set, int fd)
 {
-	(void)fd;
-	(void)slot;
-}
-
-void
-watch_del(int fd)
-{
+	(void)set;
 	(void)fd;
 }
 
 unsigned
-watch_ready(unsigned *slots, unsigned max)
+watch_ready(enum watch_set set, unsigned *slots, unsigned max)
 {
+	(void)set;
 	(void)slots;
 	(void)max;
 	return 0;
