@@ -43,6 +43,7 @@ auth_ntlm_reset(struct worker_env *w)
 	w->w_ntlm_challenged = 0;
 	w->w_identity[0] = '\0';
 	w->w_ngroups = 0;
+	w->w_mutual_len = 0;
 }
 
 /* The NetBIOS name of this host, upper case, as NTLM wants it. */
@@ -188,9 +189,23 @@ answer_groups(struct worker_env *w, struct msgbuf *mb)
 	return 0;
 }
 
+/* A Kerberos login's reply token into w_mutual; -1 if malformed. */
+static int
+answer_reply(struct worker_env *w, struct msgbuf *mb)
+{
+	uint32_t	n;
+
+	w->w_mutual_len = 0;
+	if (msgbuf_get_u32(mb, &n) == -1 || n > sizeof(w->w_mutual) ||
+	    msgbuf_get_bytes(mb, w->w_mutual, n) == -1)
+		return -1;
+	w->w_mutual_len = n;
+	return 0;
+}
+
 /*
- * The master's answer to a login: NTLM_RESULT_OK with w_identity and
- * w_groups set, NTLM_RESULT_REFUSED with why, NTLM_RESULT_UNAVAILABLE
+ * The master's answer to a login: NTLM_RESULT_OK with w_identity,
+ * w_groups and w_mutual set, NTLM_RESULT_REFUSED with why, NTLM_RESULT_UNAVAILABLE
  * when the domain gave no verdict, -1 when the master does not answer.
  * A refusal may come auth-failure-delay seconds later (the master holds
  * it back), and a domain check may take winbind-timeout seconds: the
@@ -213,6 +228,7 @@ await_result(struct worker_env *w, char *why, size_t whylen)
 	    msgbuf_get_str(&msg.im_payload, ok ? w->w_identity : why,
 	    ok ? sizeof(w->w_identity) : whylen) == -1 ||
 	    answer_groups(w, &msg.im_payload) == -1 ||
+	    answer_reply(w, &msg.im_payload) == -1 ||
 	    msgbuf_end(&msg.im_payload) == -1 || msg.im_fd != -1 ? -1 : 0;
 	ipc_msg_free(&msg);
 	if (rv == -1)

@@ -334,6 +334,9 @@ session_request(struct worker_env *w, int first)
 			break;
 		backend_close(w);
 	}
+	/* A Kerberos login's reply token answers the request that carried
+	 * the ticket, not a later one on the connection. */
+	w->w_mutual_len = 0;
 	if (backend_parked(w)) {
 		/* That request pinned its own connection: the client
 		 * cannot keep two authenticated backend connections. */

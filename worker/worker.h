@@ -19,6 +19,7 @@
 #include "http.h"
 #include "idle_cache.h"
 #include "io.h"
+#include "ntlm.h"
 #include "scoreboard.h"
 
 #define SCRATCH_SIZE	65536	/* decoded chunk data between buffers */
@@ -100,6 +101,11 @@ struct worker_env {
 				    [RPXD_GROUP_NAME_MAX];	/* the
 						   require-group names the
 						   domain puts the user in */
+	size_t			 w_mutual_len;	/* of w_mutual; 0: none */
+	unsigned char		 w_mutual[NEGOTIATE_REPLY_MAX];	/* the
+						   Kerberos login's reply token,
+						   for the response to the
+						   request that carried it */
 	/* output buffers, field arrays and scratch space: sized to what
 	 * is in use (conn_mem.c) */
 	struct buf		 w_to_client;
@@ -235,6 +241,11 @@ struct fwd_ctx {
 struct resp_extra {
 	const char		*re_sts;	/* Strict-Transport-Security */
 	const char		*re_cookie;	/* Set-Cookie value */
+	const unsigned char	*re_negotiate;	/* a Kerberos login's reply
+						   token, sent as
+						   WWW-Authenticate:
+						   Negotiate (RFC 4559 5) */
+	size_t			 re_negotiate_len;	/* 0: none */
 };
 int	 rewrite_request(const struct http_message *req,
 	    const struct fwd_ctx *ctx, struct buf *out);

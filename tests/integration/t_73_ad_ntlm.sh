@@ -26,6 +26,11 @@ AD_ALICE='Al1ce-Pass!x'
 AD_BOB='B0b-Pass!x'
 AD_CAROL='Car0l-Pass!x'
 AD_SAMBA=
+# A python3 with python3-gssapi (the Debian one when pyenv's lacks it).
+AD_GSS_PY=
+for p in python3 /usr/bin/python3; do
+	"$p" -c 'import gssapi' 2>/dev/null && { AD_GSS_PY=$p; break; }
+done
 AD_MARK=0
 
 ad_log() { tail -n "+$((AD_MARK + 1))" "$WORK/rpxd.log"; }
@@ -206,6 +211,34 @@ ad_start_rpxd() {
 	wait_port 127.0.0.1 80 5 && wait_workers 2 5
 }
 
+# Mutual authentication (RFC 4559 section 5): the 200 of a Kerberos login
+# carries WWW-Authenticate: Negotiate with the service's AP-REP, in a
+# SPNEGO accept-completed. curl shows it; a python3-gssapi client that
+# requires mutual authentication verifies it (and refuses it with one
+# byte changed); the next request on the connection gets none.
+ad_mutual() {
+	local r
+	r=$(curl -s -D - -o /dev/null --max-time 15 --negotiate -u : \
+	    --interface 127.0.0.8 --resolve rpxd.corp.rpxd.test:80:127.0.0.1 \
+	    http://rpxd.corp.rpxd.test/whoami | tr -d '\r' |
+	    grep -iE '^(HTTP/|WWW-Authenticate)' | sed 's/ [A-Za-z0-9+/=]\{40,\}$/ <token>/')
+	expect "curl --negotiate: the 200 carries WWW-Authenticate: Negotiate <token>" \
+	    "$r" 'HTTP/1.1 200 OK
+WWW-Authenticate: Negotiate <token>'
+	if [ -z "$AD_GSS_PY" ]; then
+		fail "python3-gssapi, the mutual authentication client, is not installed (tests/install-deps.sh installs it)"
+		return
+	fi
+	r=$("$AD_GSS_PY" "$IT/negotiate_client.py" 127.0.0.8 \
+	    rpxd.corp.rpxd.test /whoami 2>&1)
+	expect "python3-gssapi requiring mutual authentication: the reply token verifies" \
+	    "$r" 'status=200 negstate=accept-completed mutual=verified second=200 second_www_authenticate=none'
+	r=$("$AD_GSS_PY" "$IT/negotiate_client.py" --tamper 127.0.0.8 \
+	    rpxd.corp.rpxd.test /whoami 2>&1)
+	expect_match "... and with one byte of it changed, the client refuses it" \
+	    "$r" '^status=200 negstate=accept-completed mutual=refused'
+}
+
 # curl --negotiate with alice's ticket from kinit: Kerberos at the proxy.
 # The same token again on a new connection is a replay: 401. bob's ticket
 # on the group route gets 403, as with NTLM.
@@ -229,6 +262,7 @@ ad_kerberos() {
 	check "... and the access line says auth=negotiate, user=CORP\\x5calice" \
 	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
 	    'access client=127.0.0.8:.* status=200 .* auth=negotiate/- .* user=CORP\\\\x5calice'"
+	ad_mutual
 	# The token curl sent, again, on a new connection.
 	hdr=$(curl -s -v --max-time 15 --negotiate -u : --interface 127.0.0.9 \
 	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 -o /dev/null \
