@@ -11,7 +11,9 @@
  * is checked against (auth_ntlm_groups_ok: 403 for a user in none).
  * With negotiate-keytab, clients may instead log in with a Kerberos
  * ticket (Authorization: Negotiate), which a domain checker verifies
- * with the service's keys; the worker never holds them. The
+ * with the service's keys; the worker never holds them. An auth =
+ * negotiate route takes those alone: its 401 offers only Negotiate, and
+ * NTLM (plain, or inside SPNEGO) is refused there with a log line. The
  * worker refuses a response larger than the master takes itself. The
  * identity belongs to the client connection, as NTLM authenticates
  * connections, and reaches the backend in the route's auth-header
@@ -43,6 +45,7 @@ auth_ntlm_reset(struct worker_env *w)
 	w->w_ntlm_challenged = 0;
 	w->w_identity[0] = '\0';
 	w->w_ngroups = 0;
+	w->w_kerberos = 0;
 	w->w_mutual_len = 0;
 }
 
@@ -63,7 +66,8 @@ computer_name(char *out, size_t len)
 	out[i] = '\0';
 }
 
-/* A 401 that offers NTLM, with a type 2 token when there is one. */
+/* A 401 that offers NTLM, with a type 2 token when there is one; on an
+ * auth = negotiate route, one that offers Negotiate alone. */
 static enum authn_result
 challenge_as(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const unsigned char *msg, size_t len,
@@ -76,11 +80,11 @@ challenge_as(struct worker_env *w, const struct http_message *req,
 	/* With negotiate-keytab, a fresh 401 offers Kerberos first: two
 	 * WWW-Authenticate fields, which respond_challenge writes as one
 	 * value broken by a field line of our own. */
-	snprintf(value, sizeof(value), "%s", msg == NULL &&
-	    w->w_conf->rc_negotiate_keytab[0] != '\0' && !ntlm_only ?
-	    "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
-	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), msg != NULL ?
-	    "ntlm2" : "ntlm");
+	snprintf(value, sizeof(value), "%s", w->w_kerberos_only ? "Negotiate" :
+	    msg == NULL && w->w_conf->rc_negotiate_keytab[0] != '\0' &&
+	    !ntlm_only ? "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
+	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "%s",
+	    w->w_kerberos_only ? "negotiate" : msg != NULL ? "ntlm2" : "ntlm");
 	if (msg != NULL) {
 		memcpy(value, "NTLM ", 5);
 		if (base64_encode(msg, len, value + 5, sizeof(value) - 5,
@@ -278,6 +282,7 @@ authenticate(struct worker_env *w, const struct http_message *req,
 		return challenge(w, req, rl, NULL, 0);
 	}
 	rv = ask_master(w, &a, why, sizeof(why));
+	w->w_kerberos = 0;
 	if (rv == NTLM_RESULT_OK)
 		return AUTHN_FORWARD;
 	w->w_identity[0] = '\0';
@@ -322,6 +327,12 @@ kerberos(struct worker_env *w, const struct http_message *req,
 		return challenge(w, req, rl, NULL, 0);
 	}
 	if (ntlm_header_type(h->hh_value, h->hh_valuelen) > 0) {
+		if (w->w_kerberos_only) {
+			log_warnx("auth: client %s: NTLM inside Negotiate "
+			    "refused: the route takes Kerberos only (auth = "
+			    "\"negotiate\")", w->w_client_addr);
+			return challenge(w, req, rl, NULL, 0);
+		}
 		log_info("auth: client %s: NTLM inside Negotiate is not taken; "
 		    "offering NTLM alone", w->w_client_addr);
 		return challenge_as(w, req, rl, NULL, 0, 1);
@@ -336,6 +347,7 @@ kerberos(struct worker_env *w, const struct http_message *req,
 	explicit_bzero(tok, sizeof(tok));
 	if (rv != -1)
 		rv = await_result(w, why, sizeof(why));
+	w->w_kerberos = rv == NTLM_RESULT_OK;
 	if (rv == NTLM_RESULT_OK)
 		return AUTHN_FORWARD;
 	w->w_identity[0] = '\0';
@@ -348,13 +360,15 @@ kerberos(struct worker_env *w, const struct http_message *req,
 }
 
 /*
- * A request on an auth = ntlm route: forward it (the connection is
- * authenticated, or this request completes the handshake), or answer
- * 401 here. What the client sent is logged like pass-through traffic.
+ * A request on an auth = ntlm or negotiate route: forward it (the
+ * connection is authenticated, or this request completes the
+ * handshake), or answer 401 here. What the client sent is logged like
+ * pass-through traffic. An auth = negotiate route takes a connection
+ * only as a Kerberos login made it.
  */
 enum authn_result
 auth_ntlm_request(struct worker_env *w, const struct http_message *req,
-    struct request_log *rl)
+    const struct route_conf *rt, struct request_log *rl)
 {
 	const struct http_header	*h = http_find_header(req,
 					    "Authorization");
@@ -363,8 +377,10 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	size_t				 len = 0;
 	int				 type;
 
+	w->w_kerberos_only = rt->rt_auth == AUTH_NEGOTIATE;
 	if (h == NULL)
-		return w->w_identity[0] != '\0' ? AUTHN_FORWARD :
+		return w->w_identity[0] != '\0' && (w->w_kerberos ||
+		    !w->w_kerberos_only) ? AUTHN_FORWARD :
 		    challenge(w, req, rl, NULL, 0);
 	auth_describe(req, "Authorization", rl->rl_auth_req,
 	    sizeof(rl->rl_auth_req));
@@ -372,6 +388,12 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	    h->hh_valuelen > 10 &&
 	    strncasecmp(h->hh_value, "Negotiate ", 10) == 0)
 		return kerberos(w, req, rl, h);
+	if (w->w_kerberos_only) {
+		log_warnx("auth: client %s: Authorization %s refused: route "
+		    "\"%s\" takes Kerberos only (auth = \"negotiate\")",
+		    w->w_client_addr, rl->rl_auth_req, rt->rt_name);
+		return challenge(w, req, rl, NULL, 0);
+	}
 	if (h->hh_valuelen < 5 || strncasecmp(h->hh_value, "NTLM ", 5) != 0)
 		return challenge(w, req, rl, NULL, 0);
 	type = ntlm_header_token(h->hh_value, h->hh_valuelen, buf, sizeof(buf),

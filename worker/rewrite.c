@@ -283,7 +283,7 @@ rewrite_request(const struct http_message *req, const struct fwd_ctx *ctx,
 	for (i = 0; i < req->hm_nheaders; i++)
 		if (!request_field_dropped(req, ctx, &req->hm_headers[i]))
 			rv |= put_field(out, &req->hm_headers[i]);
-	if (ctx->fc_route->rt_auth == AUTH_NTLM && ctx->fc_identity != NULL)
+	if (AUTH_BY_PROXY(ctx->fc_route->rt_auth) && ctx->fc_identity != NULL)
 		rv |= put_str(out, ctx->fc_route->rt_auth_header,
 		    ctx->fc_identity);
 	if (req->hm_chunked)

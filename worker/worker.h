@@ -101,6 +101,10 @@ struct worker_env {
 				    [RPXD_GROUP_NAME_MAX];	/* the
 						   require-group names the
 						   domain puts the user in */
+	int			 w_kerberos;	/* w_identity is of a
+						   Kerberos login */
+	int			 w_kerberos_only;	/* this request's
+						   route: auth = negotiate */
 	size_t			 w_mutual_len;	/* of w_mutual; 0: none */
 	unsigned char		 w_mutual[NEGOTIATE_REPLY_MAX];	/* the
 						   Kerberos login's reply token,
@@ -210,8 +214,10 @@ enum authn_result {
 	AUTHN_ANSWERED,		/* a 401 was sent, the connection goes on */
 	AUTHN_CLOSE		/* an answer was sent, close the connection */
 };
+/* A request on a route rt whose clients rpxd logs in (AUTH_BY_PROXY). */
 enum authn_result auth_ntlm_request(struct worker_env *w,
-	    const struct http_message *req, struct request_log *rl);
+	    const struct http_message *req, const struct route_conf *rt,
+	    struct request_log *rl);
 /* require-group of rt: 1 if the connection's user may use it, else 0
  * with a 403 sent (the connection is to be closed). */
 int	 auth_ntlm_groups_ok(struct worker_env *w, const struct route_conf *rt,

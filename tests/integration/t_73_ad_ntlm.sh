@@ -3,7 +3,10 @@
 # this file on loopback, with its own winbind and KDC; rpxd with
 # ntlm-source = "winbind" and negotiate-keytab in front of nginx's
 # /whoami. curl --negotiate logs in with alice's ticket from kinit (a
-# replayed token gets 401), curl --ntlm and requests-ntlm log
+# replayed token gets 401) and gets the service's reply token on its 200,
+# which a python3-gssapi client requiring mutual authentication verifies;
+# an auth = "negotiate" route offers Negotiate alone and refuses NTLM,
+# plain or inside SPNEGO; curl --ntlm and requests-ntlm log
 # in as domain users; the access line and the identity header carry the
 # domain's DOMAIN\user; a wrong password and a disabled account get 401
 # and count for auth-failure-limit, also when eight guesses come at once
@@ -198,6 +201,20 @@ listener "http" {
 		auth = "ntlm"
 		require-group = { "CORP\\\\LyncExternalUsers"${1:-} }
 	}
+	route "krbonly" {
+		host = { "krbonly.example.com" }
+		backend = "a"
+		auth = "negotiate"
+	}
+}
+listener "krb" {
+	address = "127.0.0.1"
+	port = 81
+	route "krb" {
+		host = { "rpxd.corp.rpxd.test" }
+		backend = "a"
+		auth = "negotiate"
+	}
 }
 CONF
 }
@@ -237,6 +254,70 @@ WWW-Authenticate: Negotiate <token>'
 	    rpxd.corp.rpxd.test /whoami 2>&1)
 	expect_match "... and with one byte of it changed, the client refuses it" \
 	    "$r" '^status=200 negstate=accept-completed mutual=refused'
+}
+
+# auth = "negotiate" (listener "krb", port 81): its 401 offers Negotiate
+# alone; alice's ticket logs in; NTLM, plain or inside SPNEGO, gets 401
+# and a log line.
+ad_negotiate_only() {
+	local r url=http://rpxd.corp.rpxd.test:81/whoami
+	local res=rpxd.corp.rpxd.test:81:127.0.0.1
+	export KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/alice.cc
+	r=$(curl -s -D - -o /dev/null --max-time 15 --resolve $res "$url" |
+	    tr -d '\r' | grep -iE '^(HTTP/|WWW-Authenticate)')
+	expect "auth = negotiate: the 401 offers Negotiate alone" "$r" \
+	    'HTTP/1.1 401 Unauthorized
+WWW-Authenticate: Negotiate'
+	r=$(curl -s --max-time 15 --negotiate -u : --interface 127.0.0.10 \
+	    --resolve $res -w ' status=%{http_code}' "$url")
+	expect "auth = negotiate: alice's Kerberos ticket logs in" "$r" \
+	    'user=CORP\alice authz= backend=A
+ status=200'
+	r=$(curl -s -D - -o /dev/null --max-time 15 --ntlm \
+	    -u "CORP\\alice:$AD_ALICE" --interface 127.0.0.10 --resolve $res \
+	    "$url" | tr -d '\r' | grep -iE '^(HTTP/|WWW-Authenticate)')
+	expect "auth = negotiate: curl --ntlm with alice's password gets 401, Negotiate offered" \
+	    "$r" 'HTTP/1.1 401 Unauthorized
+WWW-Authenticate: Negotiate'
+	check "... and a log line says the route takes Kerberos only" \
+	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.10:[0-9]*: Authorization ntlm1 refused: route \"krb\" takes Kerberos only (auth = \"negotiate\")'"
+	# A SPNEGO NegTokenInit offering NTLMSSP, with an NTLM type 1 as
+	# its mechToken (what Windows' SSPI sends without a ticket; the
+	# fuzz corpus's negotiate-spnego-type1).
+	r=$(curl -s -D - -o /dev/null --max-time 15 --interface 127.0.0.10 \
+	    --resolve $res -H "Authorization: Negotiate YEgGBisGAQUFAqA+MDygDjAMBgorBgEEAYI3AgIKoioEKE5UTE1TU1AAAQAAAAeCCKIAAAAAAAAAAAAAAAAAAAAACgBhSgAAAA8=" \
+	    "$url" | tr -d '\r' | grep -iE '^(HTTP/|WWW-Authenticate)')
+	expect "auth = negotiate: NTLM inside SPNEGO gets 401, Negotiate offered" \
+	    "$r" 'HTTP/1.1 401 Unauthorized
+WWW-Authenticate: Negotiate'
+	check "... and a log line says so" bash -c "tail -n +$((AD_MARK + 1)) \
+	    '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.10:[0-9]*: NTLM inside Negotiate refused: the route takes Kerberos only'"
+	# A connection logged in by NTLM on another route of its listener
+	# is no Kerberos login: the auth = negotiate route asks for one.
+	r=$("$NTLM_PY" - "$AD_ALICE" "$IT" <<'PY' 2>&1
+import sys
+sys.path.insert(0, sys.argv[2])
+import ntlm_client, requests	# ntlm_client: MD4 where OpenSSL lacks it
+from requests_ntlm import HttpNtlmAuth
+s = requests.Session()
+a = s.get("http://127.0.0.1/whoami", headers={"Host": "ntlm.example.com"},
+          auth=HttpNtlmAuth("CORP\\alice", sys.argv[1], send_cbt=False),
+          timeout=15)
+b = s.get("http://127.0.0.1/whoami", headers={"Host": "krbonly.example.com"},
+          timeout=15)
+print(a.status_code, a.text.split()[0], b.status_code,
+      b.headers.get("WWW-Authenticate"))
+PY
+)
+	expect "auth = negotiate: a connection of an NTLM login is asked for Kerberos (401)" \
+	    "$r" '200 user=CORP\alice 401 Negotiate'
+	r=$(tail -n "+$((AD_MARK + 1))" "$WORK/rpxd.log" | sed -n \
+	    's/.*access client=\(127.0.0.1:[0-9]*\) .*host=\(ntlm\|krbonly\).example.com .*status=\([0-9]*\) .*/\1 \2 \3/p' |
+	    tail -2 | awk '{ print ($1 == p ? "same" : "new"), $2, $3; p = $1 }')
+	expect "... on the same connection (the access lines)" "$r" \
+	    'new ntlm 200
+same krbonly 401'
+	unset KRB5_CONFIG KRB5CCNAME
 }
 
 # curl --negotiate with alice's ticket from kinit: Kerberos at the proxy.
@@ -509,6 +590,7 @@ ad_tests() {
 	fi
 	ad_checker_sandbox
 	ad_kerberos
+	ad_negotiate_only
 	ad_logins
 	ad_refusals
 	ad_parallel_guesses
