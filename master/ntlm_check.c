@@ -77,7 +77,6 @@ failure_slot(const struct ntlm_peer *p, time_t now)
 	return oldest;
 }
 
-/* IPC_NTLM_RESULT: the verdict, identity or why, and the groups. */
 unsigned
 ntlm_check_failures(const struct ntlm_peer *p)
 {
@@ -95,6 +94,8 @@ ntlm_check_failures(const struct ntlm_peer *p)
 	return 0;
 }
 
+/* IPC_NTLM_RESULT: the verdict, identity or why, and with a login the
+ * groups and a Kerberos reply token. */
 static int
 reply(int sock, int status, const char *text, const struct login_grant *g)
 {
