@@ -29,6 +29,10 @@ AD_ALICE='Al1ce-Pass!x'
 AD_BOB='B0b-Pass!x'
 AD_CAROL='Car0l-Pass!x'
 AD_SAMBA=
+# A SPNEGO NegTokenInit offering NTLMSSP, with an NTLM type 1 as its
+# mechToken (what Windows' SSPI sends without a ticket; the fuzz corpus's
+# negotiate-spnego-type1).
+AD_SPNEGO_NTLM=YEgGBisGAQUFAqA+MDygDjAMBgorBgEEAYI3AgIKoioEKE5UTE1TU1AAAQAAAAeCCKIAAAAAAAAAAAAAAAAAAAAACgBhSgAAAA8=
 # A python3 with python3-gssapi (the Debian one when pyenv's lacks it).
 AD_GSS_PY=
 for p in python3 /usr/bin/python3; do
@@ -281,11 +285,8 @@ WWW-Authenticate: Negotiate'
 WWW-Authenticate: Negotiate'
 	check "... and a log line says the route takes Kerberos only" \
 	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.10:[0-9]*: Authorization ntlm1 refused: route \"krb\" takes Kerberos only (auth = \"negotiate\")'"
-	# A SPNEGO NegTokenInit offering NTLMSSP, with an NTLM type 1 as
-	# its mechToken (what Windows' SSPI sends without a ticket; the
-	# fuzz corpus's negotiate-spnego-type1).
 	r=$(curl -s -D - -o /dev/null --max-time 15 --interface 127.0.0.10 \
-	    --resolve $res -H "Authorization: Negotiate YEgGBisGAQUFAqA+MDygDjAMBgorBgEEAYI3AgIKoioEKE5UTE1TU1AAAQAAAAeCCKIAAAAAAAAAAAAAAAAAAAAACgBhSgAAAA8=" \
+	    --resolve $res -H "Authorization: Negotiate $AD_SPNEGO_NTLM" \
 	    "$url" | tr -d '\r' | grep -iE '^(HTTP/|WWW-Authenticate)')
 	expect "auth = negotiate: NTLM inside SPNEGO gets 401, Negotiate offered" \
 	    "$r" 'HTTP/1.1 401 Unauthorized
@@ -371,6 +372,18 @@ ad_kerberos() {
 	    grep -i '^WWW-Authenticate' | tail -1)
 	expect "NTLM inside Negotiate: the answer offers NTLM alone" "$r" \
 	    "WWW-Authenticate: NTLM"
+	# curl sends no token there (gss-ntlmssp has no credentials): the
+	# token itself, as Windows sends it.
+	r=$(curl -s -D - -o /dev/null --max-time 15 --interface 127.0.0.9 \
+	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 \
+	    -H "Authorization: Negotiate $AD_SPNEGO_NTLM" \
+	    http://rpxd.corp.rpxd.test/whoami | tr -d '\r' |
+	    grep -iE '^(HTTP/|WWW-Authenticate)')
+	expect "... a SPNEGO token with NTLM in it: 401 offering NTLM alone" "$r" \
+	    'HTTP/1.1 401 Unauthorized
+WWW-Authenticate: NTLM'
+	check "... and a log line says so" bash -c "tail -n +$((AD_MARK + 1)) \
+	    '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.9:[0-9]*: NTLM inside Negotiate is not taken; offering NTLM alone'"
 	unset KRB5_CONFIG KRB5CCNAME
 }
 
