@@ -51,8 +51,12 @@
 enum auth_mode {
 	AUTH_PASSTHROUGH = 0,	/* the backend; NTLM/Negotiate pinning */
 	AUTH_NONE = 1,		/* nobody: Authorization never forwarded */
-	AUTH_NTLM = 2		/* rpxd, NTLMv2 against ntlm-source */
+	AUTH_NTLM = 2,		/* rpxd, NTLMv2 against ntlm-source */
+	AUTH_NEGOTIATE = 3	/* rpxd, Kerberos alone (negotiate-keytab) */
 };
+/* Whether rpxd itself logs the client in on a route of that mode (an
+ * identity header, require-group, the 401 exchange in the worker). */
+#define AUTH_BY_PROXY(a)	((a) == AUTH_NTLM || (a) == AUTH_NEGOTIATE)
 
 /* Who verifies an auth = ntlm login (the master side, never a worker). */
 enum ntlm_source {

@@ -216,7 +216,8 @@ config_fill_route_groups(struct route_conf *rt, cfg_t *sec,
 
 /*
  * After every section is read: groups come from the domain, so only a
- * route that authenticates (auth = "ntlm") with ntlm-source = "winbind"
+ * route that authenticates (auth = "ntlm" or "negotiate") with
+ * ntlm-source = "winbind"
  * can require them; and the names of all routes together are bounded,
  * as the checkers resolve and test each one per login.
  */
@@ -238,11 +239,11 @@ config_check_groups(const struct rpxd_conf *c)
 			rt = &ls->ls_routes[j];
 			if (rt->rt_ngroups == 0)
 				continue;
-			if (rt->rt_auth != AUTH_NTLM)
+			if (!AUTH_BY_PROXY(rt->rt_auth))
 				config_perr((int)rt->rt_groups_line, "listener "
 				    "\"%s\": route \"%s\": require-group: only "
-				    "with auth = \"ntlm\"", ls->ls_name,
-				    rt->rt_name);
+				    "with auth = \"ntlm\" or \"negotiate\"",
+				    ls->ls_name, rt->rt_name);
 			else if (c->rc_ntlm_source != NTLM_SOURCE_WINBIND)
 				config_perr((int)rt->rt_groups_line, "listener "
 				    "\"%s\": route \"%s\": require-group: only "

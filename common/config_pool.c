@@ -39,7 +39,7 @@ static const char *const balance_names[] = {
 	"roundrobin", "leastconn", "source", NULL
 };
 static const char *const auth_names[] = {
-	"passthrough", "none", "ntlm", NULL
+	"passthrough", "none", "ntlm", "negotiate", NULL
 };
 /* The words of the file for a balance or auth value (rpxctl show config). */
 const char *
@@ -51,7 +51,7 @@ config_balance_name(int b)
 const char *
 config_auth_name(int a)
 {
-	return a >= 0 && a <= AUTH_NTLM ? auth_names[a] : "?";
+	return a >= 0 && a <= AUTH_NEGOTIATE ? auth_names[a] : "?";
 }
 
 /* Fields whose meaning the proxy owns: never an identity header. */
@@ -99,8 +99,8 @@ v_choice(cfg_t *cfg, cfg_opt_t *opt)
 	if (name_index(bal ? balance_names : auth_names, v) == -1)
 		config_perr(cfg->line, bal ? "balance: \"%.64s\" is not "
 		    "\"roundrobin\", \"leastconn\" or \"source\"" :
-		    "auth: \"%.64s\" is not \"passthrough\", \"none\" or "
-		    "\"ntlm\"", v);
+		    "auth: \"%.64s\" is not \"passthrough\", \"none\", "
+		    "\"ntlm\" or \"negotiate\"", v);
 	return 0;
 }
 
@@ -316,10 +316,10 @@ config_fill_route_auth(struct route_conf *rt, cfg_t *sec,
 	const char	*hdr = cfg_getstr(sec, "auth-header");
 
 	rt->rt_auth = a < 0 ? AUTH_PASSTHROUGH : a;
-	if (hdr != NULL && rt->rt_auth != AUTH_NTLM)
+	if (hdr != NULL && !AUTH_BY_PROXY(rt->rt_auth))
 		config_perr(sec->line, "listener \"%s\": route \"%s\": "
-		    "auth-header: only with auth = \"ntlm\"", ls_name,
-		    rt->rt_name);
+		    "auth-header: only with auth = \"ntlm\" or "
+		    "\"negotiate\"", ls_name, rt->rt_name);
 	if (rt->rt_auth != AUTH_PASSTHROUGH && rt->rt_redirect_https)
 		config_perr(sec->line, "listener \"%s\": route \"%s\": auth: "
 		    "not used by a redirect-https route", ls_name, rt->rt_name);
@@ -330,7 +330,8 @@ config_fill_route_auth(struct route_conf *rt, cfg_t *sec,
 /*
  * After every section is read: auth = ntlm needs the credential file
  * (unless the domain checks the logins: ntlm-source = "winbind"), and
- * on a plain listener it exposes NTLM exchanges to anyone on the path.
+ * on a plain listener it exposes NTLM exchanges to anyone on the path;
+ * auth = negotiate needs the service's keys (negotiate-keytab).
  */
 void
 config_check_auth(const struct rpxd_conf *c)
@@ -343,6 +344,12 @@ config_check_auth(const struct rpxd_conf *c)
 		ls = &c->rc_listeners[i];
 		for (j = 0; j < ls->ls_nroutes; j++) {
 			rt = &ls->ls_routes[j];
+			if (rt->rt_auth == AUTH_NEGOTIATE &&
+			    c->rc_negotiate_keytab[0] == '\0')
+				config_perr((int)rt->rt_line, "listener \"%s\": "
+				    "route \"%s\": auth = \"negotiate\" needs "
+				    "negotiate-keytab (and ntlm-source = "
+				    "\"winbind\")", ls->ls_name, rt->rt_name);
 			if (rt->rt_auth != AUTH_NTLM)
 				continue;
 			if (c->rc_ntlm_users[0] == '\0' &&

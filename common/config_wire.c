@@ -264,14 +264,15 @@ get_addr(struct msgbuf *mb, struct sockaddr_storage *ss, socklen_t *len)
 	return -1;
 }
 
-/* require-group: only on an auth = ntlm route, each name non-empty. */
+/* require-group: only on a route rpxd logs clients in to, each name
+ * non-empty. */
 static int
 get_groups(struct msgbuf *mb, struct route_conf *rt)
 {
 	unsigned	i;
 
 	if (get_count(mb, &rt->rt_ngroups, 0, RPXD_GROUPS_MAX, 5) == -1 ||
-	    (rt->rt_ngroups > 0 && rt->rt_auth != AUTH_NTLM))
+	    (rt->rt_ngroups > 0 && !AUTH_BY_PROXY(rt->rt_auth)))
 		return -1;
 	if (rt->rt_ngroups > 0 && (rt->rt_groups = calloc(rt->rt_ngroups,
 	    sizeof(*rt->rt_groups))) == NULL)
@@ -333,12 +334,12 @@ get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
 	if ((rt->rt_backend == RPXD_NO_BACKEND) != rt->rt_redirect_https)
 		return -1;
 	if (get_uint(mb, &rt->rt_redirect_port, 0, 65535) == -1 ||
-	    get_uint(mb, &u, AUTH_PASSTHROUGH, AUTH_NTLM) == -1)
+	    get_uint(mb, &u, AUTH_PASSTHROUGH, AUTH_NEGOTIATE) == -1)
 		return -1;
 	rt->rt_auth = (int)u;
 	if (msgbuf_get_str(mb, rt->rt_auth_header,
 	    sizeof(rt->rt_auth_header)) == -1 ||
-	    (rt->rt_auth == AUTH_NTLM && rt->rt_auth_header[0] == '\0') ||
+	    (AUTH_BY_PROXY(rt->rt_auth) && rt->rt_auth_header[0] == '\0') ||
 	    get_uint(mb, &u, 0, 1) == -1)
 		return -1;
 	rt->rt_access_log = (int)u;

@@ -40,8 +40,11 @@ enum ipc_type {
 				   ("DOMAIN\\user") or why it failed, u32
 				   count, count str: the require-group
 				   names the user is in (ntlm-source =
-				   winbind); a refusal may come
-				   auth-failure-delay seconds later */
+				   winbind), u32 len, len bytes: the reply
+				   token of a Kerberos login (at most
+				   NEGOTIATE_REPLY_MAX; else 0); a refusal
+				   may come auth-failure-delay seconds
+				   later */
 	/* the key service (keyproto.h): each worker's channel to a key
 	   holder is a SOCK_SEQPACKET socketpair made by the master; the
 	   worker's end goes with IPC_SPAWN_KEYS */
@@ -137,7 +140,10 @@ enum ipc_type {
 	IPC_WINBIND_ANSWER,	/* checker -> master: u32 id, u32
 				   NTLM_RESULT_*, str identity or why, u32
 				   count, count str: the names of
-				   IPC_WINBIND_GROUPS the user is in */
+				   IPC_WINBIND_GROUPS the user is in, u32
+				   len, len bytes: a Kerberos login's reply
+				   token (at most NEGOTIATE_REPLY_MAX; 0
+				   for any other) */
 	/* negotiate-keytab (master/negotiate.c, worker/auth_ntlm.c) */
 	IPC_NEGOTIATE_CHECK,	/* worker -> master: fd: the client
 				   connection (as for IPC_NTLM_CHALLENGE);

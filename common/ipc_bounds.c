@@ -75,11 +75,13 @@ const struct ipc_bounds ipc_bounds_template = {
 /*
  * A domain checker (rpxd-winbind) answers each IPC_WINBIND_CHECK: u32 id,
  * u32 verdict, str identity or why (two names and a backslash), u32
- * count and at most RPXD_ALL_GROUPS_MAX group names.
+ * count and at most RPXD_ALL_GROUPS_MAX group names, u32 len and at most
+ * NEGOTIATE_REPLY_MAX bytes of a Kerberos reply token.
  */
 #define WINBIND_ANSWER_MAX	(12 + 4 + 2 * NTLM_NAME_MAX + 2 + \
 				    RPXD_ALL_GROUPS_MAX * \
-				    (4 + RPXD_GROUP_NAME_MAX))
+				    (4 + RPXD_GROUP_NAME_MAX) + \
+				    4 + NEGOTIATE_REPLY_MAX)
 const struct ipc_bounds ipc_bounds_winbind = {
 	.ib_types = {
 		[IPC_WINBIND_ANSWER] = { .ib_allowed = 1, .ib_nfds = 0,

@@ -15,6 +15,10 @@
 #define NTLM_TOKEN_MAX		65536	/* base64 characters of one token */
 #define NTLM_MSG_MAX		49152	/* bytes a token of that size holds */
 #define NTLM_NAME_MAX		256	/* UTF-8 bytes of user, domain, host */
+/* The server's last Negotiate token (RFC 4559 section 5: an AP-REP in a
+ * SPNEGO accept-completed, about 200 bytes with AES keys), carried from
+ * the domain checker to the worker for mutual authentication. */
+#define NEGOTIATE_REPLY_MAX	1024
 #define NTLM_HASH_LEN		16	/* NT hash, NTOWFv2, NTProofStr */
 #define NTLM_CHALLENGE_LEN	8
 /* The NTProofStr and the shortest NTLMv2 blob (MS-NLMP 2.2.2.7). */

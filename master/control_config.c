@@ -288,7 +288,7 @@ show_route(struct emit *e, const struct route_conf *rt)
 	e_int(e, "redirect-port", rt->rt_redirect_port);
 	e_str(e, "auth", config_auth_name(rt->rt_auth));
 	/* the parser refuses it with any other auth */
-	e_opt(e, "auth-header", rt->rt_auth == AUTH_NTLM ?
+	e_opt(e, "auth-header", AUTH_BY_PROXY(rt->rt_auth) ?
 	    rt->rt_auth_header : "");
 	if (rt->rt_ngroups > 0) {
 		e_list_begin(e, "require-group");

@@ -48,7 +48,7 @@ verdict(struct master *m, unsigned slot, const struct ntlm_peer *p,
     int status, const char *why)
 {
 	ntlm_check_verdict(m, slot, m->m_workers[slot].wk_pid, p, "Kerberos",
-	    WHO, status, why, NULL, 0);
+	    WHO, status, why, NULL);
 	return 0;
 }
 

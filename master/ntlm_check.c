@@ -77,7 +77,6 @@ failure_slot(const struct ntlm_peer *p, time_t now)
 	return oldest;
 }
 
-/* IPC_NTLM_RESULT: the verdict, identity or why, and the groups. */
 unsigned
 ntlm_check_failures(const struct ntlm_peer *p)
 {
@@ -95,20 +94,29 @@ ntlm_check_failures(const struct ntlm_peer *p)
 	return 0;
 }
 
+/* IPC_NTLM_RESULT: the verdict, identity or why, and with a login the
+ * groups and a Kerberos reply token. */
 static int
-reply(int sock, int status, const char *text,
-    char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups)
+reply(int sock, int status, const char *text, const struct login_grant *g)
 {
 	struct msgbuf	mb;
-	unsigned	i;
+	unsigned	i, ngroups = 0;
+	size_t		replylen = 0;
 	int		rv;
 
+	if (g != NULL && status == NTLM_RESULT_OK) {
+		ngroups = g->lg_ngroups;
+		replylen = g->lg_replylen;
+	}
 	msgbuf_init(&mb);
 	msgbuf_put_u32(&mb, (uint32_t)status);
 	msgbuf_put_str(&mb, text);
 	msgbuf_put_u32(&mb, ngroups);
 	for (i = 0; i < ngroups; i++)
-		msgbuf_put_str(&mb, groups[i]);
+		msgbuf_put_str(&mb, g->lg_groups[i]);
+	msgbuf_put_u32(&mb, (uint32_t)replylen);
+	if (replylen > 0)
+		msgbuf_put_bytes(&mb, g->lg_reply, replylen);
 	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_NTLM_RESULT, -1, &mb);
 	msgbuf_free(&mb);
 	return rv;
@@ -122,7 +130,7 @@ refuse(struct master *m, unsigned slot, unsigned delay, const char *why)
 
 	if (delay == 0)
 		return reply(m->m_workers[slot].wk_sock, NTLM_RESULT_REFUSED,
-		    why, NULL, 0);
+		    why, NULL);
 	da->da_pid = m->m_workers[slot].wk_pid;
 	da->da_due = now_ms() + (int64_t)delay * 1000;
 	snprintf(da->da_why, sizeof(da->da_why), "%s", why);
@@ -144,8 +152,8 @@ ntlm_check_tick(struct master *m)
 			continue;
 		wk = &m->m_workers[i];
 		if (wk->wk_pid == da->da_pid && !wk->wk_eof &&
-		    reply(wk->wk_sock, NTLM_RESULT_REFUSED, da->da_why, NULL,
-		    0) == -1) {
+		    reply(wk->wk_sock, NTLM_RESULT_REFUSED, da->da_why,
+		    NULL) == -1) {
 			log_warn("auth: worker %ld cannot be answered; "
 			    "killing it", (long)wk->wk_pid);
 			kill(wk->wk_pid, SIGKILL);
@@ -229,7 +237,7 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		metrics_ntlm(MX_NTLM_FAILED);
 		return reply(m->m_workers[slot].wk_sock, NTLM_RESULT_REFUSED,
 		    "no challenge is pending (expired, or used already)",
-		    NULL, 0);
+		    NULL);
 	}
 	fs = failure_slot(&p, time(NULL));
 	snprintf(who, sizeof(who), "%s\\%s", a.na_domain, a.na_user);
@@ -243,11 +251,11 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	}
 	if (!verify(m, &a, challenge, identity, sizeof(identity), &why)) {
 		ntlm_check_verdict(m, slot, pid, &p, "NTLM", who,
-		    NTLM_RESULT_REFUSED, why, NULL, 0);
+		    NTLM_RESULT_REFUSED, why, NULL);
 		return 0;
 	}
 	ntlm_check_verdict(m, slot, pid, &p, "NTLM", who, NTLM_RESULT_OK,
-	    identity, NULL, 0);
+	    identity, NULL);
 	return 0;
 }
 
@@ -289,8 +297,7 @@ send_verdict(struct master *m, unsigned slot, int rv)
 void
 ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
     const struct ntlm_peer *p, const char *scheme, const char *who,
-    int status, const char *text, char (*groups)[RPXD_GROUP_NAME_MAX],
-    unsigned ngroups)
+    int status, const char *text, const struct login_grant *g)
 {
 	struct worker		*wk = &m->m_workers[slot];
 	struct failure_slot	*fs = NULL;
@@ -310,7 +317,7 @@ ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
 	} else {
 		log_info("auth: client %s: %s login of %s (as %s), in %u of "
 		    "the require-group groups", p->np_text, scheme, text, who,
-		    ngroups);
+		    g != NULL ? g->lg_ngroups : 0);
 		metrics_ntlm(MX_NTLM_OK);
 	}
 	if (slot >= m->m_nslots || wk->wk_pid != pid || wk->wk_eof) {
@@ -323,8 +330,7 @@ ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
 		    fs->fs_count >= limit ? delay : 0, text));
 		return;
 	}
-	send_verdict(m, slot, reply(wk->wk_sock, status, text, groups,
-	    ngroups));
+	send_verdict(m, slot, reply(wk->wk_sock, status, text, g));
 }
 
 /* The NTLM messages of the worker in slot; -1 kills it. */

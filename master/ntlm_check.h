@@ -48,20 +48,30 @@ int	ntlm_challenge(struct master *m, unsigned slot, struct ipc_msg *msg);
 int	ntlm_challenge_take(unsigned slot, pid_t pid,
 	    unsigned char challenge[NTLM_CHALLENGE_LEN], struct ntlm_peer *p);
 
+/* What a login grants beside the identity (the domain's answer). */
+struct login_grant {
+	char		(*lg_groups)[RPXD_GROUP_NAME_MAX];	/* the
+					   require-group names the user is in */
+	unsigned	  lg_ngroups;
+	const unsigned char *lg_reply;	/* Kerberos: the reply token for
+					   the client (mutual authentication),
+					   at most NEGOTIATE_REPLY_MAX */
+	size_t		  lg_replylen;
+};
+
 /*
  * The verdict on a login of worker pid in slot from client p (ntlm_check.c),
  * which the worker gets now or, refused beyond the failure limit, after
- * the delay: NTLM_RESULT_OK with text the identity and the require-group
- * names the user is in; NTLM_RESULT_REFUSED with text why (counted
- * against p); NTLM_RESULT_UNAVAILABLE with text why (503, not counted).
- * Nothing reaches a worker that has gone meanwhile. scheme ("NTLM",
- * "Kerberos") and who (DOMAIN\user as the client sent them) are for
- * the log.
+ * the delay: NTLM_RESULT_OK with text the identity and g (may be NULL);
+ * NTLM_RESULT_REFUSED with text why (counted against p);
+ * NTLM_RESULT_UNAVAILABLE with text why (503, not counted). g counts
+ * only with NTLM_RESULT_OK. Nothing reaches a worker that has gone
+ * meanwhile. scheme ("NTLM", "Kerberos") and who (DOMAIN\user as the
+ * client sent them) are for the log.
  */
 void	ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
 	    const struct ntlm_peer *p, const char *scheme, const char *who,
-	    int status, const char *text,
-	    char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups);
+	    int status, const char *text, const struct login_grant *g);
 
 /* negotiate.c: IPC_NEGOTIATE_CHECK from the worker in slot; -1 kills
  * it. */

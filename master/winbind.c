@@ -206,24 +206,49 @@ answer_groups(const struct master *m, struct msgbuf *mb,
 	return 0;
 }
 
+/*
+ * The reply token of an answer: only a Kerberos login's, only with a
+ * login, bounded; -1 for any other.
+ */
+static int
+answer_reply(const struct winbind_login *l, uint32_t status,
+    struct msgbuf *mb, unsigned char *reply, size_t *len)
+{
+	uint32_t	n;
+
+	if (msgbuf_get_u32(mb, &n) == -1 || n > NEGOTIATE_REPLY_MAX ||
+	    (n > 0 && (status != NTLM_RESULT_OK ||
+	    l->wl_kind != WINBIND_LOGIN_KERBEROS)) ||
+	    msgbuf_get_bytes(mb, reply, n) == -1)
+		return -1;
+	*len = n;
+	return 0;
+}
+
 /* IPC_WINBIND_ANSWER from wp; -1 if malformed or out of turn. */
 static int
 proc_answer(struct master *m, struct winbind_proc *wp, struct msgbuf *mb)
 {
-	static char	groups[RPXD_ALL_GROUPS_MAX][RPXD_GROUP_NAME_MAX];
-	char		text[2 * NTLM_NAME_MAX + 2];
-	uint32_t	id, status;
-	unsigned	n = 0;
+	static char		groups[RPXD_ALL_GROUPS_MAX][RPXD_GROUP_NAME_MAX];
+	unsigned char		reply[NEGOTIATE_REPLY_MAX];
+	char			text[2 * NTLM_NAME_MAX + 2];
+	struct login_grant	g;
+	uint32_t		id, status;
 
+	memset(&g, 0, sizeof(g));
+	g.lg_groups = groups;
+	g.lg_reply = reply;
 	if (msgbuf_get_u32(mb, &id) == -1 ||
 	    msgbuf_get_u32(mb, &status) == -1 ||
 	    status > NTLM_RESULT_UNAVAILABLE ||
 	    msgbuf_get_str(mb, text, sizeof(text)) == -1 ||
-	    answer_groups(m, mb, groups, &n) == -1 || msgbuf_end(mb) == -1 ||
+	    answer_groups(m, mb, groups, &g.lg_ngroups) == -1 ||
 	    wp->wp_login.wl_id == 0 || id != wp->wp_login.wl_id ||
+	    answer_reply(&wp->wp_login, status, mb, reply,
+	    &g.lg_replylen) == -1 || msgbuf_end(mb) == -1 ||
 	    (status == NTLM_RESULT_OK && !identity_ok(text)))
 		return -1;
-	winbind_answer(m, &wp->wp_login, (int)status, text, groups, n);
+	winbind_answer(m, &wp->wp_login, (int)status, text, &g);
 	winbind_dispatch_queue(m);
 	return 0;
 }

@@ -59,8 +59,7 @@ void	winbind_proc_kill(struct master *m, struct winbind_proc *wp,
 /* winbind_queue.c */
 /* The verdict on l for its worker (ntlm_check_verdict); l is then free. */
 void	winbind_answer(struct master *m, struct winbind_login *l, int status,
-	    const char *text, char (*groups)[RPXD_GROUP_NAME_MAX],
-	    unsigned ngroups);
+	    const char *text, const struct login_grant *g);
 /* The same with no verdict: 503 and why. */
 void	winbind_fail(struct master *m, struct winbind_login *l,
 	    const char *why);

@@ -57,16 +57,16 @@ login_wipe(struct winbind_login *l)
 void
 winbind_fail(struct master *m, struct winbind_login *l, const char *why)
 {
-	winbind_answer(m, l, NTLM_RESULT_UNAVAILABLE, why, NULL, 0);
+	winbind_answer(m, l, NTLM_RESULT_UNAVAILABLE, why, NULL);
 }
 
 void
 winbind_answer(struct master *m, struct winbind_login *l, int status,
-    const char *text, char (*groups)[RPXD_GROUP_NAME_MAX], unsigned ngroups)
+    const char *text, const struct login_grant *g)
 {
 	ntlm_check_verdict(m, l->wl_slot, l->wl_pid, &l->wl_peer,
 	    l->wl_kind == WINBIND_LOGIN_KERBEROS ? "Kerberos" : "NTLM",
-	    l->wl_who, status, text, groups, ngroups);
+	    l->wl_who, status, text, g);
 	/* Free (wl_id 0), and no credentials left behind. */
 	l->wl_id = 0;
 	login_wipe(l);

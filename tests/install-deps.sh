@@ -8,13 +8,14 @@ set -eu
 # libwbclient-dev, libkrb5-dev: rpxd-winbind (ntlm-source = "winbind",
 # negotiate-keytab); samba,
 # samba-ad-dc, samba-ad-provision, winbind, krb5-user: the Active
-# Directory domain controller t_73 provisions and starts on loopback.
+# Directory domain controller t_73 provisions and starts on loopback;
+# python3-gssapi: t_73's client that requires mutual authentication.
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
 nginx curl python3 procps iproute2 mandoc openssl testssl.sh systemd wrk
 apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-requests-ntlm
 rsyslog python3-cryptography libclang-rt-dev haproxy keepalived prometheus
 libwbclient-dev libkrb5-dev samba samba-ad-dc samba-ad-provision winbind
-krb5-user"
+krb5-user python3-gssapi"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -41,6 +41,9 @@ struct wb_verdict {
 	unsigned	 wv_ngroups;
 	unsigned	 wv_groups[RPXD_ALL_GROUPS_MAX];	/* indexes
 						   of groups.c's names */
+	size_t		 wv_replylen;	/* a Kerberos login's reply token
+					   (mutual authentication), or 0 */
+	unsigned char	 wv_reply[NEGOTIATE_REPLY_MAX];
 };
 
 /* auth.c: verifies l (an NTLM login) through winbind into *v. */

@@ -151,6 +151,16 @@ accept_token(const unsigned char *tok, size_t len, char *out, size_t outlen,
 		memcpy(out, name.value, name.length);
 		out[name.length] = '\0';
 		rv = 0;
+		/* The client may want to know it reached this service
+		 * (mutual authentication): the accept-completed token with
+		 * the AP-REP goes back on the response. Far larger than an
+		 * AP-REP can be, it is left out, not the login. */
+		if (reply.length <= sizeof(v->wv_reply)) {
+			memcpy(v->wv_reply, reply.value, reply.length);
+			v->wv_replylen = reply.length;
+		} else
+			log_warnx("winbind: Kerberos: a reply token of %zu "
+			    "bytes is not sent", (size_t)reply.length);
 	}
 	(void)gss_release_buffer(&m, &reply);
 	(void)gss_release_buffer(&m, &name);

@@ -179,6 +179,7 @@ static void
 answer(int sock, uint32_t id, const struct wb_verdict *v)
 {
 	struct msgbuf	mb;
+	size_t		len;
 	unsigned	i;
 
 	msgbuf_init(&mb);
@@ -188,6 +189,11 @@ answer(int sock, uint32_t id, const struct wb_verdict *v)
 	msgbuf_put_u32(&mb, v->wv_ngroups);
 	for (i = 0; i < v->wv_ngroups; i++)
 		msgbuf_put_str(&mb, wb_group_name(v->wv_groups[i]));
+	/* The reply token only with a login (the master refuses it on
+	 * any other verdict). */
+	len = v->wv_status == NTLM_RESULT_OK ? v->wv_replylen : 0;
+	msgbuf_put_u32(&mb, (uint32_t)len);
+	msgbuf_put_bytes(&mb, v->wv_reply, len);
 	if (mb.mb_error || ipc_send(sock, IPC_WINBIND_ANSWER, -1, &mb) == -1)
 		fatal("winbind: cannot answer the master");
 	msgbuf_free(&mb);

@@ -187,7 +187,7 @@ addr_limit_waited(struct worker_env *w)
 
 /*
  * Each response, as it is logged: a 401 or 407 on a pinned connection
- * (auth = passthrough) or from rpxd itself (auth = ntlm) means the
+ * (auth = passthrough) or from rpxd itself (ntlm, negotiate) means the
  * client's next message of the handshake comes on this connection, so
  * its wait for it is never closed.
  */
@@ -198,7 +198,7 @@ addr_limit_response(struct worker_env *w, const struct request_log *rl)
 					    w->w_listener];
 	int				 ntlm_route = rl->rl_route >= 0 &&
 	    (unsigned)rl->rl_route < ls->ls_nroutes &&
-	    ls->ls_routes[rl->rl_route].rt_auth == AUTH_NTLM;
+	    AUTH_BY_PROXY(ls->ls_routes[rl->rl_route].rt_auth);
 
 	auth_pending = (rl->rl_status == 401 || rl->rl_status == 407) &&
 	    (w->w_pinned || w->w_ntlm_challenged || ntlm_route);

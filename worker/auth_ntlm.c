@@ -11,7 +11,9 @@
  * is checked against (auth_ntlm_groups_ok: 403 for a user in none).
  * With negotiate-keytab, clients may instead log in with a Kerberos
  * ticket (Authorization: Negotiate), which a domain checker verifies
- * with the service's keys; the worker never holds them. The
+ * with the service's keys; the worker never holds them. An auth =
+ * negotiate route takes those alone: its 401 offers only Negotiate, and
+ * NTLM (plain, or inside SPNEGO) is refused there with a log line. The
  * worker refuses a response larger than the master takes itself. The
  * identity belongs to the client connection, as NTLM authenticates
  * connections, and reaches the backend in the route's auth-header
@@ -43,6 +45,8 @@ auth_ntlm_reset(struct worker_env *w)
 	w->w_ntlm_challenged = 0;
 	w->w_identity[0] = '\0';
 	w->w_ngroups = 0;
+	w->w_kerberos = 0;
+	w->w_mutual_len = 0;
 }
 
 /* The NetBIOS name of this host, upper case, as NTLM wants it. */
@@ -62,7 +66,8 @@ computer_name(char *out, size_t len)
 	out[i] = '\0';
 }
 
-/* A 401 that offers NTLM, with a type 2 token when there is one. */
+/* A 401 that offers NTLM, with a type 2 token when there is one; on an
+ * auth = negotiate route, one that offers Negotiate alone. */
 static enum authn_result
 challenge_as(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const unsigned char *msg, size_t len,
@@ -75,11 +80,11 @@ challenge_as(struct worker_env *w, const struct http_message *req,
 	/* With negotiate-keytab, a fresh 401 offers Kerberos first: two
 	 * WWW-Authenticate fields, which respond_challenge writes as one
 	 * value broken by a field line of our own. */
-	snprintf(value, sizeof(value), "%s", msg == NULL &&
-	    w->w_conf->rc_negotiate_keytab[0] != '\0' && !ntlm_only ?
-	    "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
-	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), msg != NULL ?
-	    "ntlm2" : "ntlm");
+	snprintf(value, sizeof(value), "%s", w->w_kerberos_only ? "Negotiate" :
+	    msg == NULL && w->w_conf->rc_negotiate_keytab[0] != '\0' &&
+	    !ntlm_only ? "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
+	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "%s",
+	    w->w_kerberos_only ? "negotiate" : msg != NULL ? "ntlm2" : "ntlm");
 	if (msg != NULL) {
 		memcpy(value, "NTLM ", 5);
 		if (base64_encode(msg, len, value + 5, sizeof(value) - 5,
@@ -188,9 +193,23 @@ answer_groups(struct worker_env *w, struct msgbuf *mb)
 	return 0;
 }
 
+/* A Kerberos login's reply token into w_mutual; -1 if malformed. */
+static int
+answer_reply(struct worker_env *w, struct msgbuf *mb)
+{
+	uint32_t	n;
+
+	w->w_mutual_len = 0;
+	if (msgbuf_get_u32(mb, &n) == -1 || n > sizeof(w->w_mutual) ||
+	    msgbuf_get_bytes(mb, w->w_mutual, n) == -1)
+		return -1;
+	w->w_mutual_len = n;
+	return 0;
+}
+
 /*
- * The master's answer to a login: NTLM_RESULT_OK with w_identity and
- * w_groups set, NTLM_RESULT_REFUSED with why, NTLM_RESULT_UNAVAILABLE
+ * The master's answer to a login: NTLM_RESULT_OK with w_identity,
+ * w_groups and w_mutual set, NTLM_RESULT_REFUSED with why, NTLM_RESULT_UNAVAILABLE
  * when the domain gave no verdict, -1 when the master does not answer.
  * A refusal may come auth-failure-delay seconds later (the master holds
  * it back), and a domain check may take winbind-timeout seconds: the
@@ -213,6 +232,7 @@ await_result(struct worker_env *w, char *why, size_t whylen)
 	    msgbuf_get_str(&msg.im_payload, ok ? w->w_identity : why,
 	    ok ? sizeof(w->w_identity) : whylen) == -1 ||
 	    answer_groups(w, &msg.im_payload) == -1 ||
+	    answer_reply(w, &msg.im_payload) == -1 ||
 	    msgbuf_end(&msg.im_payload) == -1 || msg.im_fd != -1 ? -1 : 0;
 	ipc_msg_free(&msg);
 	if (rv == -1)
@@ -262,6 +282,7 @@ authenticate(struct worker_env *w, const struct http_message *req,
 		return challenge(w, req, rl, NULL, 0);
 	}
 	rv = ask_master(w, &a, why, sizeof(why));
+	w->w_kerberos = 0;
 	if (rv == NTLM_RESULT_OK)
 		return AUTHN_FORWARD;
 	w->w_identity[0] = '\0';
@@ -306,6 +327,12 @@ kerberos(struct worker_env *w, const struct http_message *req,
 		return challenge(w, req, rl, NULL, 0);
 	}
 	if (ntlm_header_type(h->hh_value, h->hh_valuelen) > 0) {
+		if (w->w_kerberos_only) {
+			log_warnx("auth: client %s: NTLM inside Negotiate "
+			    "refused: the route takes Kerberos only (auth = "
+			    "\"negotiate\")", w->w_client_addr);
+			return challenge(w, req, rl, NULL, 0);
+		}
 		log_info("auth: client %s: NTLM inside Negotiate is not taken; "
 		    "offering NTLM alone", w->w_client_addr);
 		return challenge_as(w, req, rl, NULL, 0, 1);
@@ -320,6 +347,7 @@ kerberos(struct worker_env *w, const struct http_message *req,
 	explicit_bzero(tok, sizeof(tok));
 	if (rv != -1)
 		rv = await_result(w, why, sizeof(why));
+	w->w_kerberos = rv == NTLM_RESULT_OK;
 	if (rv == NTLM_RESULT_OK)
 		return AUTHN_FORWARD;
 	w->w_identity[0] = '\0';
@@ -332,13 +360,15 @@ kerberos(struct worker_env *w, const struct http_message *req,
 }
 
 /*
- * A request on an auth = ntlm route: forward it (the connection is
- * authenticated, or this request completes the handshake), or answer
- * 401 here. What the client sent is logged like pass-through traffic.
+ * A request on an auth = ntlm or negotiate route: forward it (the
+ * connection is authenticated, or this request completes the
+ * handshake), or answer 401 here. What the client sent is logged like
+ * pass-through traffic. An auth = negotiate route takes a connection
+ * only as a Kerberos login made it.
  */
 enum authn_result
 auth_ntlm_request(struct worker_env *w, const struct http_message *req,
-    struct request_log *rl)
+    const struct route_conf *rt, struct request_log *rl)
 {
 	const struct http_header	*h = http_find_header(req,
 					    "Authorization");
@@ -347,8 +377,10 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	size_t				 len = 0;
 	int				 type;
 
+	w->w_kerberos_only = rt->rt_auth == AUTH_NEGOTIATE;
 	if (h == NULL)
-		return w->w_identity[0] != '\0' ? AUTHN_FORWARD :
+		return w->w_identity[0] != '\0' && (w->w_kerberos ||
+		    !w->w_kerberos_only) ? AUTHN_FORWARD :
 		    challenge(w, req, rl, NULL, 0);
 	auth_describe(req, "Authorization", rl->rl_auth_req,
 	    sizeof(rl->rl_auth_req));
@@ -356,6 +388,12 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	    h->hh_valuelen > 10 &&
 	    strncasecmp(h->hh_value, "Negotiate ", 10) == 0)
 		return kerberos(w, req, rl, h);
+	if (w->w_kerberos_only) {
+		log_warnx("auth: client %s: Authorization %s refused: route "
+		    "\"%s\" takes Kerberos only (auth = \"negotiate\")",
+		    w->w_client_addr, rl->rl_auth_req, rt->rt_name);
+		return challenge(w, req, rl, NULL, 0);
+	}
 	if (h->hh_valuelen < 5 || strncasecmp(h->hh_value, "NTLM ", 5) != 0)
 		return challenge(w, req, rl, NULL, 0);
 	type = ntlm_header_token(h->hh_value, h->hh_valuelen, buf, sizeof(buf),

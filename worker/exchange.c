@@ -785,6 +785,8 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 		x.x_add.re_sts = x.x_sts;
 	}
 	exchange_sticky_cookie(&x, ls->ls_ncerts > 0);
+	x.x_add.re_negotiate = w->w_mutual;
+	x.x_add.re_negotiate_len = w->w_mutual_len;
 	x.x_was_pinned = w->w_pinned;
 	exchange_auth_request(&x, req);
 	ctx.fc_route = rt;

@@ -11,7 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "worker.h"
+
+/* Reply token bytes encoded at a time (a multiple of 3: no padding
+ * between pieces). */
+#define NEGOTIATE_PIECE		192
 
 static const char *const hop_by_hop[] = {
 	"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
@@ -278,7 +283,7 @@ rewrite_request(const struct http_message *req, const struct fwd_ctx *ctx,
 	for (i = 0; i < req->hm_nheaders; i++)
 		if (!request_field_dropped(req, ctx, &req->hm_headers[i]))
 			rv |= put_field(out, &req->hm_headers[i]);
-	if (ctx->fc_route->rt_auth == AUTH_NTLM && ctx->fc_identity != NULL)
+	if (AUTH_BY_PROXY(ctx->fc_route->rt_auth) && ctx->fc_identity != NULL)
 		rv |= put_str(out, ctx->fc_route->rt_auth_header,
 		    ctx->fc_identity);
 	if (req->hm_chunked)
@@ -308,6 +313,36 @@ status_reason(const char *head, size_t headlen, const char **reason,
 		*reason = head + 13;
 		*len = (int)(eol - *reason);
 	}
+}
+
+/*
+ * WWW-Authenticate: Negotiate with a Kerberos login's reply token, so
+ * that a client asking for mutual authentication can check it reached
+ * this service. Not on a 401: that one is the backend's own challenge.
+ */
+static int
+put_negotiate(struct buf *out, const struct http_message *resp,
+    const struct resp_extra *add)
+{
+	char	piece[BASE64_ENCODED_LEN(NEGOTIATE_PIECE) + 1];
+	size_t	off, n, used;
+	int	rv = 0;
+
+	if (add == NULL || add->re_negotiate_len == 0 ||
+	    resp->hm_status == 401)
+		return 0;
+	rv |= buf_puts(out, "WWW-Authenticate: Negotiate ");
+	for (off = 0; off < add->re_negotiate_len; off += n) {
+		n = add->re_negotiate_len - off;
+		if (n > NEGOTIATE_PIECE)
+			n = NEGOTIATE_PIECE;
+		if (base64_encode(add->re_negotiate + off, n, piece,
+		    sizeof(piece), &used) == -1)
+			return -1;
+		rv |= buf_append(out, piece, used);
+	}
+	rv |= buf_append(out, "\r\n", 2);
+	return rv;
 }
 
 int
@@ -345,6 +380,7 @@ rewrite_response(const struct http_message *resp, const char *head,
 		rv |= put_str(out, "Strict-Transport-Security", sts);
 	if (add != NULL && add->re_cookie != NULL)
 		rv |= put_str(out, "Set-Cookie", add->re_cookie);
+	rv |= put_negotiate(out, resp, add);
 	if (upgrade)
 		rv |= buf_puts(out, "Connection: upgrade\r\n");
 	else if (resp->hm_chunked && rechunk)

@@ -307,8 +307,8 @@ session_request(struct worker_env *w, int first)
 		respond_redirect_https(w, &req, rt, &rl);
 		return 0;
 	}
-	if (rt->rt_auth == AUTH_NTLM) {
-		switch (auth_ntlm_request(w, &req, &rl)) {
+	if (AUTH_BY_PROXY(rt->rt_auth)) {
+		switch (auth_ntlm_request(w, &req, rt, &rl)) {
 		case AUTHN_ANSWERED:
 			buf_consume(&w->w_client.io_in, req.hm_headlen);
 			return 1;
@@ -334,6 +334,9 @@ session_request(struct worker_env *w, int first)
 			break;
 		backend_close(w);
 	}
+	/* A Kerberos login's reply token answers the request that carried
+	 * the ticket, not a later one on the connection. */
+	w->w_mutual_len = 0;
 	if (backend_parked(w)) {
 		/* That request pinned its own connection: the client
 		 * cannot keep two authenticated backend connections. */

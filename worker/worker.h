@@ -19,6 +19,7 @@
 #include "http.h"
 #include "idle_cache.h"
 #include "io.h"
+#include "ntlm.h"
 #include "scoreboard.h"
 
 #define SCRATCH_SIZE	65536	/* decoded chunk data between buffers */
@@ -100,6 +101,15 @@ struct worker_env {
 				    [RPXD_GROUP_NAME_MAX];	/* the
 						   require-group names the
 						   domain puts the user in */
+	int			 w_kerberos;	/* w_identity is of a
+						   Kerberos login */
+	int			 w_kerberos_only;	/* this request's
+						   route: auth = negotiate */
+	size_t			 w_mutual_len;	/* of w_mutual; 0: none */
+	unsigned char		 w_mutual[NEGOTIATE_REPLY_MAX];	/* the
+						   Kerberos login's reply token,
+						   for the response to the
+						   request that carried it */
 	/* output buffers, field arrays and scratch space: sized to what
 	 * is in use (conn_mem.c) */
 	struct buf		 w_to_client;
@@ -204,8 +214,10 @@ enum authn_result {
 	AUTHN_ANSWERED,		/* a 401 was sent, the connection goes on */
 	AUTHN_CLOSE		/* an answer was sent, close the connection */
 };
+/* A request on a route rt whose clients rpxd logs in (AUTH_BY_PROXY). */
 enum authn_result auth_ntlm_request(struct worker_env *w,
-	    const struct http_message *req, struct request_log *rl);
+	    const struct http_message *req, const struct route_conf *rt,
+	    struct request_log *rl);
 /* require-group of rt: 1 if the connection's user may use it, else 0
  * with a 403 sent (the connection is to be closed). */
 int	 auth_ntlm_groups_ok(struct worker_env *w, const struct route_conf *rt,
@@ -235,6 +247,11 @@ struct fwd_ctx {
 struct resp_extra {
 	const char		*re_sts;	/* Strict-Transport-Security */
 	const char		*re_cookie;	/* Set-Cookie value */
+	const unsigned char	*re_negotiate;	/* a Kerberos login's reply
+						   token, sent as
+						   WWW-Authenticate:
+						   Negotiate (RFC 4559 5) */
+	size_t			 re_negotiate_len;	/* 0: none */
 };
 int	 rewrite_request(const struct http_message *req,
 	    const struct fwd_ctx *ctx, struct buf *out);

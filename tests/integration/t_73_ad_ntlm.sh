@@ -3,7 +3,10 @@
 # this file on loopback, with its own winbind and KDC; rpxd with
 # ntlm-source = "winbind" and negotiate-keytab in front of nginx's
 # /whoami. curl --negotiate logs in with alice's ticket from kinit (a
-# replayed token gets 401), curl --ntlm and requests-ntlm log
+# replayed token gets 401) and gets the service's reply token on its 200,
+# which a python3-gssapi client requiring mutual authentication verifies;
+# an auth = "negotiate" route offers Negotiate alone and refuses NTLM,
+# plain or inside SPNEGO; curl --ntlm and requests-ntlm log
 # in as domain users; the access line and the identity header carry the
 # domain's DOMAIN\user; a wrong password and a disabled account get 401
 # and count for auth-failure-limit, also when eight guesses come at once
@@ -26,6 +29,15 @@ AD_ALICE='Al1ce-Pass!x'
 AD_BOB='B0b-Pass!x'
 AD_CAROL='Car0l-Pass!x'
 AD_SAMBA=
+# A SPNEGO NegTokenInit offering NTLMSSP, with an NTLM type 1 as its
+# mechToken (what Windows' SSPI sends without a ticket; the fuzz corpus's
+# negotiate-spnego-type1).
+AD_SPNEGO_NTLM=YEgGBisGAQUFAqA+MDygDjAMBgorBgEEAYI3AgIKoioEKE5UTE1TU1AAAQAAAAeCCKIAAAAAAAAAAAAAAAAAAAAACgBhSgAAAA8=
+# A python3 with python3-gssapi (the Debian one when pyenv's lacks it).
+AD_GSS_PY=
+for p in python3 /usr/bin/python3; do
+	"$p" -c 'import gssapi' 2>/dev/null && { AD_GSS_PY=$p; break; }
+done
 AD_MARK=0
 
 ad_log() { tail -n "+$((AD_MARK + 1))" "$WORK/rpxd.log"; }
@@ -193,6 +205,20 @@ listener "http" {
 		auth = "ntlm"
 		require-group = { "CORP\\\\LyncExternalUsers"${1:-} }
 	}
+	route "krbonly" {
+		host = { "krbonly.example.com" }
+		backend = "a"
+		auth = "negotiate"
+	}
+}
+listener "krb" {
+	address = "127.0.0.1"
+	port = 81
+	route "krb" {
+		host = { "rpxd.corp.rpxd.test" }
+		backend = "a"
+		auth = "negotiate"
+	}
 }
 CONF
 }
@@ -204,6 +230,95 @@ ad_start_rpxd() {
 	    -W "$TOP/rpxd-worker" >>"$WORK/rpxd.log" 2>&1 &
 	RPXD_PID=$!
 	wait_port 127.0.0.1 80 5 && wait_workers 2 5
+}
+
+# Mutual authentication (RFC 4559 section 5): the 200 of a Kerberos login
+# carries WWW-Authenticate: Negotiate with the service's AP-REP, in a
+# SPNEGO accept-completed. curl shows it; a python3-gssapi client that
+# requires mutual authentication verifies it (and refuses it with one
+# byte changed); the next request on the connection gets none.
+ad_mutual() {
+	local r
+	r=$(curl -s -D - -o /dev/null --max-time 15 --negotiate -u : \
+	    --interface 127.0.0.8 --resolve rpxd.corp.rpxd.test:80:127.0.0.1 \
+	    http://rpxd.corp.rpxd.test/whoami | tr -d '\r' |
+	    grep -iE '^(HTTP/|WWW-Authenticate)' | sed 's/ [A-Za-z0-9+/=]\{40,\}$/ <token>/')
+	expect "curl --negotiate: the 200 carries WWW-Authenticate: Negotiate <token>" \
+	    "$r" 'HTTP/1.1 200 OK
+WWW-Authenticate: Negotiate <token>'
+	if [ -z "$AD_GSS_PY" ]; then
+		fail "python3-gssapi, the mutual authentication client, is not installed (tests/install-deps.sh installs it)"
+		return
+	fi
+	r=$("$AD_GSS_PY" "$IT/negotiate_client.py" 127.0.0.8 \
+	    rpxd.corp.rpxd.test /whoami 2>&1)
+	expect "python3-gssapi requiring mutual authentication: the reply token verifies" \
+	    "$r" 'status=200 negstate=accept-completed mutual=verified second=200 second_www_authenticate=none'
+	r=$("$AD_GSS_PY" "$IT/negotiate_client.py" --tamper 127.0.0.8 \
+	    rpxd.corp.rpxd.test /whoami 2>&1)
+	expect_match "... and with one byte of it changed, the client refuses it" \
+	    "$r" '^status=200 negstate=accept-completed mutual=refused'
+}
+
+# auth = "negotiate" (listener "krb", port 81): its 401 offers Negotiate
+# alone; alice's ticket logs in; NTLM, plain or inside SPNEGO, gets 401
+# and a log line.
+ad_negotiate_only() {
+	local r url=http://rpxd.corp.rpxd.test:81/whoami
+	local res=rpxd.corp.rpxd.test:81:127.0.0.1
+	export KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/alice.cc
+	r=$(curl -s -D - -o /dev/null --max-time 15 --resolve $res "$url" |
+	    tr -d '\r' | grep -iE '^(HTTP/|WWW-Authenticate)')
+	expect "auth = negotiate: the 401 offers Negotiate alone" "$r" \
+	    'HTTP/1.1 401 Unauthorized
+WWW-Authenticate: Negotiate'
+	r=$(curl -s --max-time 15 --negotiate -u : --interface 127.0.0.10 \
+	    --resolve $res -w ' status=%{http_code}' "$url")
+	expect "auth = negotiate: alice's Kerberos ticket logs in" "$r" \
+	    'user=CORP\alice authz= backend=A
+ status=200'
+	r=$(curl -s -D - -o /dev/null --max-time 15 --ntlm \
+	    -u "CORP\\alice:$AD_ALICE" --interface 127.0.0.10 --resolve $res \
+	    "$url" | tr -d '\r' | grep -iE '^(HTTP/|WWW-Authenticate)')
+	expect "auth = negotiate: curl --ntlm with alice's password gets 401, Negotiate offered" \
+	    "$r" 'HTTP/1.1 401 Unauthorized
+WWW-Authenticate: Negotiate'
+	check "... and a log line says the route takes Kerberos only" \
+	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.10:[0-9]*: Authorization ntlm1 refused: route \"krb\" takes Kerberos only (auth = \"negotiate\")'"
+	r=$(curl -s -D - -o /dev/null --max-time 15 --interface 127.0.0.10 \
+	    --resolve $res -H "Authorization: Negotiate $AD_SPNEGO_NTLM" \
+	    "$url" | tr -d '\r' | grep -iE '^(HTTP/|WWW-Authenticate)')
+	expect "auth = negotiate: NTLM inside SPNEGO gets 401, Negotiate offered" \
+	    "$r" 'HTTP/1.1 401 Unauthorized
+WWW-Authenticate: Negotiate'
+	check "... and a log line says so" bash -c "tail -n +$((AD_MARK + 1)) \
+	    '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.10:[0-9]*: NTLM inside Negotiate refused: the route takes Kerberos only'"
+	# A connection logged in by NTLM on another route of its listener
+	# is no Kerberos login: the auth = negotiate route asks for one.
+	r=$("$NTLM_PY" - "$AD_ALICE" "$IT" <<'PY' 2>&1
+import sys
+sys.path.insert(0, sys.argv[2])
+import ntlm_client, requests	# ntlm_client: MD4 where OpenSSL lacks it
+from requests_ntlm import HttpNtlmAuth
+s = requests.Session()
+a = s.get("http://127.0.0.1/whoami", headers={"Host": "ntlm.example.com"},
+          auth=HttpNtlmAuth("CORP\\alice", sys.argv[1], send_cbt=False),
+          timeout=15)
+b = s.get("http://127.0.0.1/whoami", headers={"Host": "krbonly.example.com"},
+          timeout=15)
+print(a.status_code, a.text.split()[0], b.status_code,
+      b.headers.get("WWW-Authenticate"))
+PY
+)
+	expect "auth = negotiate: a connection of an NTLM login is asked for Kerberos (401)" \
+	    "$r" '200 user=CORP\alice 401 Negotiate'
+	r=$(tail -n "+$((AD_MARK + 1))" "$WORK/rpxd.log" | sed -n \
+	    's/.*access client=\(127.0.0.1:[0-9]*\) .*host=\(ntlm\|krbonly\).example.com .*status=\([0-9]*\) .*/\1 \2 \3/p' |
+	    tail -2 | awk '{ print ($1 == p ? "same" : "new"), $2, $3; p = $1 }')
+	expect "... on the same connection (the access lines)" "$r" \
+	    'new ntlm 200
+same krbonly 401'
+	unset KRB5_CONFIG KRB5CCNAME
 }
 
 # curl --negotiate with alice's ticket from kinit: Kerberos at the proxy.
@@ -229,6 +344,7 @@ ad_kerberos() {
 	check "... and the access line says auth=negotiate, user=CORP\\x5calice" \
 	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
 	    'access client=127.0.0.8:.* status=200 .* auth=negotiate/- .* user=CORP\\\\x5calice'"
+	ad_mutual
 	# The token curl sent, again, on a new connection.
 	hdr=$(curl -s -v --max-time 15 --negotiate -u : --interface 127.0.0.9 \
 	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 -o /dev/null \
@@ -256,6 +372,18 @@ ad_kerberos() {
 	    grep -i '^WWW-Authenticate' | tail -1)
 	expect "NTLM inside Negotiate: the answer offers NTLM alone" "$r" \
 	    "WWW-Authenticate: NTLM"
+	# curl sends no token there (gss-ntlmssp has no credentials): the
+	# token itself, as Windows sends it.
+	r=$(curl -s -D - -o /dev/null --max-time 15 --interface 127.0.0.9 \
+	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 \
+	    -H "Authorization: Negotiate $AD_SPNEGO_NTLM" \
+	    http://rpxd.corp.rpxd.test/whoami | tr -d '\r' |
+	    grep -iE '^(HTTP/|WWW-Authenticate)')
+	expect "... a SPNEGO token with NTLM in it: 401 offering NTLM alone" "$r" \
+	    'HTTP/1.1 401 Unauthorized
+WWW-Authenticate: NTLM'
+	check "... and a log line says so" bash -c "tail -n +$((AD_MARK + 1)) \
+	    '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.9:[0-9]*: NTLM inside Negotiate is not taken; offering NTLM alone'"
 	unset KRB5_CONFIG KRB5CCNAME
 }
 
@@ -475,6 +603,7 @@ ad_tests() {
 	fi
 	ad_checker_sandbox
 	ad_kerberos
+	ad_negotiate_only
 	ad_logins
 	ad_refusals
 	ad_parallel_guesses

@@ -228,6 +228,60 @@ START_TEST(test_keytab)
 }
 END_TEST
 
+/*
+ * auth = "negotiate": Kerberos alone, with the service's keys; it may
+ * require groups and name its identity header, crosses the wire to the
+ * workers, and without negotiate-keytab is refused naming the route.
+ */
+#define KRB	" route \"krb\" {\n backend = \"b\"\n auth = \"negotiate\"\n" \
+		" auth-header = \"X-User\"\n" \
+		" require-group = { \"CORP\\\\Staff\" }\n }\n"
+START_TEST(test_negotiate_route)
+{
+	struct rpxd_conf	*c, *d;
+	struct msgbuf		 mb, rd;
+	const struct route_conf	*rt;
+	unsigned char		*copy;
+	char			 kt[64], t[4096];
+	int			 fd;
+
+	snprintf(kt, sizeof(kt), "/tmp/rpxd-unit-kt.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(kt), -1);	/* mode 600 */
+	close(fd);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", KRB));
+	c = load(t);
+	unlink(kt);
+	ck_assert_msg(c != NULL, "refused: %s", err);
+	rt = &c->rc_listeners[0].ls_routes[0];
+	ck_assert_int_eq(rt->rt_auth, AUTH_NEGOTIATE);
+	ck_assert_str_eq(config_auth_name(rt->rt_auth), "negotiate");
+	ck_assert_str_eq(rt->rt_auth_header, "X-User");
+	ck_assert_uint_eq(rt->rt_ngroups, 1);
+	msgbuf_init(&mb);
+	ck_assert_int_eq(config_encode(c, &mb), 0);
+	ck_assert_ptr_nonnull(copy = malloc(mb.mb_len));
+	memcpy(copy, mb.mb_data, mb.mb_len);
+	msgbuf_init(&rd);
+	msgbuf_attach(&rd, copy, mb.mb_len);
+	ck_assert_ptr_nonnull(d = config_decode(&rd));
+	ck_assert_int_eq(d->rc_listeners[0].ls_routes[0].rt_auth,
+	    AUTH_NEGOTIATE);
+	ck_assert_str_eq(d->rc_listeners[0].ls_routes[0].rt_groups[0],
+	    "CORP\\Staff");
+	config_free(d);
+	msgbuf_free(&rd);
+	msgbuf_free(&mb);
+	config_free(c);
+	/* Without the service's keys: refused at the route's line. */
+	expect_error(conf("winbind", KRB), 6, "route \"krb\"",
+	    "auth = \"negotiate\" needs negotiate-keytab", NULL);
+	expect_error(conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " auth = \"kerberos\"\n }\n"), 8, "auth", "\"kerberos\"",
+	    "\"negotiate\"", NULL);
+}
+END_TEST
+
 Suite *
 suite_config_ad(void)
 {
@@ -238,6 +292,7 @@ suite_config_ad(void)
 	tcase_add_test(tc, test_winbind_wire);
 	tcase_add_test(tc, test_winbind_errors);
 	tcase_add_test(tc, test_keytab);
+	tcase_add_test(tc, test_negotiate_route);
 	suite_add_tcase(s, tc);
 	return s;
 }

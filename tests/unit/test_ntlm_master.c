@@ -237,6 +237,9 @@ result(char *text, size_t len)
 	/* The file has no groups (require-group needs the domain). */
 	ck_assert_int_eq(msgbuf_get_u32(&msg.im_payload, &ngroups), 0);
 	ck_assert_uint_eq(ngroups, 0);
+	/* Nor a Kerberos reply token. */
+	ck_assert_int_eq(msgbuf_get_u32(&msg.im_payload, &ngroups), 0);
+	ck_assert_uint_eq(ngroups, 0);
 	ck_assert_int_eq(msgbuf_end(&msg.im_payload), 0);
 	ipc_msg_free(&msg);
 	return (int)ok;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64.h"
 #include "unit.h"
 #include "worker.h"
 
@@ -256,7 +257,57 @@ START_TEST(test_response_length_and_101)
 END_TEST
 
 /*
- * auth = ntlm and none: the client's identity header goes in every
+ * A Kerberos login's reply token (mutual authentication): base64 in
+ * WWW-Authenticate: Negotiate on the response, in one piece also when it
+ * is encoded in several; none on a backend's 401.
+ */
+START_TEST(test_response_negotiate_token)
+{
+	static const char	ok[] = "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	static const char	denied[] = "HTTP/1.1 401 No\r\n"
+	    "WWW-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n";
+	unsigned char		tok[NEGOTIATE_REPLY_MAX];
+	char			want[2 * NEGOTIATE_REPLY_MAX], *p;
+	struct resp_extra	add;
+	struct http_message	msg;
+	size_t			i;
+
+	memset(&add, 0, sizeof(add));
+	add.re_negotiate = (const unsigned char *)"\xa1\x07\x30\x05\xa0"
+	    "\x03\x0a\x01\x00";
+	add.re_negotiate_len = 9;
+	memset(&msg, 0, sizeof(msg));
+	ck_assert_int_gt(http_parse_response(ok, strlen(ok), &limits, &msg,
+	    hdrs, 64), 0);
+	ck_assert_int_eq(rewrite_response(&msg, ok, 0, 0, &add, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out_text(),
+	    "\r\nWWW-Authenticate: Negotiate oQcwBaADCgEA\r\n"));
+	/* The largest token: 1024 bytes, six pieces of 192 and a rest. */
+	for (i = 0; i < sizeof(tok); i++)
+		tok[i] = (unsigned char)(i * 7 + 3);
+	add.re_negotiate = tok;
+	add.re_negotiate_len = sizeof(tok);
+	p = want + sprintf(want, "\r\nWWW-Authenticate: Negotiate ");
+	ck_assert_int_eq(base64_encode(tok, sizeof(tok), p,
+	    sizeof(want) - (size_t)(p - want), &i), 0);
+	strcat(want, "\r\n");
+	out.b_len = 0;
+	ck_assert_int_eq(rewrite_response(&msg, ok, 0, 0, &add, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out_text(), want));
+	/* Not on the backend's own 401. */
+	memset(&msg, 0, sizeof(msg));
+	ck_assert_int_gt(http_parse_response(denied, strlen(denied), &limits,
+	    &msg, hdrs, 64), 0);
+	out.b_len = 0;
+	ck_assert_int_eq(rewrite_response(&msg, denied, 0, 0, &add, &out), 0);
+	ck_assert_ptr_null(strstr(out_text(), "Negotiate"));
+	ck_assert_ptr_nonnull(strstr(out_text(), "WWW-Authenticate: Basic"));
+}
+END_TEST
+
+/*
+ * auth = ntlm, negotiate and none: the client's identity header goes in every
  * spelling a CGI-style backend folds into one (case, '_' for '-'); only
  * rpxd's own reaches the backend, and passthrough leaves them alone.
  */
@@ -271,9 +322,9 @@ START_TEST(test_identity_header_spellings)
 	int		 mode;
 
 	strcpy(route.rt_auth_header, "X-Authenticated-User");
-	for (mode = AUTH_NONE; mode <= AUTH_NTLM; mode++) {
+	for (mode = AUTH_NONE; mode <= AUTH_NEGOTIATE; mode++) {
 		route.rt_auth = mode;
-		ctx.fc_identity = mode == AUTH_NTLM ? "RPXTEST\\alice" : NULL;
+		ctx.fc_identity = AUTH_BY_PROXY(mode) ? "RPXTEST\\alice" : NULL;
 		out.b_len = 0;
 		r = rewrite_req(spoofed_identity);
 		ck_assert_ptr_null(strstr(r, "CORP"));
@@ -281,7 +332,7 @@ START_TEST(test_identity_header_spellings)
 		    "\r\nX-Authenticated-Users: keep\r\n"));
 		ck_assert_ptr_nonnull(strstr(r,
 		    "\r\nX-Authenticated_User2: keep2\r\n"));
-		if (mode == AUTH_NTLM)
+		if (AUTH_BY_PROXY(mode))
 			ck_assert_ptr_nonnull(strstr(r, "\r\n"
 			    "X-Authenticated-User: RPXTEST\\alice\r\n"));
 		else
@@ -333,6 +384,7 @@ suite_rewrite(void)
 	tcase_add_test(tc, test_response_length_and_101);
 	tcase_add_test(tc, test_rewrite_overflow_fails);
 	tcase_add_test(tc, test_identity_header_spellings);
+	tcase_add_test(tc, test_response_negotiate_token);
 	suite_add_tcase(s, tc);
 	return s;
 }
