@@ -194,3 +194,17 @@ ipc_reader_describe(const struct ipc_reader *r, char *buf, size_t len)
 		    ipc_type_name(h->ih_type), h->ih_len, r->ir_got - HDR,
 		    h->ih_nfds);
 }
+
+void
+ipc_reader_offence(const struct ipc_reader *r, int stalled, char *buf,
+    size_t len)
+{
+	char	what[160];
+
+	ipc_reader_describe(r, what, sizeof(what));
+	if (stalled)
+		snprintf(buf, len, "sent a partial frame and stalled for %d "
+		    "ms (%s)", IPC_PARTIAL_TIMEOUT_MS, what);
+	else
+		snprintf(buf, len, "sent a bad frame (%s)", what);
+}

@@ -72,5 +72,10 @@ int	ipc_reader_expired(const struct ipc_reader *r, int64_t now);
 /* For a log line: what went wrong, or how far the partial frame got. */
 void	ipc_reader_describe(const struct ipc_reader *r, char *buf,
 	    size_t len);
+/* Why the master drops the peer, for its log line: "sent a bad frame
+ * (...)" after IPC_READ_ERROR, or, stalled set, "sent a partial frame and
+ * stalled for N ms (...)" once ipc_reader_expired. */
+void	ipc_reader_offence(const struct ipc_reader *r, int stalled,
+	    char *buf, size_t len);
 
 #endif

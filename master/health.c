@@ -266,7 +266,7 @@ health_dispatch(struct master *m)
 {
 	struct health_proc	*hp = &m->m_health;
 	struct ipc_msg		 msg;
-	char			 what[160], why[200];
+	char			 why[200];
 
 	switch (ipc_reader_read(&hp->hp_in, hp->hp_sock, &msg, now_ms())) {
 	case IPC_READ_AGAIN:
@@ -287,8 +287,7 @@ health_dispatch(struct master *m)
 		ipc_msg_free(&msg);
 		break;
 	case IPC_READ_ERROR:
-		ipc_reader_describe(&hp->hp_in, what, sizeof(what));
-		snprintf(why, sizeof(why), "sent a bad frame (%s)", what);
+		ipc_reader_offence(&hp->hp_in, 0, why, sizeof(why));
 		break;
 	}
 	health_kill(m, why);
@@ -300,16 +299,14 @@ int64_t
 health_expire(struct master *m, int64_t now)
 {
 	struct health_proc	*hp = &m->m_health;
-	char			 what[160], why[240];
+	char			 why[240];
 
 	if (hp->hp_pid == 0 || hp->hp_sock == -1 ||
 	    ipc_reader_deadline(&hp->hp_in) == 0)
 		return 0;
 	if (!ipc_reader_expired(&hp->hp_in, now))
 		return ipc_reader_deadline(&hp->hp_in);
-	ipc_reader_describe(&hp->hp_in, what, sizeof(what));
-	snprintf(why, sizeof(why), "sent a partial frame and stalled for %d "
-	    "ms (%s)", IPC_PARTIAL_TIMEOUT_MS, what);
+	ipc_reader_offence(&hp->hp_in, 1, why, sizeof(why));
 	health_kill(m, why);
 	return 0;
 }

@@ -784,7 +784,7 @@ pool_dispatch(struct master *m, unsigned slot)
 {
 	struct worker	*wk = &m->m_workers[slot];
 	struct ipc_msg	 msg;
-	char		 what[160], why[200];
+	char		 why[200];
 	int		 i;
 
 	for (i = 0; i < DISPATCH_BURST && !wk->wk_eof; i++) {
@@ -798,9 +798,7 @@ pool_dispatch(struct master *m, unsigned slot)
 			wk->wk_eof = 1;
 			return;
 		case IPC_READ_ERROR:
-			ipc_reader_describe(&wk->wk_in, what, sizeof(what));
-			snprintf(why, sizeof(why), "sent a bad frame (%s)",
-			    what);
+			ipc_reader_offence(&wk->wk_in, 0, why, sizeof(why));
 			pool_kill(m, slot, why);
 			return;
 		case IPC_READ_MSG:
@@ -844,15 +842,13 @@ expire_one(struct master *m, unsigned i, int64_t now)
 {
 	struct worker	*wk = &m->m_workers[i];
 	int64_t		 d;
-	char		 what[160], why[240];
+	char		 why[240];
 
 	if (wk->wk_pid == 0 || (d = ipc_reader_deadline(&wk->wk_in)) == 0)
 		return 0;
 	if (!ipc_reader_expired(&wk->wk_in, now))
 		return d;
-	ipc_reader_describe(&wk->wk_in, what, sizeof(what));
-	snprintf(why, sizeof(why), "sent a partial frame and stalled "
-	    "for %d ms (%s)", IPC_PARTIAL_TIMEOUT_MS, what);
+	ipc_reader_offence(&wk->wk_in, 1, why, sizeof(why));
 	pool_kill(m, i, why);
 	return -1;
 }

@@ -286,7 +286,7 @@ template_dispatch(struct master *m, unsigned idx)
 {
 	struct template_proc	*tp = &m->m_templates[idx];
 	struct ipc_msg		 msg;
-	char			 what[160], why[200];
+	char			 why[200];
 	int			 i;
 
 	/* A template's messages are small and few: all that is there. */
@@ -299,9 +299,7 @@ template_dispatch(struct master *m, unsigned idx)
 			tp->tp_eof = 1;
 			return;
 		case IPC_READ_ERROR:
-			ipc_reader_describe(&tp->tp_in, what, sizeof(what));
-			snprintf(why, sizeof(why), "sent a bad frame (%s)",
-			    what);
+			ipc_reader_offence(&tp->tp_in, 0, why, sizeof(why));
 			template_kill(tp, why);
 			return;
 		case IPC_READ_MSG:
@@ -394,7 +392,7 @@ templates_expire(struct master *m, int64_t now)
 {
 	int64_t		 next = 0, d;
 	unsigned	 i;
-	char		 what[160], why[240];
+	char		 why[240];
 
 	for (i = 0; i < TEMPLATES_MAX; i++) {
 		struct template_proc	*tp = &m->m_templates[i];
@@ -407,9 +405,7 @@ templates_expire(struct master *m, int64_t now)
 				next = d;
 			continue;
 		}
-		ipc_reader_describe(&tp->tp_in, what, sizeof(what));
-		snprintf(why, sizeof(why), "sent a partial frame and stalled "
-		    "for %d ms (%s)", IPC_PARTIAL_TIMEOUT_MS, what);
+		ipc_reader_offence(&tp->tp_in, 1, why, sizeof(why));
 		template_kill(tp, why);
 	}
 	return next;

@@ -257,7 +257,7 @@ static void
 proc_dispatch(struct master *m, struct winbind_proc *wp)
 {
 	struct ipc_msg	msg;
-	char		what[160], why[200];
+	char		why[200];
 
 	switch (ipc_reader_read(&wp->wp_in, wp->wp_sock, &msg, now_ms())) {
 	case IPC_READ_AGAIN:
@@ -276,8 +276,7 @@ proc_dispatch(struct master *m, struct winbind_proc *wp)
 		ipc_msg_free(&msg);
 		break;
 	case IPC_READ_ERROR:
-		ipc_reader_describe(&wp->wp_in, what, sizeof(what));
-		snprintf(why, sizeof(why), "sent a bad frame (%s)", what);
+		ipc_reader_offence(&wp->wp_in, 0, why, sizeof(why));
 		break;
 	}
 	winbind_proc_kill(m, wp, why);
