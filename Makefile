@@ -226,7 +226,8 @@ FUZZ_CC		= clang
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		  -fno-omit-frame-pointer
 FUZZ_HARNESSES	= http_request http_response chunked ntlm_msg ntlm_header \
-		  base64 keys verdict ipc ipc_reader proxy status krb5_token
+		  base64 keys verdict ipc ipc_reader proxy status krb5_token \
+		  spnego
 FUZZ_EXPECT_FAIL =
 FUZZ_SMOKE_TIME	= 5
 FUZZ_BINS	= $(FUZZ_HARNESSES:%=tests/fuzz/bin/fuzz_%)
