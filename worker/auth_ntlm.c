@@ -9,9 +9,11 @@
  * failure limit counts. With ntlm-source = winbind the answer also names
  * the require-group groups the user is in, which each request's route
  * is checked against (auth_ntlm_groups_ok: 403 for a user in none).
- * With negotiate-keytab, clients may instead log in with a Kerberos
- * ticket (Authorization: Negotiate), which a domain checker verifies
- * with the service's keys; the worker never holds them. An auth =
+ * Authorization: Negotiate is read by auth_negotiate.c: NTLM inside it
+ * (SPNEGO or bare) comes back here to the same steps, and with
+ * negotiate-keytab a Kerberos ticket goes to the master, which has a
+ * domain checker verify it with the service's keys; the worker never
+ * holds them. An auth =
  * negotiate route takes those alone: its 401 offers only Negotiate, and
  * NTLM (plain, or inside SPNEGO) is refused there with a log line. The
  * worker refuses a response larger than the master takes itself. The
