@@ -63,6 +63,12 @@ read_mechs(struct der field, struct spnego_token *t, const char **why)
 		*why = "mechTypes is not a SEQUENCE";
 		return -1;
 	}
+	if (field.d_len > SPNEGO_MECHLIST_MAX) {
+		*why = "mechTypes is too long";
+		return -1;
+	}
+	t->st_mechlist = field.d_p;
+	t->st_mechlistlen = field.d_len;
 	while (seq.d_len > 0) {
 		if (der_expect(&seq, 0x06, &oid) == -1 || oid.d_len == 0) {
 			*why = "mechTypes holds something other than an OID";
@@ -105,7 +111,8 @@ read_mic(struct der field, struct spnego_token *t, const char **why)
 		*why = "mechListMIC is not an OCTET STRING";
 		return -1;
 	}
-	t->st_mic = 1;
+	t->st_mic = mic.d_p;
+	t->st_miclen = mic.d_len;
 	return 0;
 }
 
@@ -269,10 +276,11 @@ header_len(size_t n)
 
 int
 spnego_encode_resp(enum spnego_state state, int with_mech,
-    const unsigned char *tok, size_t toklen, unsigned char *out,
-    size_t outlen)
+    const unsigned char *tok, size_t toklen, const unsigned char *mic,
+    size_t miclen, unsigned char *out, size_t outlen)
 {
-	size_t	f_state = 5, f_mech = 0, f_tok = 0, seq, total, o = 0;
+	size_t	f_state = 5, f_mech = 0, f_tok = 0, f_mic = 0, seq, total;
+	size_t	o = 0;
 
 	if (with_mech)
 		f_mech = 2 + 2 + sizeof(ntlm_oid);
@@ -282,7 +290,12 @@ spnego_encode_resp(enum spnego_state state, int with_mech,
 		f_tok = header_len(header_len(toklen) + toklen) +
 		    header_len(toklen) + toklen;
 	}
-	seq = f_state + f_mech + f_tok;
+	if (mic != NULL) {
+		if (miclen >= 0x80 - 2)
+			return -1;
+		f_mic = 2 + 2 + miclen;
+	}
+	seq = f_state + f_mech + f_tok + f_mic;
 	total = header_len(header_len(seq) + seq) + header_len(seq) + seq;
 	if (total > outlen)
 		return -1;
@@ -302,6 +315,12 @@ spnego_encode_resp(enum spnego_state state, int with_mech,
 		o += put_header(out + o, 0x04, toklen);
 		memcpy(out + o, tok, toklen);
 		o += toklen;
+	}
+	if (mic != NULL) {
+		o += put_header(out + o, 0xa3, 2 + miclen);
+		o += put_header(out + o, 0x04, miclen);
+		memcpy(out + o, mic, miclen);
+		o += miclen;
 	}
 	return (int)o;
 }

@@ -13,6 +13,9 @@
 /* Mechanisms listed in a NegTokenInit that are read beyond the first
  * (Windows lists four; a longer list is refused as malformed). */
 #define SPNEGO_MECHS_MAX	16
+/* The longest mechTypes (as DER) read: the worker keeps it for the
+ * mechListMICs, which sign it. */
+#define SPNEGO_MECHLIST_MAX	600
 
 /* What a mechanism OID is to rpxd. */
 enum spnego_mech {
@@ -39,10 +42,15 @@ struct spnego_token {
 	int		 st_state;	/* NegTokenResp: negState, -1 absent */
 	int		 st_supported;	/* NegTokenResp: supportedMech as
 					   enum spnego_mech, -1 absent */
+	const unsigned char *st_mechlist;	/* NegTokenInit: mechTypes
+					   as DER (its SEQUENCE), which
+					   the mechListMICs sign */
+	size_t		 st_mechlistlen;
 	const unsigned char *st_tok;	/* mechToken / responseToken, into
 					   the input; NULL when absent */
 	size_t		 st_toklen;
-	int		 st_mic;	/* a mechListMIC is present */
+	const unsigned char *st_mic;	/* mechListMIC; NULL when absent */
+	size_t		 st_miclen;
 };
 
 /*
@@ -50,7 +58,8 @@ struct spnego_token {
  * NegTokenInit }) or a NegTokenResp ([1]). 1 and *t; 0 if b is neither
  * (raw NTLMSSP, a bare Kerberos token); -1 and *why if it is one but
  * malformed: broken or indefinite DER, bytes left over, a field out of
- * order, twice or unknown, an empty or too long mechTypes, a negState
+ * order, twice or unknown, an empty or too long mechTypes (more than
+ * SPNEGO_MECHS_MAX, or SPNEGO_MECHLIST_MAX bytes), a negState
  * beyond request-mic, an empty token.
  */
 int	spnego_parse(const unsigned char *b, size_t len,
@@ -59,10 +68,11 @@ int	spnego_parse(const unsigned char *b, size_t len,
 /*
  * Writes the server's NegTokenResp into out: negState state,
  * supportedMech NTLMSSP when with_mech, responseToken tok when tok is not
- * NULL (toklen < 64 KiB). Its length, or -1 if out is too small.
+ * NULL (toklen at most 60000), mechListMIC mic when mic is not NULL
+ * (miclen below 128). Its length, or -1 if out is too small.
  */
 int	spnego_encode_resp(enum spnego_state state, int with_mech,
-	    const unsigned char *tok, size_t toklen, unsigned char *out,
-	    size_t outlen);
+	    const unsigned char *tok, size_t toklen, const unsigned char *mic,
+	    size_t miclen, unsigned char *out, size_t outlen);
 
 #endif

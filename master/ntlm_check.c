@@ -164,11 +164,13 @@ ntlm_check_tick(struct master *m)
 }
 
 /* Check the response; 1 good, 0 bad with *why set. The identity is the
- * file's spelling; an entry for any domain gets ntlm-domain. */
+ * file's spelling; an entry for any domain gets ntlm-domain. A good one
+ * gives the session base key too, for SPNEGO's mechListMIC (ntlm_mic.c,
+ * in the worker, which holds this connection's key and no hash). */
 static int
 verify(const struct master *m, const struct ntlm_auth *a,
     const unsigned char *challenge, char *identity, size_t len,
-    const char **why)
+    unsigned char key[NTLM_HASH_LEN], const char **why)
 {
 	const unsigned char	*hash;
 	const char		*user, *domain;
@@ -183,7 +185,7 @@ verify(const struct master *m, const struct ntlm_auth *a,
 		*why = "unknown user";
 		return 0;
 	}
-	if ((rv = ntlm_verify_v2(hash, a, challenge)) == 1) {
+	if ((rv = ntlm_verify_v2_key(hash, a, challenge, key)) == 1) {
 		snprintf(identity, len, "%s\\%s", domain[0] != '\0' ? domain :
 		    m->m_conf->rc_ntlm_domain, user);
 		return 1;
@@ -220,6 +222,8 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	struct failure_slot	*fs;
 	unsigned char		 challenge[NTLM_CHALLENGE_LEN];
 	unsigned char		 nt[NTLM_NT_RESPONSE_MAX];
+	unsigned char		 key[NTLM_HASH_LEN];
+	struct login_grant	 grant;
 	char			 identity[2 * NTLM_NAME_MAX + 2];
 	char			 who[2 * NTLM_NAME_MAX + 2];
 	const char		*why = NULL;
@@ -249,13 +253,18 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		winbind_submit(m, slot, pid, &p, &a, challenge);
 		return 0;
 	}
-	if (!verify(m, &a, challenge, identity, sizeof(identity), &why)) {
+	if (!verify(m, &a, challenge, identity, sizeof(identity), key,
+	    &why)) {
 		ntlm_check_verdict(m, slot, pid, &p, "NTLM", who,
 		    NTLM_RESULT_REFUSED, why, NULL);
 		return 0;
 	}
+	memset(&grant, 0, sizeof(grant));
+	grant.lg_reply = key;
+	grant.lg_replylen = sizeof(key);
 	ntlm_check_verdict(m, slot, pid, &p, "NTLM", who, NTLM_RESULT_OK,
-	    identity, NULL);
+	    identity, &grant);
+	explicit_bzero(key, sizeof(key));
 	return 0;
 }
 

@@ -12,18 +12,21 @@
  * sent its type 1, bare or in a NegTokenResp. This is what a browser or
  * Windows client with no Kerberos ticket does when offered Negotiate.
  *
- * mechListMIC: a client's is not checked, and the server sends none.
- * Both are made with the NTLM session key, which only the master (or the
- * domain) could derive; the MIC guards the mechanism list against a
- * downgrade to NTLM, and rpxd offers plain NTLM beside Negotiate on these
- * routes anyway. A client that sent a MIC gets no final token (a
- * NegTokenResp without the MIC it then expects would fail its check);
- * one that sent none gets accept-completed with the 200.
+ * mechListMIC (MS-SPNG 3.1.5.1): with the ntlm-users file the master
+ * returns the login's session base key, with which the client's MIC
+ * over its mechTypes is checked (a login whose MIC does not verify is
+ * refused) and the server's made for the accept-completed on the 200
+ * (ntlm_mic.c). The domain gives no key: a client that sent a MIC then
+ * gets no final token (a NegTokenResp without the MIC it expects would
+ * fail its check; HTTP clients do not need the final token), one that
+ * sent none gets accept-completed.
  */
 #include <sys/types.h>
 
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "base64.h"
 #include "log.h"
@@ -76,7 +79,7 @@ spnego_reply(struct worker_env *w, const struct http_message *req,
 	size_t		used;
 	int		n;
 
-	n = spnego_encode_resp(state, with_mech, NULL, 0, tok, sizeof(tok));
+	n = spnego_encode_resp(state, with_mech, NULL, 0, NULL, 0, tok, sizeof(tok));
 	if (n == -1 || base64_encode(tok, (size_t)n, value + 10,
 	    sizeof(value) - 10, &used) == -1) {
 		respond_error(w, rl, 500, "cannot build a SPNEGO answer");
@@ -177,6 +180,8 @@ neg_init(struct worker_env *w, const struct http_message *req,
 	}
 	if (t->st_mechs[i] == SPNEGO_MECH_KRB5)
 		return auth_ntlm_kerberos(w, req, rl, tok, n);
+	memcpy(w->w_mechlist, t->st_mechlist, t->st_mechlistlen);
+	w->w_mechlist_len = t->st_mechlistlen;
 	w->w_ntlm_wrap = NTLM_WRAP_SPNEGO;
 	w->w_spnego_mech_sent = 0;
 	w->w_ntlm_challenged = 0;
@@ -192,6 +197,51 @@ neg_init(struct worker_env *w, const struct http_message *req,
 	    SPNEGO_REQUEST_MIC, 1);
 }
 
+/*
+ * The end of a SPNEGO login the master accepted: the client's
+ * mechListMIC checked and the server's written into the accept-completed
+ * that goes on the 200 (w_mutual), when there is a session key; see the
+ * top of this file for when there is none.
+ */
+static enum authn_result
+finish(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const struct spnego_token *t)
+{
+	struct ntlm_auth	 a;
+	unsigned char		 key[NTLM_HASH_LEN], mine[NTLM_HASH_LEN];
+	unsigned char		 sig[NTLM_HASH_LEN];
+	const unsigned char	*mic = NULL;
+	const char		*why = "";
+	int			 n, bad = 0;
+
+	if (w->w_ntlm_keylen == NTLM_HASH_LEN && t->st_mic != NULL) {
+		bad = ntlm_parse_authenticate(t->st_tok, t->st_toklen, &a,
+		    &why) == -1 ||
+		    ntlm_exported_key(w->w_ntlm_key, &a, key) == -1 ||
+		    ntlm_mic(key, a.na_flags, 0, w->w_mechlist,
+		    w->w_mechlist_len, sig) == -1 ||
+		    t->st_miclen != NTLM_HASH_LEN ||
+		    CRYPTO_memcmp(sig, t->st_mic, NTLM_HASH_LEN) != 0;
+		if (!bad && ntlm_mic(key, a.na_flags, 1, w->w_mechlist,
+		    w->w_mechlist_len, mine) == 0)
+			mic = mine;
+		OPENSSL_cleanse(key, sizeof(key));
+	}
+	if (bad) {
+		log_warnx("auth: client %s: SPNEGO login of %s refused: its "
+		    "mechListMIC does not verify", w->w_client_addr,
+		    w->w_identity);
+		w->w_identity[0] = '\0';
+		w->w_ngroups = 0;
+		return start_over(w, req, rl);
+	}
+	if ((t->st_mic == NULL || mic != NULL) &&
+	    (n = spnego_encode_resp(SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0, mic,
+	    NTLM_HASH_LEN, w->w_mutual, sizeof(w->w_mutual))) > 0)
+		w->w_mutual_len = (size_t)n;
+	return AUTHN_FORWARD;
+}
+
 /* A later token of a SPNEGO handshake with NTLM: the type 1 (after a
  * counter-proposal) or the type 3, which ends it. */
 static enum authn_result
@@ -199,7 +249,7 @@ neg_resp(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const struct spnego_token *t)
 {
 	enum authn_result	r;
-	int			type = 0, n;
+	int			type = 0;
 
 	if (w->w_ntlm_wrap != NTLM_WRAP_SPNEGO) {
 		log_warnx("auth: client %s: a SPNEGO NegTokenResp with no "
@@ -222,11 +272,7 @@ neg_resp(struct worker_env *w, const struct http_message *req,
 		return start_over(w, req, rl);
 	}
 	r = auth_ntlm_authenticate(w, req, rl, t->st_tok, t->st_toklen);
-	if (r == AUTHN_FORWARD && !t->st_mic &&
-	    (n = spnego_encode_resp(SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0,
-	    w->w_mutual, sizeof(w->w_mutual))) > 0)
-		w->w_mutual_len = (size_t)n;
-	return r;
+	return r == AUTHN_FORWARD ? finish(w, req, rl, t) : r;
 }
 
 /* What the decoded token is: NTLMSSP, SPNEGO, or a bare Kerberos (or

@@ -52,6 +52,9 @@ auth_ntlm_reset(struct worker_env *w)
 	w->w_mutual_len = 0;
 	w->w_ntlm_wrap = NTLM_WRAP_NONE;
 	w->w_spnego_mech_sent = 0;
+	explicit_bzero(w->w_ntlm_key, sizeof(w->w_ntlm_key));
+	w->w_ntlm_keylen = 0;
+	w->w_mechlist_len = 0;
 }
 
 /* The NetBIOS name of this host, upper case, as NTLM wants it. */
@@ -104,7 +107,7 @@ challenge_type2(struct worker_env *w, const struct http_message *req,
 
 	if (w->w_ntlm_wrap == NTLM_WRAP_SPNEGO) {
 		if ((n = spnego_encode_resp(SPNEGO_ACCEPT_INCOMPLETE,
-		    !w->w_spnego_mech_sent, msg, len, tok, sizeof(tok))) == -1) {
+		    !w->w_spnego_mech_sent, msg, len, NULL, 0, tok, sizeof(tok))) == -1) {
 			respond_error(w, rl, 500, "NTLM challenge too large");
 			return AUTHN_CLOSE;
 		}
@@ -326,6 +329,15 @@ auth_ntlm_authenticate(struct worker_env *w, const struct http_message *req,
 	}
 	rv = ask_master(w, &a, why, sizeof(why));
 	w->w_kerberos = 0;
+	/* An NTLM login's reply is the session key, for a SPNEGO
+	 * mechListMIC (auth_negotiate.c), never a token for the client. */
+	w->w_ntlm_keylen = 0;
+	if (rv == NTLM_RESULT_OK && w->w_mutual_len == NTLM_HASH_LEN) {
+		memcpy(w->w_ntlm_key, w->w_mutual, NTLM_HASH_LEN);
+		w->w_ntlm_keylen = NTLM_HASH_LEN;
+	}
+	explicit_bzero(w->w_mutual, sizeof(w->w_mutual));
+	w->w_mutual_len = 0;
 	if (rv == NTLM_RESULT_OK)
 		return AUTHN_FORWARD;
 	w->w_identity[0] = '\0';

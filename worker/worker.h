@@ -21,6 +21,7 @@
 #include "io.h"
 #include "ntlm.h"
 #include "scoreboard.h"
+#include "spnego.h"
 
 #define SCRATCH_SIZE	65536	/* decoded chunk data between buffers */
 #define BODY_BUF_SIZE	65536	/* body bytes in flight, each direction */
@@ -108,6 +109,16 @@ struct worker_env {
 	int			 w_spnego_mech_sent;	/* this handshake's
 						   NegTokenResp named NTLMSSP
 						   already */
+	size_t			 w_mechlist_len;	/* of w_mechlist */
+	unsigned char		 w_mechlist[SPNEGO_MECHLIST_MAX];	/* the
+						   client's mechTypes (DER),
+						   which the mechListMICs
+						   sign */
+	size_t			 w_ntlm_keylen;	/* of w_ntlm_key: 0 or 16 */
+	unsigned char		 w_ntlm_key[NTLM_HASH_LEN];	/* the
+						   session base key of this
+						   connection's NTLM login,
+						   when the source gave it */
 	int			 w_kerberos;	/* w_identity is of a
 						   Kerberos login */
 	int			 w_kerberos_only;	/* this request's

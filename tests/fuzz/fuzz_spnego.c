@@ -2,7 +2,8 @@
  * libFuzzer harness: the SPNEGO reader of HTTP Negotiate with NTLMSSP
  * (common/spnego.c), which a worker runs on every client's token. The
  * result is -1, 0 or 1; a refusal says why; the token found lies inside
- * the input; the mechanisms are within bounds; and a NegTokenResp written
+ * the input, and so do the MIC and the mechanism list (a SEQUENCE); the
+ * mechanisms are within bounds; and a NegTokenResp written
  * around that token reads back the same.
  */
 #include <stdint.h>
@@ -24,7 +25,7 @@ round_trip(const struct spnego_token *t)
 	int			n;
 
 	n = spnego_encode_resp(SPNEGO_ACCEPT_INCOMPLETE, 1, t->st_tok,
-	    t->st_toklen, out, sizeof(out));
+	    t->st_toklen, NULL, 0, out, sizeof(out));
 	if (n == -1) {
 		FUZZ_ASSERT(t->st_toklen > 60000);
 		return;
@@ -56,6 +57,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(fuzz_inside((const char *)copy, size,
 		    (const char *)t.st_tok, t.st_toklen));
 		FUZZ_ASSERT(t.st_tok == NULL || t.st_toklen > 0);
+		FUZZ_ASSERT(fuzz_inside((const char *)copy, size,
+		    (const char *)t.st_mic, t.st_miclen));
+		FUZZ_ASSERT(fuzz_inside((const char *)copy, size,
+		    (const char *)t.st_mechlist, t.st_mechlistlen));
+		FUZZ_ASSERT(!t.st_init || (t.st_mechlist != NULL &&
+		    t.st_mechlist[0] == 0x30));
 		FUZZ_ASSERT(!t.st_init || (t.st_nmechs >= 1 &&
 		    t.st_nmechs <= SPNEGO_MECHS_MAX));
 		for (i = 0; i < t.st_nmechs; i++)

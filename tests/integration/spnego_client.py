@@ -11,8 +11,11 @@
 #   counter a NegTokenInit listing Kerberos before NTLMSSP and no token:
 #           the server must propose NTLMSSP (request-mic), and the NTLM
 #           messages then go in NegTokenResps
+#   badmic  NTLM in SPNEGO (ntlm_auth) whose last token carries a
+#           mechListMIC that is not the session key's
 # final= is the negState of the 200's WWW-Authenticate: Negotiate token
-# (none without one).
+# (none without one); gss adds mic=verified when its context took that
+# token (the server's mechListMIC checked), mic=refused, or mic=none.
 #
 # usage: spnego_client.py MODE HOST PATH [DOMAIN\USER:PASSWORD] [--source IP]
 import argparse
@@ -110,8 +113,17 @@ def gss(a):
         rounds += 1
         status, srv, body = c.get(tok)
         if status != 401 or srv is None or rounds > 3:
-            return report(status, rounds, srv, body)
+            break
         tok = ctx.step(srv)
+    mic = "none"
+    if status == 200 and srv is not None:
+        try:
+            ctx.step(srv)
+            mic = "verified" if ctx.complete else "incomplete"
+        except gssapi.exceptions.GSSError:
+            mic = "refused"
+    report(status, rounds, srv, body + " mic=" + mic)
+    return 0
 
 
 def ntlm_ctx(a):
@@ -154,16 +166,34 @@ def counter(a):
     return report(status, 3, srv, body)
 
 
+def badmic(a):
+    ctx = ntlm_ctx(a)
+    c = Conn(a)
+    mechs = tlv(0xA0, tlv(0x30, NTLM_OID))
+    tok = tlv(0xA2, tlv(0x04, ctx.step()))
+    init = tlv(0x60, SPNEGO_OID + tlv(0xA0, tlv(0x30, mechs + tok)))
+    status, srv, body = c.get(init)
+    f = neg_resp(srv) if srv else {}
+    if status != 401 or not f.get(2, b"").startswith(b"NTLMSSP\0\2"):
+        print("no challenge: status=%d fields=%r" % (status, f))
+        return 1
+    mic = tlv(0xA3, tlv(0x04, b"\x01\0\0\0" + b"\x5a" * 8 + b"\0" * 4))
+    resp = tlv(0xA1, tlv(0x30, tlv(0xA2, tlv(0x04, ctx.step(f[2]))) + mic))
+    status, srv, body = c.get(resp)
+    return report(status, 2, srv, body)
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["gss", "bare", "counter"])
+    p.add_argument("mode", choices=["gss", "bare", "counter", "badmic"])
     p.add_argument("host")
     p.add_argument("path")
     p.add_argument("user", nargs="?")
     p.add_argument("--source")
     a = p.parse_args()
     try:
-        return {"gss": gss, "bare": bare, "counter": counter}[a.mode](a)
+        return {"gss": gss, "bare": bare, "counter": counter,
+                "badmic": badmic}[a.mode](a)
     except (OSError, http.client.HTTPException) as e:
         print("connection: %s" % e)
         return 1

@@ -6,8 +6,10 @@
 # (python3-gssapi over MIT krb5 with gss-ntlmssp, as curl --negotiate),
 # NTLMSSP under Negotiate without SPNEGO, and a client listing Kerberos
 # first, which rpxd counter-proposes NTLMSSP to. Checks the backend's
-# identity, the access line's user=, a wrong password's 401, and a
-# malformed token's 401 with a log line and no worker lost. About 5 s.
+# identity, the access line's user=, the mechListMICs (the client's
+# checked: a forged one gets 401; rpxd's verified by gssapi), a wrong
+# password's 401, and a malformed token's 401 with a log line and no
+# worker lost. About 5 s.
 . "$IT/apache_ntlm.sh"	# NTLM_PY: a python3 with ntlm_auth
 
 SN_PORT=8098
@@ -55,10 +57,10 @@ sn_real_client() {
 	local mark r
 	mark=$(wc -l < "$WORK/rpxd.log")
 	r=$(sn_gss 'Alice-pw-7')
-	# MIT's SPNEGO sends a mechListMIC with NTLM: rpxd, which cannot
-	# sign one, sends no final token rather than one without it.
-	expect "SPNEGO with NTLM (gssapi + gss-ntlmssp): 200, the backend sees RPXTEST\\alice" \
-	    "$r" 'status=200 rounds=2 final=none body=identity=RPXTEST\alice raw=X-Authenticated-User'
+	# MIT's SPNEGO sends a mechListMIC with NTLM; rpxd checks it and
+	# answers with its own, which the client's context verifies.
+	expect "SPNEGO with NTLM (gssapi + gss-ntlmssp): 200, the backend sees RPXTEST\\alice, rpxd's mechListMIC verifies" \
+	    "$r" 'status=200 rounds=2 final=accept-completed body=identity=RPXTEST\alice raw=X-Authenticated-User mic=verified'
 	sleep 0.3
 	check "... the access line says user=RPXTEST\\x5calice" bash -c "tail -n \
 	    +$((mark + 1)) '$WORK/rpxd.log' | grep -q 'access client=127.0.0.1:.* path=/who .*status=200 .*user=RPXTEST\\\\x5calice'"
@@ -78,6 +80,12 @@ sn_other_clients() {
 	r=$(sn_client bare 'RPXTEST\alice:nope')
 	expect_match "bare NTLMSSP under Negotiate, wrong password: 401" "$r" '^status=401 '
 	# No mechListMIC from this client: the 200 carries accept-completed.
+	r=$(sn_client badmic 'RPXTEST\alice:Alice-pw-7')
+	expect "NTLM in SPNEGO with a forged mechListMIC: 401" "$r" \
+	    'status=401 rounds=2 final=none body=401 Unauthorized'
+	sleep 0.3
+	check "... the worker says the MIC does not verify" log_has \
+	    'SPNEGO login of RPXTEST.alice refused: its mechListMIC does not verify'
 	r=$(sn_client counter 'RPXTEST\alice:Alice-pw-7')
 	expect "Kerberos listed first, no ticket: NTLMSSP proposed (request-mic), then 200" \
 	    "$r" 'status=200 rounds=3 final=accept-completed body=identity=RPXTEST\alice raw=X-Authenticated-User'

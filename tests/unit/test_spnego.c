@@ -63,7 +63,9 @@ START_TEST(test_curl_init)
 	ck_assert_ptr_eq(t.st_tok, curl_init + 34);
 	ck_assert_uint_eq(t.st_toklen, 40);
 	ck_assert_int_eq(memcmp(t.st_tok, "NTLMSSP\0\1", 9), 0);
-	ck_assert_int_eq(t.st_mic, 0);
+	ck_assert_ptr_null(t.st_mic);
+	ck_assert_ptr_eq(t.st_mechlist, curl_init + 16);
+	ck_assert_uint_eq(t.st_mechlistlen, 14);
 }
 END_TEST
 
@@ -95,7 +97,8 @@ START_TEST(test_client_resp)
 	ck_assert_int_eq(t.st_supported, -1);
 	ck_assert_ptr_eq(t.st_tok, client_resp + 13);
 	ck_assert_uint_eq(t.st_toklen, 16);
-	ck_assert_int_eq(t.st_mic, 1);
+	ck_assert_ptr_eq(t.st_mic, client_resp + 33);
+	ck_assert_uint_eq(t.st_miclen, 16);
 }
 END_TEST
 
@@ -266,7 +269,7 @@ START_TEST(test_encode_challenge)
 
 	memset(type2, 0x5a, sizeof(type2));
 	n = spnego_encode_resp(SPNEGO_ACCEPT_INCOMPLETE, 1, type2,
-	    sizeof(type2), out, sizeof(out));
+	    sizeof(type2), NULL, 0, out, sizeof(out));
 	ck_assert_int_eq(n, (int)(sizeof(head) + sizeof(type2)));
 	ck_assert_int_eq(memcmp(out, head, sizeof(head)), 0);
 	ck_assert_int_eq(memcmp(out + sizeof(head), type2, sizeof(type2)), 0);
@@ -276,7 +279,25 @@ START_TEST(test_encode_challenge)
 	ck_assert_uint_eq(t.st_toklen, sizeof(type2));
 	/* too small by one byte */
 	ck_assert_int_eq(spnego_encode_resp(SPNEGO_ACCEPT_INCOMPLETE, 1,
-	    type2, sizeof(type2), out, (size_t)n - 1), -1);
+	    type2, sizeof(type2), NULL, 0, out, (size_t)n - 1), -1);
+}
+END_TEST
+
+/* gss-ntlmssp's accept-completed with its mechListMIC. */
+START_TEST(test_encode_mic)
+{
+	static const unsigned char	done_mic[] = {
+		0xa1, 0x1b, 0x30, 0x19, 0xa0, 0x03, 0x0a, 0x01, 0x00, 0xa3,
+		0x12, 0x04, 0x10, 0x01, 0x00, 0x00, 0x00, 0x97, 0xbd, 0x7b,
+		0x83, 0x9a, 0x34, 0xba, 0xa1, 0x00, 0x00, 0x00, 0x00
+	};
+	unsigned char			out[64];
+	int				n;
+
+	n = spnego_encode_resp(SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0,
+	    done_mic + 13, 16, out, sizeof(out));
+	ck_assert_int_eq(n, (int)sizeof(done_mic));
+	ck_assert_int_eq(memcmp(out, done_mic, sizeof(done_mic)), 0);
 }
 END_TEST
 
@@ -297,21 +318,22 @@ START_TEST(test_encode_states)
 	const char			*why = NULL;
 	int				n;
 
-	n = spnego_encode_resp(SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0, out,
-	    sizeof(out));
+	n = spnego_encode_resp(SPNEGO_ACCEPT_COMPLETED, 0, NULL, 0, NULL, 0,
+	    out, sizeof(out));
 	ck_assert_int_eq(n, (int)sizeof(done));
 	ck_assert_int_eq(memcmp(out, done, sizeof(done)), 0);
-	n = spnego_encode_resp(SPNEGO_REJECT, 0, NULL, 0, out, sizeof(out));
+	n = spnego_encode_resp(SPNEGO_REJECT, 0, NULL, 0, NULL, 0, out,
+	    sizeof(out));
 	ck_assert_int_eq(n, (int)sizeof(reject));
 	ck_assert_int_eq(memcmp(out, reject, sizeof(reject)), 0);
-	n = spnego_encode_resp(SPNEGO_REQUEST_MIC, 1, NULL, 0, out,
+	n = spnego_encode_resp(SPNEGO_REQUEST_MIC, 1, NULL, 0, NULL, 0, out,
 	    sizeof(out));
 	ck_assert_int_eq(n, (int)sizeof(request_mic));
 	ck_assert_int_eq(memcmp(out, request_mic, sizeof(request_mic)), 0);
 	/* two-byte lengths read back */
 	memset(tok, 0xa5, sizeof(tok));
 	n = spnego_encode_resp(SPNEGO_ACCEPT_INCOMPLETE, 0, tok, sizeof(tok),
-	    big, sizeof(big));
+	    NULL, 0, big, sizeof(big));
 	ck_assert_int_gt(n, (int)sizeof(tok));
 	ck_assert_int_eq(spnego_parse(big, (size_t)n, &t, &why), 1);
 	ck_assert_uint_eq(t.st_toklen, sizeof(tok));
@@ -334,6 +356,7 @@ suite_spnego(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_mech_limit);
 	tcase_add_test(tc, test_encode_challenge);
+	tcase_add_test(tc, test_encode_mic);
 	tcase_add_test(tc, test_encode_states);
 	suite_add_tcase(s, tc);
 	return s;
