@@ -389,6 +389,14 @@ ad_spnego_ntlm() {
 	check "... the master logged the domain's NTLM login" bash -c "tail -n \
 	    +$((mark + 1)) '$WORK/rpxd.log' | grep -q \
 	    'auth: client 127.0.0.11: NTLM login of CORP.alice'"
+	# The domain gives the session key: rpxd checks the client's
+	# mechListMIC and signs its own, which the client's SPNEGO verifies.
+	r=$(KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/none.cc \
+	    NTLM_USER_FILE=$AD/ntlm-alice NTLMUSER=alice \
+	    "$AD_GSS_PY" "$IT/spnego_client.py" gss rpxd.corp.rpxd.test \
+	    /whoami --source 127.0.0.11 2>&1 | tr '\n' ' ')
+	expect_match "... the same with python3-gssapi: the 200's mechListMIC verifies" \
+	    "$r" '^status=200 rounds=2 final=accept-completed body=user=CORP.alice .* mic=verified $'
 	r=$(KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/none.cc \
 	    NTLM_USER_FILE=$AD/ntlm-wrong NTLMUSER=alice \
 	    curl -s --max-time 15 --negotiate -u : --interface 127.0.0.11 \
