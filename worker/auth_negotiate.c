@@ -12,14 +12,14 @@
  * sent its type 1, bare or in a NegTokenResp. This is what a browser or
  * Windows client with no Kerberos ticket does when offered Negotiate.
  *
- * mechListMIC (MS-SPNG 3.1.5.1): with the ntlm-users file the master
- * returns the login's session base key, with which the client's MIC
- * over its mechTypes is checked (a login whose MIC does not verify is
- * refused) and the server's made for the accept-completed on the 200
- * (ntlm_mic.c). The domain gives no key: a client that sent a MIC then
- * gets no final token (a NegTokenResp without the MIC it expects would
- * fail its check; HTTP clients do not need the final token), one that
- * sent none gets accept-completed.
+ * mechListMIC (MS-SPNG 3.1.5.1): the master returns the login's session
+ * base key (from the ntlm-users hash or the domain), with which the
+ * client's MIC over its mechTypes is checked (a login whose MIC does not
+ * verify is refused) and the server's made for the accept-completed on
+ * the 200 (ntlm_mic.c). Without a key (a domain that sent none) a client
+ * that sent a MIC gets no final token (a NegTokenResp without the MIC it
+ * expects would fail its check; HTTP clients do not need the final
+ * token); one that sent none gets accept-completed.
  */
 #include <sys/types.h>
 
