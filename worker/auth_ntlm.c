@@ -123,8 +123,8 @@ challenge_type2(struct worker_env *w, const struct http_message *req,
 		respond_error(w, rl, 500, "NTLM challenge too large");
 		return AUTHN_CLOSE;
 	}
-	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "%s",
-	    w->w_ntlm_wrap != NTLM_WRAP_NONE ? "negotiate" : "ntlm2");
+	/* As pass-through traffic logs it, whatever the wrapping. */
+	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "ntlm2");
 	return auth_ntlm_send_401(w, req, rl, value);
 }
 
