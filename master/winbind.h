@@ -44,7 +44,8 @@ int64_t	 winbind_frames_expire(struct master *m, int64_t now);
  * A login of the worker pid in slot, from client p, with the challenge
  * the master minted: queued for a checker (the verdict comes later
  * through ntlm_check_verdict), or answered 503 at once if the queue is
- * full.
+ * full (when full, an address holding more places than this login's
+ * loses its newest one to it instead).
  */
 void	 winbind_submit(struct master *m, unsigned slot, pid_t pid,
 	    const struct ntlm_peer *p, const struct ntlm_auth *a,
@@ -54,5 +55,7 @@ void	 winbind_submit_kerberos(struct master *m, unsigned slot, pid_t pid,
 	    const struct ntlm_peer *p, const unsigned char *tok, size_t len);
 /* Whether that worker's login is queued or being checked. */
 int	 winbind_pending(unsigned slot, pid_t pid);
+/* That worker is gone: its queued login is dropped. */
+void	 winbind_worker_gone(unsigned slot, pid_t pid);
 
 #endif

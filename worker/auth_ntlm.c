@@ -125,8 +125,8 @@ master_challenge(struct worker_env *w, unsigned char *challenge)
 	 * takes it only from a connection of a trusted balancer. */
 	msgbuf_init(&mb);
 	ipc_addr_put(&mb, &w->w_proxy_src);
-	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHALLENGE,
-	    w->w_client.io_fd, &mb);
+	rv = mb.mb_error ? -1 : worker_send_conn(w, IPC_NTLM_CHALLENGE,
+	    &mb);
 	msgbuf_free(&mb);
 	if (rv == -1 || worker_await_master(w, IPC_NTLM_NONCE, &msg,
 	    MASTER_ANSWER_MS) == -1)
@@ -341,8 +341,8 @@ kerberos(struct worker_env *w, const struct http_message *req,
 	ipc_addr_put(&mb, &w->w_proxy_src);
 	msgbuf_put_u32(&mb, (uint32_t)n);
 	msgbuf_put_bytes(&mb, tok, n);
-	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NEGOTIATE_CHECK,
-	    w->w_client.io_fd, &mb);
+	rv = mb.mb_error ? -1 : worker_send_conn(w, IPC_NEGOTIATE_CHECK,
+	    &mb);
 	msgbuf_free(&mb);
 	explicit_bzero(tok, sizeof(tok));
 	if (rv != -1)

@@ -148,6 +148,9 @@ void	 worker_catch_term(void);
 int	 worker_stop_soon(struct worker_env *w);
 void	 worker_dispatch_master(struct worker_env *w);
 struct ipc_msg;
+struct msgbuf;
+int	 worker_send_conn(struct worker_env *w, uint32_t type,
+	    const struct msgbuf *mb);
 int	 worker_await_master(struct worker_env *w, uint32_t want,
 	    struct ipc_msg *msg, int timeout_ms);
 
