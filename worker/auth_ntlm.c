@@ -68,6 +68,15 @@ computer_name(char *out, size_t len)
 
 /* A 401 that offers NTLM, with a type 2 token when there is one; on an
  * auth = negotiate route, one that offers Negotiate alone. */
+/* Kerberos beside NTLM: with a keytab, on routes the domain checks (a
+ * route of the ntlm-users file takes none of the domain's logins). */
+static int
+negotiate_offered(const struct worker_env *w)
+{
+	return w->w_conf->rc_negotiate_keytab[0] != '\0' &&
+	    w->w_ntlm_source == NTLM_SOURCE_WINBIND;
+}
+
 static enum authn_result
 challenge_as(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const unsigned char *msg, size_t len,
@@ -81,7 +90,7 @@ challenge_as(struct worker_env *w, const struct http_message *req,
 	 * WWW-Authenticate fields, which respond_challenge writes as one
 	 * value broken by a field line of our own. */
 	snprintf(value, sizeof(value), "%s", w->w_kerberos_only ? "Negotiate" :
-	    msg == NULL && w->w_conf->rc_negotiate_keytab[0] != '\0' &&
+	    msg == NULL && negotiate_offered(w) &&
 	    !ntlm_only ? "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
 	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "%s",
 	    w->w_kerberos_only ? "negotiate" : msg != NULL ? "ntlm2" : "ntlm");
@@ -237,6 +246,8 @@ await_result(struct worker_env *w, char *why, size_t whylen)
 	ipc_msg_free(&msg);
 	if (rv == -1)
 		fatalx("worker: malformed ntlm result from the master");
+	if (ok)
+		w->w_identity_source = w->w_ntlm_source;
 	return (int)status;
 }
 
@@ -253,6 +264,7 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
 	msgbuf_put_str(&mb, a->na_domain);
 	msgbuf_put_u32(&mb, (uint32_t)a->na_ntlen);
 	msgbuf_put_bytes(&mb, a->na_nt, a->na_ntlen);
+	msgbuf_put_u32(&mb, (uint32_t)w->w_ntlm_source);
 	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
 	return rv == -1 ? -1 : await_result(w, why, whylen);
@@ -378,14 +390,17 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	int				 type;
 
 	w->w_kerberos_only = rt->rt_auth == AUTH_NEGOTIATE;
+	w->w_ntlm_source = rt->rt_ntlm_source;
+	/* A login counts on the connection for routes of the same source:
+	 * a user of the ntlm-users file is no user of the domain's. */
 	if (h == NULL)
 		return w->w_identity[0] != '\0' && (w->w_kerberos ||
-		    !w->w_kerberos_only) ? AUTHN_FORWARD :
+		    !w->w_kerberos_only) &&
+		    w->w_identity_source == w->w_ntlm_source ? AUTHN_FORWARD :
 		    challenge(w, req, rl, NULL, 0);
 	auth_describe(req, "Authorization", rl->rl_auth_req,
 	    sizeof(rl->rl_auth_req));
-	if (w->w_conf->rc_negotiate_keytab[0] != '\0' &&
-	    h->hh_valuelen > 10 &&
+	if (negotiate_offered(w) && h->hh_valuelen > 10 &&
 	    strncasecmp(h->hh_value, "Negotiate ", 10) == 0)
 		return kerberos(w, req, rl, h);
 	if (w->w_kerberos_only) {

@@ -105,6 +105,10 @@ struct worker_env {
 						   Kerberos login */
 	int			 w_kerberos_only;	/* this request's
 						   route: auth = negotiate */
+	int			 w_ntlm_source;	/* this request's route's
+						   enum ntlm_source */
+	int			 w_identity_source;	/* the source that
+						   checked w_identity */
 	size_t			 w_mutual_len;	/* of w_mutual; 0: none */
 	unsigned char		 w_mutual[NEGOTIATE_REPLY_MAX];	/* the
 						   Kerberos login's reply token,
