@@ -85,6 +85,9 @@ struct mx_state {
 	unsigned long long	 st_limited[LIMIT_REASONS];	/* limits.c's
 					   refusals and closes */
 	int			 st_pressure;	/* pressure mode on */
+	unsigned		 st_domain_idle, st_domain_busy;	/* the
+					   domain checkers running */
+	unsigned		 st_domain_queued;	/* logins waiting */
 	unsigned		 st_workers[MX_WS_STATES];
 	unsigned		 st_workers_max;
 	long long		 st_start_time;

@@ -150,6 +150,16 @@ render_pool(const struct mx_state *st, struct strbuf *out)
 	mx_family(out, "rpxd_pool_pressure", "gauge", "1 while the pool is "
 	    "in pressure mode (pressure-threshold).");
 	mx_sample(out, "rpxd_pool_pressure", NULL, 0, st->st_pressure != 0);
+	mx_family(out, "rpxd_domain_checkers", "gauge", "Domain checkers "
+	    "running (ntlm-source = winbind), by state.");
+	l = (struct mx_label){ "state", "idle" };
+	mx_sample(out, "rpxd_domain_checkers", &l, 1, st->st_domain_idle);
+	l = (struct mx_label){ "state", "busy" };
+	mx_sample(out, "rpxd_domain_checkers", &l, 1, st->st_domain_busy);
+	mx_family(out, "rpxd_domain_logins_queued", "gauge", "Logins waiting "
+	    "in the master for a domain checker (at most 256).");
+	mx_sample(out, "rpxd_domain_logins_queued", NULL, 0,
+	    st->st_domain_queued);
 	mx_family(out, "rpxd_refused_connections_total", "counter",
 	    "Connections refused, or closed before their next request, by "
 	    "reason.");

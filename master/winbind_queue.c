@@ -31,7 +31,6 @@
 #include "winbind.h"
 #include "winbind_proc.h"
 
-#define WINBIND_QUEUE_MAX	256	/* logins waiting for a checker */
 
 /* In any order; wl_seq says which came first. */
 static struct winbind_login	 queue[WINBIND_QUEUE_MAX];
@@ -322,6 +321,12 @@ winbind_submit_kerberos(struct master *m, unsigned slot, pid_t pid,
 	memcpy(l->wl_token, tok, len);
 	l->wl_toklen = len;
 	winbind_dispatch_queue(m);
+}
+
+unsigned
+winbind_queued(void)
+{
+	return q_len;
 }
 
 int

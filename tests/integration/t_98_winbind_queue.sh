@@ -121,6 +121,12 @@ wq_tests() {
 	line=$(head -1 "$WORK/wq-flood" 2>/dev/null)
 	expect "258 logins from one address: 256 queued, 2 refused at once ($(cat "$WORK/wq-flood.out"))" \
 	    "$line" "sent=258 at_once=2"
+	expect "rpxctl status shows the checker busy and the queue full" \
+	    "$("$TOP/rpxctl" -s "$WORK/rpxd.sock" status | grep '^domain checkers:')" \
+	    "domain checkers: 1 of 1 running (1 busy), 256 login(s) queued of 256, winbind-timeout 20 s"
+	expect "... so do the metrics' gauges (queued, busy, idle)" \
+	    "$("$TOP/rpxctl" -s "$WORK/rpxd.sock" metrics | grep -E '^rpxd_domain_(logins_queued|checkers\{state="(busy|idle)"\}) ' | sort | awk '{print $2}' | tr '\n' ' ')" \
+	    "1 0 256 "
 	expect "... each refusal logged" "$(wq_log | grep -c \
 	    "client 127.0.0.2: NTLM login of CORP.mallory not checked: the domain checkers' queue is full; answered 503")" 2
 	# C, from another address: queued, at the cost of the newest of .2.
