@@ -14,6 +14,7 @@
 #include "control.h"
 #include "log.h"
 #include "master.h"
+#include "winbind.h"
 
 /* "3d04h", "2h05m", "4m10s", "12s": short enough for a table. */
 static const char *
@@ -148,6 +149,7 @@ status_json(struct master *m, struct strbuf *out)
 	json_int(&js, "listen_queue", m->m_waiting);
 	pressure_status_json(m, &js);
 	limits_status_json(m, &js);
+	winbind_status_json(m, &js);
 	json_array(&js, "workers");
 	for (i = 0; i < m->m_nslots; i++) {
 		const struct worker *wk = &m->m_workers[i];
@@ -328,6 +330,7 @@ control_status(struct master *m, int json, struct strbuf *out)
 	    m->m_health.hp_pid != 0 ? "running" : "none", holders);
 	pressure_status_text(m, out);
 	limits_status_text(m, out);
+	winbind_status_text(m, out);
 	status_workers(m, out, now);
 	status_backends(m, out, now);
 }

@@ -24,6 +24,8 @@ enum mx_ntlm {
 	MX_NTLM_FAILED,		/* unknown user, wrong password, no
 				   challenge pending */
 	MX_NTLM_LOCKED,		/* refused unchecked: auth-failure-limit */
+	MX_NTLM_UNAVAILABLE,	/* no verdict: the domain did not answer,
+				   the checkers' queue was full: 503 */
 	MX_NTLM_RESULTS
 };
 
@@ -83,6 +85,9 @@ struct mx_state {
 	unsigned long long	 st_limited[LIMIT_REASONS];	/* limits.c's
 					   refusals and closes */
 	int			 st_pressure;	/* pressure mode on */
+	unsigned		 st_domain_idle, st_domain_busy;	/* the
+					   domain checkers running */
+	unsigned		 st_domain_queued;	/* logins waiting */
 	unsigned		 st_workers[MX_WS_STATES];
 	unsigned		 st_workers_max;
 	long long		 st_start_time;

@@ -22,7 +22,7 @@ static const char *const limited_names[LIMIT_REASONS] = {
 	"per_address", "pressure_head", "pressure_idle"
 };
 static const char *const ntlm_names[MX_NTLM_RESULTS] = {
-	"ok", "failed", "locked"
+	"ok", "failed", "locked", "unavailable"
 };
 static const char *const worker_state_names[MX_WS_STATES] = {
 	"starting", "idle", "busy", "stopping"
@@ -150,6 +150,16 @@ render_pool(const struct mx_state *st, struct strbuf *out)
 	mx_family(out, "rpxd_pool_pressure", "gauge", "1 while the pool is "
 	    "in pressure mode (pressure-threshold).");
 	mx_sample(out, "rpxd_pool_pressure", NULL, 0, st->st_pressure != 0);
+	mx_family(out, "rpxd_domain_checkers", "gauge", "Domain checkers "
+	    "running (ntlm-source = winbind), by state.");
+	l = (struct mx_label){ "state", "idle" };
+	mx_sample(out, "rpxd_domain_checkers", &l, 1, st->st_domain_idle);
+	l = (struct mx_label){ "state", "busy" };
+	mx_sample(out, "rpxd_domain_checkers", &l, 1, st->st_domain_busy);
+	mx_family(out, "rpxd_domain_logins_queued", "gauge", "Logins waiting "
+	    "in the master for a domain checker (at most 256).");
+	mx_sample(out, "rpxd_domain_logins_queued", NULL, 0,
+	    st->st_domain_queued);
 	mx_family(out, "rpxd_refused_connections_total", "counter",
 	    "Connections refused, or closed before their next request, by "
 	    "reason.");
@@ -334,7 +344,8 @@ render_ntlm(const struct mx_state *st, struct strbuf *out)
 
 	mx_family(out, "rpxd_ntlm_logins_total", "counter", "auth = ntlm "
 	    "logins checked by the master, by result (locked: refused "
-	    "unchecked after auth-failure-limit).");
+	    "unchecked after auth-failure-limit; unavailable: no verdict "
+	    "from the domain, answered 503).");
 	for (i = 0; i < MX_NTLM_RESULTS; i++) {
 		l = (struct mx_label){ "result", ntlm_names[i] };
 		mx_sample(out, "rpxd_ntlm_logins_total", &l, 1, st->st_ntlm[i]);

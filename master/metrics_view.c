@@ -16,6 +16,7 @@
 #include "master.h"
 #include "metrics.h"
 #include "pool_limits.h"
+#include "winbind.h"
 
 static enum mx_worker_state
 worker_state(const struct worker *wk, uint32_t state)
@@ -121,7 +122,8 @@ view_servers(struct master *m, struct mx_state *st)
 void
 metrics_view(struct master *m, struct mx_state *st)
 {
-	unsigned	i;
+	struct winbind_counts	wc;
+	unsigned		i;
 
 	view_workers(m, st);
 	view_queues(m, st);
@@ -129,6 +131,10 @@ metrics_view(struct master *m, struct mx_state *st)
 	for (i = 0; i < LIMIT_REASONS; i++)
 		st->st_limited[i] = limits_refused((enum limit_reason)i);
 	st->st_pressure = pressure_active();
+	winbind_counts(&wc);
+	st->st_domain_busy = wc.wc_busy;
+	st->st_domain_idle = wc.wc_running - wc.wc_busy;
+	st->st_domain_queued = wc.wc_queued;
 	st->st_workers_max = m->m_conf->rc_max_workers;
 	st->st_start_time = (long long)m->m_started;
 	st->st_generation = m->m_generation;

@@ -49,7 +49,7 @@ static char			 program[RPXD_FILE_MAX];
 int
 winbind_needed(const struct rpxd_conf *c)
 {
-	return c->rc_ntlm_source == NTLM_SOURCE_WINBIND;
+	return config_uses_winbind(c);
 }
 
 void

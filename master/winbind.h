@@ -44,15 +44,35 @@ int64_t	 winbind_frames_expire(struct master *m, int64_t now);
  * A login of the worker pid in slot, from client p, with the challenge
  * the master minted: queued for a checker (the verdict comes later
  * through ntlm_check_verdict), or answered 503 at once if the queue is
- * full.
+ * full (when full, an address holding more places than this login's
+ * loses its newest one to it instead).
  */
 void	 winbind_submit(struct master *m, unsigned slot, pid_t pid,
 	    const struct ntlm_peer *p, const struct ntlm_auth *a,
 	    const unsigned char challenge[NTLM_CHALLENGE_LEN]);
+#define WINBIND_QUEUE_MAX	256	/* logins waiting for a checker */
+
 /* The same for a Kerberos token (Authorization: Negotiate). */
 void	 winbind_submit_kerberos(struct master *m, unsigned slot, pid_t pid,
 	    const struct ntlm_peer *p, const unsigned char *tok, size_t len);
 /* Whether that worker's login is queued or being checked. */
 int	 winbind_pending(unsigned slot, pid_t pid);
+/* That worker is gone: its queued login is dropped. */
+void	 winbind_worker_gone(unsigned slot, pid_t pid);
+/* How many logins wait for a checker. */
+unsigned winbind_queued(void);
+
+/* winbind_status.c: what rpxctl status and the metrics show. */
+struct winbind_counts {
+	unsigned	wc_running;	/* checkers with a socket */
+	unsigned	wc_busy;	/* ... checking a login */
+	unsigned	wc_queued;	/* logins waiting for one */
+	unsigned	wc_queue_max;
+};
+struct strbuf;
+struct json;
+void	 winbind_counts(struct winbind_counts *wc);
+void	 winbind_status_text(const struct master *m, struct strbuf *out);
+void	 winbind_status_json(const struct master *m, struct json *js);
 
 #endif

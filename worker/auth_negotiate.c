@@ -117,7 +117,8 @@ bare_ntlm(struct worker_env *w, const struct http_message *req,
 /*
  * The mechanism rpxd takes from the client's list (RFC 4178 section 3.2:
  * the first one the acceptor supports, in the client's order): its index,
- * or -1. Kerberos counts with negotiate-keytab, unless the client's
+ * or -1. Kerberos counts with negotiate-keytab on a route the domain
+ * checks (auth_ntlm_negotiate_offered), unless the client's
  * optimistic token is NTLMSSP (it has no ticket); NTLM counts except on
  * an auth = negotiate route.
  */
@@ -129,7 +130,7 @@ pick_mech(const struct worker_env *w, const struct spnego_token *t,
 
 	for (i = 0; i < t->st_nmechs; i++) {
 		if (t->st_mechs[i] == SPNEGO_MECH_KRB5 && !tok_ntlm &&
-		    w->w_conf->rc_negotiate_keytab[0] != '\0')
+		    auth_ntlm_negotiate_offered(w))
 			return (int)i;
 		if (t->st_mechs[i] == SPNEGO_MECH_NTLM && !w->w_kerberos_only)
 			return (int)i;
@@ -174,7 +175,7 @@ neg_init(struct worker_env *w, const struct http_message *req,
 		log_warnx("auth: client %s: SPNEGO offers no mechanism this "
 		    "route takes (%s); rejected", w->w_client_addr,
 		    w->w_kerberos_only ? "Kerberos" :
-		    w->w_conf->rc_negotiate_keytab[0] != '\0' ?
+		    auth_ntlm_negotiate_offered(w) ?
 		    "Kerberos, NTLM" : "NTLM");
 		return spnego_reply(w, req, rl, SPNEGO_REJECT, 0);
 	}
@@ -295,10 +296,11 @@ negotiate_token(struct worker_env *w, const struct http_message *req,
 	if (r == 1)
 		return t.st_init ? neg_init(w, req, rl, &t, tok, n) :
 		    neg_resp(w, req, rl, &t);
-	if (w->w_conf->rc_negotiate_keytab[0] != '\0')
+	if (auth_ntlm_negotiate_offered(w))
 		return auth_ntlm_kerberos(w, req, rl, tok, n);
 	log_warnx("auth: client %s: a Negotiate token that is neither NTLMSSP "
-	    "nor SPNEGO: Kerberos is taken only with negotiate-keytab",
+	    "nor SPNEGO: Kerberos is taken only with negotiate-keytab on a "
+	    "route the domain checks",
 	    w->w_client_addr);
 	return start_over(w, req, rl);
 }

@@ -74,6 +74,15 @@ computer_name(char *out, size_t len)
 	out[i] = '\0';
 }
 
+/* Kerberos beside NTLM: with a keytab, on routes the domain checks (a
+ * route of the ntlm-users file takes none of the domain's logins). */
+int
+auth_ntlm_negotiate_offered(const struct worker_env *w)
+{
+	return w->w_conf->rc_negotiate_keytab[0] != '\0' &&
+	    w->w_ntlm_source == NTLM_SOURCE_WINBIND;
+}
+
 /* A 401 with this WWW-Authenticate value; the connection closes when
  * the request's body, unread, would be taken for the next request. */
 enum authn_result
@@ -129,8 +138,8 @@ challenge_type2(struct worker_env *w, const struct http_message *req,
 }
 
 /* A fresh 401, which starts a handshake over: it offers NTLM (and
- * Negotiate first with negotiate-keytab), or on an auth = negotiate
- * route Negotiate alone; ntlm_only leaves Negotiate out. */
+ * Negotiate first where auth_ntlm_negotiate_offered), or on an auth =
+ * negotiate route Negotiate alone; ntlm_only leaves Negotiate out. */
 enum authn_result
 auth_ntlm_challenge(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, int ntlm_only)
@@ -143,8 +152,8 @@ auth_ntlm_challenge(struct worker_env *w, const struct http_message *req,
 	 * WWW-Authenticate fields, which respond_challenge writes as one
 	 * value broken by a field line of our own. */
 	return auth_ntlm_send_401(w, req, rl, w->w_kerberos_only ?
-	    "Negotiate" : w->w_conf->rc_negotiate_keytab[0] != '\0' &&
-	    !ntlm_only ? "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
+	    "Negotiate" : auth_ntlm_negotiate_offered(w) && !ntlm_only ?
+	    "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
 }
 
 static enum authn_result
@@ -171,8 +180,8 @@ master_challenge(struct worker_env *w, unsigned char *challenge)
 	 * takes it only from a connection of a trusted balancer. */
 	msgbuf_init(&mb);
 	ipc_addr_put(&mb, &w->w_proxy_src);
-	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHALLENGE,
-	    w->w_client.io_fd, &mb);
+	rv = mb.mb_error ? -1 : worker_send_conn(w, IPC_NTLM_CHALLENGE,
+	    &mb);
 	msgbuf_free(&mb);
 	if (rv == -1 || worker_await_master(w, IPC_NTLM_NONCE, &msg,
 	    MASTER_ANSWER_MS) == -1)
@@ -283,6 +292,8 @@ await_result(struct worker_env *w, char *why, size_t whylen)
 	ipc_msg_free(&msg);
 	if (rv == -1)
 		fatalx("worker: malformed ntlm result from the master");
+	if (ok)
+		w->w_identity_source = w->w_ntlm_source;
 	return (int)status;
 }
 
@@ -299,6 +310,7 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
 	msgbuf_put_str(&mb, a->na_domain);
 	msgbuf_put_u32(&mb, (uint32_t)a->na_ntlen);
 	msgbuf_put_bytes(&mb, a->na_nt, a->na_ntlen);
+	msgbuf_put_u32(&mb, (uint32_t)w->w_ntlm_source);
 	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
 	return rv == -1 ? -1 : await_result(w, why, whylen);
@@ -357,7 +369,7 @@ auth_ntlm_authenticate(struct worker_env *w, const struct http_message *req,
 }
 
 /*
- * A Kerberos token (auth_negotiate.c found one, negotiate-keytab is set)
+ * A Kerberos token (auth_negotiate.c found one where Kerberos is taken)
  * goes to the master with the client connection (so that the failure
  * limit counts the address it comes from), which has a domain checker
  * verify it with the service's keys.
@@ -375,8 +387,8 @@ auth_ntlm_kerberos(struct worker_env *w, const struct http_message *req,
 	ipc_addr_put(&mb, &w->w_proxy_src);
 	msgbuf_put_u32(&mb, (uint32_t)n);
 	msgbuf_put_bytes(&mb, tok, n);
-	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NEGOTIATE_CHECK,
-	    w->w_client.io_fd, &mb);
+	rv = mb.mb_error ? -1 : worker_send_conn(w, IPC_NEGOTIATE_CHECK,
+	    &mb);
 	msgbuf_free(&mb);
 	if (rv != -1)
 		rv = await_result(w, why, sizeof(why));
@@ -411,12 +423,18 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	int				 type;
 
 	w->w_kerberos_only = rt->rt_auth == AUTH_NEGOTIATE;
+	w->w_ntlm_source = rt->rt_ntlm_source;
+	/* A login counts on the connection for routes of the same source:
+	 * a user of the ntlm-users file is no user of the domain's. */
 	if (h == NULL)
 		return w->w_identity[0] != '\0' && (w->w_kerberos ||
-		    !w->w_kerberos_only) ? AUTHN_FORWARD :
+		    !w->w_kerberos_only) &&
+		    w->w_identity_source == w->w_ntlm_source ? AUTHN_FORWARD :
 		    challenge(w, req, rl);
 	auth_describe(req, "Authorization", rl->rl_auth_req,
 	    sizeof(rl->rl_auth_req));
+	/* NTLM inside Negotiate counts with either source; a Kerberos
+	 * token only where auth_ntlm_negotiate_offered (auth_negotiate.c). */
 	if (h->hh_valuelen > 10 &&
 	    strncasecmp(h->hh_value, "Negotiate ", 10) == 0)
 		return auth_negotiate_request(w, req, rl, h);

@@ -119,7 +119,8 @@ START_TEST(test_render)
 		.st_key_bucket = { [0] = 1, [3] = 2,
 		    [MB_KEY_BUCKETS - 1] = 1 },
 		.st_key_sum_us = 3001500, .st_key_failed = 1,
-		.st_ntlm = { 5, 2, 1 },
+		.st_ntlm = { 5, 2, 1, 4 },
+		.st_domain_idle = 1, .st_domain_busy = 2, .st_domain_queued = 9,
 		.st_workers = { 1, 3, 2, 0 }, .st_workers_max = 256,
 		.st_start_time = 1700000000, .st_generation = 3,
 	};
@@ -174,6 +175,10 @@ START_TEST(test_render)
 		"rpxd_ntlm_logins_total{result=\"ok\"} 5\n",
 		"rpxd_ntlm_logins_total{result=\"failed\"} 2\n",
 		"rpxd_ntlm_logins_total{result=\"locked\"} 1\n",
+		"rpxd_ntlm_logins_total{result=\"unavailable\"} 4\n",
+		"rpxd_domain_checkers{state=\"idle\"} 1\n",
+		"rpxd_domain_checkers{state=\"busy\"} 2\n",
+		"rpxd_domain_logins_queued 9\n",
 		"# TYPE rpxd_key_service_round_trip_seconds histogram\n",
 		"# TYPE rpxd_requests_total counter\n",
 		"# TYPE rpxd_pool_workers gauge\n",
@@ -192,7 +197,7 @@ START_TEST(test_render)
 	    "rpxd_listen_queue_connections{listener=\"old\"}"));
 	ck_assert_ptr_null(strstr(sb.sb_buf, "rpxd_server_up{backend=\"gone\""));
 	check_wellformed(sb.sb_buf, &families);
-	ck_assert_uint_eq(families, 25);
+	ck_assert_uint_eq(families, 27);
 	strbuf_free(&sb);
 }
 END_TEST

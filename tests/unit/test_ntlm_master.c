@@ -223,6 +223,7 @@ send_check(const char *user, const char *domain, const unsigned char *nt,
 	msgbuf_put_str(&mb, domain);
 	msgbuf_put_u32(&mb, (uint32_t)ntlen);
 	msgbuf_put_bytes(&mb, nt, ntlen);
+	msgbuf_put_u32(&mb, NTLM_SOURCE_FILE);
 	rv = master_takes(IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
 	return rv;
