@@ -882,6 +882,7 @@ static cfg_opt_t route_opts[] = {
 	CFG_STR("auth", "passthrough", CFGF_NONE),
 	CFG_STR("auth-header", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("require-group", NULL, CFGF_NODEFAULT),
+	CFG_STR("delegate", NULL, CFGF_NODEFAULT),
 	CFG_BOOL("access-log", cfg_true, CFGF_NONE),
 	CFG_END()
 };
@@ -1067,6 +1068,7 @@ config_schema(void)
 		    validators[i].fn);
 	config_pool_validators(cfg);
 	config_ad_validators(cfg);
+	config_delegate_validators(cfg);
 	return cfg;
 }
 
@@ -1422,6 +1424,7 @@ fill_route(struct route_conf *rt, cfg_t *sec, const char *ls_name)
 	fill_route_hosts(rt, sec, ls_name);
 	config_fill_route_auth(rt, sec, ls_name);
 	config_fill_route_groups(rt, sec, ls_name);
+	config_fill_route_delegate(rt, sec);
 }
 
 static void
@@ -1592,6 +1595,7 @@ fill(struct rpxd_conf *c, cfg_t *cfg)
 		    cfg_getnsec(cfg, "listener", i));
 	config_check_auth(c);
 	config_check_groups(c);
+	config_check_delegate(c);
 }
 
 struct rpxd_conf *
