@@ -346,6 +346,7 @@ const char *config_ntlm_source_name(int source);	/* "file" ... */
  */
 const char *config_delegate_problem(const char *v);
 int	config_delegate_known(const struct rpxd_conf *c, const char *spn);
+int	config_has_delegate(const struct rpxd_conf *c);	/* any route */
 /*
  * config_ad.c: the distinct require-group names of all routes (compared
  * without ASCII case), the first max of them copied into out (NULL: only

@@ -103,6 +103,19 @@ config_check_delegate(const struct rpxd_conf *c)
 }
 
 int
+config_has_delegate(const struct rpxd_conf *c)
+{
+	unsigned	i, j;
+
+	for (i = 0; i < c->rc_nlisteners; i++)
+		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++)
+			if (c->rc_listeners[i].ls_routes[j].rt_delegate[0] !=
+			    '\0')
+				return 1;
+	return 0;
+}
+
+int
 config_delegate_known(const struct rpxd_conf *c, const char *spn)
 {
 	unsigned	i, j;

@@ -276,19 +276,25 @@ emit_ioctl_fionbio(struct filter *f)
 }
 
 /* socket() for IPv4 or IPv6 (a delegate's KDCs), else as
- * emit_socket_unix: the IPv4 and IPv6 calls are let through first. */
+ * emit_socket_unix: the IPv4 and IPv6 calls are let through first. A
+ * netlink socket fails instead (glibc's getaddrinfo asks the kernel
+ * which address families are configured, and goes on without). */
 static void
 emit_socket_inet_first(struct filter *f)
 {
 	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	    __NR_socket, 0, 5));
+	    __NR_socket, 0, 7));
 	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    ARG_LO(0)));
 	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	    AF_INET, 2, 0));
+	    AF_INET, 4, 0));
 	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	    AF_INET6, 1, 0));
-	emit(f, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1));
+	    AF_INET6, 3, 0));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AF_NETLINK, 1, 0));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 2));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | (EAFNOSUPPORT & SECCOMP_RET_DATA)));
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_ALLOW));
 	/* Not IPv4 or IPv6: the number again, for emit_socket_unix. */

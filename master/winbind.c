@@ -45,6 +45,9 @@ static time_t			 old_since[RPXD_WINBIND_CHECKERS_MAX];
 static unsigned			 failures;	/* short runs in a row */
 static time_t			 holdoff;	/* no start before */
 static char			 program[RPXD_FILE_MAX];
+/* Whether the running checkers were started for a delegate (they then
+ * hold the account's keys and may reach the KDC: winbind/delegate.c). */
+static int			 for_delegates;
 
 int
 winbind_needed(const struct rpxd_conf *c)
@@ -132,6 +135,7 @@ launch_one(struct master *m, struct winbind_proc *wp)
 		winbind_proc_close(wp);
 		return;
 	}
+	for_delegates = config_has_delegate(m->m_conf);
 	log_info("auth: started domain checker %ld (ntlm-source = winbind)",
 	    (long)pid);
 }
@@ -447,6 +451,14 @@ winbind_reload(struct master *m)
 		stop_all(m);
 		winbind_queue_fail_all(m, "ntlm-source is no longer winbind");
 		return;
+	}
+	/* The first delegate, or the last gone: checkers set up for it
+	 * (keys read again, the sandbox that reaches the KDC). */
+	if (config_has_delegate(m->m_conf) != for_delegates) {
+		log_info("auth: %s: restarting the domain checkers",
+		    for_delegates ? "no route delegates any more" :
+		    "a route delegates to its backend");
+		stop_all(m);
 	}
 	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++) {
 		if (wb_procs[i].wp_pid != 0 && wb_procs[i].wp_sock == -1 &&

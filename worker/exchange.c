@@ -801,10 +801,8 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	exchange_auth_request(&x, req);
 	ctx.fc_route = rt;
 	ctx.fc_identity = w->w_identity[0] != '\0' ? w->w_identity : NULL;
-	if (w->w_dsend) {
-		ctx.fc_delegation = w->w_dtok;
-		ctx.fc_delegation_len = w->w_dtoklen;
-	}
+	ctx.fc_delegation = w->w_dsend ? w->w_dtok : NULL;
+	ctx.fc_delegation_len = w->w_dsend ? w->w_dtoklen : 0;
 	x.x_add.re_drop_www_auth = rt->rt_delegate[0] != '\0';
 	ctx.fc_server = &w->w_conf->rc_backends[w->w_backend_be].
 	    be_servers[w->w_backend_sv];
