@@ -43,8 +43,30 @@ pinned_to(const struct worker_env *w, unsigned be)
 	    (w->w_parked.bl_pinned && w->w_parked.bl_be == (int)be);
 }
 
+/*
+ * Whether the login's pinned connection to be is still there. One the
+ * backend has closed meanwhile (its keep-alive timeout) is closed here
+ * too, so that the client logs in again (a new token) instead of
+ * getting 502 for a connection it cannot see.
+ */
+static int
+pinned_alive(struct worker_env *w, unsigned be)
+{
+	if (!pinned_to(w, be))
+		return 0;
+	if (w->w_backend_be != (int)be || w->w_backend_quiet ||
+	    backend_clean(w))
+		return 1;
+	log_info("auth: client %s: the backend closed the connection of the "
+	    "delegated login of %s; asking the client to log in again",
+	    w->w_client_addr, w->w_identity);
+	backend_close(w);
+	w->w_dbe = -1;
+	return 0;
+}
+
 int
-auth_delegate_usable(const struct worker_env *w, const struct route_conf *rt)
+auth_delegate_usable(struct worker_env *w, const struct route_conf *rt)
 {
 	if (rt->rt_delegate[0] == '\0')
 		return 1;
@@ -53,7 +75,7 @@ auth_delegate_usable(const struct worker_env *w, const struct route_conf *rt)
 		return 0;	/* logged in for another route */
 	if (w->w_dstate != DELEGATION_OK)
 		return 1;	/* prepare answers 502 or 503 */
-	return w->w_dtoklen > 0 || pinned_to(w, rt->rt_backend);
+	return w->w_dtoklen > 0 || pinned_alive(w, rt->rt_backend);
 }
 
 int

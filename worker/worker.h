@@ -237,7 +237,7 @@ enum authn_result auth_ntlm_request(struct worker_env *w,
  * the connection can reach rt's backend as its user (else it must log
  * in again); prepare: 0 to forward the request (with the token on a new
  * connection, or on the pinned one), -1 after a 502 or 503. */
-int	 auth_delegate_usable(const struct worker_env *w,
+int	 auth_delegate_usable(struct worker_env *w,
 	    const struct route_conf *rt);
 int	 auth_delegate_prepare(struct worker_env *w,
 	    const struct route_conf *rt, struct request_log *rl);

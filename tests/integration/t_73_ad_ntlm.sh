@@ -633,7 +633,8 @@ LoadModule cgi_module $m/mod_cgi.so
 StartServers 2
 KeepAlive On
 MaxKeepAliveRequests 0
-KeepAliveTimeout 30
+# short, so that the test sees rpxd go on after the backend closes
+KeepAliveTimeout 1
 <Directory />
 	Require all denied
 </Directory>
@@ -704,6 +705,31 @@ ad_delegation() {
 	check "... the log names the delegation" bash -c "tail -n \
 	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
 	    'auth: client 127.0.0.11: Kerberos delegation: a ticket of CORP.alice for $AD_DLG_SPN'"
+	# The backend closes the pinned connection (KeepAliveTimeout 1):
+	# rpxd closes the client's, which logs in again on a new one, with
+	# a new ticket on a new backend connection.
+	r=$("$NTLM_PY" - "$AD_ALICE" "$IT" <<'PY' 2>&1
+import sys, time
+sys.path.insert(0, sys.argv[2])
+import ntlm_client, requests
+from requests_ntlm import HttpNtlmAuth
+s = requests.Session()
+s.auth = HttpNtlmAuth("CORP\\alice", sys.argv[1], send_cbt=False)
+h = {"Host": "dlg.example.com"}
+a = s.get("http://127.0.0.1:82/whoami", headers=h, timeout=15)
+time.sleep(2)
+b = s.get("http://127.0.0.1:82/whoami", headers=h, timeout=15)
+print(a.status_code, a.text.split()[0], b.status_code, b.text.split()[0])
+PY
+)
+	expect "delegate: after the backend closed the pinned connection, the client logs in again and the backend sees alice" \
+	    "$r" '200 krb_user=alice@CORP.RPXD.TEST 200 krb_user=alice@CORP.RPXD.TEST'
+	check "... on a new connection: rpxd closed the client's with the backend's" \
+	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'session: client 127.0.0.1:[0-9]*: the backend closed the pinned connection .*; closing the client connection'"
+	r=$(tail -n +$((AD_MARK + 1)) "$WORK/rpxd.log" | grep -c \
+	    'auth: client 127.0.0.1: Kerberos delegation: a ticket of CORP.alice')
+	expect "... and a new ticket for it (two delegations)" "$r" 2
 	export KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/alice.cc
 	r=$(curl -s --max-time 15 --negotiate -u : --interface 127.0.0.11 \
 	    --resolve $res -w ' status=%{http_code}' "$url" |
