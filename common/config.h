@@ -188,6 +188,10 @@ struct route_conf {
 					   principal ("HTTP/host[@REALM]"),
 					   "" for none */
 	unsigned		 rt_delegate_line;
+	int			 rt_ntlm_source;	/* enum ntlm_source: the
+					   route's ntlm-source, else the
+					   global one */
+	unsigned		 rt_ntlm_source_line;	/* 0: inherited */
 };
 
 struct listener_conf {
@@ -293,9 +297,11 @@ struct rpxd_conf {
 	char			 rc_winbind_group[RPXD_NAME_MAX];	/* the
 					   group of winbind's privileged
 					   socket */
+	unsigned		 rc_winbind_group_line;	/* 0: default */
 	gid_t			 rc_winbind_gid;	/* resolved; 0: none */
 	char			 rc_negotiate_keytab[RPXD_FILE_MAX];	/* "":
 					   no Negotiate (Kerberos) */
+	unsigned		 rc_negotiate_keytab_line;
 	/* secrets shared by a fleet (config_fleet.c): master only, never
 	 * sent as part of a configuration */
 	char			 rc_ticket_key_file[RPXD_FILE_MAX];	/* "" */
@@ -338,6 +344,10 @@ const char *config_int_name(unsigned i);	/* NULL past the last */
 const char *config_balance_name(int balance);	/* "roundrobin" ... */
 const char *config_auth_name(int auth);		/* "passthrough" ... */
 const char *config_ntlm_source_name(int source);	/* "file" ... */
+/* config_ad.c: whether any route (or the global ntlm-source) has its
+ * logins checked by the domain; by the ntlm-users file. */
+int	 config_uses_winbind(const struct rpxd_conf *c);
+int	 config_uses_file(const struct rpxd_conf *c);
 /*
  * config_delegate.c: NULL when v is a service principal a route may
  * delegate to ("service/host" or "service/host@REALM"), else what is

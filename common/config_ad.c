@@ -1,8 +1,9 @@
 /*
- * The configuration grammar of Active Directory logins: the global
- * ntlm-source ("file" or "winbind") with winbind-privileged-group (the
- * timeout and count of checkers are in config_parse.c's integers) and
- * negotiate-keytab (Kerberos), and a route's require-group list,
+ * The configuration grammar of Active Directory logins: ntlm-source
+ * ("file" or "winbind"), global and per route (a route without one takes
+ * the global one), with winbind-privileged-group (the timeout and count
+ * of checkers are in config_parse.c's integers) and negotiate-keytab
+ * (Kerberos), and a route's require-group list,
  * checked while parsing (so errors carry the option's line) and copied
  * into struct rpxd_conf; and the list of every group name the routes
  * require, which the master hands the winbind checkers (master/winbind.c).
@@ -111,6 +112,8 @@ config_ad_validators(cfg_t *root)
 	cfg_set_validate_func(root, "winbind-privileged-group",
 	    v_winbind_group);
 	cfg_set_validate_func(root, "ntlm-source", v_ntlm_source);
+	cfg_set_validate_func(root, "listener|route|ntlm-source",
+	    v_ntlm_source);
 	cfg_set_validate_func(root, "listener|route|require-group",
 	    v_require_group);
 }
@@ -133,10 +136,8 @@ fill_keytab(struct rpxd_conf *c, cfg_t *root)
 		return;
 	config_copy_str(c->rc_negotiate_keytab,
 	    sizeof(c->rc_negotiate_keytab), v);
-	if (c->rc_ntlm_source != NTLM_SOURCE_WINBIND)
-		config_perr((int)line, "negotiate-keytab: only with "
-		    "ntlm-source = \"winbind\" (the domain names the users)");
-	else if (v[0] == '/' && stat(v, &st) == -1)
+	c->rc_negotiate_keytab_line = line;
+	if (v[0] == '/' && stat(v, &st) == -1)
 		config_perr((int)line, "negotiate-keytab: %s: %s", v,
 		    strerror(errno));
 	else if (v[0] == '/' && !S_ISREG(st.st_mode))
@@ -154,27 +155,92 @@ config_fill_ad_globals(struct rpxd_conf *c, cfg_t *root)
 {
 	int	s = source_index(cfg_getstr(root, "ntlm-source"));
 
-	struct group	*gr;
-	unsigned	 line;
-
 	c->rc_ntlm_source = s < 0 ? NTLM_SOURCE_FILE : s;
 	c->rc_ntlm_source_line = config_opt_line(root, "ntlm-source");
 	fill_keytab(c, root);
-	line = config_opt_line(root, "winbind-privileged-group");
+	c->rc_winbind_group_line = config_opt_line(root,
+	    "winbind-privileged-group");
 	config_copy_str(c->rc_winbind_group, sizeof(c->rc_winbind_group),
 	    cfg_getstr(root, "winbind-privileged-group"));
-	if (c->rc_ntlm_source != NTLM_SOURCE_WINBIND)
+}
+
+int
+config_uses_winbind(const struct rpxd_conf *c)
+{
+	const struct route_conf	*rt;
+	unsigned		 i, j;
+
+	if (c->rc_ntlm_source == NTLM_SOURCE_WINBIND)
+		return 1;
+	for (i = 0; i < c->rc_nlisteners; i++)
+		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++) {
+			rt = &c->rc_listeners[i].ls_routes[j];
+			if (AUTH_BY_PROXY(rt->rt_auth) &&
+			    rt->rt_ntlm_source == NTLM_SOURCE_WINBIND)
+				return 1;
+		}
+	return 0;
+}
+
+int
+config_uses_file(const struct rpxd_conf *c)
+{
+	const struct route_conf	*rt;
+	unsigned		 i, j;
+
+	for (i = 0; i < c->rc_nlisteners; i++)
+		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++) {
+			rt = &c->rc_listeners[i].ls_routes[j];
+			if (rt->rt_auth == AUTH_NTLM &&
+			    rt->rt_ntlm_source == NTLM_SOURCE_FILE)
+				return 1;
+		}
+	return 0;
+}
+
+/*
+ * After every section is read: each route's source (its own, else the
+ * global one); then what the domain needs, wherever a route uses it:
+ * the privileged group, and a keytab only beside the domain.
+ */
+void
+config_resolve_ad(struct rpxd_conf *c)
+{
+	struct route_conf	*rt;
+	struct group		*gr;
+	unsigned		 i, j, line = c->rc_winbind_group_line;
+
+	for (i = 0; i < c->rc_nlisteners; i++)
+		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++) {
+			rt = &c->rc_listeners[i].ls_routes[j];
+			if (rt->rt_ntlm_source_line == 0)
+				rt->rt_ntlm_source = c->rc_ntlm_source;
+			else if (!AUTH_BY_PROXY(rt->rt_auth))
+				config_perr((int)rt->rt_ntlm_source_line,
+				    "listener \"%s\": route \"%s\": "
+				    "ntlm-source: only with auth = \"ntlm\" or "
+				    "\"negotiate\"", c->rc_listeners[i].ls_name,
+				    rt->rt_name);
+		}
+	if (!config_uses_winbind(c)) {
+		if (c->rc_negotiate_keytab[0] != '\0')
+			config_perr((int)c->rc_negotiate_keytab_line,
+			    "negotiate-keytab: only with ntlm-source = "
+			    "\"winbind\" (the domain names the users)");
 		return;
+	}
+	if (line == 0)
+		line = c->rc_ntlm_source_line;
 	/* Only members of it may ask winbind to check a challenge and
 	 * response (its privileged socket): the domain checkers run as
 	 * the user with this group beside the user's own. */
 	if ((gr = getgrnam(c->rc_winbind_group)) == NULL)
-		config_perr((int)(line > 0 ? line : c->rc_ntlm_source_line),
+		config_perr((int)line,
 		    "winbind-privileged-group: unknown group \"%s\" (winbind "
 		    "makes winbindd_priv; it owns winbind's privileged socket "
 		    "directory)", c->rc_winbind_group);
 	else if (gr->gr_gid == 0)
-		config_perr((int)(line > 0 ? line : c->rc_ntlm_source_line),
+		config_perr((int)line,
 		    "winbind-privileged-group: \"%s\" has gid 0",
 		    c->rc_winbind_group);
 	else
@@ -186,7 +252,15 @@ config_fill_route_groups(struct route_conf *rt, cfg_t *sec,
     const char *ls_name)
 {
 	unsigned	i, j, n = cfg_size(sec, "require-group");
+	const char	*src = cfg_getstr(sec, "ntlm-source");
+	int		 s;
 
+	if (src != NULL && (s = source_index(src)) >= 0) {
+		rt->rt_ntlm_source = s;
+		rt->rt_ntlm_source_line = config_opt_line(sec, "ntlm-source");
+		if (rt->rt_ntlm_source_line == 0)
+			rt->rt_ntlm_source_line = rt->rt_line;
+	}
 	if (n == 0)
 		return;
 	rt->rt_groups_line = config_opt_line(sec, "require-group");
@@ -217,8 +291,7 @@ config_fill_route_groups(struct route_conf *rt, cfg_t *sec,
 /*
  * After every section is read: groups come from the domain, so only a
  * route that authenticates (auth = "ntlm" or "negotiate") with
- * ntlm-source = "winbind"
- * can require them; and the names of all routes together are bounded,
+ * ntlm-source = "winbind" (its own or the global one) can require them; and the names of all routes together are bounded,
  * as the checkers resolve and test each one per login.
  */
 void
@@ -229,7 +302,7 @@ config_check_groups(const struct rpxd_conf *c)
 	unsigned			 i, j;
 
 	if (c->rc_ntlm_source == NTLM_SOURCE_WINBIND &&
-	    c->rc_ntlm_users[0] != '\0')
+	    c->rc_ntlm_users[0] != '\0' && !config_uses_file(c))
 		log_warnx("%s:%u: ntlm-source = \"winbind\": the ntlm-users "
 		    "file %s is not read", c->rc_file, c->rc_ntlm_source_line,
 		    c->rc_ntlm_users);
@@ -244,7 +317,7 @@ config_check_groups(const struct rpxd_conf *c)
 				    "\"%s\": route \"%s\": require-group: only "
 				    "with auth = \"ntlm\" or \"negotiate\"",
 				    ls->ls_name, rt->rt_name);
-			else if (c->rc_ntlm_source != NTLM_SOURCE_WINBIND)
+			else if (rt->rt_ntlm_source != NTLM_SOURCE_WINBIND)
 				config_perr((int)rt->rt_groups_line, "listener "
 				    "\"%s\": route \"%s\": require-group: only "
 				    "with ntlm-source = \"winbind\" (the "

@@ -5,7 +5,7 @@
  * S4U2Self and S4U2Proxy, a Kerberos ticket of that user for the
  * backend's service principal named here, and the worker logs in to the
  * backend with it. The checker uses the keys of negotiate-keytab, so the
- * option needs it (and so ntlm-source = "winbind"). Checked while
+ * option needs it, and the route's ntlm-source "winbind". Checked while
  * parsing, so errors carry the option's line; the master also asks here
  * whether a principal a worker names is one of the configuration's.
  */
@@ -91,13 +91,19 @@ config_check_delegate(const struct rpxd_conf *c)
 				    "only with auth = \"ntlm\" or \"negotiate\" "
 				    "(rpxd must have logged the user in)",
 				    ls->ls_name, rt->rt_name);
+			else if (rt->rt_ntlm_source != NTLM_SOURCE_WINBIND)
+				config_perr((int)rt->rt_delegate_line,
+				    "listener \"%s\": route \"%s\": delegate: "
+				    "only with ntlm-source = \"winbind\" (the "
+				    "users of the ntlm-users file have no "
+				    "Kerberos identity)", ls->ls_name,
+				    rt->rt_name);
 			else if (c->rc_negotiate_keytab[0] == '\0')
 				config_perr((int)rt->rt_delegate_line,
 				    "listener \"%s\": route \"%s\": delegate: "
 				    "only with negotiate-keytab (the keys of "
-				    "the account the domain lets delegate) and "
-				    "ntlm-source = \"winbind\"", ls->ls_name,
-				    rt->rt_name);
+				    "the account the domain lets delegate)",
+				    ls->ls_name, rt->rt_name);
 		}
 	}
 }

@@ -882,6 +882,7 @@ static cfg_opt_t route_opts[] = {
 	CFG_STR("auth", "passthrough", CFGF_NONE),
 	CFG_STR("auth-header", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("require-group", NULL, CFGF_NODEFAULT),
+	CFG_STR("ntlm-source", NULL, CFGF_NODEFAULT),
 	CFG_STR("delegate", NULL, CFGF_NODEFAULT),
 	CFG_BOOL("access-log", cfg_true, CFGF_NONE),
 	CFG_END()
@@ -1593,6 +1594,7 @@ fill(struct rpxd_conf *c, cfg_t *cfg)
 	for (i = 0; i < nl; i++)
 		fill_listener(&c->rc_listeners[i],
 		    cfg_getnsec(cfg, "listener", i));
+	config_resolve_ad(c);
 	config_check_auth(c);
 	config_check_groups(c);
 	config_check_delegate(c);
@@ -1658,7 +1660,8 @@ config_load(const char *file, char *err, size_t errlen)
 	if (config_check(c, err, errlen) == -1 ||
 	    config_tls_load(c, err, errlen) == -1 ||
 	    (c->rc_ntlm_users[0] != '\0' &&
-	    c->rc_ntlm_source == NTLM_SOURCE_FILE && (c->rc_users =
+	    (c->rc_ntlm_source == NTLM_SOURCE_FILE || config_uses_file(c)) &&
+	    (c->rc_users =
 	    ntlm_users_load(c->rc_ntlm_users, err, errlen)) == NULL) ||
 	    fleet_keys_load(c, err, errlen) == -1) {
 		config_free(c);

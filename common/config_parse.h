@@ -36,6 +36,7 @@ void	 config_ad_validators(cfg_t *root);
 void	 config_fill_ad_globals(struct rpxd_conf *c, cfg_t *root);
 void	 config_fill_route_groups(struct route_conf *rt, cfg_t *sec,
 	    const char *ls_name);
+void	 config_resolve_ad(struct rpxd_conf *c);
 void	 config_check_groups(const struct rpxd_conf *c);
 
 /* config_delegate.c: a route's delegate (Kerberos constrained

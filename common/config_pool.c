@@ -345,19 +345,23 @@ config_check_auth(const struct rpxd_conf *c)
 		for (j = 0; j < ls->ls_nroutes; j++) {
 			rt = &ls->ls_routes[j];
 			if (rt->rt_auth == AUTH_NEGOTIATE &&
-			    c->rc_negotiate_keytab[0] == '\0')
+			    (c->rc_negotiate_keytab[0] == '\0' ||
+			    rt->rt_ntlm_source != NTLM_SOURCE_WINBIND))
 				config_perr((int)rt->rt_line, "listener \"%s\": "
 				    "route \"%s\": auth = \"negotiate\" needs "
-				    "negotiate-keytab (and ntlm-source = "
-				    "\"winbind\")", ls->ls_name, rt->rt_name);
+				    "negotiate-keytab and ntlm-source = "
+				    "\"winbind\" (the route's or the global "
+				    "one)", ls->ls_name, rt->rt_name);
 			if (rt->rt_auth != AUTH_NTLM)
 				continue;
 			if (c->rc_ntlm_users[0] == '\0' &&
-			    c->rc_ntlm_source == NTLM_SOURCE_FILE)
-				config_perr((int)rt->rt_line, "listener \"%s\": "
-				    "route \"%s\": auth = \"ntlm\" needs the "
-				    "global ntlm-users file (or ntlm-source = "
-				    "\"winbind\")", ls->ls_name, rt->rt_name);
+			    rt->rt_ntlm_source == NTLM_SOURCE_FILE)
+				config_perr((int)(rt->rt_ntlm_source_line > 0 ?
+				    rt->rt_ntlm_source_line : rt->rt_line),
+				    "listener \"%s\": route \"%s\": auth = "
+				    "\"ntlm\" with ntlm-source = \"file\" needs "
+				    "the global ntlm-users file (or ntlm-source "
+				    "= \"winbind\")", ls->ls_name, rt->rt_name);
 			else if (ls->ls_ncerts == 0)
 				log_warnx("%s:%u: listener \"%s\": route \"%s\": "
 				    "auth = \"ntlm\" on a listener without TLS: "

@@ -66,6 +66,7 @@ put_route(struct msgbuf *mb, const struct route_conf *rt)
 	msgbuf_put_u32(mb, (uint32_t)rt->rt_auth);
 	msgbuf_put_str(mb, rt->rt_auth_header);
 	msgbuf_put_u32(mb, (uint32_t)rt->rt_access_log);
+	msgbuf_put_u32(mb, (uint32_t)rt->rt_ntlm_source);
 	msgbuf_put_u32(mb, rt->rt_ngroups);
 	for (i = 0; i < rt->rt_ngroups; i++)
 		msgbuf_put_str(mb, rt->rt_groups[i]);
@@ -348,6 +349,9 @@ get_route(struct msgbuf *mb, struct route_conf *rt, unsigned nbackends)
 	    get_uint(mb, &u, 0, 1) == -1)
 		return -1;
 	rt->rt_access_log = (int)u;
+	if (get_uint(mb, &u, NTLM_SOURCE_FILE, NTLM_SOURCE_WINBIND) == -1)
+		return -1;
+	rt->rt_ntlm_source = (int)u;
 	return get_groups(mb, rt);
 }
 

@@ -17,10 +17,11 @@
 /*
  * IPC_NTLM_CHECK (worker/auth_ntlm.c): str user and str domain
  * (NTLM_NAME_MAX each), u32 and the NT response, at most
- * NTLM_NT_RESPONSE_MAX bytes (the worker refuses longer ones itself).
+ * NTLM_NT_RESPONSE_MAX bytes (the worker refuses longer ones itself),
+ * u32 the route's ntlm-source.
  */
 #define NTLM_CHECK_MAX		8192
-_Static_assert(2 * (4 + NTLM_NAME_MAX) + 4 + NTLM_NT_RESPONSE_MAX +
+_Static_assert(2 * (4 + NTLM_NAME_MAX) + 4 + NTLM_NT_RESPONSE_MAX + 4 +
     4 + RPXD_SPN_MAX <= NTLM_CHECK_MAX,
     "IPC_NTLM_CHECK bound below its largest message");
 /* IPC_NTLM_CHALLENGE: the client connection, and ipc_addr (u32 family,

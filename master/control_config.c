@@ -290,6 +290,8 @@ show_route(struct emit *e, const struct route_conf *rt)
 	/* the parser refuses it with any other auth */
 	e_opt(e, "auth-header", AUTH_BY_PROXY(rt->rt_auth) ?
 	    rt->rt_auth_header : "");
+	e_opt(e, "ntlm-source", AUTH_BY_PROXY(rt->rt_auth) ?
+	    config_ntlm_source_name(rt->rt_ntlm_source) : "");
 	if (rt->rt_ngroups > 0) {
 		e_list_begin(e, "require-group");
 		for (i = 0; i < rt->rt_ngroups; i++)

@@ -212,7 +212,7 @@ verify(const struct master *m, const struct ntlm_auth *a,
 /* The fields of an IPC_NTLM_CHECK into a (nt, ntlen bytes); -1 if bad. */
 static int
 check_decode(struct msgbuf *mb, struct ntlm_auth *a, unsigned char *nt,
-    size_t ntlen, char *spn, size_t spnlen)
+    size_t ntlen, uint32_t *source, char *spn, size_t spnlen)
 {
 	uint32_t	n;
 
@@ -221,6 +221,8 @@ check_decode(struct msgbuf *mb, struct ntlm_auth *a, unsigned char *nt,
 	    msgbuf_get_str(mb, a->na_domain, sizeof(a->na_domain)) == -1 ||
 	    msgbuf_get_u32(mb, &n) == -1 || n > ntlen ||
 	    msgbuf_get_bytes(mb, nt, n) == -1 ||
+	    msgbuf_get_u32(mb, source) == -1 ||
+	    *source > NTLM_SOURCE_WINBIND ||
 	    msgbuf_get_str(mb, spn, spnlen) == -1 || msgbuf_end(mb) == -1)
 		return -1;
 	a->na_nt = nt;
@@ -245,9 +247,11 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	const char		*why = NULL;
 	pid_t			 pid = m->m_workers[slot].wk_pid;
 	unsigned		 limit = m->m_conf->rc_auth_failure_limit;
+	uint32_t		 source;
 
 	/* An honest worker waits for its answer before it asks again. */
-	if (check_decode(mb, &a, nt, sizeof(nt), spn, sizeof(spn)) == -1 ||
+	if (check_decode(mb, &a, nt, sizeof(nt), &source, spn,
+	    sizeof(spn)) == -1 ||
 	    delayed[slot].da_pid == pid || winbind_pending(slot, pid))
 		return -1;
 	if (!ntlm_challenge_take(slot, pid, challenge, &p)) {
@@ -265,8 +269,19 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		ntlm_check_locked(m, slot, pid, &p, "NTLM", who);
 		return 0;
 	}
-	if (m->m_conf->rc_ntlm_source == NTLM_SOURCE_WINBIND) {
-		winbind_submit(m, slot, pid, &p, &a, challenge, spn);
+	/*
+	 * The source of the worker's route (the worker's generation may be
+	 * older than this configuration). A worker that names the other
+	 * source only gets its own client checked against it; a source
+	 * this configuration no longer has gives 503, never a login.
+	 */
+	if (source == NTLM_SOURCE_WINBIND) {
+		if (!winbind_needed(m->m_conf))
+			ntlm_check_verdict(m, slot, pid, &p, "NTLM", who,
+			    NTLM_RESULT_UNAVAILABLE, "no route has ntlm-source "
+			    "= \"winbind\" since the last reload", NULL);
+		else
+			winbind_submit(m, slot, pid, &p, &a, challenge, spn);
 		return 0;
 	}
 	if (!verify(m, &a, challenge, identity, sizeof(identity), &why)) {

@@ -625,6 +625,7 @@ worker_exited(struct master *m, unsigned slot, int status)
 		    holdoff);
 	}
 	(void)pidmap_take(&m->m_pids, wk->wk_pid, &mapped);
+	winbind_worker_gone(slot, wk->wk_pid);
 	close(wk->wk_sock);
 	ipc_reader_reset(&wk->wk_in);
 	board_worker_gone(m, slot);

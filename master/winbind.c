@@ -52,7 +52,7 @@ static int			 for_delegates;
 int
 winbind_needed(const struct rpxd_conf *c)
 {
-	return c->rc_ntlm_source == NTLM_SOURCE_WINBIND;
+	return config_uses_winbind(c);
 }
 
 void

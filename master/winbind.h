@@ -44,9 +44,11 @@ int64_t	 winbind_frames_expire(struct master *m, int64_t now);
  * A login of the worker pid in slot, from client p, with the challenge
  * the master minted: queued for a checker (the verdict comes later
  * through ntlm_check_verdict), or answered 503 at once if the queue is
- * full. spn: the route's delegate, for which the checker then gets the
- * user a Kerberos ticket ("" for none; one the configuration does not
- * name is not asked for, and the answer says so).
+ * full (when full, an address holding more places than this login's
+ * loses its newest one to it instead). spn: the route's delegate, for
+ * which the checker then gets the user a Kerberos ticket ("" for none;
+ * one the configuration does not name is not asked for, and the answer
+ * says so).
  */
 void	 winbind_submit(struct master *m, unsigned slot, pid_t pid,
 	    const struct ntlm_peer *p, const struct ntlm_auth *a,
@@ -57,5 +59,7 @@ void	 winbind_submit_kerberos(struct master *m, unsigned slot, pid_t pid,
 	    const char *spn);
 /* Whether that worker's login is queued or being checked. */
 int	 winbind_pending(unsigned slot, pid_t pid);
+/* That worker is gone: its queued login is dropped. */
+void	 winbind_worker_gone(unsigned slot, pid_t pid);
 
 #endif

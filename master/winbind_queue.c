@@ -228,10 +228,46 @@ login_fill(struct master *m, struct winbind_login *l, unsigned slot,
 	    !config_delegate_known(m->m_conf, spn);
 }
 
+/* How many queued logins come from p's address. */
+static unsigned
+queued_from(const struct ntlm_peer *p)
+{
+	unsigned	i, n = 0;
+
+	for (i = 0; i < WINBIND_QUEUE_MAX; i++)
+		if (queue[i].wl_id != 0 && same_peer(&queue[i].wl_peer, p))
+			n++;
+	return n;
+}
+
+/*
+ * The queue is full: the newest login of the address that holds the most
+ * places, if that is more than p's address holds (so one address, or one
+ * NAT, cannot keep every other address's logins out); else NULL.
+ */
+static struct winbind_login *
+evictable(const struct ntlm_peer *p)
+{
+	struct winbind_login	*l, *victim = NULL;
+	unsigned		 i, n, most = queued_from(p) + 1;
+
+	for (i = 0; i < WINBIND_QUEUE_MAX; i++) {
+		l = &queue[i];
+		if (l->wl_id == 0 || same_peer(&l->wl_peer, p) ||
+		    (n = queued_from(&l->wl_peer)) < most)
+			continue;
+		if (victim == NULL || n > most || l->wl_seq > victim->wl_seq)
+			victim = l;
+		most = n;
+	}
+	return victim;
+}
+
 /*
  * A free queue slot for a login of worker pid in slot from p, filled in
- * but for its credentials; NULL when the queue is full (the login has
- * been answered 503).
+ * but for its credentials; NULL when the queue is full of logins of
+ * addresses holding no more places than p's (the login has been answered
+ * 503).
  */
 static struct winbind_login *
 enqueue(struct master *m, unsigned slot, pid_t pid,
@@ -243,6 +279,11 @@ enqueue(struct master *m, unsigned slot, pid_t pid,
 	for (i = 0; i < WINBIND_QUEUE_MAX && l == NULL; i++)
 		if (queue[i].wl_id == 0)
 			l = &queue[i];
+	if (l == NULL && (l = evictable(p)) != NULL) {
+		winbind_fail(m, l, "the domain checkers' queue is full, and "
+		    "this address holds the most places in it");
+		q_len--;
+	}
 	if (l == NULL) {
 		memset(&full, 0, sizeof(full));
 		login_fill(m, &full, slot, pid, p, kind, who, spn);
@@ -317,6 +358,27 @@ winbind_pending(unsigned slot, pid_t pid)
 		    queue[i].wl_pid == pid)
 			return 1;
 	return 0;
+}
+
+/*
+ * The worker pid in slot is gone: its queued login leaves the queue
+ * unchecked (nobody waits for it, and a worker that was made to die
+ * again and again must not fill the queue for winbind-timeout each
+ * time). One already with a checker is left to end; its verdict counts.
+ */
+void
+winbind_worker_gone(unsigned slot, pid_t pid)
+{
+	unsigned	i;
+
+	for (i = 0; i < WINBIND_QUEUE_MAX && q_len > 0; i++)
+		if (queue[i].wl_id != 0 && queue[i].wl_slot == slot &&
+		    queue[i].wl_pid == pid) {
+			log_info("auth: worker %ld is gone; its client's "
+			    "queued login of %s is dropped unchecked",
+			    (long)pid, queue[i].wl_who);
+			dequeue(&queue[i]);
+		}
 }
 
 /*

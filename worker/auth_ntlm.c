@@ -69,6 +69,15 @@ computer_name(char *out, size_t len)
 
 /* A 401 that offers NTLM, with a type 2 token when there is one; on an
  * auth = negotiate route, one that offers Negotiate alone. */
+/* Kerberos beside NTLM: with a keytab, on routes the domain checks (a
+ * route of the ntlm-users file takes none of the domain's logins). */
+static int
+negotiate_offered(const struct worker_env *w)
+{
+	return w->w_conf->rc_negotiate_keytab[0] != '\0' &&
+	    w->w_ntlm_source == NTLM_SOURCE_WINBIND;
+}
+
 static enum authn_result
 challenge_as(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const unsigned char *msg, size_t len,
@@ -82,7 +91,7 @@ challenge_as(struct worker_env *w, const struct http_message *req,
 	 * WWW-Authenticate fields, which respond_challenge writes as one
 	 * value broken by a field line of our own. */
 	snprintf(value, sizeof(value), "%s", w->w_kerberos_only ? "Negotiate" :
-	    msg == NULL && w->w_conf->rc_negotiate_keytab[0] != '\0' &&
+	    msg == NULL && negotiate_offered(w) &&
 	    !ntlm_only ? "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
 	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "%s",
 	    w->w_kerberos_only ? "negotiate" : msg != NULL ? "ntlm2" : "ntlm");
@@ -126,8 +135,8 @@ master_challenge(struct worker_env *w, unsigned char *challenge)
 	 * takes it only from a connection of a trusted balancer. */
 	msgbuf_init(&mb);
 	ipc_addr_put(&mb, &w->w_proxy_src);
-	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHALLENGE,
-	    w->w_client.io_fd, &mb);
+	rv = mb.mb_error ? -1 : worker_send_conn(w, IPC_NTLM_CHALLENGE,
+	    &mb);
 	msgbuf_free(&mb);
 	if (rv == -1 || worker_await_master(w, IPC_NTLM_NONCE, &msg,
 	    MASTER_ANSWER_MS) == -1)
@@ -260,6 +269,8 @@ await_result(struct worker_env *w, char *why, size_t whylen)
 	ipc_msg_free(&msg);
 	if (rv == -1)
 		fatalx("worker: malformed ntlm result from the master");
+	if (ok)
+		w->w_identity_source = w->w_ntlm_source;
 	return (int)status;
 }
 
@@ -276,6 +287,7 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
 	msgbuf_put_str(&mb, a->na_domain);
 	msgbuf_put_u32(&mb, (uint32_t)a->na_ntlen);
 	msgbuf_put_bytes(&mb, a->na_nt, a->na_ntlen);
+	msgbuf_put_u32(&mb, (uint32_t)w->w_ntlm_source);
 	msgbuf_put_str(&mb, w->w_dwant != NULL ? w->w_dwant : "");
 	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
@@ -366,8 +378,8 @@ kerberos(struct worker_env *w, const struct http_message *req,
 	msgbuf_put_u32(&mb, (uint32_t)n);
 	msgbuf_put_bytes(&mb, tok, n);
 	msgbuf_put_str(&mb, w->w_dwant != NULL ? w->w_dwant : "");
-	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NEGOTIATE_CHECK,
-	    w->w_client.io_fd, &mb);
+	rv = mb.mb_error ? -1 : worker_send_conn(w, IPC_NEGOTIATE_CHECK,
+	    &mb);
 	msgbuf_free(&mb);
 	explicit_bzero(tok, sizeof(tok));
 	if (rv != -1)
@@ -403,18 +415,22 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	int				 type;
 
 	w->w_kerberos_only = rt->rt_auth == AUTH_NEGOTIATE;
-	/* A login made now asks for this route's delegate; one made for
+	w->w_ntlm_source = rt->rt_ntlm_source;
+	/* A login counts on the connection for routes of the same source:
+	 * a user of the ntlm-users file is no user of the domain's. A
+	 * login made now asks for this route's delegate; one made for
 	 * another route's, or whose backend connection is gone, is asked
 	 * to log in again. */
 	w->w_dwant = rt->rt_delegate;
 	if (h == NULL)
 		return w->w_identity[0] != '\0' && (w->w_kerberos ||
-		    !w->w_kerberos_only) && auth_delegate_usable(w, rt) ?
-		    AUTHN_FORWARD : challenge(w, req, rl, NULL, 0);
+		    !w->w_kerberos_only) &&
+		    w->w_identity_source == w->w_ntlm_source &&
+		    auth_delegate_usable(w, rt) ? AUTHN_FORWARD :
+		    challenge(w, req, rl, NULL, 0);
 	auth_describe(req, "Authorization", rl->rl_auth_req,
 	    sizeof(rl->rl_auth_req));
-	if (w->w_conf->rc_negotiate_keytab[0] != '\0' &&
-	    h->hh_valuelen > 10 &&
+	if (negotiate_offered(w) && h->hh_valuelen > 10 &&
 	    strncasecmp(h->hh_value, "Negotiate ", 10) == 0)
 		return kerberos(w, req, rl, h);
 	if (w->w_kerberos_only) {

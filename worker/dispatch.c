@@ -6,11 +6,13 @@
  * from the accept loop (worker.c), between requests (session.c) and
  * during an exchange (exchange.c).
  */
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ipc.h"
 #include "log.h"
 #include "tls.h"
@@ -132,6 +134,38 @@ worker_dispatch_master(struct worker_env *w)
 		fatalx("worker: bad message from the master");
 	worker_handle_master(w, &msg);
 	ipc_msg_free(&msg);
+}
+
+/*
+ * A question to the master that carries the client connection (so that
+ * the master reads the client's address itself). The kernel counts
+ * descriptors in flight, sent and not yet received, per user, and every
+ * worker is the same user: when more than a worker's RLIMIT_NOFILE of
+ * them are in flight at once (a burst of logins on many workers while
+ * the master is busy), sendmsg fails with ETOOMANYREFS until the master
+ * has read some. That is a wait, not a refusal: try again for up to
+ * SEND_CONN_WAIT_MS, backing off from 1 to 16 ms. 0, or -1 (logged).
+ */
+#define SEND_CONN_WAIT_MS	5000
+
+int
+worker_send_conn(struct worker_env *w, uint32_t type, const struct msgbuf *mb)
+{
+	int64_t		deadline = now_ms() + SEND_CONN_WAIT_MS;
+	int		pause = 1;
+
+	for (;;) {
+		if (ipc_send(w->w_ipc, type, w->w_client.io_fd, mb) == 0)
+			return 0;
+		if (errno != ETOOMANYREFS || now_ms() >= deadline)
+			break;
+		(void)poll(NULL, 0, pause);
+		pause = pause < 16 ? pause * 2 : 16;
+	}
+	log_warn("worker: cannot pass the client connection to the master%s",
+	    errno == ETOOMANYREFS ? " (too many descriptors in flight for "
+	    "5 s)" : "");
+	return -1;
 }
 
 /*

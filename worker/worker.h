@@ -105,6 +105,10 @@ struct worker_env {
 						   Kerberos login */
 	int			 w_kerberos_only;	/* this request's
 						   route: auth = negotiate */
+	int			 w_ntlm_source;	/* this request's route's
+						   enum ntlm_source */
+	int			 w_identity_source;	/* the source that
+						   checked w_identity */
 	size_t			 w_mutual_len;	/* of w_mutual; 0: none */
 	unsigned char		 w_mutual[NEGOTIATE_REPLY_MAX];	/* the
 						   Kerberos login's reply token,
@@ -161,6 +165,9 @@ void	 worker_catch_term(void);
 int	 worker_stop_soon(struct worker_env *w);
 void	 worker_dispatch_master(struct worker_env *w);
 struct ipc_msg;
+struct msgbuf;
+int	 worker_send_conn(struct worker_env *w, uint32_t type,
+	    const struct msgbuf *mb);
 int	 worker_await_master(struct worker_env *w, uint32_t want,
 	    struct ipc_msg *msg, int timeout_ms);
 

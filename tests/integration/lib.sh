@@ -151,6 +151,24 @@ workers() {
 	pgrep -P "$RPXD_PID${t:+,$t}" -x rpxd-worker | sort -n
 }
 
+# new_template OLD S: the one template other than OLD, seen twice 0.3 s
+# apart within S seconds. A worker that a dying template had just forked
+# still bears the template's name until it renames itself, and is the
+# master's child once its template is gone: a single look can see it.
+new_template() {
+	local i a b
+	for ((i = 0; i < $2 * 10; i++)); do
+		a=$(templates)
+		if [ -n "$a" ] && [ "$a" != "$1" ] && [ "$(echo "$a" | wc -l)" = 1 ]; then
+			sleep 0.3
+			b=$(templates)
+			[ "$a" = "$b" ] && { echo "$a"; return 0; }
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
 wait_workers() {	# at least N workers within S seconds
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do

@@ -28,7 +28,7 @@ for n in ${RPXD_TESTS:-}; do only+=("$IT"/t_"$n"_*.sh); done
 [ ${#only[@]} -eq 0 ] && only=("$IT"/t_*.sh)
 
 # The longest tests first, so that the shards end together.
-SLOW_FIRST="t_96_ t_74_ t_64_ t_41_ t_79_ t_70_ t_73_ t_77_ t_20_ t_44_ t_45_ t_84_ t_89_ t_22_ t_87_ t_62_ t_94_ t_78_"
+SLOW_FIRST="t_96_ t_74_ t_64_ t_41_ t_79_ t_70_ t_73_ t_77_ t_20_ t_44_ t_45_ t_84_ t_89_ t_22_ t_87_ t_62_ t_94_ t_98_ t_78_"
 
 # next_test QUEUE: takes the first line of the queue file, under its lock.
 next_test() {

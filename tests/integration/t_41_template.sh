@@ -61,11 +61,7 @@ printf 'GET /held1 HTTP/1.1\r\nHost: lyncweb.example.com\r\n\r\n' >&7
 read -r -t 5 line <&7
 expect "a keep-alive client is served" "${line%$'\r'}" "HTTP/1.1 200 OK"
 kill -9 "$t"
-for _ in $(seq 1 150); do
-	t2=$(templates | head -1)
-	[ -n "$t2" ] && [ "$t2" != "$t" ] && break
-	sleep 0.1
-done
+t2=$(new_template "$t" 15)
 check "a killed template is logged" log_has "template: $t of generation 1 killed by signal 9"
 check "a killed template is replaced" test -n "$t2" -a "$t2" != "$t"
 sleep 0.5
@@ -94,11 +90,7 @@ read -r -t 5 line <&7
 kill -HUP "$RPXD_PID"
 # Up to 30 s: under ASan on a loaded machine the new template takes seconds
 # to parse, build its contexts and warm up.
-for _ in $(seq 1 300); do
-	[ -n "$(templates)" ] && [ "$(templates)" != "$t2" ] && break
-	sleep 0.1
-done
-t3=$(templates)
+t3=$(new_template "$t2" 30)
 check "the reload starts a template for generation 2" test -n "$t3" -a "$t3" != "$t2"
 check "the old template is gone" test ! -d "/proc/$t2" -o "$(awk '{print $3}' "/proc/$t2/stat" 2>/dev/null)" = Z
 cat <&7 >/dev/null & cat_pid=$!

@@ -28,6 +28,7 @@ AD_PASS='Adm1n-Pass!x'
 AD_ALICE='Al1ce-Pass!x'
 AD_BOB='B0b-Pass!x'
 AD_CAROL='Car0l-Pass!x'
+AD_PARTNER='Partn3r-Pass!x'
 AD_SAMBA=
 # A SPNEGO NegTokenInit offering NTLMSSP, with an NTLM type 1 as its
 # mechToken (what Windows' SSPI sends without a ticket; the fuzz corpus's
@@ -186,6 +187,7 @@ ad_conf() {	# [extra require-group names]
 log-level = "verbose"
 ntlm-source = "winbind"
 ntlm-domain = "CORP"
+ntlm-users = "$WORK/ad-partners"
 negotiate-keytab = "$AD/http.keytab"
 winbind-timeout = 2
 auth-failure-limit = 3
@@ -210,6 +212,12 @@ listener "http" {
 		backend = "a"
 		auth = "negotiate"
 	}
+	route "partner" {
+		host = { "partner.example.com" }
+		backend = "a"
+		auth = "ntlm"
+		ntlm-source = "file"
+	}
 }
 listener "krb" {
 	address = "127.0.0.1"
@@ -224,6 +232,12 @@ CONF
 }
 
 ad_start_rpxd() {
+	# The partners' route checks its users against a file, not the
+	# domain (ntlm-source on a route).
+	printf 'partner1:CORP:%s\n' "$(printf '%s' "$AD_PARTNER" |
+	    iconv -t UTF-16LE | openssl dgst -md4 -provider legacy \
+	    -provider default | sed 's/.*= //')" > "$WORK/ad-partners"
+	chmod 600 "$WORK/ad-partners"
 	ad_conf > "$WORK/ad.conf"
 	# nsenter execs rpxd: $! is the daemon (a function would fork).
 	nsenter -t "$AD_SAMBA" -m -- "$TOP/rpxd" -d -f "$WORK/ad.conf" \
@@ -435,6 +449,48 @@ r = requests.get("http://127.0.0.1/whoami", headers={"Host": "ntlm.example.com"}
 print(r.status_code, r.text.strip())' "$AD_BOB" "$IT" 2>&1)
 	expect "requests-ntlm as CORP\\bob logs in" "$r" \
 	    '200 user=CORP\bob authz= backend=A'
+}
+
+# ntlm-source per route: partner.example.com checks the ntlm-users file,
+# ntlm.example.com the domain. Each takes only its own users, offers
+# Negotiate only where the domain checks, and a login on one connection
+# does not carry over to a route of the other source. The refusals come
+# from addresses of their own (auth-failure-limit counts them).
+ad_route_sources() {
+	local r
+	r=$(ad_get partner.example.com /whoami 127.0.0.7 --ntlm -u "CORP\\partner1:$AD_PARTNER")
+	expect "a route with ntlm-source = \"file\": its file's user logs in" \
+	    "$r" 'user=CORP\partner1 authz= backend=A
+ status=200'
+	check "... checked by the file, not the domain (master's line)" bash -c \
+	    "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: client 127.0.0.7: NTLM login of CORP.partner1 (as CORP.partner1), in 0'"
+	r=$(ad_get partner.example.com /whoami 127.0.0.8 -o /dev/null --ntlm -u "CORP\\alice:$AD_ALICE")
+	expect "... a domain user is refused there" "$r" ' status=401'
+	r=$(ad_get ntlm.example.com /whoami 127.0.0.9 -o /dev/null --ntlm -u "CORP\\partner1:$AD_PARTNER")
+	expect "... and the file's user on the domain's route" "$r" ' status=401'
+	r=$(curl -s -o /dev/null -D - --max-time 10 -H 'Host: partner.example.com' \
+	    http://127.0.0.1/whoami | grep -i '^www-authenticate' | tr -d '\r' | sort | tr '\n' ' ')
+	expect "the file's route offers NTLM alone" "$r" 'WWW-Authenticate: NTLM '
+	r=$(curl -s -o /dev/null -D - --max-time 10 -H 'Host: ntlm.example.com' \
+	    http://127.0.0.1/whoami | grep -i '^www-authenticate' | tr -d '\r' | sort | tr '\n' ' ')
+	expect "the domain's route offers Negotiate and NTLM" "$r" \
+	    'WWW-Authenticate: NTLM WWW-Authenticate: Negotiate '
+	r=$("$NTLM_PY" -c '
+import sys
+sys.path.insert(0, sys.argv[2])
+import ntlm_client
+a = type("A", (), dict(url="http://127.0.0.1/whoami", host="partner.example.com",
+    source="127.0.0.10", timeout=15, cacert=None, insecure=False))
+c = ntlm_client.Conn(a)
+r = ntlm_client.handshake(c, "CORP\\partner1:" + sys.argv[1], 3)
+first = r[0] if r else None
+c.host = "ntlm.example.com"
+c.send()
+r = c.response()
+print(first, r[0] if r else "closed")' "$AD_PARTNER" "$IT" 2>&1)
+	expect "a file login on a connection does not count on the domain's route (200, then 401)" \
+	    "$r" "200 401"
 }
 
 # Two refusals the domain gives, then a third failure: the limit (3) is
@@ -776,6 +832,7 @@ ad_tests() {
 	ad_kerberos
 	ad_negotiate_only
 	ad_logins
+	ad_route_sources
 	ad_refusals
 	ad_parallel_guesses
 	ad_groups

@@ -286,6 +286,14 @@ START_TEST(test_delegate)
 	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
 	    conf("winbind", DLG("ntlm", "HTTP/app@")));
 	expect_error(t, 10, "delegate", "service/host@REALM", NULL);
+	/* A route of the ntlm-users file: its users have no ticket. */
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\nntlm-users = "
+	    "\"/dev/null\"\n%s", kt, conf("winbind", " route \"app\" {\n"
+	    " backend = \"b\"\n auth = \"ntlm\"\n ntlm-source = \"file\"\n"
+	    " delegate = \"HTTP/app.corp.example.com\"\n }\n"));
+	ck_assert_ptr_null(load(t));
+	ck_assert_msg(strstr(err, "delegate: only with ntlm-source = "
+	    "\"winbind\"") != NULL, "%s", err);
 	/* Without negotiate-keytab no key can ask the domain: line 9. */
 	expect_error(conf("winbind", DLG("ntlm", "HTTP/app.corp.example.com")),
 	    9, "route \"app\"", "delegate", "negotiate-keytab", NULL);
@@ -353,6 +361,103 @@ START_TEST(test_negotiate_route)
 }
 END_TEST
 
+/*
+ * ntlm-source on a route: the global one is the default; a site can
+ * check one route against the domain and another against the ntlm-users
+ * file, and the source crosses the wire to the workers (they name it in
+ * each check and offer Negotiate only where the domain checks).
+ */
+#define PARTNER	" route \"partner\" {\n backend = \"b\"\n auth = \"ntlm\"\n" \
+		" host = { \"p.example\" }\n }\n"
+START_TEST(test_route_source)
+{
+	static const char	 line[] = "partner1:CORP:"
+				    "a4f49c406510bdcab6824ee7c30fd852\n";
+	struct rpxd_conf	*c, *d;
+	struct msgbuf		 mb, rd;
+	unsigned char		*copy;
+	char			 users[64], t[4096];
+	int			 fd;
+
+	snprintf(users, sizeof(users), "/tmp/rpxd-unit-users.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(users), -1);	/* mode 600 */
+	ck_assert_int_eq(write(fd, line, sizeof(line) - 1),
+	    (ssize_t)sizeof(line) - 1);
+	close(fd);
+	/* Global file, one route of the domain's. */
+	snprintf(t, sizeof(t), "ntlm-users = \"%s\"\n%s", users,
+	    conf("file", PARTNER " route \"lync\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n ntlm-source = \"winbind\"\n"
+	    " require-group = { \"CORP\\\\Staff\" }\n host = { \"l.example\" }\n"
+	    " }\n"));
+	c = load(t);
+	ck_assert_msg(c != NULL, "refused: %s", err);
+	ck_assert_int_eq(c->rc_ntlm_source, NTLM_SOURCE_FILE);
+	ck_assert_int_eq(c->rc_listeners[0].ls_routes[0].rt_ntlm_source,
+	    NTLM_SOURCE_FILE);
+	ck_assert_int_eq(c->rc_listeners[0].ls_routes[1].rt_ntlm_source,
+	    NTLM_SOURCE_WINBIND);
+	ck_assert_uint_eq(c->rc_listeners[0].ls_routes[1].rt_ntlm_source_line,
+	    15);
+	ck_assert(config_uses_winbind(c) && config_uses_file(c));
+	ck_assert_ptr_nonnull(c->rc_users);	/* the file is read */
+	ck_assert_uint_ne(c->rc_winbind_gid, 0);	/* and the domain's */
+	msgbuf_init(&mb);
+	ck_assert_int_eq(config_encode(c, &mb), 0);
+	ck_assert_ptr_nonnull(copy = malloc(mb.mb_len));
+	memcpy(copy, mb.mb_data, mb.mb_len);
+	msgbuf_init(&rd);
+	msgbuf_attach(&rd, copy, mb.mb_len);
+	ck_assert_ptr_nonnull(d = config_decode(&rd));
+	ck_assert_int_eq(d->rc_listeners[0].ls_routes[0].rt_ntlm_source,
+	    NTLM_SOURCE_FILE);
+	ck_assert_int_eq(d->rc_listeners[0].ls_routes[1].rt_ntlm_source,
+	    NTLM_SOURCE_WINBIND);
+	config_free(d);
+	msgbuf_free(&rd);
+	msgbuf_free(&mb);
+	config_free(c);
+	/* Global winbind, one route of the file's: the file is read. */
+	snprintf(t, sizeof(t), "ntlm-users = \"%s\"\n%s", users,
+	    conf("winbind", " route \"partner\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n ntlm-source = \"file\"\n"
+	    " host = { \"p.example\" }\n }\n" LYNC));
+	c = load(t);
+	ck_assert_msg(c != NULL, "refused: %s", err);
+	ck_assert_int_eq(c->rc_listeners[0].ls_routes[0].rt_ntlm_source,
+	    NTLM_SOURCE_FILE);
+	ck_assert_int_eq(c->rc_listeners[0].ls_routes[1].rt_ntlm_source,
+	    NTLM_SOURCE_WINBIND);
+	ck_assert_ptr_nonnull(c->rc_users);
+	config_free(c);
+	/* ... but without the file, that route is refused at its option. */
+	expect_error(conf("winbind", " route \"partner\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n ntlm-source = \"file\"\n }\n"), 9,
+	    "route \"partner\"", "ntlm-source = \"file\" needs the global "
+	    "ntlm-users", NULL);
+	/* A bad name, a route that does not authenticate, groups of a
+	 * file route, Kerberos on a file route: each at its line. */
+	expect_error(conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n ntlm-source = \"ldap\"\n }\n"), 9,
+	    "ntlm-source", "\"ldap\"", NULL);
+	expect_error(conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " ntlm-source = \"winbind\"\n }\n"), 8, "route \"r\"",
+	    "ntlm-source: only with auth", NULL);
+	snprintf(t, sizeof(t), "ntlm-users = \"%s\"\n%s", users,
+	    conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " auth = \"ntlm\"\n ntlm-source = \"file\"\n"
+	    " require-group = { \"G\" }\n }\n"));
+	expect_error(t, 11, "route \"r\"", "require-group", "only with "
+	    "ntlm-source = \"winbind\"", NULL);
+	snprintf(t, sizeof(t), "ntlm-users = \"%s\"\n%s", users,
+	    conf("winbind", " route \"r\" {\n backend = \"b\"\n"
+	    " auth = \"negotiate\"\n ntlm-source = \"file\"\n }\n"));
+	expect_error(t, 7, "route \"r\"", "auth = \"negotiate\" needs",
+	    "ntlm-source = \"winbind\"", NULL);
+	unlink(users);
+}
+END_TEST
+
 Suite *
 suite_config_ad(void)
 {
@@ -364,6 +469,7 @@ suite_config_ad(void)
 	tcase_add_test(tc, test_winbind_errors);
 	tcase_add_test(tc, test_keytab);
 	tcase_add_test(tc, test_negotiate_route);
+	tcase_add_test(tc, test_route_source);
 	tcase_add_test(tc, test_delegate);
 	suite_add_tcase(s, tc);
 	return s;

@@ -219,6 +219,7 @@ send_check_for(const char *user, const char *domain, const unsigned char *nt,
 	msgbuf_put_str(&mb, domain);
 	msgbuf_put_u32(&mb, (uint32_t)ntlen);
 	msgbuf_put_bytes(&mb, nt, ntlen);
+	msgbuf_put_u32(&mb, NTLM_SOURCE_FILE);
 	msgbuf_put_str(&mb, spn);
 	rv = master_takes(IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
