@@ -392,7 +392,7 @@ winbind_expire(struct master *m, int64_t now)
 	struct winbind_proc	*wp;
 	int64_t			 next = 0, d;
 	unsigned		 i;
-	char			 why[96];
+	char			 why[96], dwhy[96 + 48 + RPXD_SPN_MAX];
 
 	snprintf(why, sizeof(why), "the domain did not answer within "
 	    "winbind-timeout (%u s)", m->m_conf->rc_winbind_timeout);
@@ -415,7 +415,13 @@ winbind_expire(struct master *m, int64_t now)
 			log_warnx("auth: domain checker %ld has not answered "
 			    "within %u s; killing it", (long)wp->wp_pid,
 			    m->m_conf->rc_winbind_timeout);
-			winbind_fail(m, &wp->wp_login, why);
+			/* With a delegate it may be the KDC that is silent. */
+			if (wp->wp_login.wl_spn[0] != '\0')
+				snprintf(dwhy, sizeof(dwhy), "%s (the login, or "
+				    "the KDC for delegate %s)", why,
+				    wp->wp_login.wl_spn);
+			winbind_fail(m, &wp->wp_login,
+			    wp->wp_login.wl_spn[0] != '\0' ? dwhy : why);
 			kill(wp->wp_pid, SIGKILL);
 			wp->wp_overran = 1;
 			winbind_proc_close(wp);

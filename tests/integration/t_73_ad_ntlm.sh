@@ -735,6 +735,28 @@ listener "dlg" {
 CONF
 }
 
+# The KDC stopped (SIGSTOP; winbind still answers the NTLM login): the
+# delegation gets no answer, and the login 503 at winbind-timeout.
+ad_dlg_kdc_silent() {
+	local r p kdcs=
+	for p in $(ad_descendants "$AD_SAMBA"); do
+		case $(ps -o comm= -p "$p" 2>/dev/null) in
+		kdc*) kdcs="$kdcs $p";;
+		esac
+	done
+	check "samba's KDC processes found ($kdcs)" test -n "$kdcs"
+	for p in $kdcs; do kill -STOP "$p"; done
+	r=$(curl -s -o /dev/null --max-time 15 --ntlm -u "CORP\\alice:$AD_ALICE" \
+	    -H 'Host: dlg.example.com' --interface 127.0.0.13 \
+	    -w '%{http_code}' http://127.0.0.1:82/whoami)
+	for p in $kdcs; do kill -CONT "$p"; done
+	expect "delegate: the KDC not answering: 503" "$r" 503
+	check "... and a log line names the delegate" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: client 127.0.0.13: NTLM login of CORP.alice not checked: the domain did not answer within winbind-timeout (2 s) (the login, or the KDC for delegate $AD_DLG_SPN); answered 503'"
+	sleep 1.2	# the killed checker's successor starts
+}
+
 ad_delegation() {
 	local r url=http://rpxd.corp.rpxd.test:82/whoami
 	local res=rpxd.corp.rpxd.test:82:127.0.0.1
@@ -794,6 +816,7 @@ PY
 	    "$r" 'krb_user=alice@CORP.RPXD.TEST conn=N
  status=200'
 	unset KRB5_CONFIG KRB5CCNAME
+	ad_dlg_kdc_silent
 	# The right taken away: the KDC refuses S4U2Proxy; 502, a log line.
 	ad_tool delegation del-service httpsvc "$AD_DLG_SPN"
 	r=$(curl -s -o /dev/null --max-time 15 --ntlm -u "CORP\\bob:$AD_BOB" \
