@@ -24,6 +24,8 @@ enum mx_ntlm {
 	MX_NTLM_FAILED,		/* unknown user, wrong password, no
 				   challenge pending */
 	MX_NTLM_LOCKED,		/* refused unchecked: auth-failure-limit */
+	MX_NTLM_UNAVAILABLE,	/* no verdict: the domain did not answer,
+				   the checkers' queue was full: 503 */
 	MX_NTLM_RESULTS
 };
 

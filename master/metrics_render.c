@@ -22,7 +22,7 @@ static const char *const limited_names[LIMIT_REASONS] = {
 	"per_address", "pressure_head", "pressure_idle"
 };
 static const char *const ntlm_names[MX_NTLM_RESULTS] = {
-	"ok", "failed", "locked"
+	"ok", "failed", "locked", "unavailable"
 };
 static const char *const worker_state_names[MX_WS_STATES] = {
 	"starting", "idle", "busy", "stopping"
@@ -334,7 +334,8 @@ render_ntlm(const struct mx_state *st, struct strbuf *out)
 
 	mx_family(out, "rpxd_ntlm_logins_total", "counter", "auth = ntlm "
 	    "logins checked by the master, by result (locked: refused "
-	    "unchecked after auth-failure-limit).");
+	    "unchecked after auth-failure-limit; unavailable: no verdict "
+	    "from the domain, answered 503).");
 	for (i = 0; i < MX_NTLM_RESULTS; i++) {
 		l = (struct mx_label){ "result", ntlm_names[i] };
 		mx_sample(out, "rpxd_ntlm_logins_total", &l, 1, st->st_ntlm[i]);

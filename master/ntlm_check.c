@@ -380,7 +380,7 @@ ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
 	} else if (status == NTLM_RESULT_UNAVAILABLE) {
 		log_warnx("auth: client %s: %s login of %s not checked: %s; "
 		    "answered 503", p->np_text, scheme, who, text);
-		metrics_ntlm(MX_NTLM_FAILED);
+		metrics_ntlm(MX_NTLM_UNAVAILABLE);
 	} else {
 		log_info("auth: client %s: %s login of %s (as %s), in %u of "
 		    "the require-group groups", p->np_text, scheme, text, who,

@@ -187,9 +187,9 @@ expect "pool: max-workers" "$(mx_value "$m" rpxd_pool_workers_max)" 16
 expect "pool: not under pressure, nothing refused by the limits, one PROXY refusal" \
     "$(mx_value "$m" rpxd_pool_pressure) $(for r in per_address pressure_head pressure_idle proxy_protocol; do mx_value "$m" "rpxd_refused_connections_total{reason=\"$r\"}"; done | tr '\n' ' ')" \
     "0 0 0 0 1 "
-expect "NTLM: logins ok, failed, locked" \
-    "$(for r in ok failed locked; do mx_value "$m" "rpxd_ntlm_logins_total{result=\"$r\"}"; done | tr '\n' ' ')" \
-    "1 2 1 "
+expect "NTLM: logins ok, failed, locked, unavailable" \
+    "$(for r in ok failed locked unavailable; do mx_value "$m" "rpxd_ntlm_logins_total{result=\"$r\"}"; done | tr '\n' ' ')" \
+    "1 2 1 0 "
 gone=0
 for p in $before; do kill -0 "$p" 2>/dev/null || gone=$((gone + 1)); done
 check "workers retired meanwhile (max-connections-per-worker = 2)" \

@@ -132,6 +132,9 @@ wq_tests() {
 	check "another address's login takes a place from the address holding the most, logged" \
 	    bash -c "tail -n +$((WQ_MARK + 1)) '$WORK/rpxd.log' | grep -q \
 	    \"client 127.0.0.2: NTLM login of CORP.mallory not checked: the domain checkers' queue is full, and this address holds the most places in it; answered 503\""
+	expect "the metrics count the three logins answered 503 unchecked" \
+	    "$("$TOP/rpxctl" -s "$WORK/rpxd.sock" metrics | grep '^rpxd_ntlm_logins_total{result="unavailable"} ')" \
+	    'rpxd_ntlm_logins_total{result="unavailable"} 3'
 	sleep 1
 	check "... and is waiting for the domain, not refused" kill -0 "$c_pid"
 	check "... no login of the other address was refused for a full queue" \
