@@ -79,7 +79,7 @@ COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c common/metrics_board.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_fleet.c common/config_metrics.c \
 		  common/config_tls.c common/ocsp_check.c common/ocsp_request.c \
-		  common/config_ad.c
+		  common/config_ad.c common/config_delegate.c
 MASTER_SRCS	= $(filter-out master/main.c master/watch_%.c,$(wildcard master/*.c))
 # How the master watches its workers' sockets: epoll on Linux.
 ifeq ($(shell uname -s),Linux)
@@ -159,7 +159,7 @@ rpxd-keys: keys/main.o $(KEYS_OBJS) worker/privdrop.o $(SANDBOX_OBJS) \
 
 # The domain checker: its setup, login check and groups.
 WINBIND_OBJS	= winbind/main.o winbind/auth.o winbind/groups.o \
-		  winbind/kerberos.o
+		  winbind/kerberos.o winbind/delegate.o
 rpxd-winbind: $(WINBIND_OBJS) $(SANDBOX_OBJS) $(COMMON_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(WBC_LIBS) $(SSL_LIBS)
 

@@ -45,6 +45,7 @@
 #define RPXD_GROUPS_MAX		16	/* require-group names of a route */
 #define RPXD_ALL_GROUPS_MAX	64	/* distinct names of all routes */
 #define RPXD_GROUP_NAME_MAX	256	/* "DOMAIN\\group", UTF-8 */
+#define RPXD_SPN_MAX		256	/* delegate: "HTTP/host@REALM" */
 #define RPXD_WINBIND_CHECKERS_MAX 16	/* winbind-checkers' largest value */
 
 /* Who authenticates the client on a route (R11). */
@@ -182,6 +183,11 @@ struct route_conf {
 	char			(*rt_groups)[RPXD_GROUP_NAME_MAX];	/* as
 					   written: "CORP\\Lync users" */
 	unsigned		 rt_groups_line;
+	char			 rt_delegate[RPXD_SPN_MAX];	/* delegate:
+					   the backend's Kerberos service
+					   principal ("HTTP/host[@REALM]"),
+					   "" for none */
+	unsigned		 rt_delegate_line;
 	int			 rt_ntlm_source;	/* enum ntlm_source: the
 					   route's ntlm-source, else the
 					   global one */
@@ -342,6 +348,15 @@ const char *config_ntlm_source_name(int source);	/* "file" ... */
  * logins checked by the domain; by the ntlm-users file. */
 int	 config_uses_winbind(const struct rpxd_conf *c);
 int	 config_uses_file(const struct rpxd_conf *c);
+/*
+ * config_delegate.c: NULL when v is a service principal a route may
+ * delegate to ("service/host" or "service/host@REALM"), else what is
+ * wrong with it; and whether spn is the delegate of a route of c (the
+ * master takes no other from a worker).
+ */
+const char *config_delegate_problem(const char *v);
+int	config_delegate_known(const struct rpxd_conf *c, const char *spn);
+int	config_has_delegate(const struct rpxd_conf *c);	/* any route */
 /*
  * config_ad.c: the distinct require-group names of all routes (compared
  * without ASCII case), the first max of them copied into out (NULL: only

@@ -883,6 +883,7 @@ static cfg_opt_t route_opts[] = {
 	CFG_STR("auth-header", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("require-group", NULL, CFGF_NODEFAULT),
 	CFG_STR("ntlm-source", NULL, CFGF_NODEFAULT),
+	CFG_STR("delegate", NULL, CFGF_NODEFAULT),
 	CFG_BOOL("access-log", cfg_true, CFGF_NONE),
 	CFG_END()
 };
@@ -1068,6 +1069,7 @@ config_schema(void)
 		    validators[i].fn);
 	config_pool_validators(cfg);
 	config_ad_validators(cfg);
+	config_delegate_validators(cfg);
 	return cfg;
 }
 
@@ -1423,6 +1425,7 @@ fill_route(struct route_conf *rt, cfg_t *sec, const char *ls_name)
 	fill_route_hosts(rt, sec, ls_name);
 	config_fill_route_auth(rt, sec, ls_name);
 	config_fill_route_groups(rt, sec, ls_name);
+	config_fill_route_delegate(rt, sec);
 }
 
 static void
@@ -1594,6 +1597,7 @@ fill(struct rpxd_conf *c, cfg_t *cfg)
 	config_resolve_ad(c);
 	config_check_auth(c);
 	config_check_groups(c);
+	config_check_delegate(c);
 }
 
 struct rpxd_conf *

@@ -39,6 +39,12 @@ void	 config_fill_route_groups(struct route_conf *rt, cfg_t *sec,
 void	 config_resolve_ad(struct rpxd_conf *c);
 void	 config_check_groups(const struct rpxd_conf *c);
 
+/* config_delegate.c: a route's delegate (Kerberos constrained
+ * delegation to the backend). */
+void	 config_delegate_validators(cfg_t *root);
+void	 config_fill_route_delegate(struct route_conf *rt, cfg_t *sec);
+void	 config_check_delegate(const struct rpxd_conf *c);
+
 /* config_metrics.c: metrics and metrics-from of a listener; 1 when it
  * is a metrics listener (then it has no routes), else 0. */
 int	 config_fill_listener_metrics(struct listener_conf *ls, cfg_t *sec);

@@ -70,6 +70,7 @@ put_route(struct msgbuf *mb, const struct route_conf *rt)
 	msgbuf_put_u32(mb, rt->rt_ngroups);
 	for (i = 0; i < rt->rt_ngroups; i++)
 		msgbuf_put_str(mb, rt->rt_groups[i]);
+	msgbuf_put_str(mb, rt->rt_delegate);
 }
 
 /* Public bytes only: private keys travel in their own message. */
@@ -282,6 +283,10 @@ get_groups(struct msgbuf *mb, struct route_conf *rt)
 		if (msgbuf_get_str(mb, rt->rt_groups[i],
 		    RPXD_GROUP_NAME_MAX) == -1 || rt->rt_groups[i][0] == '\0')
 			return -1;
+	/* delegate: likewise only where rpxd logs clients in. */
+	if (msgbuf_get_str(mb, rt->rt_delegate, sizeof(rt->rt_delegate)) ==
+	    -1 || (rt->rt_delegate[0] != '\0' && !AUTH_BY_PROXY(rt->rt_auth)))
+		return -1;
 	return 0;
 }
 

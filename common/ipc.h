@@ -35,7 +35,8 @@ enum ipc_type {
 	IPC_NTLM_CHECK,		/* str user, str domain, u32 len (at most
 				   NTLM_NT_RESPONSE_MAX), len bytes NT
 				   response; checked against the challenge
-				   the master gave this worker */
+				   the master gave this worker; str the
+				   route's delegate ("" for none) */
 	IPC_NTLM_RESULT,	/* u32 NTLM_RESULT_*, str identity
 				   ("DOMAIN\\user") or why it failed, u32
 				   count, count str: the require-group
@@ -46,7 +47,12 @@ enum ipc_type {
 				   key of an NTLM login (16, for SPNEGO's
 				   mechListMIC), else 0; a refusal
 				   may come auth-failure-delay seconds
-				   later */
+				   later; then u32 DELEGATION_*, str why
+				   (DELEGATION_WHY_MAX), u32 len, len
+				   bytes: the Kerberos token of a route's
+				   delegate for the backend (at most
+				   DELEGATION_TOKEN_MAX; 0 unless
+				   DELEGATION_OK) */
 	/* the key service (keyproto.h): each worker's channel to a key
 	   holder is a SOCK_SEQPACKET socketpair made by the master; the
 	   worker's end goes with IPC_SPAWN_KEYS */
@@ -138,7 +144,9 @@ enum ipc_type {
 				   NTLM_CHALLENGE_LEN bytes the challenge
 				   the master minted, u32 len, len bytes
 				   NT response; KERBEROS: u32 len, len
-				   bytes token (at most NTLM_MSG_MAX) */
+				   bytes token (at most NTLM_MSG_MAX);
+				   then str the delegate to get the user
+				   a ticket for ("" for none) */
 	IPC_WINBIND_ANSWER,	/* checker -> master: u32 id, u32
 				   NTLM_RESULT_*, str identity or why, u32
 				   count, count str: the names of
@@ -146,20 +154,27 @@ enum ipc_type {
 				   len, len bytes: a Kerberos login's reply
 				   token (at most NEGOTIATE_REPLY_MAX), an
 				   NTLM login's session key (16 or 0); 0
-				   for any other) */
+				   for any other; the delegation as in
+				   IPC_NTLM_RESULT */
 	/* negotiate-keytab (master/negotiate.c, worker/auth_ntlm.c) */
 	IPC_NEGOTIATE_CHECK,	/* worker -> master: fd: the client
 				   connection (as for IPC_NTLM_CHALLENGE);
 				   payload: ipc_addr, u32 len, len bytes
 				   token of Authorization: Negotiate (at
-				   most NTLM_MSG_MAX); IPC_NTLM_RESULT
-				   answers */
+				   most NTLM_MSG_MAX), str the route's
+				   delegate; IPC_NTLM_RESULT answers */
 	IPC_TYPE_MAX
 };
 
 /* IPC_WINBIND_CHECK kinds */
 #define WINBIND_LOGIN_NTLM	0
 #define WINBIND_LOGIN_KERBEROS	1
+
+/* A route's delegate in IPC_NTLM_RESULT and IPC_WINBIND_ANSWER */
+#define DELEGATION_NONE		0	/* none asked for */
+#define DELEGATION_OK		1	/* the token for the backend */
+#define DELEGATION_REFUSED	2	/* the domain refused it: 502 */
+#define DELEGATION_UNAVAILABLE	3	/* no KDC answered: 503 */
 
 /* IPC_NTLM_RESULT and IPC_WINBIND_ANSWER verdicts */
 #define NTLM_RESULT_REFUSED	0	/* bad credentials: 401, counted */

@@ -21,8 +21,9 @@
  * u32 the route's ntlm-source.
  */
 #define NTLM_CHECK_MAX		8192
-_Static_assert(2 * (4 + NTLM_NAME_MAX) + 4 + NTLM_NT_RESPONSE_MAX + 4 <=
-    NTLM_CHECK_MAX, "IPC_NTLM_CHECK bound below its largest message");
+_Static_assert(2 * (4 + NTLM_NAME_MAX) + 4 + NTLM_NT_RESPONSE_MAX + 4 +
+    4 + RPXD_SPN_MAX <= NTLM_CHECK_MAX,
+    "IPC_NTLM_CHECK bound below its largest message");
 /* IPC_NTLM_CHALLENGE: the client connection, and ipc_addr (u32 family,
  * 16 address bytes, u32 port at most). */
 #define NTLM_CHALLENGE_MAX	64
@@ -41,7 +42,8 @@ const struct ipc_bounds ipc_bounds_worker = {
 		/* Authorization: Negotiate's token, the client connection
 		 * and ipc_addr (master/negotiate.c) */
 		[IPC_NEGOTIATE_CHECK] = { .ib_allowed = 1, .ib_nfds = 1,
-		    .ib_max = NTLM_CHALLENGE_MAX + 4 + NTLM_MSG_MAX },
+		    .ib_max = NTLM_CHALLENGE_MAX + 4 + NTLM_MSG_MAX + 4 +
+		    RPXD_SPN_MAX },
 		/* a connection the limits closed (worker/addr_limit.c) */
 		[IPC_LIMITED] = { .ib_allowed = 1, .ib_nfds = 0,
 		    .ib_max = IPC_LIMITED_SIZE },
@@ -77,12 +79,15 @@ const struct ipc_bounds ipc_bounds_template = {
  * A domain checker (rpxd-winbind) answers each IPC_WINBIND_CHECK: u32 id,
  * u32 verdict, str identity or why (two names and a backslash), u32
  * count and at most RPXD_ALL_GROUPS_MAX group names, u32 len and at most
- * NEGOTIATE_REPLY_MAX bytes of a Kerberos reply token.
+ * NEGOTIATE_REPLY_MAX bytes of a Kerberos reply token; then a
+ * delegation: u32 state, str why, u32 len and at most
+ * DELEGATION_TOKEN_MAX bytes of token.
  */
 #define WINBIND_ANSWER_MAX	(12 + 4 + 2 * NTLM_NAME_MAX + 2 + \
 				    RPXD_ALL_GROUPS_MAX * \
 				    (4 + RPXD_GROUP_NAME_MAX) + \
-				    4 + NEGOTIATE_REPLY_MAX)
+				    4 + NEGOTIATE_REPLY_MAX + 4 + 4 + \
+				    DELEGATION_WHY_MAX + 4 + DELEGATION_TOKEN_MAX)
 const struct ipc_bounds ipc_bounds_winbind = {
 	.ib_types = {
 		[IPC_WINBIND_ANSWER] = { .ib_allowed = 1, .ib_nfds = 0,

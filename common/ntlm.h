@@ -19,6 +19,12 @@
  * SPNEGO accept-completed, about 200 bytes with AES keys), carried from
  * the domain checker to the worker for mutual authentication. */
 #define NEGOTIATE_REPLY_MAX	1024
+/* A route's delegate (Kerberos constrained delegation): the AP-REQ for
+ * the backend a domain checker makes as the user, a GSS-API Kerberos
+ * token with the user's ticket and its PAC (a few KiB; the PAC of a
+ * user in very many groups makes it larger), and why it failed. */
+#define DELEGATION_TOKEN_MAX	24576
+#define DELEGATION_WHY_MAX	256
 #define NTLM_HASH_LEN		16	/* NT hash, NTOWFv2, NTProofStr */
 #define NTLM_CHALLENGE_LEN	8
 /* The NTProofStr and the shortest NTLMv2 blob (MS-NLMP 2.2.2.7). */

@@ -15,8 +15,10 @@ enum sandbox_role {
 	SANDBOX_TEMPLATE,	/* rpxd-worker as a generation's template:
 				   forks the workers, which then enter
 				   SANDBOX_WORKER on top of it */
-	SANDBOX_WINBIND		/* rpxd-winbind: its master socket and
+	SANDBOX_WINBIND,	/* rpxd-winbind: its master socket and
 				   winbind's UNIX socket, nothing else */
+	SANDBOX_WINBIND_KDC	/* rpxd-winbind with a route's delegate:
+				   also UDP and TCP to the KDCs */
 };
 
 /*

@@ -116,6 +116,8 @@ sandbox_role_name(enum sandbox_role role)
 		return "template";
 	case SANDBOX_WINBIND:
 		return "winbind";
+	case SANDBOX_WINBIND_KDC:
+		return "winbind+kdc";
 	}
 	return "unknown";
 }

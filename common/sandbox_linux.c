@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -168,6 +169,20 @@ static const int winbind_calls[] = {
 #endif
 };
 
+/*
+ * A domain checker with a route's delegate (winbind/delegate.c): MIT
+ * krb5 sends to the KDCs over UDP and TCP (a non-blocking connect, poll,
+ * send and receive), and glibc's resolver may ask DNS for a KDC's
+ * address. socket() is held to IPv4 and IPv6 (emit_socket_inet), ioctl
+ * to FIONBIO.
+ */
+static const int kdc_calls[] = {
+	__NR_sendmmsg,			/* glibc's resolver */
+	__NR_setsockopt, __NR_getsockname, __NR_getpeername,
+	__NR_bind,			/* the resolver's source port */
+	__NR_uname,			/* krb5's host name */
+};
+
 #ifdef RPXD_SANITIZER
 /*
  * ASan and UBSan's runtime (make SANITIZE=1 only). strace shows it makes
@@ -242,6 +257,49 @@ emit_socket_inet(struct filter *f)
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
 	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_ALLOW));
+}
+
+/* ioctl() for FIONBIO only (MIT krb5 makes its KDC sockets
+ * non-blocking with it). */
+static void
+emit_ioctl_fionbio(struct filter *f)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_ioctl, 0, 4));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(1)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    FIONBIO, 1, 0));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, DENY));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW));
+}
+
+/* socket() for IPv4 or IPv6 (a delegate's KDCs), else as
+ * emit_socket_unix: the IPv4 and IPv6 calls are let through first. A
+ * netlink socket fails instead (glibc's getaddrinfo asks the kernel
+ * which address families are configured, and goes on without). */
+static void
+emit_socket_inet_first(struct filter *f)
+{
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_socket, 0, 7));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    ARG_LO(0)));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AF_INET, 4, 0));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AF_INET6, 3, 0));
+	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AF_NETLINK, 1, 0));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 2));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | (EAFNOSUPPORT & SECCOMP_RET_DATA)));
+	emit(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW));
+	/* Not IPv4 or IPv6: the number again, for emit_socket_unix. */
+	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr)));
 }
 
 /* socket() for a UNIX stream socket only (winbind's): no network. */
@@ -389,7 +447,12 @@ filter_build(struct filter *f, enum sandbox_role role)
 	} else if (role == SANDBOX_KEYS) {
 		LIST(f, keys_calls);
 		emit_setpriority_self(f);
-	} else if (role == SANDBOX_WINBIND) {
+	} else if (role == SANDBOX_WINBIND || role == SANDBOX_WINBIND_KDC) {
+		if (role == SANDBOX_WINBIND_KDC) {
+			emit_socket_inet_first(f);
+			emit_ioctl_fionbio(f);
+			LIST(f, kdc_calls);
+		}
 		emit_socket_unix(f);
 		emit_open_fails(f);
 		LIST(f, winbind_calls);

@@ -30,6 +30,9 @@ role_promises(enum sandbox_role role)
 	case SANDBOX_WINBIND:
 		/* unix: winbind's socket; rpath: libwbclient's lstat of it */
 		return "stdio unix rpath";
+	case SANDBOX_WINBIND_KDC:
+		/* and inet, dns: a delegate's KDCs (winbind/delegate.c) */
+		return "stdio unix rpath inet dns";
 	}
 	fatalx("sandbox: unknown role %d", (int)role);
 }
@@ -42,7 +45,7 @@ sandbox_enter(enum sandbox_role role, unsigned more_fds)
 	sandbox_limits(role, more_fds);
 	/* "" grants nothing: the chroot's contents vanish too. Without the
 	 * "unveil" promise below, the veil cannot be lifted. */
-	if (role == SANDBOX_WINBIND) {
+	if (role == SANDBOX_WINBIND || role == SANDBOX_WINBIND_KDC) {
 		/* winbind's socket directory is the library's to name:
 		 * lstat needs "r", a connect to a UNIX socket "w"; the
 		 * promises still let no file be opened for writing. */

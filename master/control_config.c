@@ -299,6 +299,7 @@ show_route(struct emit *e, const struct route_conf *rt)
 		e_list_end(e);
 	} else if (e->e_json)
 		json_null(&e->e_js, "require-group");	/* none */
+	e_opt(e, "delegate", rt->rt_delegate);	/* "": none */
 	e_bool(e, "access-log", rt->rt_access_log);
 	e_section_end(e);
 }

@@ -30,13 +30,13 @@
 /* The token of an IPC_NEGOTIATE_CHECK into tok; -1 if malformed. */
 static int
 negotiate_decode(struct msgbuf *mb, struct sockaddr_storage *named,
-    unsigned char *tok, size_t *len)
+    unsigned char *tok, size_t *len, char *spn, size_t spnlen)
 {
 	uint32_t	n;
 
 	if (ipc_addr_get(mb, named) == -1 || msgbuf_get_u32(mb, &n) == -1 ||
 	    n == 0 || n > NTLM_MSG_MAX || msgbuf_get_bytes(mb, tok, n) == -1 ||
-	    msgbuf_end(mb) == -1)
+	    msgbuf_get_str(mb, spn, spnlen) == -1 || msgbuf_end(mb) == -1)
 		return -1;
 	*len = n;
 	return 0;
@@ -58,6 +58,7 @@ negotiate_check(struct master *m, unsigned slot, struct ipc_msg *msg)
 	static unsigned char	 tok[NTLM_MSG_MAX];
 	struct sockaddr_storage	 named;
 	struct ntlm_peer	 p;
+	char			 spn[RPXD_SPN_MAX];
 	const unsigned char	*cipher;
 	const char		*why;
 	size_t			 len, clen;
@@ -66,7 +67,8 @@ negotiate_check(struct master *m, unsigned slot, struct ipc_msg *msg)
 	int			 r;
 
 	if (msg->im_fd == -1 ||
-	    negotiate_decode(&msg->im_payload, &named, tok, &len) == -1)
+	    negotiate_decode(&msg->im_payload, &named, tok, &len, spn,
+	    sizeof(spn)) == -1)
 		return -1;
 	r = ntlm_conn_peer(m, msg->im_fd, &named, &p, &why);
 	msg->im_fd = -1;
@@ -94,6 +96,6 @@ negotiate_check(struct master *m, unsigned slot, struct ipc_msg *msg)
 	if (negotiate_replay_seen(cipher, clen))
 		return verdict(m, slot, &p, NTLM_RESULT_REFUSED, "a Kerberos "
 		    "authenticator seen before (a replay)");
-	winbind_submit_kerberos(m, slot, pid, &p, tok, len);
+	winbind_submit_kerberos(m, slot, pid, &p, tok, len, spn);
 	return 0;
 }

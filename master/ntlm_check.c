@@ -94,8 +94,24 @@ ntlm_check_failures(const struct ntlm_peer *p)
 	return 0;
 }
 
+/* A login's delegation for IPC_NTLM_RESULT: none without a login. */
+static void
+put_delegation(struct msgbuf *mb, int status, const struct login_grant *g)
+{
+	int	ok = g != NULL && status == NTLM_RESULT_OK;
+	int	state = ok ? g->lg_dstate : DELEGATION_NONE;
+	size_t	len = state == DELEGATION_OK ? g->lg_dtokenlen : 0;
+
+	msgbuf_put_u32(mb, (uint32_t)state);
+	msgbuf_put_str(mb, state != DELEGATION_NONE && g->lg_dwhy != NULL ?
+	    g->lg_dwhy : "");
+	msgbuf_put_u32(mb, (uint32_t)len);
+	if (len > 0)
+		msgbuf_put_bytes(mb, g->lg_dtoken, len);
+}
+
 /* IPC_NTLM_RESULT: the verdict, identity or why, and with a login the
- * groups and a Kerberos reply token. */
+ * groups, a Kerberos reply token and a delegation. */
 static int
 reply(int sock, int status, const char *text, const struct login_grant *g)
 {
@@ -117,6 +133,7 @@ reply(int sock, int status, const char *text, const struct login_grant *g)
 	msgbuf_put_u32(&mb, (uint32_t)replylen);
 	if (replylen > 0)
 		msgbuf_put_bytes(&mb, g->lg_reply, replylen);
+	put_delegation(&mb, status, g);
 	rv = mb.mb_error ? -1 : ipc_send(sock, IPC_NTLM_RESULT, -1, &mb);
 	msgbuf_free(&mb);
 	return rv;
@@ -197,7 +214,7 @@ verify(const struct master *m, const struct ntlm_auth *a,
 /* The fields of an IPC_NTLM_CHECK into a (nt, ntlen bytes); -1 if bad. */
 static int
 check_decode(struct msgbuf *mb, struct ntlm_auth *a, unsigned char *nt,
-    size_t ntlen, uint32_t *source)
+    size_t ntlen, uint32_t *source, char *spn, size_t spnlen)
 {
 	uint32_t	n;
 
@@ -207,7 +224,8 @@ check_decode(struct msgbuf *mb, struct ntlm_auth *a, unsigned char *nt,
 	    msgbuf_get_u32(mb, &n) == -1 || n > ntlen ||
 	    msgbuf_get_bytes(mb, nt, n) == -1 ||
 	    msgbuf_get_u32(mb, source) == -1 ||
-	    *source > NTLM_SOURCE_WINBIND || msgbuf_end(mb) == -1)
+	    *source > NTLM_SOURCE_WINBIND ||
+	    msgbuf_get_str(mb, spn, spnlen) == -1 || msgbuf_end(mb) == -1)
 		return -1;
 	a->na_nt = nt;
 	a->na_ntlen = n;
@@ -222,19 +240,21 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	struct ntlm_auth	 a;
 	struct ntlm_peer	 p;
 	struct failure_slot	*fs;
+	struct login_grant	 g;
 	unsigned char		 challenge[NTLM_CHALLENGE_LEN];
 	unsigned char		 nt[NTLM_NT_RESPONSE_MAX];
 	unsigned char		 key[NTLM_HASH_LEN];
-	struct login_grant	 grant;
 	char			 identity[2 * NTLM_NAME_MAX + 2];
 	char			 who[2 * NTLM_NAME_MAX + 2];
+	char			 spn[RPXD_SPN_MAX];
 	const char		*why = NULL;
 	pid_t			 pid = m->m_workers[slot].wk_pid;
 	unsigned		 limit = m->m_conf->rc_auth_failure_limit;
 	uint32_t		 source;
 
 	/* An honest worker waits for its answer before it asks again. */
-	if (check_decode(mb, &a, nt, sizeof(nt), &source) == -1 ||
+	if (check_decode(mb, &a, nt, sizeof(nt), &source, spn,
+	    sizeof(spn)) == -1 ||
 	    delayed[slot].da_pid == pid || winbind_pending(slot, pid))
 		return -1;
 	if (!ntlm_challenge_take(slot, pid, challenge, &p)) {
@@ -264,7 +284,7 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 			    NTLM_RESULT_UNAVAILABLE, "no route has ntlm-source "
 			    "= \"winbind\" since the last reload", NULL);
 		else
-			winbind_submit(m, slot, pid, &p, &a, challenge);
+			winbind_submit(m, slot, pid, &p, &a, challenge, spn);
 		return 0;
 	}
 	if (!verify(m, &a, challenge, identity, sizeof(identity), key,
@@ -273,11 +293,18 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 		    NTLM_RESULT_REFUSED, why, NULL);
 		return 0;
 	}
-	memset(&grant, 0, sizeof(grant));
-	grant.lg_reply = key;
-	grant.lg_replylen = sizeof(key);
+	/* The file's users have no Kerberos identity: a delegate needs
+	 * negotiate-keytab, so ntlm-source = winbind (config_delegate.c).
+	 * The session base key goes to the worker for SPNEGO. */
+	memset(&g, 0, sizeof(g));
+	g.lg_reply = key;
+	g.lg_replylen = sizeof(key);
+	g.lg_dspn = spn;
+	g.lg_dwhy = "ntlm-source is not winbind";
+	g.lg_dstate = spn[0] != '\0' ? DELEGATION_UNAVAILABLE :
+	    DELEGATION_NONE;
 	ntlm_check_verdict(m, slot, pid, &p, "NTLM", who, NTLM_RESULT_OK,
-	    identity, &grant);
+	    identity, &g);
 	explicit_bzero(key, sizeof(key));
 	return 0;
 }
@@ -317,6 +344,31 @@ send_verdict(struct master *m, unsigned slot, int rv)
 	wk->wk_eof = 1;
 }
 
+/* What became of a login's delegate, for the operator. */
+static void
+log_delegation(const struct ntlm_peer *p, const char *identity,
+    const struct login_grant *g)
+{
+	const char	*spn = g->lg_dspn != NULL ? g->lg_dspn : "?";
+	const char	*why = g->lg_dwhy != NULL ? g->lg_dwhy : "";
+
+	switch (g->lg_dstate) {
+	case DELEGATION_OK:
+		log_info("auth: client %s: Kerberos delegation: a ticket of %s "
+		    "for %s (%zu bytes of token)", p->np_text, identity, spn,
+		    g->lg_dtokenlen);
+		break;
+	case DELEGATION_REFUSED:
+		log_warnx("auth: client %s: Kerberos delegation of %s to %s "
+		    "refused: %s; answered 502", p->np_text, identity, spn, why);
+		break;
+	case DELEGATION_UNAVAILABLE:
+		log_warnx("auth: client %s: Kerberos delegation of %s to %s "
+		    "failed: %s; answered 503", p->np_text, identity, spn, why);
+		break;
+	}
+}
+
 void
 ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
     const struct ntlm_peer *p, const char *scheme, const char *who,
@@ -342,6 +394,8 @@ ntlm_check_verdict(struct master *m, unsigned slot, pid_t pid,
 		    "the require-group groups", p->np_text, scheme, text, who,
 		    g != NULL ? g->lg_ngroups : 0);
 		metrics_ntlm(MX_NTLM_OK);
+		if (g != NULL)
+			log_delegation(p, text, g);
 	}
 	if (slot >= m->m_nslots || wk->wk_pid != pid || wk->wk_eof) {
 		log_info("auth: worker %ld is gone; its client's %s verdict "

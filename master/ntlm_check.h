@@ -60,6 +60,13 @@ struct login_grant {
 					   for SPNEGO's mechListMIC, when the
 					   source gives it */
 	size_t		  lg_replylen;
+	/* A route's delegate: DELEGATION_*, to whom, why it failed, and
+	 * the token for the backend (at most DELEGATION_TOKEN_MAX). */
+	int		  lg_dstate;
+	const char	 *lg_dspn;
+	const char	 *lg_dwhy;
+	const unsigned char *lg_dtoken;
+	size_t		  lg_dtokenlen;
 };
 
 /*

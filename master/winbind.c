@@ -45,6 +45,9 @@ static time_t			 old_since[RPXD_WINBIND_CHECKERS_MAX];
 static unsigned			 failures;	/* short runs in a row */
 static time_t			 holdoff;	/* no start before */
 static char			 program[RPXD_FILE_MAX];
+/* Whether the running checkers were started for a delegate (they then
+ * hold the account's keys and may reach the KDC: winbind/delegate.c). */
+static int			 for_delegates;
 
 int
 winbind_needed(const struct rpxd_conf *c)
@@ -132,6 +135,7 @@ launch_one(struct master *m, struct winbind_proc *wp)
 		winbind_proc_close(wp);
 		return;
 	}
+	for_delegates = config_has_delegate(m->m_conf);
 	log_info("auth: started domain checker %ld (ntlm-source = winbind)",
 	    (long)pid);
 }
@@ -226,6 +230,36 @@ answer_reply(const struct winbind_login *l, uint32_t status,
 	return 0;
 }
 
+/*
+ * The delegation of an answer into g: a state only for a login that
+ * asked for one, a token only with DELEGATION_OK, bounded; -1 for any
+ * other.
+ */
+static int
+answer_delegation(const struct winbind_login *l, uint32_t status,
+    struct msgbuf *mb, struct login_grant *g, char *why, size_t whylen)
+{
+	static unsigned char	token[DELEGATION_TOKEN_MAX];
+	uint32_t		state, n;
+	int			asked = status == NTLM_RESULT_OK &&
+				    l->wl_spn[0] != '\0' && !l->wl_spn_unknown;
+
+	if (msgbuf_get_u32(mb, &state) == -1 ||
+	    state > DELEGATION_UNAVAILABLE ||
+	    (state == DELEGATION_NONE) == asked ||
+	    msgbuf_get_str(mb, why, whylen) == -1 ||
+	    msgbuf_get_u32(mb, &n) == -1 || n > sizeof(token) ||
+	    (n > 0) != (state == DELEGATION_OK) ||
+	    msgbuf_get_bytes(mb, token, n) == -1)
+		return -1;
+	g->lg_dstate = (int)state;
+	g->lg_dspn = l->wl_spn;
+	g->lg_dwhy = why;
+	g->lg_dtoken = token;
+	g->lg_dtokenlen = n;
+	return 0;
+}
+
 /* IPC_WINBIND_ANSWER from wp; -1 if malformed or out of turn. */
 static int
 proc_answer(struct master *m, struct winbind_proc *wp, struct msgbuf *mb)
@@ -233,6 +267,7 @@ proc_answer(struct master *m, struct winbind_proc *wp, struct msgbuf *mb)
 	static char		groups[RPXD_ALL_GROUPS_MAX][RPXD_GROUP_NAME_MAX];
 	unsigned char		reply[NEGOTIATE_REPLY_MAX];
 	char			text[2 * NTLM_NAME_MAX + 2];
+	char			dwhy[DELEGATION_WHY_MAX];
 	struct login_grant	g;
 	uint32_t		id, status;
 
@@ -246,7 +281,8 @@ proc_answer(struct master *m, struct winbind_proc *wp, struct msgbuf *mb)
 	    answer_groups(m, mb, groups, &g.lg_ngroups) == -1 ||
 	    wp->wp_login.wl_id == 0 || id != wp->wp_login.wl_id ||
 	    answer_reply(&wp->wp_login, status, mb, reply,
-	    &g.lg_replylen) == -1 || msgbuf_end(mb) == -1 ||
+	    &g.lg_replylen) == -1 || answer_delegation(&wp->wp_login, status,
+	    mb, &g, dwhy, sizeof(dwhy)) == -1 || msgbuf_end(mb) == -1 ||
 	    (status == NTLM_RESULT_OK && !identity_ok(text)))
 		return -1;
 	winbind_answer(m, &wp->wp_login, (int)status, text, &g);
@@ -416,6 +452,14 @@ winbind_reload(struct master *m)
 		stop_all(m);
 		winbind_queue_fail_all(m, "ntlm-source is no longer winbind");
 		return;
+	}
+	/* The first delegate, or the last gone: checkers set up for it
+	 * (keys read again, the sandbox that reaches the KDC). */
+	if (config_has_delegate(m->m_conf) != for_delegates) {
+		log_info("auth: %s: restarting the domain checkers",
+		    for_delegates ? "no route delegates any more" :
+		    "a route delegates to its backend");
+		stop_all(m);
 	}
 	for (i = 0; i < RPXD_WINBIND_CHECKERS_MAX; i++) {
 		if (wb_procs[i].wp_pid != 0 && wb_procs[i].wp_sock == -1 &&

@@ -45,16 +45,20 @@ int64_t	 winbind_frames_expire(struct master *m, int64_t now);
  * the master minted: queued for a checker (the verdict comes later
  * through ntlm_check_verdict), or answered 503 at once if the queue is
  * full (when full, an address holding more places than this login's
- * loses its newest one to it instead).
+ * loses its newest one to it instead). spn: the route's delegate, for
+ * which the checker then gets the user a Kerberos ticket ("" for none;
+ * one the configuration does not name is not asked for, and the answer
+ * says so).
  */
 void	 winbind_submit(struct master *m, unsigned slot, pid_t pid,
 	    const struct ntlm_peer *p, const struct ntlm_auth *a,
-	    const unsigned char challenge[NTLM_CHALLENGE_LEN]);
+	    const unsigned char challenge[NTLM_CHALLENGE_LEN], const char *spn);
 #define WINBIND_QUEUE_MAX	256	/* logins waiting for a checker */
 
 /* The same for a Kerberos token (Authorization: Negotiate). */
 void	 winbind_submit_kerberos(struct master *m, unsigned slot, pid_t pid,
-	    const struct ntlm_peer *p, const unsigned char *tok, size_t len);
+	    const struct ntlm_peer *p, const unsigned char *tok, size_t len,
+	    const char *spn);
 /* Whether that worker's login is queued or being checked. */
 int	 winbind_pending(unsigned slot, pid_t pid);
 /* That worker is gone: its queued login is dropped. */

@@ -37,6 +37,11 @@ struct winbind_login {
 	unsigned char		 wl_challenge[NTLM_CHALLENGE_LEN];
 	size_t			 wl_ntlen;
 	unsigned char		 wl_nt[NTLM_NT_RESPONSE_MAX];
+	char			 wl_spn[RPXD_SPN_MAX];	/* the delegate, or
+					   "" */
+	int			 wl_spn_unknown;	/* a worker's, which
+					   the configuration does not name
+					   (any more): not asked for */
 };
 
 struct winbind_proc {

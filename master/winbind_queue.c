@@ -63,6 +63,18 @@ void
 winbind_answer(struct master *m, struct winbind_login *l, int status,
     const char *text, const struct login_grant *g)
 {
+	struct login_grant	unknown;
+
+	/* A delegate the configuration does not name was not asked for:
+	 * a login without it would reach the backend unauthenticated. */
+	if (g != NULL && l->wl_spn_unknown) {
+		unknown = *g;
+		unknown.lg_dstate = DELEGATION_UNAVAILABLE;
+		unknown.lg_dwhy = "no route of the running configuration "
+		    "delegates to it";
+		unknown.lg_dtokenlen = 0;
+		g = &unknown;
+	}
 	ntlm_check_verdict(m, l->wl_slot, l->wl_pid, &l->wl_peer,
 	    l->wl_kind == WINBIND_LOGIN_KERBEROS ? "Kerberos" : "NTLM",
 	    l->wl_who, status, text, g);
@@ -158,13 +170,14 @@ check_encode(struct msgbuf *mb, const struct winbind_login *l)
 	if (l->wl_kind == WINBIND_LOGIN_KERBEROS) {
 		msgbuf_put_u32(mb, (uint32_t)l->wl_toklen);
 		msgbuf_put_bytes(mb, l->wl_token, l->wl_toklen);
-		return;
+	} else {
+		msgbuf_put_str(mb, l->wl_user);
+		msgbuf_put_str(mb, l->wl_domain);
+		msgbuf_put_bytes(mb, l->wl_challenge, NTLM_CHALLENGE_LEN);
+		msgbuf_put_u32(mb, (uint32_t)l->wl_ntlen);
+		msgbuf_put_bytes(mb, l->wl_nt, l->wl_ntlen);
 	}
-	msgbuf_put_str(mb, l->wl_user);
-	msgbuf_put_str(mb, l->wl_domain);
-	msgbuf_put_bytes(mb, l->wl_challenge, NTLM_CHALLENGE_LEN);
-	msgbuf_put_u32(mb, (uint32_t)l->wl_ntlen);
-	msgbuf_put_bytes(mb, l->wl_nt, l->wl_ntlen);
+	msgbuf_put_str(mb, l->wl_spn_unknown ? "" : l->wl_spn);
 }
 
 void
@@ -200,14 +213,18 @@ winbind_dispatch_queue(struct master *m)
 }
 
 static void
-login_fill(struct winbind_login *l, unsigned slot, pid_t pid,
-    const struct ntlm_peer *p, int kind, const char *who)
+login_fill(struct master *m, struct winbind_login *l, unsigned slot,
+    pid_t pid, const struct ntlm_peer *p, int kind, const char *who,
+    const char *spn)
 {
 	l->wl_slot = slot;
 	l->wl_pid = pid;
 	l->wl_peer = *p;
 	l->wl_kind = kind;
 	snprintf(l->wl_who, sizeof(l->wl_who), "%s", who);
+	snprintf(l->wl_spn, sizeof(l->wl_spn), "%s", spn);
+	l->wl_spn_unknown = spn[0] != '\0' &&
+	    !config_delegate_known(m->m_conf, spn);
 }
 
 /* How many queued logins come from p's address. */
@@ -253,7 +270,7 @@ evictable(const struct ntlm_peer *p)
  */
 static struct winbind_login *
 enqueue(struct master *m, unsigned slot, pid_t pid,
-    const struct ntlm_peer *p, int kind, const char *who)
+    const struct ntlm_peer *p, int kind, const char *who, const char *spn)
 {
 	struct winbind_login	*l = NULL, full;
 	unsigned		 i;
@@ -268,7 +285,7 @@ enqueue(struct master *m, unsigned slot, pid_t pid,
 	}
 	if (l == NULL) {
 		memset(&full, 0, sizeof(full));
-		login_fill(&full, slot, pid, p, kind, who);
+		login_fill(m, &full, slot, pid, p, kind, who, spn);
 		winbind_fail(m, &full, "the domain checkers' queue is full");
 		return NULL;
 	}
@@ -280,20 +297,21 @@ enqueue(struct master *m, unsigned slot, pid_t pid,
 	l->wl_seq = next_seq++;
 	l->wl_deadline = now_ms() +
 	    (int64_t)m->m_conf->rc_winbind_timeout * 1000;
-	login_fill(l, slot, pid, p, kind, who);
+	login_fill(m, l, slot, pid, p, kind, who, spn);
 	return l;
 }
 
 void
 winbind_submit(struct master *m, unsigned slot, pid_t pid,
     const struct ntlm_peer *p, const struct ntlm_auth *a,
-    const unsigned char challenge[NTLM_CHALLENGE_LEN])
+    const unsigned char challenge[NTLM_CHALLENGE_LEN], const char *spn)
 {
 	struct winbind_login	*l;
 	char			 who[2 * NTLM_NAME_MAX + 2];
 
 	snprintf(who, sizeof(who), "%s\\%s", a->na_domain, a->na_user);
-	if ((l = enqueue(m, slot, pid, p, WINBIND_LOGIN_NTLM, who)) == NULL)
+	if ((l = enqueue(m, slot, pid, p, WINBIND_LOGIN_NTLM, who, spn)) ==
+	    NULL)
 		return;
 	snprintf(l->wl_user, sizeof(l->wl_user), "%s", a->na_user);
 	snprintf(l->wl_domain, sizeof(l->wl_domain), "%s", a->na_domain);
@@ -305,12 +323,13 @@ winbind_submit(struct master *m, unsigned slot, pid_t pid,
 
 void
 winbind_submit_kerberos(struct master *m, unsigned slot, pid_t pid,
-    const struct ntlm_peer *p, const unsigned char *tok, size_t len)
+    const struct ntlm_peer *p, const unsigned char *tok, size_t len,
+    const char *spn)
 {
 	struct winbind_login	*l;
 
 	if ((l = enqueue(m, slot, pid, p, WINBIND_LOGIN_KERBEROS,
-	    "a Negotiate token")) == NULL)
+	    "a Negotiate token", spn)) == NULL)
 		return;
 	if (len == 0 || len > NTLM_MSG_MAX ||
 	    (l->wl_token = malloc(len)) == NULL) {
@@ -378,7 +397,7 @@ winbind_expire(struct master *m, int64_t now)
 	struct winbind_proc	*wp;
 	int64_t			 next = 0, d;
 	unsigned		 i;
-	char			 why[96];
+	char			 why[96], dwhy[96 + 48 + RPXD_SPN_MAX];
 
 	snprintf(why, sizeof(why), "the domain did not answer within "
 	    "winbind-timeout (%u s)", m->m_conf->rc_winbind_timeout);
@@ -401,7 +420,13 @@ winbind_expire(struct master *m, int64_t now)
 			log_warnx("auth: domain checker %ld has not answered "
 			    "within %u s; killing it", (long)wp->wp_pid,
 			    m->m_conf->rc_winbind_timeout);
-			winbind_fail(m, &wp->wp_login, why);
+			/* With a delegate it may be the KDC that is silent. */
+			if (wp->wp_login.wl_spn[0] != '\0')
+				snprintf(dwhy, sizeof(dwhy), "%s (the login, or "
+				    "the KDC for delegate %s)", why,
+				    wp->wp_login.wl_spn);
+			winbind_fail(m, &wp->wp_login,
+			    wp->wp_login.wl_spn[0] != '\0' ? dwhy : why);
 			kill(wp->wp_pid, SIGKILL);
 			wp->wp_overran = 1;
 			winbind_proc_close(wp);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <krb5.h>
+
 #include "config.h"
 #include "ntlm.h"
 
@@ -31,6 +33,7 @@ struct wb_login {
 	unsigned char	 wl_challenge[NTLM_CHALLENGE_LEN];
 	uint32_t	 wl_ntlen;
 	unsigned char	 wl_nt[NTLM_NT_RESPONSE_MAX];
+	char		 wl_spn[RPXD_SPN_MAX];	/* a route's delegate, or "" */
 };
 
 /* A verdict (IPC_WINBIND_ANSWER). */
@@ -45,6 +48,13 @@ struct wb_verdict {
 					   (mutual authentication), an NTLM
 					   login's session base key, or 0 */
 	unsigned char	 wv_reply[NEGOTIATE_REPLY_MAX];
+	char		 wv_principal[2 * NTLM_NAME_MAX + 2];	/* a
+					   Kerberos login's user@REALM */
+	int		 wv_dstate;	/* DELEGATION_* */
+	char		 wv_dwhy[DELEGATION_WHY_MAX];
+	size_t		 wv_dtokenlen;
+	unsigned char	 wv_dtoken[DELEGATION_TOKEN_MAX];	/* for the
+					   backend, with DELEGATION_OK */
 };
 
 /* auth.c: verifies l (an NTLM login) through winbind into *v. */
@@ -63,9 +73,16 @@ void	wb_verdict_ok(const char *domain, const char *account,
 
 /* kerberos.c: the keys of negotiate-keytab into memory, as root, before
  * the sandbox; then a Kerberos (SPNEGO) token verified into *v. */
-void	wb_kerberos_init(const char *keytab);
+void	wb_kerberos_init(const char *keytab, int delegates);
 void	wb_kerberos(struct wbcContext *ctx, const unsigned char *tok,
 	    size_t len, struct wb_verdict *v);
+
+/* delegate.c: the account of the keys (before the sandbox), then per
+ * login with a delegate spn, a Kerberos token of v's user for spn into
+ * v (wv_dstate and the rest). */
+void	wb_delegate_init(krb5_context ctx, krb5_keytab kt);
+void	wb_delegate(struct wbcContext *ctx, const char *spn,
+	    struct wb_verdict *v);
 
 /* groups.c: the require-group names, resolved to SIDs through winbind
  * when they arrive and again, at most once a minute, for those the

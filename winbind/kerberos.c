@@ -61,7 +61,7 @@ copy_keytab(const char *path)
 }
 
 void
-wb_kerberos_init(const char *path)
+wb_kerberos_init(const char *path, int delegates)
 {
 	gss_OID_desc	 oids[2] = {
 		{ 9, (void *)(uintptr_t)
@@ -104,6 +104,8 @@ wb_kerberos_init(const char *path)
 	(void)gss_release_oid_set(&minor, &mechs);
 	log_info("winbind: %u key(s) of negotiate-keytab %s in memory", n,
 	    path);
+	if (delegates)
+		wb_delegate_init(kctx, memkt);
 }
 
 /* GSS-API's words for major/minor, into out. */
@@ -227,6 +229,10 @@ wb_kerberos(struct wbcContext *ctx, const unsigned char *tok, size_t len,
 		    "negotiate-keytab is loaded");
 		return;
 	}
-	if (accept_token(tok, len, principal, sizeof(principal), v) == 0)
+	if (accept_token(tok, len, principal, sizeof(principal), v) == 0) {
+		/* name_user cuts it at the '@'; a delegate needs it whole. */
+		snprintf(v->wv_principal, sizeof(v->wv_principal), "%s",
+		    principal);
 		name_user(ctx, principal, v);
+	}
 }

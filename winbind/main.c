@@ -37,8 +37,26 @@
 /* The descriptors beyond those open at the sandbox: winbind's socket,
  * and one more while the library reconnects. */
 #define WINBIND_FDS	2
+/* A delegation's sockets to KDCs: MIT krb5 may try a few at once. */
+#define KDC_FDS		4
 
 static struct rpxd_conf	*conf;
+
+/* Whether a route has a delegate (delegate.c then talks to the KDC).
+ * The routes of a reload come with a new checker: the master restarts
+ * the checkers when the answer changes (master/winbind.c). */
+static int
+any_delegate(const struct rpxd_conf *c)
+{
+	unsigned	i, j;
+
+	for (i = 0; i < c->rc_nlisteners; i++)
+		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++)
+			if (c->rc_listeners[i].ls_routes[j].rt_delegate[0] !=
+			    '\0')
+				return 1;
+	return 0;
+}
 
 /* IPC_WINBIND_GROUPS: the names, kept by groups.c; -1 if malformed. */
 static int
@@ -162,6 +180,7 @@ login_decode(struct msgbuf *mb, struct wb_login *l)
 		return msgbuf_get_u32(mb, &l->wl_toklen) == -1 ||
 		    l->wl_toklen > sizeof(l->wl_token) ||
 		    msgbuf_get_bytes(mb, l->wl_token, l->wl_toklen) == -1 ||
+		    msgbuf_get_str(mb, l->wl_spn, sizeof(l->wl_spn)) == -1 ||
 		    msgbuf_end(mb) == -1 ? -1 : 0;
 	if (l->wl_kind != WINBIND_LOGIN_NTLM ||
 	    msgbuf_get_str(mb, l->wl_user, sizeof(l->wl_user)) == -1 ||
@@ -170,6 +189,7 @@ login_decode(struct msgbuf *mb, struct wb_login *l)
 	    msgbuf_get_u32(mb, &l->wl_ntlen) == -1 ||
 	    l->wl_ntlen > sizeof(l->wl_nt) ||
 	    msgbuf_get_bytes(mb, l->wl_nt, l->wl_ntlen) == -1 ||
+	    msgbuf_get_str(mb, l->wl_spn, sizeof(l->wl_spn)) == -1 ||
 	    msgbuf_end(mb) == -1)
 		return -1;
 	return 0;
@@ -181,6 +201,7 @@ answer(int sock, uint32_t id, const struct wb_verdict *v)
 	struct msgbuf	mb;
 	size_t		len;
 	unsigned	i;
+	int		ok;
 
 	msgbuf_init(&mb);
 	msgbuf_put_u32(&mb, id);
@@ -194,6 +215,13 @@ answer(int sock, uint32_t id, const struct wb_verdict *v)
 	len = v->wv_status == NTLM_RESULT_OK ? v->wv_replylen : 0;
 	msgbuf_put_u32(&mb, (uint32_t)len);
 	msgbuf_put_bytes(&mb, v->wv_reply, len);
+	/* The delegation, likewise only with a login. */
+	ok = v->wv_status == NTLM_RESULT_OK;
+	msgbuf_put_u32(&mb, ok ? (uint32_t)v->wv_dstate : DELEGATION_NONE);
+	msgbuf_put_str(&mb, ok ? v->wv_dwhy : "");
+	len = ok && v->wv_dstate == DELEGATION_OK ? v->wv_dtokenlen : 0;
+	msgbuf_put_u32(&mb, (uint32_t)len);
+	msgbuf_put_bytes(&mb, v->wv_dtoken, len);
 	if (mb.mb_error || ipc_send(sock, IPC_WINBIND_ANSWER, -1, &mb) == -1)
 		fatal("winbind: cannot answer the master");
 	msgbuf_free(&mb);
@@ -203,7 +231,7 @@ static void
 check(struct wbcContext *ctx, int sock, struct msgbuf *mb)
 {
 	static struct wb_login	l;
-	struct wb_verdict	v;
+	static struct wb_verdict v;	/* a token of up to 24 KiB */
 	uint32_t		id;
 
 	if (login_decode(mb, &l) == -1)
@@ -214,8 +242,10 @@ check(struct wbcContext *ctx, int sock, struct msgbuf *mb)
 		wb_kerberos(ctx, l.wl_token, l.wl_toklen, &v);
 	else
 		wb_auth(ctx, &l, &v);
+	wb_delegate(ctx, l.wl_spn, &v);
 	explicit_bzero(&l, sizeof(l));
 	answer(sock, id, &v);
+	explicit_bzero(v.wv_dtoken, v.wv_dtokenlen);
 }
 
 /* Messages from the master until it is done with this checker. */
@@ -261,6 +291,7 @@ main(int argc, char *argv[])
 	int			 foreground = argc > 1 &&
 				    strcmp(argv[1], "-d") == 0;
 	int			 sock = RPXD_IPC_FD;
+	int			 delegates;
 
 	signal(SIGPIPE, SIG_IGN);
 	/* A reload sends the new names; SIGHUP means nothing here. */
@@ -274,10 +305,13 @@ main(int argc, char *argv[])
 	log_set_level(conf->rc_log_level);
 	if ((ctx = wbcCtxCreate()) == NULL)
 		fatalx("winbind: no memory for a libwbclient context");
+	delegates = any_delegate(conf);
 	if (conf->rc_negotiate_keytab[0] != '\0')
-		wb_kerberos_init(conf->rc_negotiate_keytab);
+		wb_kerberos_init(conf->rc_negotiate_keytab, delegates);
 	drop_privileges(conf->rc_uid, conf->rc_gid, conf->rc_winbind_gid);
-	sandbox_enter(SANDBOX_WINBIND, WINBIND_FDS);
+	/* A delegate needs the KDC: a socket to it beside winbind's. */
+	sandbox_enter(delegates ? SANDBOX_WINBIND_KDC : SANDBOX_WINBIND,
+	    WINBIND_FDS + (delegates ? KDC_FDS : 0));
 	wb_groups_resolve(ctx);
 	serve(ctx, sock);
 	wbcCtxFree(ctx);

@@ -55,6 +55,7 @@ auth_ntlm_reset(struct worker_env *w)
 	explicit_bzero(w->w_ntlm_key, sizeof(w->w_ntlm_key));
 	w->w_ntlm_keylen = 0;
 	w->w_mechlist_len = 0;
+	auth_delegate_reset(w);
 }
 
 /* The NetBIOS name of this host, upper case, as NTLM wants it. */
@@ -262,6 +263,27 @@ answer_reply(struct worker_env *w, struct msgbuf *mb)
 	return 0;
 }
 
+/* A login's delegation into w_dstate and the rest; -1 if malformed. */
+static int
+answer_delegation(struct worker_env *w, struct msgbuf *mb)
+{
+	uint32_t	state, n;
+
+	auth_delegate_reset(w);
+	if (msgbuf_get_u32(mb, &state) == -1 ||
+	    state > DELEGATION_UNAVAILABLE ||
+	    msgbuf_get_str(mb, w->w_dwhy, sizeof(w->w_dwhy)) == -1 ||
+	    msgbuf_get_u32(mb, &n) == -1 || n > sizeof(w->w_dtok) ||
+	    (n > 0) != (state == DELEGATION_OK) ||
+	    msgbuf_get_bytes(mb, w->w_dtok, n) == -1)
+		return -1;
+	w->w_dstate = (int)state;
+	w->w_dtoklen = n;
+	snprintf(w->w_dspn, sizeof(w->w_dspn), "%s", state ==
+	    DELEGATION_NONE || w->w_dwant == NULL ? "" : w->w_dwant);
+	return 0;
+}
+
 /*
  * The master's answer to a login: NTLM_RESULT_OK with w_identity,
  * w_groups and w_mutual set, NTLM_RESULT_REFUSED with why, NTLM_RESULT_UNAVAILABLE
@@ -288,6 +310,7 @@ await_result(struct worker_env *w, char *why, size_t whylen)
 	    ok ? sizeof(w->w_identity) : whylen) == -1 ||
 	    answer_groups(w, &msg.im_payload) == -1 ||
 	    answer_reply(w, &msg.im_payload) == -1 ||
+	    answer_delegation(w, &msg.im_payload) == -1 ||
 	    msgbuf_end(&msg.im_payload) == -1 || msg.im_fd != -1 ? -1 : 0;
 	ipc_msg_free(&msg);
 	if (rv == -1)
@@ -311,6 +334,7 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
 	msgbuf_put_u32(&mb, (uint32_t)a->na_ntlen);
 	msgbuf_put_bytes(&mb, a->na_nt, a->na_ntlen);
 	msgbuf_put_u32(&mb, (uint32_t)w->w_ntlm_source);
+	msgbuf_put_str(&mb, w->w_dwant != NULL ? w->w_dwant : "");
 	rv = mb.mb_error ? -1 : ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
 	return rv == -1 ? -1 : await_result(w, why, whylen);
@@ -387,6 +411,7 @@ auth_ntlm_kerberos(struct worker_env *w, const struct http_message *req,
 	ipc_addr_put(&mb, &w->w_proxy_src);
 	msgbuf_put_u32(&mb, (uint32_t)n);
 	msgbuf_put_bytes(&mb, tok, n);
+	msgbuf_put_str(&mb, w->w_dwant != NULL ? w->w_dwant : "");
 	rv = mb.mb_error ? -1 : worker_send_conn(w, IPC_NEGOTIATE_CHECK,
 	    &mb);
 	msgbuf_free(&mb);
@@ -425,11 +450,16 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 	w->w_kerberos_only = rt->rt_auth == AUTH_NEGOTIATE;
 	w->w_ntlm_source = rt->rt_ntlm_source;
 	/* A login counts on the connection for routes of the same source:
-	 * a user of the ntlm-users file is no user of the domain's. */
+	 * a user of the ntlm-users file is no user of the domain's. A
+	 * login made now asks for this route's delegate; one made for
+	 * another route's, or whose backend connection is gone, is asked
+	 * to log in again. */
+	w->w_dwant = rt->rt_delegate;
 	if (h == NULL)
 		return w->w_identity[0] != '\0' && (w->w_kerberos ||
 		    !w->w_kerberos_only) &&
-		    w->w_identity_source == w->w_ntlm_source ? AUTHN_FORWARD :
+		    w->w_identity_source == w->w_ntlm_source &&
+		    auth_delegate_usable(w, rt) ? AUTHN_FORWARD :
 		    challenge(w, req, rl);
 	auth_describe(req, "Authorization", rl->rl_auth_req,
 	    sizeof(rl->rl_auth_req));

@@ -239,6 +239,16 @@ exchange_auth_response(struct exchange *x, const struct http_message *resp)
 		if (!w->w_pinned && auth_response_pins(resp))
 			backend_pin(w);
 		break;
+	default:
+		/* A delegate's backend that does not take the user's
+		 * ticket: its challenge would ask the client for
+		 * credentials the backend never sees. */
+		if (x->x_route->rt_delegate[0] != '\0' &&
+		    (resp->hm_status == 401 || resp->hm_status == 407))
+			return exchange_fail(x, 502, "the backend refused the "
+			    "delegated Kerberos login (its keytab, or "
+			    "GssapiConnectionBound?)");
+		break;
 	}
 	x->x_log->rl_pinned = w->w_pinned;
 	return 0;
@@ -791,6 +801,9 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 	exchange_auth_request(&x, req);
 	ctx.fc_route = rt;
 	ctx.fc_identity = w->w_identity[0] != '\0' ? w->w_identity : NULL;
+	ctx.fc_delegation = w->w_dsend ? w->w_dtok : NULL;
+	ctx.fc_delegation_len = w->w_dsend ? w->w_dtoklen : 0;
+	x.x_add.re_drop_www_auth = rt->rt_delegate[0] != '\0';
 	ctx.fc_server = &w->w_conf->rc_backends[w->w_backend_be].
 	    be_servers[w->w_backend_sv];
 	buf_reset(&w->w_to_backend);
@@ -799,6 +812,12 @@ exchange_run(struct worker_env *w, const struct http_message *req,
 		respond_error(w, rl, 431, "request head too large once "
 		    "rewritten for the backend");
 		return EXCH_CLOSE;
+	}
+	if (w->w_dsend) {
+		/* Presented once: the connection is now the user's. */
+		explicit_bzero(w->w_dtok, w->w_dtoklen);
+		w->w_dtoklen = 0;
+		w->w_dsend = 0;
 	}
 	half_init(&x.x_up, &w->w_client, &w->w_to_backend, half_mode(body),
 	    req->hm_length, body == BODY_CHUNKED);

@@ -85,6 +85,7 @@ guess(struct worker_env *w, int fd, unsigned n, char *why, size_t len)
 	msgbuf_put_u32(&mb, sizeof(nt));
 	msgbuf_put_bytes(&mb, nt, sizeof(nt));
 	msgbuf_put_u32(&mb, NTLM_SOURCE_FILE);
+	msgbuf_put_str(&mb, "");	/* no delegate */
 	rv = ipc_send(w->w_ipc, IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
 	return rv == -1 ? -1 : answer(w, IPC_NTLM_RESULT, why, len);

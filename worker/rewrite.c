@@ -241,6 +241,29 @@ rewrite_same_field(const struct http_header *h, const char *name)
 	return 1;
 }
 
+/* A field of prefix and tok in base64, encoded a piece at a time. */
+static int
+put_token(struct buf *out, const char *prefix, const unsigned char *tok,
+    size_t len)
+{
+	char	piece[BASE64_ENCODED_LEN(NEGOTIATE_PIECE) + 1];
+	size_t	off, n, used;
+	int	rv = 0;
+
+	rv |= buf_puts(out, prefix);
+	for (off = 0; off < len; off += n) {
+		n = len - off;
+		if (n > NEGOTIATE_PIECE)
+			n = NEGOTIATE_PIECE;
+		if (base64_encode(tok + off, n, piece, sizeof(piece),
+		    &used) == -1)
+			return -1;
+		rv |= buf_append(out, piece, used);
+	}
+	rv |= buf_append(out, "\r\n", 2);
+	return rv;
+}
+
 /* Credentials and identities that a route's auth mode keeps from the
  * backend: with auth none or ntlm the client's own never pass, nor a
  * client's identity header in any spelling. */
@@ -286,6 +309,9 @@ rewrite_request(const struct http_message *req, const struct fwd_ctx *ctx,
 	if (AUTH_BY_PROXY(ctx->fc_route->rt_auth) && ctx->fc_identity != NULL)
 		rv |= put_str(out, ctx->fc_route->rt_auth_header,
 		    ctx->fc_identity);
+	if (ctx->fc_delegation != NULL)
+		rv |= put_token(out, "Authorization: Negotiate ",
+		    ctx->fc_delegation, ctx->fc_delegation_len);
 	if (req->hm_chunked)
 		rv |= buf_puts(out, "Transfer-Encoding: chunked\r\n");
 	else if (req->hm_has_length)
@@ -324,25 +350,11 @@ static int
 put_negotiate(struct buf *out, const struct http_message *resp,
     const struct resp_extra *add)
 {
-	char	piece[BASE64_ENCODED_LEN(NEGOTIATE_PIECE) + 1];
-	size_t	off, n, used;
-	int	rv = 0;
-
 	if (add == NULL || add->re_negotiate_len == 0 ||
 	    resp->hm_status == 401)
 		return 0;
-	rv |= buf_puts(out, "WWW-Authenticate: Negotiate ");
-	for (off = 0; off < add->re_negotiate_len; off += n) {
-		n = add->re_negotiate_len - off;
-		if (n > NEGOTIATE_PIECE)
-			n = NEGOTIATE_PIECE;
-		if (base64_encode(add->re_negotiate + off, n, piece,
-		    sizeof(piece), &used) == -1)
-			return -1;
-		rv |= buf_append(out, piece, used);
-	}
-	rv |= buf_append(out, "\r\n", 2);
-	return rv;
+	return put_token(out, "WWW-Authenticate: Negotiate ",
+	    add->re_negotiate, add->re_negotiate_len);
 }
 
 int
@@ -372,7 +384,9 @@ rewrite_response(const struct http_message *resp, const char *head,
 		}
 		if (is_hop_by_hop(h) || connection_lists(resp, h) ||
 		    http_header_is(h, "Content-Length") || (sts != NULL &&
-		    http_header_is(h, "Strict-Transport-Security")))
+		    http_header_is(h, "Strict-Transport-Security")) ||
+		    (add != NULL && add->re_drop_www_auth &&
+		    http_header_is(h, "WWW-Authenticate")))
 			continue;
 		rv |= put_field(out, h);
 	}

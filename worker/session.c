@@ -319,6 +319,9 @@ session_request(struct worker_env *w, int first)
 		}
 		if (!auth_ntlm_groups_ok(w, rt, &rl))
 			return 0;
+		if (rt->rt_delegate[0] != '\0' &&
+		    auth_delegate_prepare(w, rt, &rl) == -1)
+			return 0;
 	}
 	/* A pinned connection waits aside while another backend serves. */
 	if (w->w_pinned && w->w_backend_be != (int)rt->rt_backend)
@@ -326,9 +329,12 @@ session_request(struct worker_env *w, int first)
 	/* A kept connection lost before the response: once more on a new
 	 * one (exchange.c says when that is allowed). */
 	for (tries = 0; tries < 2; tries++) {
-		if (backend_open(w, rt->rt_backend, &req, tries > 0, &reused,
-		    &rl) == -1)
+		/* A delegate's token goes on a new connection, never one
+		 * kept idle. */
+		if (backend_open(w, rt->rt_backend, &req, tries > 0 ||
+		    w->w_dsend, &reused, &rl) == -1)
 			return 0;	/* 502 or 503 sent */
+		auth_delegate_opened(w, rt->rt_backend);
 		res = exchange_run(w, &req, rt, &rl, reused);
 		if (res != EXCH_RETRY)
 			break;

@@ -132,6 +132,19 @@ struct worker_env {
 						   Kerberos login's reply token,
 						   for the response to the
 						   request that carried it */
+	/* a route's delegate (auth_delegate.c): the login's Kerberos
+	 * ticket for the backend, presented once on a new backend
+	 * connection that is then pinned to this client */
+	const char		*w_dwant;	/* the delegate of the route of
+						   the login being made */
+	int			 w_dstate;	/* DELEGATION_* of the login */
+	char			 w_dspn[RPXD_SPN_MAX];	/* what it was for */
+	char			 w_dwhy[DELEGATION_WHY_MAX];
+	int			 w_dsend;	/* this request carries it */
+	int			 w_dbe;		/* the backend whose pinned
+						   connection it logged in, -1 */
+	size_t			 w_dtoklen;	/* 0: none, or sent */
+	unsigned char		 w_dtok[DELEGATION_TOKEN_MAX];
 	/* output buffers, field arrays and scratch space: sized to what
 	 * is in use (conn_mem.c) */
 	struct buf		 w_to_client;
@@ -250,6 +263,16 @@ enum authn_result auth_ntlm_request(struct worker_env *w,
 	    struct request_log *rl);
 /* require-group of rt: 1 if the connection's user may use it, else 0
  * with a 403 sent (the connection is to be closed). */
+/* auth_delegate.c: a route's delegate. usable: whether the login of
+ * the connection can reach rt's backend as its user (else it must log
+ * in again); prepare: 0 to forward the request (with the token on a new
+ * connection, or on the pinned one), -1 after a 502 or 503. */
+int	 auth_delegate_usable(struct worker_env *w,
+	    const struct route_conf *rt);
+int	 auth_delegate_prepare(struct worker_env *w,
+	    const struct route_conf *rt, struct request_log *rl);
+void	 auth_delegate_opened(struct worker_env *w, unsigned be);
+void	 auth_delegate_reset(struct worker_env *w);
 int	 auth_ntlm_groups_ok(struct worker_env *w, const struct route_conf *rt,
 	    struct request_log *rl);
 void	 auth_ntlm_reset(struct worker_env *w);
@@ -297,6 +320,10 @@ struct fwd_ctx {
 	const struct route_conf	*fc_route;
 	const struct server_conf *fc_server;
 	const char		*fc_identity;	/* auth = ntlm: DOMAIN\\user */
+	const unsigned char	*fc_delegation;	/* a delegate's Kerberos
+						   token: Authorization:
+						   Negotiate, or NULL */
+	size_t			 fc_delegation_len;
 };
 /* What the proxy adds to a response head: both may be NULL. */
 struct resp_extra {
@@ -307,6 +334,11 @@ struct resp_extra {
 						   WWW-Authenticate:
 						   Negotiate (RFC 4559 5) */
 	size_t			 re_negotiate_len;	/* 0: none */
+	int			 re_drop_www_auth;	/* a delegate's route:
+						   the backend's own
+						   WWW-Authenticate answers
+						   rpxd's login, not the
+						   client's */
 };
 int	 rewrite_request(const struct http_message *req,
 	    const struct fwd_ctx *ctx, struct buf *out);

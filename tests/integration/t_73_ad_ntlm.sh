@@ -667,6 +667,200 @@ CORP.alice not checked: winbind: WBC_ERR_WINBIND_NOT_AVAILABLE; answered 503'"
 	    "$r" 0/1
 }
 
+# Kerberos constrained delegation (issue 18): route "dlg" (listener on
+# port 82) logs users in by NTLM or Kerberos, and with delegate =
+# "HTTP/backend.corp.rpxd.test" logs in to an Apache httpd with
+# mod_auth_gssapi (port 8094, Kerberos only, GssapiConnectionBound) as
+# that user. In the directory: a service account for the backend with
+# that SPN, and httpsvc (rpxd's account) allowed to delegate to it with
+# protocol transition. rpxd's keytab gets httpsvc's own name, which AD
+# takes as the client of rpxd's TGT.
+AD_DLG_SPN=HTTP/backend.corp.rpxd.test
+ad_dlg_directory() {
+	ad_tool user create backsvc 'Back-Svc-Pass!1' &&
+	ad_tool spn add "$AD_DLG_SPN" backsvc &&
+	ad_tool domain exportkeytab "$AD/backend.keytab" \
+	    --principal="$AD_DLG_SPN" &&
+	ad_tool domain exportkeytab "$AD/http.keytab" --principal=httpsvc &&
+	ad_tool delegation for-any-protocol httpsvc on &&
+	ad_tool delegation add-service httpsvc "$AD_DLG_SPN" &&
+	chmod 644 "$AD/backend.keytab"	# read by httpd's children (nobody)
+}
+
+# The backend: a CGI prints REMOTE_USER as mod_auth_gssapi set it (the
+# client's Kerberos principal) and the TCP connection it came on.
+ad_dlg_apache() {
+	local d=$AD/apache m=/usr/lib/apache2/modules
+	mkdir -p "$d/logs" "$d/run" "$d/cgi" && chmod 755 "$d" "$d/cgi" ||
+	    return 1
+	cat > "$d/cgi/whoami" <<'CGI'
+#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+printf 'krb_user=%s conn=%s\n' "${REMOTE_USER:--}" "$REMOTE_PORT"
+CGI
+	chmod 755 "$d/cgi/whoami"
+	cat > "$d/httpd.conf" <<CONF
+ServerRoot "$d"
+ServerName backend.corp.rpxd.test
+Listen 127.0.0.1:8094
+PidFile "$d/run/httpd.pid"
+DefaultRuntimeDir "$d/run"
+ErrorLog "$d/logs/error.log"
+LogLevel warn
+User nobody
+Group nogroup
+LoadModule mpm_prefork_module $m/mod_mpm_prefork.so
+LoadModule authn_core_module $m/mod_authn_core.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule authz_user_module $m/mod_authz_user.so
+LoadModule auth_gssapi_module $m/mod_auth_gssapi.so
+LoadModule alias_module $m/mod_alias.so
+LoadModule cgi_module $m/mod_cgi.so
+StartServers 2
+KeepAlive On
+MaxKeepAliveRequests 0
+# short, so that the test sees rpxd go on after the backend closes
+KeepAliveTimeout 1
+<Directory />
+	Require all denied
+</Directory>
+ScriptAlias /whoami "$d/cgi/whoami"
+<Directory "$d/cgi">
+	Options +ExecCGI
+	AuthType GSSAPI
+	AuthName "rpxd delegation test"
+	GssapiAllowedMech krb5
+	GssapiCredStore keytab:$AD/backend.keytab
+	GssapiConnectionBound On
+	Require valid-user
+</Directory>
+CONF
+	KRB5RCACHEDIR=$d/run /usr/sbin/apache2 -f "$d/httpd.conf" \
+	    >>"$d/logs/stderr.log" 2>&1
+	chmod 777 "$d/run"	# the replay cache of httpd's children
+	for _ in $(seq 1 50); do
+		[ -s "$d/run/httpd.pid" ] &&
+		    (exec 3<>/dev/tcp/127.0.0.1/8094) 2>/dev/null &&
+		    { EXTRA_PIDS+=("$(cat "$d/run/httpd.pid")"); return 0; }
+		sleep 0.1
+	done
+	cat "$d/logs/stderr.log" "$d/logs/error.log" 2>/dev/null | tail -3
+	return 1
+}
+
+ad_dlg_conf() {	# the routes of ad_conf, and listener "dlg"
+	ad_conf
+	cat <<CONF
+backend "krbweb" { server = { "127.0.0.1:8094" } }
+listener "dlg" {
+	address = "127.0.0.1"
+	port = 82
+	route "dlg" {
+		host = { "dlg.example.com", "rpxd.corp.rpxd.test" }
+		backend = "krbweb"
+		auth = "ntlm"
+		delegate = "$AD_DLG_SPN"
+	}
+}
+CONF
+}
+
+# The KDC stopped (SIGSTOP; winbind still answers the NTLM login): the
+# delegation gets no answer, and the login 503 at winbind-timeout.
+ad_dlg_kdc_silent() {
+	local r p kdcs=
+	for p in $(ad_descendants "$AD_SAMBA"); do
+		case $(ps -o comm= -p "$p" 2>/dev/null) in
+		kdc*) kdcs="$kdcs $p";;
+		esac
+	done
+	check "samba's KDC processes found ($kdcs)" test -n "$kdcs"
+	for p in $kdcs; do kill -STOP "$p"; done
+	r=$(curl -s -o /dev/null --max-time 15 --ntlm -u "CORP\\alice:$AD_ALICE" \
+	    -H 'Host: dlg.example.com' --interface 127.0.0.13 \
+	    -w '%{http_code}' http://127.0.0.1:82/whoami)
+	for p in $kdcs; do kill -CONT "$p"; done
+	expect "delegate: the KDC not answering: 503" "$r" 503
+	check "... and a log line names the delegate" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: client 127.0.0.13: NTLM login of CORP.alice not checked: the domain did not answer within winbind-timeout (2 s) (the login, or the KDC for delegate $AD_DLG_SPN); answered 503'"
+	sleep 1.2	# the killed checker's successor starts
+}
+
+ad_delegation() {
+	local r url=http://rpxd.corp.rpxd.test:82/whoami
+	local res=rpxd.corp.rpxd.test:82:127.0.0.1
+	if ! ad_dlg_directory || ! ad_dlg_apache; then
+		fail "delegation set up in the directory, Apache with mod_auth_gssapi started" \
+		    "$(tail -3 "$AD/tool.log" | tr '\n' ' ')"
+		return
+	fi
+	# The checkers' Kerberos library finds the KDC as an operator's
+	# krb5.conf says: this one, in samba's (and rpxd's) mount namespace.
+	ad_ns mount --bind "$AD/krb5.conf" /etc/krb5.conf
+	ad_dlg_conf > "$WORK/ad.conf"
+	kill -HUP "$RPXD_PID"
+	wait_port 127.0.0.1 82 5
+	sleep 1.5	# the checkers start again, for the KDC
+	r=$(curl -s --max-time 15 --ntlm -u "CORP\\alice:$AD_ALICE" \
+	    -H 'Host: dlg.example.com' --interface 127.0.0.11 \
+	    -w ' status=%{http_code}' http://127.0.0.1:82/whoami \
+	    http://127.0.0.1:82/whoami | sed 's/conn=[0-9]*/conn=N/')
+	expect "delegate: curl --ntlm as CORP\\alice, twice on one connection: the backend sees alice's own Kerberos identity" \
+	    "$r" 'krb_user=alice@CORP.RPXD.TEST conn=N
+ status=200krb_user=alice@CORP.RPXD.TEST conn=N
+ status=200'
+	check "... the log names the delegation" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: client 127.0.0.11: Kerberos delegation: a ticket of CORP.alice for $AD_DLG_SPN'"
+	# The backend closes the pinned connection (KeepAliveTimeout 1):
+	# rpxd closes the client's, which logs in again on a new one, with
+	# a new ticket on a new backend connection.
+	r=$("$NTLM_PY" - "$AD_ALICE" "$IT" <<'PY' 2>&1
+import sys, time
+sys.path.insert(0, sys.argv[2])
+import ntlm_client, requests
+from requests_ntlm import HttpNtlmAuth
+s = requests.Session()
+s.auth = HttpNtlmAuth("CORP\\alice", sys.argv[1], send_cbt=False)
+h = {"Host": "dlg.example.com"}
+a = s.get("http://127.0.0.1:82/whoami", headers=h, timeout=15)
+time.sleep(2)
+b = s.get("http://127.0.0.1:82/whoami", headers=h, timeout=15)
+print(a.status_code, a.text.split()[0], b.status_code, b.text.split()[0])
+PY
+)
+	expect "delegate: after the backend closed the pinned connection, the client logs in again and the backend sees alice" \
+	    "$r" '200 krb_user=alice@CORP.RPXD.TEST 200 krb_user=alice@CORP.RPXD.TEST'
+	check "... on a new connection: rpxd closed the client's with the backend's" \
+	    bash -c "tail -n +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'session: client 127.0.0.1:[0-9]*: the backend closed the pinned connection .*; closing the client connection'"
+	r=$(tail -n +$((AD_MARK + 1)) "$WORK/rpxd.log" | grep -c \
+	    'auth: client 127.0.0.1: Kerberos delegation: a ticket of CORP.alice')
+	expect "... and a new ticket for it (two delegations)" "$r" 2
+	export KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/alice.cc
+	r=$(curl -s --max-time 15 --negotiate -u : --interface 127.0.0.11 \
+	    --resolve $res -w ' status=%{http_code}' "$url" |
+	    sed 's/conn=[0-9]*/conn=N/')
+	expect "delegate: curl --negotiate with alice's ticket: the backend sees alice@CORP.RPXD.TEST" \
+	    "$r" 'krb_user=alice@CORP.RPXD.TEST conn=N
+ status=200'
+	unset KRB5_CONFIG KRB5CCNAME
+	ad_dlg_kdc_silent
+	# The right taken away: the KDC refuses S4U2Proxy; 502, a log line.
+	ad_tool delegation del-service httpsvc "$AD_DLG_SPN"
+	r=$(curl -s -o /dev/null --max-time 15 --ntlm -u "CORP\\bob:$AD_BOB" \
+	    -H 'Host: dlg.example.com' --interface 127.0.0.12 \
+	    -w '%{http_code}' http://127.0.0.1:82/whoami)
+	expect "delegate: without the right to delegate in the directory: 502" "$r" 502
+	check "... and a log line says the domain refused it" bash -c "tail -n \
+	    +$((AD_MARK + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: client 127.0.0.12: Kerberos delegation of CORP.bob to $AD_DLG_SPN refused: S4U2Proxy'"
+	check "... and no request reached the backend without a ticket" \
+	    test "$(tail -n +$((AD_MARK + 1)) "$WORK/rpxd.log" | grep -c 'access client=127.0.0.12:.* status=200')" = 0
+	ad_ns umount /etc/krb5.conf
+}
+
 ad_tests() {
 	ad_prereqs || return
 	[ -f "$WORK/rpxd.log" ] && AD_MARK=$(wc -l < "$WORK/rpxd.log")
@@ -697,6 +891,7 @@ ad_tests() {
 	ad_parallel_guesses
 	ad_groups
 	ad_reload_groups
+	ad_delegation
 	ad_timeout
 	ad_dc_stopped
 	ad_stop_samba

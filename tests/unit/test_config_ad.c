@@ -229,6 +229,85 @@ START_TEST(test_keytab)
 END_TEST
 
 /*
+ * delegate: a route rpxd logs clients in to, with negotiate-keytab,
+ * names the backend's service principal; it crosses the wire; anything
+ * else is refused naming file, line, route and option.
+ */
+#define DLG(auth, spn)	" route \"app\" {\n backend = \"b\"\n auth = \"" auth \
+			"\"\n delegate = \"" spn "\"\n }\n"
+START_TEST(test_delegate)
+{
+	struct rpxd_conf	*c, *d;
+	struct msgbuf		 mb, rd;
+	unsigned char		*copy;
+	char			 kt[64], t[4096];
+	int			 fd;
+
+	snprintf(kt, sizeof(kt), "/tmp/rpxd-unit-kt.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(kt), -1);
+	close(fd);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", DLG("ntlm", "HTTP/app.corp.example.com")));
+	ck_assert_msg((c = load(t)) != NULL, "refused: %s", err);
+	ck_assert_str_eq(c->rc_listeners[0].ls_routes[0].rt_delegate,
+	    "HTTP/app.corp.example.com");
+	ck_assert(config_delegate_known(c, "HTTP/app.corp.example.com"));
+	ck_assert(!config_delegate_known(c, "HTTP/other.corp.example.com"));
+	ck_assert(!config_delegate_known(c, ""));
+	msgbuf_init(&mb);
+	ck_assert_int_eq(config_encode(c, &mb), 0);
+	ck_assert_ptr_nonnull(copy = malloc(mb.mb_len));
+	memcpy(copy, mb.mb_data, mb.mb_len);
+	msgbuf_init(&rd);
+	msgbuf_attach(&rd, copy, mb.mb_len);
+	ck_assert_ptr_nonnull(d = config_decode(&rd));
+	ck_assert_str_eq(d->rc_listeners[0].ls_routes[0].rt_delegate,
+	    "HTTP/app.corp.example.com");
+	msgbuf_free(&rd);
+	msgbuf_free(&mb);
+	config_free(d);
+	config_free(c);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", DLG("negotiate", "HTTP/app@CORP.EXAMPLE.COM")));
+	ck_assert_msg((c = load(t)) != NULL, "refused: %s", err);
+	config_free(c);
+	/* Lines: 1 the keytab, 2-3 globals, 4 backend, 5-6 listener, 7
+	 * route, 8 backend, 9 auth, 10 delegate. */
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", DLG("passthrough", "HTTP/app.corp.example.com")));
+	expect_error(t, 10, "route \"app\"", "delegate", "auth = \"ntlm\"",
+	    NULL);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", DLG("ntlm", "app.corp.example.com")));
+	expect_error(t, 10, "delegate", "service/host", NULL);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", DLG("ntlm", "HTTP/a b")));
+	expect_error(t, 10, "delegate", "printable", NULL);
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\n%s", kt,
+	    conf("winbind", DLG("ntlm", "HTTP/app@")));
+	expect_error(t, 10, "delegate", "service/host@REALM", NULL);
+	/* A route of the ntlm-users file: its users have no ticket. */
+	snprintf(t, sizeof(t), "negotiate-keytab = \"%s\"\nntlm-users = "
+	    "\"/dev/null\"\n%s", kt, conf("winbind", " route \"app\" {\n"
+	    " backend = \"b\"\n auth = \"ntlm\"\n ntlm-source = \"file\"\n"
+	    " delegate = \"HTTP/app.corp.example.com\"\n }\n"));
+	ck_assert_ptr_null(load(t));
+	ck_assert_msg(strstr(err, "delegate: only with ntlm-source = "
+	    "\"winbind\"") != NULL, "%s", err);
+	/* Without negotiate-keytab no key can ask the domain: line 9. */
+	expect_error(conf("winbind", DLG("ntlm", "HTTP/app.corp.example.com")),
+	    9, "route \"app\"", "delegate", "negotiate-keytab", NULL);
+	unlink(kt);
+	ck_assert_ptr_null(config_delegate_problem("HTTP/h"));
+	ck_assert_ptr_nonnull(config_delegate_problem("/h"));
+	ck_assert_ptr_nonnull(config_delegate_problem("HTTP/"));
+	ck_assert_ptr_nonnull(config_delegate_problem("HTTP/a/b"));
+	ck_assert_ptr_nonnull(config_delegate_problem("HT@TP/a"));
+	ck_assert_ptr_nonnull(config_delegate_problem("HTTP/a@B@C"));
+}
+END_TEST
+
+/*
  * auth = "negotiate": Kerberos alone, with the service's keys; it may
  * require groups and name its identity header, crosses the wire to the
  * workers, and without negotiate-keytab is refused naming the route.
@@ -391,6 +470,7 @@ suite_config_ad(void)
 	tcase_add_test(tc, test_keytab);
 	tcase_add_test(tc, test_negotiate_route);
 	tcase_add_test(tc, test_route_source);
+	tcase_add_test(tc, test_delegate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -210,10 +210,11 @@ nt_response(const char *user, const char *domain,
 	hmac_md5(key, nt, 8, nt + 8, 8, expected_session_key);
 }
 
-/* IPC_NTLM_CHECK: the master's verdict (-1: the worker is killed). */
+/* IPC_NTLM_CHECK for a route with delegate spn ("" for none): the
+ * master's verdict (-1: the worker is killed). */
 static int
-send_check(const char *user, const char *domain, const unsigned char *nt,
-    size_t ntlen)
+send_check_for(const char *user, const char *domain, const unsigned char *nt,
+    size_t ntlen, const char *spn)
 {
 	struct msgbuf	mb;
 	int		rv;
@@ -224,6 +225,7 @@ send_check(const char *user, const char *domain, const unsigned char *nt,
 	msgbuf_put_u32(&mb, (uint32_t)ntlen);
 	msgbuf_put_bytes(&mb, nt, ntlen);
 	msgbuf_put_u32(&mb, NTLM_SOURCE_FILE);
+	msgbuf_put_str(&mb, spn);
 	rv = master_takes(IPC_NTLM_CHECK, -1, &mb);
 	msgbuf_free(&mb);
 	return rv;
@@ -232,12 +234,23 @@ send_check(const char *user, const char *domain, const unsigned char *nt,
 /* The session base key of the last login answered. */
 static unsigned char	last_session_key[NTLM_HASH_LEN];
 
+static int
+send_check(const char *user, const char *domain, const unsigned char *nt,
+    size_t ntlen)
+{
+	return send_check_for(user, domain, nt, ntlen, "");
+}
+
+/* The delegation of the last answer read by result(). */
+static uint32_t	last_dstate;
+
 /* The answer to a check: 1 and text, or 0 and why. */
 static int
 result(char *text, size_t len)
 {
 	struct ipc_msg	msg;
 	uint32_t	ok, ngroups;
+	char		why[DELEGATION_WHY_MAX];
 
 	ck_assert_int_eq(ipc_recv(sp[1], &msg), 1);
 	ck_assert_uint_eq(msg.im_type, IPC_NTLM_RESULT);
@@ -254,6 +267,12 @@ result(char *text, size_t len)
 		ck_assert_int_eq(msgbuf_get_bytes(&msg.im_payload,
 		    last_session_key, NTLM_HASH_LEN), 0);
 	}
+	/* Nor a delegate's token: the file's users have no ticket. */
+	ck_assert_int_eq(msgbuf_get_u32(&msg.im_payload, &last_dstate), 0);
+	ck_assert_int_eq(msgbuf_get_str(&msg.im_payload, why, sizeof(why)),
+	    0);
+	ck_assert_int_eq(msgbuf_get_u32(&msg.im_payload, &ngroups), 0);
+	ck_assert_uint_eq(ngroups, 0);
 	ck_assert_int_eq(msgbuf_end(&msg.im_payload), 0);
 	ipc_msg_free(&msg);
 	return (int)ok;
@@ -290,6 +309,24 @@ START_TEST(test_challenge_once)
 	ck_assert_int_eq(send_check("BOB", "corp", nt, sizeof(nt)), 0);
 	ck_assert_int_eq(result(text, sizeof(text)), 1);
 	ck_assert_str_eq(text, "RPXTEST\\bob");
+	ck_assert_uint_eq(last_dstate, DELEGATION_NONE);
+}
+END_TEST
+
+/* A login for a route with a delegate, checked by the file: the login
+ * holds, the delegation cannot be made (503, never a request without
+ * the user's ticket). */
+START_TEST(test_delegate_without_domain)
+{
+	unsigned char	c[NTLM_CHALLENGE_LEN], nt[44];
+	char		text[600];
+
+	ck_assert_int_eq(get_challenge(afd, c), 1);
+	nt_response("alice", "EXAMPLE", c, nt);
+	ck_assert_int_eq(send_check_for("alice", "EXAMPLE", nt, sizeof(nt),
+	    "HTTP/web.example.com"), 0);
+	ck_assert_int_eq(result(text, sizeof(text)), 1);
+	ck_assert_uint_eq(last_dstate, DELEGATION_UNAVAILABLE);
 }
 END_TEST
 
@@ -457,6 +494,7 @@ suite_ntlm_master(void)
 	tcase_add_checked_fixture(tc, nm_setup, nm_teardown);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_challenge_once);
+	tcase_add_test(tc, test_delegate_without_domain);
 	tcase_add_test(tc, test_limit_and_delay);
 	tcase_add_test(tc, test_not_a_client_connection);
 	tcase_add_test(tc, test_linger_does_not_block);
