@@ -73,7 +73,8 @@ COMMON_SRCS	= common/log.c common/log_syslog.c common/msgbuf.c common/ipc.c \
 		  common/base64.c common/ntlm_header.c common/ntlm_msg.c \
 		  common/ntlm_utf16.c common/ntlm_verify.c common/ntlm_users.c \
 		  common/netprefix.c common/ipc_addr.c common/pidmap.c \
-		  common/addrboard.c common/der.c common/krb5_token.c
+		  common/addrboard.c common/der.c common/krb5_token.c \
+		  common/spnego.c common/ntlm_mic.c
 COMMON_SRCS	+= common/ipc_reader.c common/ipc_bounds.c common/metrics_board.c
 CONFIG_SRCS	= common/config_parse.c common/config_pool.c common/config_check.c \
 		  common/config_fleet.c common/config_metrics.c \
@@ -225,7 +226,8 @@ FUZZ_CC		= clang
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		  -fno-omit-frame-pointer
 FUZZ_HARNESSES	= http_request http_response chunked ntlm_msg ntlm_header \
-		  base64 keys verdict ipc ipc_reader proxy status krb5_token
+		  base64 keys verdict ipc ipc_reader proxy status krb5_token \
+		  spnego
 FUZZ_EXPECT_FAIL =
 FUZZ_SMOKE_TIME	= 5
 FUZZ_BINS	= $(FUZZ_HARNESSES:%=tests/fuzz/bin/fuzz_%)

@@ -43,7 +43,9 @@ enum ipc_type {
 				   names the user is in (ntlm-source =
 				   winbind), u32 len, len bytes: the reply
 				   token of a Kerberos login (at most
-				   NEGOTIATE_REPLY_MAX; else 0); a refusal
+				   NEGOTIATE_REPLY_MAX), the session base
+				   key of an NTLM login (16, for SPNEGO's
+				   mechListMIC), else 0; a refusal
 				   may come auth-failure-delay seconds
 				   later; then u32 DELEGATION_*, str why
 				   (DELEGATION_WHY_MAX), u32 len, len
@@ -150,8 +152,9 @@ enum ipc_type {
 				   count, count str: the names of
 				   IPC_WINBIND_GROUPS the user is in, u32
 				   len, len bytes: a Kerberos login's reply
-				   token (at most NEGOTIATE_REPLY_MAX; 0
-				   for any other); the delegation as in
+				   token (at most NEGOTIATE_REPLY_MAX), an
+				   NTLM login's session key (16 or 0); 0
+				   for any other; the delegation as in
 				   IPC_NTLM_RESULT */
 	/* negotiate-keytab (master/negotiate.c, worker/auth_ntlm.c) */
 	IPC_NEGOTIATE_CHECK,	/* worker -> master: fd: the client

@@ -143,6 +143,8 @@ struct ntlm_auth {
 	size_t			 na_lmlen;
 	const unsigned char	*na_nt;		/* NTProofStr, then the blob */
 	size_t			 na_ntlen;
+	const unsigned char	*na_enckey;	/* EncryptedRandomSessionKey */
+	size_t			 na_enckeylen;
 };
 
 /*
@@ -163,6 +165,30 @@ int	ntlm_parse_authenticate(const unsigned char *m, size_t len,
 int	ntlm_verify_v2(const unsigned char nt_hash[NTLM_HASH_LEN],
 	    const struct ntlm_auth *a,
 	    const unsigned char server_challenge[NTLM_CHALLENGE_LEN]);
+/* The same, and when good the session base key into session_key. */
+int	ntlm_verify_v2_key(const unsigned char nt_hash[NTLM_HASH_LEN],
+	    const struct ntlm_auth *a,
+	    const unsigned char server_challenge[NTLM_CHALLENGE_LEN],
+	    unsigned char session_key[NTLM_HASH_LEN]);
+/* HMAC-MD5 of a || b (b may be NULL with blen 0): 0, or -1 if OpenSSL
+ * cannot compute it. */
+int	ntlm_hmac_md5(const unsigned char *key, size_t keylen,
+	    const unsigned char *a, size_t alen, const unsigned char *b,
+	    size_t blen, unsigned char out[NTLM_HASH_LEN]);
+
+/*
+ * SPNEGO's mechListMIC with NTLM (ntlm_mic.c; MS-NLMP 3.4.4.2 with
+ * extended session security, MS-SPNG 3.1.5.1): the exported session key
+ * from the session base key and the AUTHENTICATE message's flags and
+ * EncryptedRandomSessionKey; then the 16-byte signature of msg (sequence
+ * number 0) with the client's keys (from_server 0) or the server's.
+ * 0, or -1 (OpenSSL failed, or flags without extended session security).
+ */
+int	ntlm_exported_key(const unsigned char base[NTLM_HASH_LEN],
+	    const struct ntlm_auth *a, unsigned char out[NTLM_HASH_LEN]);
+int	ntlm_mic(const unsigned char exported[NTLM_HASH_LEN], uint32_t flags,
+	    int from_server, const unsigned char *msg, size_t len,
+	    unsigned char sig[NTLM_HASH_LEN]);
 
 /*
  * UTF-8 <-> UTF-16LE, strict: no overlong forms, surrogates must pair, no

@@ -343,6 +343,8 @@ auth_fields(const unsigned char *m, size_t len, struct ntlm_auth *a,
 		    "workstation name buffer is outside the message");
 	if (secbuf_get(m, len, 52, AUTH_HDR, &key, &keylen) == -1)
 		return refuse(why, "session key buffer is outside the message");
+	a->na_enckey = key;
+	a->na_enckeylen = keylen;
 	unicode = (a->na_flags & NTLM_NEGOTIATE_UNICODE) != 0;
 	np = get_name(a->na_user, name[FIELD_USER], nlen[FIELD_USER],
 	    unicode);

@@ -2,7 +2,9 @@
  * The NTLMv2 check of `auth = ntlm` (MS-NLMP 3.3.2, see ntlm.h): the
  * master holds the NT hashes and calls it for each AUTHENTICATE message.
  * Only the NTProofStr is checked: the LMv2 response adds nothing (clients
- * zero it when the challenge has a timestamp) and HTTP uses no session key.
+ * zero it when the challenge has a timestamp). A good one also gives the
+ * session base key, which SPNEGO's mechListMIC is signed with
+ * (ntlm_mic.c).
  */
 #include <string.h>
 
@@ -12,9 +14,8 @@
 
 #include "ntlm.h"
 
-/* HMAC-MD5 of a || b. */
-static int
-hmac_md5(const unsigned char *key, size_t keylen, const unsigned char *a,
+int
+ntlm_hmac_md5(const unsigned char *key, size_t keylen, const unsigned char *a,
     size_t alen, const unsigned char *b, size_t blen,
     unsigned char out[NTLM_HASH_LEN])
 {
@@ -33,7 +34,7 @@ hmac_md5(const unsigned char *key, size_t keylen, const unsigned char *a,
 	if ((ctx = EVP_MAC_CTX_new(mac)) != NULL &&
 	    EVP_MAC_init(ctx, key, keylen, params) == 1 &&
 	    EVP_MAC_update(ctx, a, alen) == 1 &&
-	    EVP_MAC_update(ctx, b, blen) == 1 &&
+	    (blen == 0 || EVP_MAC_update(ctx, b, blen) == 1) &&
 	    EVP_MAC_final(ctx, out, &outlen, NTLM_HASH_LEN) == 1 &&
 	    outlen == NTLM_HASH_LEN)
 		r = 0;
@@ -65,13 +66,14 @@ ntowfv2(const unsigned char nt_hash[NTLM_HASH_LEN], const char *user,
 	if (ntlm_utf8_to_utf16le(upper, who, sizeof(who) / 2, &n) != 0 ||
 	    ntlm_utf8_to_utf16le(domain, who + n, sizeof(who) - n, &m) != 0)
 		return -2;
-	return hmac_md5(nt_hash, NTLM_HASH_LEN, who, n, who + n, m, out);
+	return ntlm_hmac_md5(nt_hash, NTLM_HASH_LEN, who, n, who + n, m, out);
 }
 
 int
-ntlm_verify_v2(const unsigned char nt_hash[NTLM_HASH_LEN],
+ntlm_verify_v2_key(const unsigned char nt_hash[NTLM_HASH_LEN],
     const struct ntlm_auth *a,
-    const unsigned char server_challenge[NTLM_CHALLENGE_LEN])
+    const unsigned char server_challenge[NTLM_CHALLENGE_LEN],
+    unsigned char session_key[NTLM_HASH_LEN])
 {
 	unsigned char		 key[NTLM_HASH_LEN], proof[NTLM_HASH_LEN];
 	const unsigned char	*blob;
@@ -88,11 +90,24 @@ ntlm_verify_v2(const unsigned char nt_hash[NTLM_HASH_LEN],
 	if ((r = ntowfv2(nt_hash, a->na_user, a->na_domain, key)) != 0)
 		goto done;
 	r = -1;
-	if (hmac_md5(key, sizeof(key), server_challenge, NTLM_CHALLENGE_LEN,
-	    blob, a->na_ntlen - NTLM_HASH_LEN, proof) == 0)
+	if (ntlm_hmac_md5(key, sizeof(key), server_challenge,
+	    NTLM_CHALLENGE_LEN, blob, a->na_ntlen - NTLM_HASH_LEN, proof) == 0)
 		r = CRYPTO_memcmp(proof, a->na_nt, NTLM_HASH_LEN) == 0;
+	/* SessionBaseKey = HMAC-MD5(NTOWFv2, NTProofStr) (MS-NLMP 3.3.2) */
+	if (r == 1 && session_key != NULL &&
+	    ntlm_hmac_md5(key, sizeof(key), a->na_nt, NTLM_HASH_LEN, NULL, 0,
+	    session_key) != 0)
+		r = -1;
 done:
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(proof, sizeof(proof));
 	return r == -2 ? 0 : r;
+}
+
+int
+ntlm_verify_v2(const unsigned char nt_hash[NTLM_HASH_LEN],
+    const struct ntlm_auth *a,
+    const unsigned char server_challenge[NTLM_CHALLENGE_LEN])
+{
+	return ntlm_verify_v2_key(nt_hash, a, server_challenge, NULL);
 }

@@ -181,11 +181,13 @@ ntlm_check_tick(struct master *m)
 }
 
 /* Check the response; 1 good, 0 bad with *why set. The identity is the
- * file's spelling; an entry for any domain gets ntlm-domain. */
+ * file's spelling; an entry for any domain gets ntlm-domain. A good one
+ * gives the session base key too, for SPNEGO's mechListMIC (ntlm_mic.c,
+ * in the worker, which holds this connection's key and no hash). */
 static int
 verify(const struct master *m, const struct ntlm_auth *a,
     const unsigned char *challenge, char *identity, size_t len,
-    const char **why)
+    unsigned char key[NTLM_HASH_LEN], const char **why)
 {
 	const unsigned char	*hash;
 	const char		*user, *domain;
@@ -200,7 +202,7 @@ verify(const struct master *m, const struct ntlm_auth *a,
 		*why = "unknown user";
 		return 0;
 	}
-	if ((rv = ntlm_verify_v2(hash, a, challenge)) == 1) {
+	if ((rv = ntlm_verify_v2_key(hash, a, challenge, key)) == 1) {
 		snprintf(identity, len, "%s\\%s", domain[0] != '\0' ? domain :
 		    m->m_conf->rc_ntlm_domain, user);
 		return 1;
@@ -241,6 +243,7 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 	struct login_grant	 g;
 	unsigned char		 challenge[NTLM_CHALLENGE_LEN];
 	unsigned char		 nt[NTLM_NT_RESPONSE_MAX];
+	unsigned char		 key[NTLM_HASH_LEN];
 	char			 identity[2 * NTLM_NAME_MAX + 2];
 	char			 who[2 * NTLM_NAME_MAX + 2];
 	char			 spn[RPXD_SPN_MAX];
@@ -284,20 +287,25 @@ ntlm_check(struct master *m, unsigned slot, struct msgbuf *mb)
 			winbind_submit(m, slot, pid, &p, &a, challenge, spn);
 		return 0;
 	}
-	if (!verify(m, &a, challenge, identity, sizeof(identity), &why)) {
+	if (!verify(m, &a, challenge, identity, sizeof(identity), key,
+	    &why)) {
 		ntlm_check_verdict(m, slot, pid, &p, "NTLM", who,
 		    NTLM_RESULT_REFUSED, why, NULL);
 		return 0;
 	}
 	/* The file's users have no Kerberos identity: a delegate needs
-	 * negotiate-keytab, so ntlm-source = winbind (config_delegate.c). */
+	 * negotiate-keytab, so ntlm-source = winbind (config_delegate.c).
+	 * The session base key goes to the worker for SPNEGO. */
 	memset(&g, 0, sizeof(g));
+	g.lg_reply = key;
+	g.lg_replylen = sizeof(key);
 	g.lg_dspn = spn;
 	g.lg_dwhy = "ntlm-source is not winbind";
 	g.lg_dstate = spn[0] != '\0' ? DELEGATION_UNAVAILABLE :
 	    DELEGATION_NONE;
 	ntlm_check_verdict(m, slot, pid, &p, "NTLM", who, NTLM_RESULT_OK,
 	    identity, &g);
+	explicit_bzero(key, sizeof(key));
 	return 0;
 }
 

@@ -55,7 +55,10 @@ struct login_grant {
 	unsigned	  lg_ngroups;
 	const unsigned char *lg_reply;	/* Kerberos: the reply token for
 					   the client (mutual authentication),
-					   at most NEGOTIATE_REPLY_MAX */
+					   at most NEGOTIATE_REPLY_MAX; NTLM:
+					   the session base key (16 bytes)
+					   for SPNEGO's mechListMIC, when the
+					   source gives it */
 	size_t		  lg_replylen;
 	/* A route's delegate: DELEGATION_*, to whom, why it failed, and
 	 * the token for the backend (at most DELEGATION_TOKEN_MAX). */

@@ -211,8 +211,9 @@ answer_groups(const struct master *m, struct msgbuf *mb,
 }
 
 /*
- * The reply token of an answer: only a Kerberos login's, only with a
- * login, bounded; -1 for any other.
+ * The reply of an answer, only with a login: a Kerberos login's reply
+ * token, bounded, or an NTLM login's session base key (16 bytes, for
+ * SPNEGO's mechListMIC); -1 for any other.
  */
 static int
 answer_reply(const struct winbind_login *l, uint32_t status,
@@ -222,7 +223,7 @@ answer_reply(const struct winbind_login *l, uint32_t status,
 
 	if (msgbuf_get_u32(mb, &n) == -1 || n > NEGOTIATE_REPLY_MAX ||
 	    (n > 0 && (status != NTLM_RESULT_OK ||
-	    l->wl_kind != WINBIND_LOGIN_KERBEROS)) ||
+	    (l->wl_kind != WINBIND_LOGIN_KERBEROS && n != NTLM_HASH_LEN))) ||
 	    msgbuf_get_bytes(mb, reply, n) == -1)
 		return -1;
 	*len = n;

@@ -9,7 +9,8 @@ set -eu
 # negotiate-keytab); samba,
 # samba-ad-dc, samba-ad-provision, winbind, krb5-user: the Active
 # Directory domain controller t_73 provisions and starts on loopback;
-# python3-gssapi: t_73's client that requires mutual authentication.
+# python3-gssapi: t_73's client that requires mutual authentication,
+# and t_75's SPNEGO client (with gss-ntlmssp).
 PKGS="build-essential pkg-config libssl-dev libconfuse-dev check clang
 nginx curl python3 procps iproute2 mandoc openssl testssl.sh systemd wrk
 apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-requests-ntlm

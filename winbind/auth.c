@@ -4,7 +4,9 @@
  * response, the user and domain as the client sent them (the NTLMv2
  * proof covers them). winbind hands it to a domain controller (on a DC,
  * to its own SAM) and returns the account as the domain spells it and
- * the SIDs of its groups. Called by main.c for each IPC_WINBIND_CHECK.
+ * the SIDs of its groups, and the login's session key (for SPNEGO's
+ * mechListMIC, which the worker checks and signs). Called by main.c for
+ * each IPC_WINBIND_CHECK.
  */
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +89,22 @@ wb_verdict_ok(const char *domain, const char *account, struct wb_verdict *v)
 	snprintf(v->wv_text, sizeof(v->wv_text), "%s\\%s", domain, account);
 }
 
+/* The domain's session base key of the login (the worker signs SPNEGO's
+ * mechListMIC with it); none if the domain sent zeros. */
+static void
+session_key(const struct wbcAuthUserInfo *info, struct wb_verdict *v)
+{
+	unsigned char	any = 0;
+	size_t		i;
+
+	for (i = 0; i < sizeof(info->user_session_key); i++)
+		any |= info->user_session_key[i];
+	if (!any || sizeof(info->user_session_key) != NTLM_HASH_LEN)
+		return;
+	memcpy(v->wv_reply, info->user_session_key, NTLM_HASH_LEN);
+	v->wv_replylen = NTLM_HASH_LEN;
+}
+
 void
 wb_auth(struct wbcContext *ctx, const struct wb_login *l,
     struct wb_verdict *v)
@@ -111,8 +129,10 @@ wb_auth(struct wbcContext *ctx, const struct wb_login *l,
 	e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &error);
 	if (e == WBC_ERR_SUCCESS && info != NULL) {
 		wb_verdict_ok(info->domain_name, info->account_name, v);
-		if (v->wv_status == NTLM_RESULT_OK)
+		if (v->wv_status == NTLM_RESULT_OK) {
 			wb_groups_match(info->sids, info->num_sids, v);
+			session_key(info, v);
+		}
 	}
 	else if (e == WBC_ERR_AUTH_ERROR && error != NULL) {
 		v->wv_status = wb_status_refuses(error->nt_string) ?

@@ -45,7 +45,8 @@ struct wb_verdict {
 	unsigned	 wv_groups[RPXD_ALL_GROUPS_MAX];	/* indexes
 						   of groups.c's names */
 	size_t		 wv_replylen;	/* a Kerberos login's reply token
-					   (mutual authentication), or 0 */
+					   (mutual authentication), an NTLM
+					   login's session base key, or 0 */
 	unsigned char	 wv_reply[NEGOTIATE_REPLY_MAX];
 	char		 wv_principal[2 * NTLM_NAME_MAX + 2];	/* a
 					   Kerberos login's user@REALM */

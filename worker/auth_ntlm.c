@@ -9,9 +9,11 @@
  * failure limit counts. With ntlm-source = winbind the answer also names
  * the require-group groups the user is in, which each request's route
  * is checked against (auth_ntlm_groups_ok: 403 for a user in none).
- * With negotiate-keytab, clients may instead log in with a Kerberos
- * ticket (Authorization: Negotiate), which a domain checker verifies
- * with the service's keys; the worker never holds them. An auth =
+ * Authorization: Negotiate is read by auth_negotiate.c: NTLM inside it
+ * (SPNEGO or bare) comes back here to the same steps, and with
+ * negotiate-keytab a Kerberos ticket goes to the master, which has a
+ * domain checker verify it with the service's keys; the worker never
+ * holds them. An auth =
  * negotiate route takes those alone: its 401 offers only Negotiate, and
  * NTLM (plain, or inside SPNEGO) is refused there with a log line. The
  * worker refuses a response larger than the master takes itself. The
@@ -32,6 +34,7 @@
 #include "ipc_addr.h"
 #include "log.h"
 #include "ntlm.h"
+#include "spnego.h"
 #include "worker.h"
 
 #define CHALLENGE_MSG_MAX	1024	/* a type 2 with our AV pairs */
@@ -47,6 +50,11 @@ auth_ntlm_reset(struct worker_env *w)
 	w->w_ngroups = 0;
 	w->w_kerberos = 0;
 	w->w_mutual_len = 0;
+	w->w_ntlm_wrap = NTLM_WRAP_NONE;
+	w->w_spnego_mech_sent = 0;
+	explicit_bzero(w->w_ntlm_key, sizeof(w->w_ntlm_key));
+	w->w_ntlm_keylen = 0;
+	w->w_mechlist_len = 0;
 	auth_delegate_reset(w);
 }
 
@@ -67,43 +75,23 @@ computer_name(char *out, size_t len)
 	out[i] = '\0';
 }
 
-/* A 401 that offers NTLM, with a type 2 token when there is one; on an
- * auth = negotiate route, one that offers Negotiate alone. */
 /* Kerberos beside NTLM: with a keytab, on routes the domain checks (a
  * route of the ntlm-users file takes none of the domain's logins). */
-static int
-negotiate_offered(const struct worker_env *w)
+int
+auth_ntlm_negotiate_offered(const struct worker_env *w)
 {
 	return w->w_conf->rc_negotiate_keytab[0] != '\0' &&
 	    w->w_ntlm_source == NTLM_SOURCE_WINBIND;
 }
 
-static enum authn_result
-challenge_as(struct worker_env *w, const struct http_message *req,
-    struct request_log *rl, const unsigned char *msg, size_t len,
-    int ntlm_only)
+/* A 401 with this WWW-Authenticate value; the connection closes when
+ * the request's body, unread, would be taken for the next request. */
+enum authn_result
+auth_ntlm_send_401(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const char *value)
 {
-	char	value[16 + BASE64_ENCODED_LEN(CHALLENGE_MSG_MAX) + 1];
-	size_t	used;
 	int	close;
 
-	/* With negotiate-keytab, a fresh 401 offers Kerberos first: two
-	 * WWW-Authenticate fields, which respond_challenge writes as one
-	 * value broken by a field line of our own. */
-	snprintf(value, sizeof(value), "%s", w->w_kerberos_only ? "Negotiate" :
-	    msg == NULL && negotiate_offered(w) &&
-	    !ntlm_only ? "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
-	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "%s",
-	    w->w_kerberos_only ? "negotiate" : msg != NULL ? "ntlm2" : "ntlm");
-	if (msg != NULL) {
-		memcpy(value, "NTLM ", 5);
-		if (base64_encode(msg, len, value + 5, sizeof(value) - 5,
-		    &used) == -1) {
-			respond_error(w, rl, 500, "NTLM challenge too large");
-			return AUTHN_CLOSE;
-		}
-	}
-	/* An unread body would be taken for the next request. */
 	close = req->hm_chunked || (req->hm_has_length && req->hm_length > 0) ||
 	    req->hm_conn_close || req->hm_minor == 0;
 	if (respond_challenge(w, rl, value, close) == -1 || close)
@@ -111,11 +99,69 @@ challenge_as(struct worker_env *w, const struct http_message *req,
 	return AUTHN_ANSWERED;
 }
 
+/*
+ * A 401 that carries a type 2 token: "NTLM <type 2>", or under Negotiate
+ * as the client spoke it, the type 2 alone or in a SPNEGO NegTokenResp
+ * (accept-incomplete, naming NTLMSSP in the first reply of the
+ * handshake).
+ */
 static enum authn_result
-challenge(struct worker_env *w, const struct http_message *req,
+challenge_type2(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const unsigned char *msg, size_t len)
 {
-	return challenge_as(w, req, rl, msg, len, 0);
+	unsigned char	tok[CHALLENGE_MSG_MAX + 64];
+	char		value[16 + BASE64_ENCODED_LEN(sizeof(tok)) + 1];
+	const char	*scheme = "NTLM ";
+	size_t		used;
+	int		n;
+
+	if (w->w_ntlm_wrap == NTLM_WRAP_SPNEGO) {
+		if ((n = spnego_encode_resp(SPNEGO_ACCEPT_INCOMPLETE,
+		    !w->w_spnego_mech_sent, msg, len, NULL, 0, tok, sizeof(tok))) == -1) {
+			respond_error(w, rl, 500, "NTLM challenge too large");
+			return AUTHN_CLOSE;
+		}
+		w->w_spnego_mech_sent = 1;
+		msg = tok;
+		len = (size_t)n;
+	}
+	if (w->w_ntlm_wrap != NTLM_WRAP_NONE)
+		scheme = "Negotiate ";
+	snprintf(value, sizeof(value), "%s", scheme);
+	if (base64_encode(msg, len, value + strlen(scheme),
+	    sizeof(value) - strlen(scheme), &used) == -1) {
+		respond_error(w, rl, 500, "NTLM challenge too large");
+		return AUTHN_CLOSE;
+	}
+	/* As pass-through traffic logs it, whatever the wrapping. */
+	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "ntlm2");
+	return auth_ntlm_send_401(w, req, rl, value);
+}
+
+/* A fresh 401, which starts a handshake over: it offers NTLM (and
+ * Negotiate first where auth_ntlm_negotiate_offered), or on an auth =
+ * negotiate route Negotiate alone; ntlm_only leaves Negotiate out. */
+enum authn_result
+auth_ntlm_challenge(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, int ntlm_only)
+{
+	w->w_ntlm_wrap = NTLM_WRAP_NONE;
+	w->w_spnego_mech_sent = 0;
+	snprintf(rl->rl_auth_resp, sizeof(rl->rl_auth_resp), "%s",
+	    w->w_kerberos_only ? "negotiate" : "ntlm");
+	/* With negotiate-keytab, a fresh 401 offers Kerberos first: two
+	 * WWW-Authenticate fields, which respond_challenge writes as one
+	 * value broken by a field line of our own. */
+	return auth_ntlm_send_401(w, req, rl, w->w_kerberos_only ?
+	    "Negotiate" : auth_ntlm_negotiate_offered(w) && !ntlm_only ?
+	    "Negotiate\r\nWWW-Authenticate: NTLM" : "NTLM");
+}
+
+static enum authn_result
+challenge(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl)
+{
+	return auth_ntlm_challenge(w, req, rl, 0);
 }
 
 /*
@@ -151,8 +197,8 @@ master_challenge(struct worker_env *w, unsigned char *challenge)
 	return ok ? 1 : 0;
 }
 
-static enum authn_result
-negotiate(struct worker_env *w, const struct http_message *req,
+enum authn_result
+auth_ntlm_negotiate(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const unsigned char *m, size_t len)
 {
 	unsigned char		type2[CHALLENGE_MSG_MAX];
@@ -164,7 +210,7 @@ negotiate(struct worker_env *w, const struct http_message *req,
 	if (ntlm_parse_negotiate(m, len, &c.nc_client_flags) == -1) {
 		log_warnx("auth: client %s: malformed NTLM negotiate message",
 		    w->w_client_addr);
-		return challenge(w, req, rl, NULL, 0);
+		return challenge(w, req, rl);
 	}
 	if ((n = master_challenge(w, c.nc_challenge)) != 1) {
 		respond_error(w, rl, 503, n == 0 ? "the master made no NTLM "
@@ -183,7 +229,7 @@ negotiate(struct worker_env *w, const struct http_message *req,
 	}
 	w->w_ntlm_challenged = 1;
 	w->w_identity[0] = '\0';
-	return challenge(w, req, rl, type2, (size_t)n);
+	return challenge_type2(w, req, rl, type2, (size_t)n);
 }
 
 /* The groups of a login's answer into w_groups; -1 if malformed. */
@@ -294,8 +340,8 @@ ask_master(struct worker_env *w, const struct ntlm_auth *a, char *why,
 	return rv == -1 ? -1 : await_result(w, why, whylen);
 }
 
-static enum authn_result
-authenticate(struct worker_env *w, const struct http_message *req,
+enum authn_result
+auth_ntlm_authenticate(struct worker_env *w, const struct http_message *req,
     struct request_log *rl, const unsigned char *m, size_t len)
 {
 	struct ntlm_auth	 a;
@@ -306,7 +352,7 @@ authenticate(struct worker_env *w, const struct http_message *req,
 	if (!w->w_ntlm_challenged) {
 		log_warnx("auth: client %s: NTLM authenticate message without "
 		    "a challenge on this connection", w->w_client_addr);
-		return challenge(w, req, rl, NULL, 0);
+		return challenge(w, req, rl);
 	}
 	w->w_ntlm_challenged = 0;
 	/* What the master would not take is refused here (the parser's
@@ -315,10 +361,19 @@ authenticate(struct worker_env *w, const struct http_message *req,
 	if (ntlm_parse_authenticate(m, len, &a, &reason) == -1) {
 		log_warnx("auth: client %s: NTLM login refused: %s",
 		    w->w_client_addr, reason);
-		return challenge(w, req, rl, NULL, 0);
+		return challenge(w, req, rl);
 	}
 	rv = ask_master(w, &a, why, sizeof(why));
 	w->w_kerberos = 0;
+	/* An NTLM login's reply is the session key, for a SPNEGO
+	 * mechListMIC (auth_negotiate.c), never a token for the client. */
+	w->w_ntlm_keylen = 0;
+	if (rv == NTLM_RESULT_OK && w->w_mutual_len == NTLM_HASH_LEN) {
+		memcpy(w->w_ntlm_key, w->w_mutual, NTLM_HASH_LEN);
+		w->w_ntlm_keylen = NTLM_HASH_LEN;
+	}
+	explicit_bzero(w->w_mutual, sizeof(w->w_mutual));
+	w->w_mutual_len = 0;
 	if (rv == NTLM_RESULT_OK)
 		return AUTHN_FORWARD;
 	w->w_identity[0] = '\0';
@@ -334,45 +389,24 @@ authenticate(struct worker_env *w, const struct http_message *req,
 		return AUTHN_CLOSE;
 	}
 	/* The master logged the failure with user and address. */
-	return challenge(w, req, rl, NULL, 0);
+	return challenge(w, req, rl);
 }
 
 /*
- * Authorization: Negotiate with negotiate-keytab: a Kerberos token goes
- * to the master with the client connection (so that the failure limit
- * counts the address it comes from), which has a domain checker verify
- * it with the service's keys. NTLM inside SPNEGO is not taken here: the
- * client is offered NTLM alone, which it then speaks directly.
+ * A Kerberos token (auth_negotiate.c found one where Kerberos is taken)
+ * goes to the master with the client connection (so that the failure
+ * limit counts the address it comes from), which has a domain checker
+ * verify it with the service's keys.
  */
-static enum authn_result
-kerberos(struct worker_env *w, const struct http_message *req,
-    struct request_log *rl, const struct http_header *h)
+enum authn_result
+auth_ntlm_kerberos(struct worker_env *w, const struct http_message *req,
+    struct request_log *rl, const unsigned char *tok, size_t n)
 {
-	unsigned char	 tok[NTLM_MSG_MAX];
-	const char	*v = h->hh_value + 10;	/* "Negotiate " */
-	size_t		 vlen = h->hh_valuelen - 10, n;
 	struct msgbuf	 mb;
 	char		 why[256] = "";
 	int		 rv;
 
 	w->w_ntlm_challenged = 0;
-	if (vlen == 0 || vlen > NTLM_TOKEN_MAX ||
-	    base64_decode(v, vlen, tok, sizeof(tok), &n) == -1 || n == 0) {
-		log_warnx("auth: client %s: malformed Negotiate token",
-		    w->w_client_addr);
-		return challenge(w, req, rl, NULL, 0);
-	}
-	if (ntlm_header_type(h->hh_value, h->hh_valuelen) > 0) {
-		if (w->w_kerberos_only) {
-			log_warnx("auth: client %s: NTLM inside Negotiate "
-			    "refused: the route takes Kerberos only (auth = "
-			    "\"negotiate\")", w->w_client_addr);
-			return challenge(w, req, rl, NULL, 0);
-		}
-		log_info("auth: client %s: NTLM inside Negotiate is not taken; "
-		    "offering NTLM alone", w->w_client_addr);
-		return challenge_as(w, req, rl, NULL, 0, 1);
-	}
 	msgbuf_init(&mb);
 	ipc_addr_put(&mb, &w->w_proxy_src);
 	msgbuf_put_u32(&mb, (uint32_t)n);
@@ -381,7 +415,6 @@ kerberos(struct worker_env *w, const struct http_message *req,
 	rv = mb.mb_error ? -1 : worker_send_conn(w, IPC_NEGOTIATE_CHECK,
 	    &mb);
 	msgbuf_free(&mb);
-	explicit_bzero(tok, sizeof(tok));
 	if (rv != -1)
 		rv = await_result(w, why, sizeof(why));
 	w->w_kerberos = rv == NTLM_RESULT_OK;
@@ -390,7 +423,7 @@ kerberos(struct worker_env *w, const struct http_message *req,
 	w->w_identity[0] = '\0';
 	w->w_ngroups = 0;
 	if (rv == NTLM_RESULT_REFUSED)	/* the master logged why */
-		return challenge(w, req, rl, NULL, 0);
+		return challenge(w, req, rl);
 	respond_error(w, rl, 503, rv == -1 ? "no answer from the master to "
 	    "a Negotiate check" : why);
 	return AUTHN_CLOSE;
@@ -427,29 +460,32 @@ auth_ntlm_request(struct worker_env *w, const struct http_message *req,
 		    !w->w_kerberos_only) &&
 		    w->w_identity_source == w->w_ntlm_source &&
 		    auth_delegate_usable(w, rt) ? AUTHN_FORWARD :
-		    challenge(w, req, rl, NULL, 0);
+		    challenge(w, req, rl);
 	auth_describe(req, "Authorization", rl->rl_auth_req,
 	    sizeof(rl->rl_auth_req));
-	if (negotiate_offered(w) && h->hh_valuelen > 10 &&
+	/* NTLM inside Negotiate counts with either source; a Kerberos
+	 * token only where auth_ntlm_negotiate_offered (auth_negotiate.c). */
+	if (h->hh_valuelen > 10 &&
 	    strncasecmp(h->hh_value, "Negotiate ", 10) == 0)
-		return kerberos(w, req, rl, h);
+		return auth_negotiate_request(w, req, rl, h);
 	if (w->w_kerberos_only) {
 		log_warnx("auth: client %s: Authorization %s refused: route "
 		    "\"%s\" takes Kerberos only (auth = \"negotiate\")",
 		    w->w_client_addr, rl->rl_auth_req, rt->rt_name);
-		return challenge(w, req, rl, NULL, 0);
+		return challenge(w, req, rl);
 	}
 	if (h->hh_valuelen < 5 || strncasecmp(h->hh_value, "NTLM ", 5) != 0)
-		return challenge(w, req, rl, NULL, 0);
+		return challenge(w, req, rl);
+	w->w_ntlm_wrap = NTLM_WRAP_NONE;
 	type = ntlm_header_token(h->hh_value, h->hh_valuelen, buf, sizeof(buf),
 	    &m, &len);
 	if (type == 1)
-		return negotiate(w, req, rl, m, len);
+		return auth_ntlm_negotiate(w, req, rl, m, len);
 	if (type == 3)
-		return authenticate(w, req, rl, m, len);
+		return auth_ntlm_authenticate(w, req, rl, m, len);
 	log_warnx("auth: client %s: not an NTLM negotiate or authenticate "
 	    "message", w->w_client_addr);
-	return challenge(w, req, rl, NULL, 0);
+	return challenge(w, req, rl);
 }
 
 /* Whether name is one of the connection's groups (without ASCII case,

@@ -21,6 +21,7 @@
 #include "io.h"
 #include "ntlm.h"
 #include "scoreboard.h"
+#include "spnego.h"
 
 #define SCRATCH_SIZE	65536	/* decoded chunk data between buffers */
 #define BODY_BUF_SIZE	65536	/* body bytes in flight, each direction */
@@ -101,6 +102,23 @@ struct worker_env {
 				    [RPXD_GROUP_NAME_MAX];	/* the
 						   require-group names the
 						   domain puts the user in */
+	int			 w_ntlm_wrap;	/* NTLM_WRAP_*: how the
+						   client sends its NTLM
+						   messages, which the type 2
+						   answers in kind */
+	int			 w_spnego_mech_sent;	/* this handshake's
+						   NegTokenResp named NTLMSSP
+						   already */
+	size_t			 w_mechlist_len;	/* of w_mechlist */
+	unsigned char		 w_mechlist[SPNEGO_MECHLIST_MAX];	/* the
+						   client's mechTypes (DER),
+						   which the mechListMICs
+						   sign */
+	size_t			 w_ntlm_keylen;	/* of w_ntlm_key: 0 or 16 */
+	unsigned char		 w_ntlm_key[NTLM_HASH_LEN];	/* the
+						   session base key of this
+						   connection's NTLM login,
+						   when the source gave it */
 	int			 w_kerberos;	/* w_identity is of a
 						   Kerberos login */
 	int			 w_kerberos_only;	/* this request's
@@ -234,6 +252,11 @@ enum authn_result {
 	AUTHN_ANSWERED,		/* a 401 was sent, the connection goes on */
 	AUTHN_CLOSE		/* an answer was sent, close the connection */
 };
+/* w_ntlm_wrap: Authorization: NTLM, or Negotiate with the NTLMSSP
+ * message alone or inside SPNEGO (auth_negotiate.c). */
+#define NTLM_WRAP_NONE		0
+#define NTLM_WRAP_RAW		1
+#define NTLM_WRAP_SPNEGO	2
 /* A request on a route rt whose clients rpxd logs in (AUTH_BY_PROXY). */
 enum authn_result auth_ntlm_request(struct worker_env *w,
 	    const struct http_message *req, const struct route_conf *rt,
@@ -253,6 +276,31 @@ void	 auth_delegate_reset(struct worker_env *w);
 int	 auth_ntlm_groups_ok(struct worker_env *w, const struct route_conf *rt,
 	    struct request_log *rl);
 void	 auth_ntlm_reset(struct worker_env *w);
+/* The steps of a login, for auth_negotiate.c: a 401 with value; a fresh
+ * 401 that starts over (ntlm_only: not offering Negotiate); the NTLM
+ * NEGOTIATE and AUTHENTICATE messages; a Kerberos token for the master. */
+int	 auth_ntlm_negotiate_offered(const struct worker_env *w);
+enum authn_result auth_ntlm_send_401(struct worker_env *w,
+	    const struct http_message *req, struct request_log *rl,
+	    const char *value);
+enum authn_result auth_ntlm_challenge(struct worker_env *w,
+	    const struct http_message *req, struct request_log *rl,
+	    int ntlm_only);
+enum authn_result auth_ntlm_negotiate(struct worker_env *w,
+	    const struct http_message *req, struct request_log *rl,
+	    const unsigned char *m, size_t len);
+enum authn_result auth_ntlm_authenticate(struct worker_env *w,
+	    const struct http_message *req, struct request_log *rl,
+	    const unsigned char *m, size_t len);
+enum authn_result auth_ntlm_kerberos(struct worker_env *w,
+	    const struct http_message *req, struct request_log *rl,
+	    const unsigned char *tok, size_t n);
+
+/* auth_negotiate.c */
+/* Authorization: Negotiate on an auth = ntlm or negotiate route. */
+enum authn_result auth_negotiate_request(struct worker_env *w,
+	    const struct http_message *req, struct request_log *rl,
+	    const struct http_header *h);
 
 /* balance.c */
 void	 balance_init(struct worker_env *w);

@@ -5,6 +5,7 @@
 # /whoami. curl --negotiate logs in with alice's ticket from kinit (a
 # replayed token gets 401) and gets the service's reply token on its 200,
 # which a python3-gssapi client requiring mutual authentication verifies;
+# without a ticket, curl --negotiate's NTLM inside SPNEGO logs in too;
 # an auth = "negotiate" route offers Negotiate alone and refuses NTLM,
 # plain or inside SPNEGO; curl --ntlm and requests-ntlm log
 # in as domain users; the access line and the identity header carry the
@@ -377,28 +378,57 @@ ad_kerberos() {
 	    --resolve lync.corp.rpxd.test:80:127.0.0.1 -o /dev/null \
 	    -w '%{http_code}' http://lync.corp.rpxd.test/whoami)
 	expect "require-group with Kerberos: CORP\\bob gets 403" "$r" 403
-	# No ticket: curl's SPNEGO offers NTLM (gss-ntlmssp), which rpxd
-	# takes only as plain NTLM.
-	KRB5CCNAME=FILE:$AD/none.cc
-	r=$(curl -s -D - --max-time 15 --negotiate -u 'CORP\alice:x' \
-	    --interface 127.0.0.9 --resolve rpxd.corp.rpxd.test:80:127.0.0.1 \
-	    -o /dev/null http://rpxd.corp.rpxd.test/whoami | tr -d '\r' |
-	    grep -i '^WWW-Authenticate' | tail -1)
-	expect "NTLM inside Negotiate: the answer offers NTLM alone" "$r" \
-	    "WWW-Authenticate: NTLM"
-	# curl sends no token there (gss-ntlmssp has no credentials): the
-	# token itself, as Windows sends it.
-	r=$(curl -s -D - -o /dev/null --max-time 15 --interface 127.0.0.9 \
+	unset KRB5_CONFIG KRB5CCNAME
+}
+
+# No ticket (issue 18): curl --negotiate's SPNEGO offers NTLM
+# (gss-ntlmssp, with alice's password from NTLM_USER_FILE), which rpxd
+# takes inside SPNEGO and the domain checks as it checks plain NTLM.
+ad_spnego_ntlm() {
+	local r mark
+	mark=$(wc -l < "$WORK/rpxd.log")
+	printf 'CORP:alice:%s\n' "$AD_ALICE" > "$AD/ntlm-alice"
+	printf 'CORP:alice:wrong\n' > "$AD/ntlm-wrong"
+	r=$(KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/none.cc \
+	    NTLM_USER_FILE=$AD/ntlm-alice NTLMUSER=alice \
+	    curl -s --max-time 15 --negotiate -u : --interface 127.0.0.11 \
+	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 -w ' status=%{http_code}' \
+	    http://rpxd.corp.rpxd.test/whoami)
+	expect "curl --negotiate, no ticket: NTLM inside SPNEGO checked by the domain, nginx gets CORP\\alice" \
+	    "$r" 'user=CORP\alice authz= backend=A
+ status=200'
+	check "... the access line says user=CORP\\x5calice" bash -c "tail -n \
+	    +$((mark + 1)) '$WORK/rpxd.log' | grep -q \
+	    'access client=127.0.0.11:.* status=200 .* auth=ntlm3/- .* user=CORP\\\\x5calice'"
+	check "... the master logged the domain's NTLM login" bash -c "tail -n \
+	    +$((mark + 1)) '$WORK/rpxd.log' | grep -q \
+	    'auth: client 127.0.0.11: NTLM login of CORP.alice'"
+	# The domain gives the session key: rpxd checks the client's
+	# mechListMIC and signs its own, which the client's SPNEGO verifies.
+	r=$(KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/none.cc \
+	    NTLM_USER_FILE=$AD/ntlm-alice NTLMUSER=alice \
+	    "$AD_GSS_PY" "$IT/spnego_client.py" gss rpxd.corp.rpxd.test \
+	    /whoami --source 127.0.0.11 2>&1 | tr '\n' ' ')
+	expect_match "... the same with python3-gssapi: the 200's mechListMIC verifies" \
+	    "$r" '^status=200 rounds=2 final=accept-completed body=user=CORP.alice .* mic=verified $'
+	r=$(KRB5_CONFIG=$AD/krb5.conf KRB5CCNAME=FILE:$AD/none.cc \
+	    NTLM_USER_FILE=$AD/ntlm-wrong NTLMUSER=alice \
+	    curl -s --max-time 15 --negotiate -u : --interface 127.0.0.11 \
+	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 -o /dev/null \
+	    -w '%{http_code}' http://rpxd.corp.rpxd.test/whoami)
+	expect "... with a wrong password: 401" "$r" 401
+	check "... which the domain refused" bash -c "tail -n +$((mark + 1)) \
+	    '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.11: NTLM login failed for CORP.alice'"
+	# The token alone, as Windows sends it: the type 2 comes back in a
+	# SPNEGO NegTokenResp (accept-incomplete, NTLMSSP).
+	r=$(curl -s -D - -o /dev/null --max-time 15 --interface 127.0.0.11 \
 	    --resolve rpxd.corp.rpxd.test:80:127.0.0.1 \
 	    -H "Authorization: Negotiate $AD_SPNEGO_NTLM" \
 	    http://rpxd.corp.rpxd.test/whoami | tr -d '\r' |
-	    grep -iE '^(HTTP/|WWW-Authenticate)')
-	expect "... a SPNEGO token with NTLM in it: 401 offering NTLM alone" "$r" \
-	    'HTTP/1.1 401 Unauthorized
-WWW-Authenticate: NTLM'
-	check "... and a log line says so" bash -c "tail -n +$((AD_MARK + 1)) \
-	    '$WORK/rpxd.log' | grep -q 'auth: client 127.0.0.9:[0-9]*: NTLM inside Negotiate is not taken; offering NTLM alone'"
-	unset KRB5_CONFIG KRB5CCNAME
+	    sed -n 's/^WWW-Authenticate: Negotiate //p' | base64 -d | od -An -tx1 |
+	    tr -d ' \n')
+	expect_match "a SPNEGO token with NTLM in it: 401 with the type 2 in a NegTokenResp naming NTLMSSP" \
+	    "$r" '^a1.*a0030a0101a10c060a2b06010401823702020a.*4e544c4d5353500002000000'
 }
 
 # The domain checkers run as the user with winbind's group beside its own,
@@ -853,6 +883,7 @@ ad_tests() {
 	fi
 	ad_checker_sandbox
 	ad_kerberos
+	ad_spnego_ntlm
 	ad_negotiate_only
 	ad_logins
 	ad_route_sources

@@ -183,6 +183,9 @@ hmac_md5(const unsigned char *key, const unsigned char *a, size_t alen,
 	    16, buf, alen + blen, out, 16, &n));
 }
 
+/* The session base key of the last nt_response made. */
+static unsigned char	expected_session_key[16];
+
 /* An NTLMv2 response (44 bytes: proof, blob) of user in domain. */
 static void
 nt_response(const char *user, const char *domain,
@@ -203,6 +206,8 @@ nt_response(const char *user, const char *domain,
 	nt[16] = nt[17] = 1;			/* blob version */
 	memset(nt + 32, 0x5a, 8);		/* client challenge */
 	hmac_md5(key, challenge, NTLM_CHALLENGE_LEN, nt + 16, 28, nt);
+	/* SessionBaseKey = HMAC-MD5(NTOWFv2, NTProofStr) */
+	hmac_md5(key, nt, 8, nt + 8, 8, expected_session_key);
 }
 
 /* IPC_NTLM_CHECK for a route with delegate spn ("" for none): the
@@ -225,6 +230,9 @@ send_check_for(const char *user, const char *domain, const unsigned char *nt,
 	msgbuf_free(&mb);
 	return rv;
 }
+
+/* The session base key of the last login answered. */
+static unsigned char	last_session_key[NTLM_HASH_LEN];
 
 static int
 send_check(const char *user, const char *domain, const unsigned char *nt,
@@ -251,9 +259,14 @@ result(char *text, size_t len)
 	/* The file has no groups (require-group needs the domain). */
 	ck_assert_int_eq(msgbuf_get_u32(&msg.im_payload, &ngroups), 0);
 	ck_assert_uint_eq(ngroups, 0);
-	/* Nor a Kerberos reply token. */
+	/* No Kerberos reply token: a login's session base key (for
+	 * SPNEGO's mechListMIC), a refusal nothing. */
 	ck_assert_int_eq(msgbuf_get_u32(&msg.im_payload, &ngroups), 0);
-	ck_assert_uint_eq(ngroups, 0);
+	ck_assert_uint_eq(ngroups, ok == NTLM_RESULT_OK ? NTLM_HASH_LEN : 0);
+	if (ngroups > 0) {
+		ck_assert_int_eq(msgbuf_get_bytes(&msg.im_payload,
+		    last_session_key, NTLM_HASH_LEN), 0);
+	}
 	/* Nor a delegate's token: the file's users have no ticket. */
 	ck_assert_int_eq(msgbuf_get_u32(&msg.im_payload, &last_dstate), 0);
 	ck_assert_int_eq(msgbuf_get_str(&msg.im_payload, why, sizeof(why)),
@@ -277,6 +290,8 @@ START_TEST(test_challenge_once)
 	ck_assert_int_eq(result(text, sizeof(text)), 1);
 	/* The file's spelling, not the client's. */
 	ck_assert_str_eq(text, "Example\\Alice");
+	ck_assert_int_eq(memcmp(last_session_key, expected_session_key, 16),
+	    0);
 	/* The same response again: its challenge is used up. */
 	ck_assert_int_eq(send_check("alice", "EXAMPLE", nt, sizeof(nt)), 0);
 	ck_assert_int_eq(result(text, sizeof(text)), 0);

@@ -11,6 +11,8 @@ Suite	*suite_config(void);
 Suite	*suite_config_tls(void);
 Suite	*suite_config_ad(void);
 Suite	*suite_krb5_token(void);
+Suite	*suite_spnego(void);
+Suite	*suite_ntlm_mic(void);
 Suite	*suite_http(void);
 Suite	*suite_chunked(void);
 Suite	*suite_route(void);

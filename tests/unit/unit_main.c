@@ -16,6 +16,8 @@ main(void)
 	srunner_add_suite(sr, suite_config_tls());
 	srunner_add_suite(sr, suite_config_ad());
 	srunner_add_suite(sr, suite_krb5_token());
+	srunner_add_suite(sr, suite_spnego());
+	srunner_add_suite(sr, suite_ntlm_mic());
 	srunner_add_suite(sr, suite_http());
 	srunner_add_suite(sr, suite_chunked());
 	srunner_add_suite(sr, suite_route());
