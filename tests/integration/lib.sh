@@ -190,6 +190,15 @@ cleanup() {
 	[ -n "$NGINX_PID" ] && kill -TERM "$NGINX_PID" 2>/dev/null
 	for p in "${EXTRA_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	# Daemons that are not the shell's children (an apache2 that forked
+	# itself away) are not waited for by wait: the next script of the
+	# shard must not find their ports still taken.
+	for p in "${EXTRA_PIDS[@]}"; do
+		for _ in $(seq 1 100); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
 	if [ "$FAILED" -gt 0 ]; then
 		echo "--- rpxd log (last 40 lines), kept in $WORK"
 		tail -40 "$WORK/rpxd.log" 2>/dev/null

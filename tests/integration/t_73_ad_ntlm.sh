@@ -670,7 +670,7 @@ CORP.alice not checked: winbind: WBC_ERR_WINBIND_NOT_AVAILABLE; answered 503'"
 # Kerberos constrained delegation (issue 18): route "dlg" (listener on
 # port 82) logs users in by NTLM or Kerberos, and with delegate =
 # "HTTP/backend.corp.rpxd.test" logs in to an Apache httpd with
-# mod_auth_gssapi (port 8094, Kerberos only, GssapiConnectionBound) as
+# mod_auth_gssapi (port 8194, Kerberos only, GssapiConnectionBound) as
 # that user. In the directory: a service account for the backend with
 # that SPN, and httpsvc (rpxd's account) allowed to delegate to it with
 # protocol transition. rpxd's keytab gets httpsvc's own name, which AD
@@ -702,7 +702,7 @@ CGI
 	cat > "$d/httpd.conf" <<CONF
 ServerRoot "$d"
 ServerName backend.corp.rpxd.test
-Listen 127.0.0.1:8094
+Listen 127.0.0.1:8194
 PidFile "$d/run/httpd.pid"
 DefaultRuntimeDir "$d/run"
 ErrorLog "$d/logs/error.log"
@@ -740,7 +740,7 @@ CONF
 	chmod 777 "$d/run"	# the replay cache of httpd's children
 	for _ in $(seq 1 50); do
 		[ -s "$d/run/httpd.pid" ] &&
-		    (exec 3<>/dev/tcp/127.0.0.1/8094) 2>/dev/null &&
+		    (exec 3<>/dev/tcp/127.0.0.1/8194) 2>/dev/null &&
 		    { EXTRA_PIDS+=("$(cat "$d/run/httpd.pid")"); return 0; }
 		sleep 0.1
 	done
@@ -751,7 +751,7 @@ CONF
 ad_dlg_conf() {	# the routes of ad_conf, and listener "dlg"
 	ad_conf
 	cat <<CONF
-backend "krbweb" { server = { "127.0.0.1:8094" } }
+backend "krbweb" { server = { "127.0.0.1:8194" } }
 listener "dlg" {
 	address = "127.0.0.1"
 	port = 82
