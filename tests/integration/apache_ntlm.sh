@@ -177,6 +177,8 @@ start_apache_ntlm() {	# NAME PORT [tls]
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		APACHE_NTLM_PIDS[$n]=$pid
 		EXTRA_PIDS+=("$pid")
+		SHARED_PIDS+=("$pid")
+		SHARED_PORTS+=("$port")
 	fi
 	if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 		echo "apache $n did not start on 127.0.0.1:$port:"

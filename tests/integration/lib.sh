@@ -13,6 +13,10 @@ FAILED_NAMES=()
 RPXD_PID=
 NGINX_PID=
 EXTRA_PIDS=()
+# Started by one script and kept for the next ones of the shard (run.sh
+# stops the rest of EXTRA_PIDS when each script ends).
+SHARED_PIDS=()
+SHARED_PORTS=()
 RPXD_PORT=80
 
 pass() {
@@ -93,6 +97,8 @@ start_nginx_tls() {
 	wait_pidfile "$WORK/nginx-tls/nginx.pid"
 	NGINX_TLS_PID=$(cat "$WORK/nginx-tls/nginx.pid") || return 1
 	EXTRA_PIDS+=("$NGINX_TLS_PID")
+	SHARED_PIDS+=("$NGINX_TLS_PID")
+	SHARED_PORTS+=(4443 4444 4445 4446)
 	wait_port 127.0.0.1 4443 5 && wait_port 127.0.0.1 4446 5
 }
 
@@ -188,14 +194,21 @@ status_of() {
 cleanup() {
 	stop_rpxd
 	[ -n "$NGINX_PID" ] && kill -TERM "$NGINX_PID" 2>/dev/null
-	for p in "${EXTRA_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	local ns
+	ns=$(readlink /proc/self/ns/net)
+	# Only what still lives in this network namespace: a pid of ours
+	# that ended long ago may be another's now.
+	for p in "${EXTRA_PIDS[@]}"; do
+		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] &&
+		    kill "$p" 2>/dev/null
+	done
 	wait 2>/dev/null
 	# Daemons that are not the shell's children (an apache2 that forked
-	# itself away) are not waited for by wait: the next script of the
-	# shard must not find their ports still taken.
+	# itself away) are not waited for by wait: up to 10 s each here.
 	for p in "${EXTRA_PIDS[@]}"; do
 		for _ in $(seq 1 100); do
-			kill -0 "$p" 2>/dev/null || break
+			[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] ||
+			    break
 			sleep 0.1
 		done
 	done

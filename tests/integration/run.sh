@@ -35,11 +35,70 @@ next_test() {
 	flock "$1.lock" sh -c 'head -n 1 "$0"; sed -i 1d "$0"' "$1"
 }
 
-run_one() {	# test script; its lines, then how long it took
-	local run_one_t0=$SECONDS
+# The TCP ports listening in this namespace (the shard's or the host's).
+run_one_listeners() { ss -Hltn 2>/dev/null | awk '{print $4}' | sort -u; }
+
+# The processes a script added to EXTRA_PIDS from index $1 on, but the
+# shared ones: stopped when it ends, waited for (5 s, then SIGKILL), so
+# that no pid is signalled long after it may have been reused.
+run_one_stop_extra() {
+	local i p left keep=() ns
+	ns=$(readlink /proc/self/ns/net)
+	for ((i = $1; i < ${#EXTRA_PIDS[@]}; i++)); do
+		p=${EXTRA_PIDS[$i]}
+		case " ${SHARED_PIDS[*]} " in *" $p "*) keep+=("$p"); continue ;; esac
+		# A pid of ours that has ended may be another's now: only
+		# what still lives in this network namespace is signalled.
+		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] || continue
+		kill -TERM "$p" 2>/dev/null
+	done
+	for _ in $(seq 1 50); do
+		left=0
+		for ((i = $1; i < ${#EXTRA_PIDS[@]}; i++)); do
+			p=${EXTRA_PIDS[$i]}
+			case " ${keep[*]} " in *" $p "*) continue ;; esac
+			[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] &&
+			    [ "$(awk '{print $3}' "/proc/$p/stat" \
+			    2>/dev/null)" != Z ] && left=1
+		done
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
+	for ((i = $1; i < ${#EXTRA_PIDS[@]}; i++)); do
+		p=${EXTRA_PIDS[$i]}
+		case " ${keep[*]} " in *" $p "*) continue ;; esac
+		[ "$left" = 1 ] && [ "$(readlink "/proc/$p/ns/net" \
+		    2>/dev/null)" = "$ns" ] && kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	EXTRA_PIDS=("${EXTRA_PIDS[@]:0:$1}" "${keep[@]}")
+}
+
+# test script; its lines, then how long it took. A script must leave
+# nothing listening that it started (a backend, a daemon that forked
+# itself away): the next script of the shard may bind the same port,
+# and would then talk to the leftover (t_73's Apache once held t_72's
+# health backend port).
+run_one() {
+	local run_one_t0=$SECONDS run_one_before run_one_left=
+	local run_one_npids=${#EXTRA_PIDS[@]} run_one_p
+	run_one_before=$(run_one_listeners)
 	echo "== $(basename "$1")"
 	. "$1"
 	stop_rpxd
+	run_one_stop_extra "$run_one_npids"
+	for _ in $(seq 1 50); do
+		run_one_left=$(comm -13 <(echo "$run_one_before") \
+		    <(run_one_listeners) | tr '\n' ' ')
+		for run_one_p in "${SHARED_PORTS[@]}"; do
+			run_one_left=${run_one_left//127.0.0.1:$run_one_p /}
+		done
+		[ -z "$run_one_left" ] && break
+		sleep 0.1
+	done
+	[ -z "$run_one_left" ] ||
+	    fail "$(basename "$1") leaves nothing listening" \
+	    "still listening 5 s after its end: $run_one_left"
 	echo "-- $(basename "$1"): $((SECONDS - run_one_t0)) s"
 }
 

@@ -787,6 +787,20 @@ ad_dlg_kdc_silent() {
 	sleep 1.2	# the killed checker's successor starts
 }
 
+# Apache forks itself away: stopped by its pid, waited for until its
+# port is free (the next script of the shard may want the port range).
+ad_dlg_stop_apache() {
+	local p f=$AD/apache/run/httpd.pid
+	[ -s "$f" ] || return 0
+	p=$(cat "$f")
+	kill -TERM "$p" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$p" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$p" 2>/dev/null
+}
+
 ad_delegation() {
 	local r url=http://rpxd.corp.rpxd.test:82/whoami
 	local res=rpxd.corp.rpxd.test:82:127.0.0.1
@@ -895,6 +909,7 @@ ad_tests() {
 	ad_timeout
 	ad_dc_stopped
 	ad_stop_samba
+	ad_dlg_stop_apache
 }
 
 ad_tests
