@@ -344,6 +344,11 @@ const char *config_int_name(unsigned i);	/* NULL past the last */
 const char *config_balance_name(int balance);	/* "roundrobin" ... */
 const char *config_auth_name(int auth);		/* "passthrough" ... */
 const char *config_ntlm_source_name(int source);	/* "file" ... */
+/* config_check.c: whether a route of any listener of c matches (match
+ * returns non-zero for it, given arg). */
+int	 config_any_route(const struct rpxd_conf *c,
+	    int (*match)(const struct route_conf *, const void *),
+	    const void *arg);
 /* config_ad.c: whether any route (or the global ntlm-source) has its
  * logins checked by the domain; by the ntlm-users file. */
 int	 config_uses_winbind(const struct rpxd_conf *c);

@@ -164,38 +164,33 @@ config_fill_ad_globals(struct rpxd_conf *c, cfg_t *root)
 	    cfg_getstr(root, "winbind-privileged-group"));
 }
 
+static int
+checked_by_domain(const struct route_conf *rt, const void *arg)
+{
+	(void)arg;
+	return AUTH_BY_PROXY(rt->rt_auth) &&
+	    rt->rt_ntlm_source == NTLM_SOURCE_WINBIND;
+}
+
+static int
+checked_by_file(const struct route_conf *rt, const void *arg)
+{
+	(void)arg;
+	return rt->rt_auth == AUTH_NTLM &&
+	    rt->rt_ntlm_source == NTLM_SOURCE_FILE;
+}
+
 int
 config_uses_winbind(const struct rpxd_conf *c)
 {
-	const struct route_conf	*rt;
-	unsigned		 i, j;
-
-	if (c->rc_ntlm_source == NTLM_SOURCE_WINBIND)
-		return 1;
-	for (i = 0; i < c->rc_nlisteners; i++)
-		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++) {
-			rt = &c->rc_listeners[i].ls_routes[j];
-			if (AUTH_BY_PROXY(rt->rt_auth) &&
-			    rt->rt_ntlm_source == NTLM_SOURCE_WINBIND)
-				return 1;
-		}
-	return 0;
+	return c->rc_ntlm_source == NTLM_SOURCE_WINBIND ||
+	    config_any_route(c, checked_by_domain, NULL);
 }
 
 int
 config_uses_file(const struct rpxd_conf *c)
 {
-	const struct route_conf	*rt;
-	unsigned		 i, j;
-
-	for (i = 0; i < c->rc_nlisteners; i++)
-		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++) {
-			rt = &c->rc_listeners[i].ls_routes[j];
-			if (rt->rt_auth == AUTH_NTLM &&
-			    rt->rt_ntlm_source == NTLM_SOURCE_FILE)
-				return 1;
-		}
-	return 0;
+	return config_any_route(c, checked_by_file, NULL);
 }
 
 /*

@@ -372,6 +372,19 @@ check_listeners(struct rpxd_conf *c, struct config_err *ce)
 }
 
 int
+config_any_route(const struct rpxd_conf *c,
+    int (*match)(const struct route_conf *, const void *), const void *arg)
+{
+	unsigned	i, j;
+
+	for (i = 0; i < c->rc_nlisteners; i++)
+		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++)
+			if (match(&c->rc_listeners[i].ls_routes[j], arg))
+				return 1;
+	return 0;
+}
+
+int
 config_check(struct rpxd_conf *c, char *err, size_t errlen)
 {
 	struct config_err	ce;

@@ -108,30 +108,22 @@ config_check_delegate(const struct rpxd_conf *c)
 	}
 }
 
+/* arg: the principal; NULL: any */
+static int
+delegates(const struct route_conf *rt, const void *arg)
+{
+	return rt->rt_delegate[0] != '\0' &&
+	    (arg == NULL || strcmp(rt->rt_delegate, arg) == 0);
+}
+
 int
 config_has_delegate(const struct rpxd_conf *c)
 {
-	unsigned	i, j;
-
-	for (i = 0; i < c->rc_nlisteners; i++)
-		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++)
-			if (c->rc_listeners[i].ls_routes[j].rt_delegate[0] !=
-			    '\0')
-				return 1;
-	return 0;
+	return config_any_route(c, delegates, NULL);
 }
 
 int
 config_delegate_known(const struct rpxd_conf *c, const char *spn)
 {
-	unsigned	i, j;
-
-	if (spn[0] == '\0')
-		return 0;
-	for (i = 0; i < c->rc_nlisteners; i++)
-		for (j = 0; j < c->rc_listeners[i].ls_nroutes; j++)
-			if (strcmp(c->rc_listeners[i].ls_routes[j].rt_delegate,
-			    spn) == 0)
-				return 1;
-	return 0;
+	return spn[0] != '\0' && config_any_route(c, delegates, spn);
 }
