@@ -175,6 +175,27 @@ new_template() {
 	return 1
 }
 
+# winbind_prereqs SCRIPT WHAT TOOL...: 0 when the tools, rpxd-winbind
+# (built with libwbclient-dev) and winbind's group are there; else a
+# failure under CI=true (CI installs them all), a SKIP line outside it.
+winbind_prereqs() {
+	local script=$1 what=$2 why= t
+	shift 2
+	for t in "$@"; do
+		command -v "$t" >/dev/null || why="$why $t"
+	done
+	[ -x "$TOP/rpxd-winbind" ] || why="$why rpxd-winbind (libwbclient-dev)"
+	getent group winbindd_priv >/dev/null || why="$why group winbindd_priv (winbind)"
+	[ -z "$why" ] && return 0
+	if [ "${CI:-}" = true ]; then
+		fail "$what prerequisites installed" \
+		    "missing$why: tests/install-deps.sh installs them"
+	else
+		echo "SKIP $script: missing$why; tests/install-deps.sh installs them"
+	fi
+	return 1
+}
+
 wait_workers() {	# at least N workers within S seconds
 	local i
 	for ((i = 0; i < $2 * 10; i++)); do

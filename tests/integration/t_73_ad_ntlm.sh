@@ -84,20 +84,8 @@ ad_stop_samba() {
 }
 
 ad_prereqs() {
-	local why= t
-	for t in samba samba-tool ntlm_auth nsenter unshare; do
-		command -v "$t" >/dev/null || why="$why $t"
-	done
-	[ -x "$TOP/rpxd-winbind" ] || why="$why rpxd-winbind (libwbclient-dev)"
-	getent group winbindd_priv >/dev/null || why="$why group winbindd_priv (winbind)"
-	[ -z "$why" ] && return 0
-	if [ "${CI:-}" = true ]; then
-		fail "Active Directory test prerequisites installed" \
-		    "missing$why: tests/install-deps.sh installs them"
-	else
-		echo "SKIP t_73: the samba packages are not installed (missing$why); tests/install-deps.sh installs them"
-	fi
-	return 1
+	winbind_prereqs t_73 "Active Directory test" samba samba-tool \
+	    ntlm_auth nsenter unshare
 }
 
 # A domain CORP (CORP.RPXD.TEST) whose DC serves only loopback, with only

@@ -17,20 +17,7 @@ wq_log() { tail -n "+$((WQ_MARK + 1))" "$WORK/rpxd.log"; }
 WQ_FAKE=
 
 wq_prereqs() {
-	local why= t
-	for t in nsenter unshare ss; do
-		command -v "$t" >/dev/null || why="$why $t"
-	done
-	[ -x "$TOP/rpxd-winbind" ] || why="$why rpxd-winbind (libwbclient-dev)"
-	getent group winbindd_priv >/dev/null || why="$why group winbindd_priv (winbind)"
-	[ -z "$why" ] && return 0
-	if [ "${CI:-}" = true ]; then
-		fail "winbind queue test prerequisites installed" \
-		    "missing$why: tests/install-deps.sh installs them"
-	else
-		echo "SKIP t_98: missing$why; tests/install-deps.sh installs them"
-	fi
-	return 1
+	winbind_prereqs t_98 "winbind queue test" nsenter unshare ss
 }
 
 wq_conf() {
