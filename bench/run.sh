@@ -234,7 +234,7 @@ has() { case " $PROXIES " in *" $1 "*) return 0 ;; esac; return 1; }
 	else
 		echo "not pinned: proxies, load and backend share the CPUs; HAProxy nbthread $PROXY_THREADS, nginx worker_processes $PROXY_THREADS,"
 	fi
-	echo "  rpxd prefork (min-spare 260, max-workers 512, one process per connection; key holders: its default, one per online CPU)"
+	echo "  rpxd prefork (min-spare 260, max-workers 512, one process per connection; key holders: its default, four per CPU of its affinity)"
 	case " $PROXIES " in *" rpxd-kiw "*) echo "rpxd-kiw: rpxd built with KEYS_IN_WORKER=1 (private keys in the workers, no key holders), same configuration and ports as rpxd" ;; esac
 	echo "no request logging in any (rpxd access-log = false, nginx access_log off, HAProxy no log); backend reuse: HAProxy http-reuse always, nginx keepalive 64, rpxd its own"
 	echo "$ROUNDS round(s) in interleaved order (A B C, C B A, ...) of $PROXIES; ${DURATION}s per run; each proxy started fresh per round, warmed up"
